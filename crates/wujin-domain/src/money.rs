@@ -1,0 +1,117 @@
+//! Money as integer fen (分). Prices arrive as yuan with at most two decimals ("12.5",
+//! "1,250.00", "¥3"); they become exact fen by parsing the digits, never through a float,
+//! so 0.1 + 0.2 yuan is 30 fen and not 29.
+
+use serde::{Deserialize, Serialize};
+
+/// An amount in fen. Negative prices make no sense in a catalogue, so the parser refuses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+/// The largest price we accept: 10 bn yuan, far above any listing, far below i64 overflow.
+pub const MAX_FEN: i64 = 1_000_000_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("not an amount in yuan")]
+    NotANumber,
+    #[error("at most two decimals (fen)")]
+    TooManyDecimals,
+    #[error("amount is negative")]
+    Negative,
+    #[error("amount is too large")]
+    TooLarge,
+}
+
+impl MoneyError {
+    pub fn message_zh(&self) -> &'static str {
+        match self {
+            Self::NotANumber => "不是有效的金额（元）",
+            Self::TooManyDecimals => "金额最多保留两位小数（分）",
+            Self::Negative => "金额不能为负数",
+            Self::TooLarge => "金额过大",
+        }
+    }
+}
+
+impl Fen {
+    /// Parses yuan: optional ¥/￥ sign, optional thousands commas, up to two decimals.
+    pub fn parse_yuan(input: &str) -> Result<Fen, MoneyError> {
+        let s = input.trim().trim_start_matches(['¥', '￥']).trim();
+        let s = s.strip_suffix('元').unwrap_or(s).trim();
+        if s.starts_with('-') {
+            return Err(MoneyError::Negative);
+        }
+        let s: String = s.chars().filter(|&c| c != ',').collect();
+        let (int, frac) = match s.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (s.as_str(), ""),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return Err(MoneyError::NotANumber);
+        }
+        if !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(MoneyError::NotANumber);
+        }
+        if frac.len() > 2 {
+            return Err(MoneyError::TooManyDecimals);
+        }
+        if int.len() > 12 {
+            return Err(MoneyError::TooLarge);
+        }
+        let yuan: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| MoneyError::NotANumber)? };
+        let mut fen_part: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| MoneyError::NotANumber)? };
+        if frac.len() == 1 {
+            fen_part *= 10;
+        }
+        let total = yuan * 100 + fen_part;
+        if total > MAX_FEN {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(Fen(total))
+    }
+
+    /// Yuan with exactly as many decimals as needed ("12", "12.5", "12.05"), which is what
+    /// an export writes so that import reads the same amount back.
+    pub fn to_yuan_string(self) -> String {
+        let (y, f) = (self.0 / 100, self.0 % 100);
+        match f {
+            0 => y.to_string(),
+            f if f % 10 == 0 => format!("{y}.{}", f / 10),
+            f => format!("{y}.{f:02}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn yuan_becomes_exact_fen() {
+        assert_eq!(Fen::parse_yuan("12.5"), Ok(Fen(1250)));
+        assert_eq!(Fen::parse_yuan("0.07"), Ok(Fen(7)));
+        assert_eq!(Fen::parse_yuan("¥1,250.00"), Ok(Fen(125000)));
+        assert_eq!(Fen::parse_yuan("3元"), Ok(Fen(300)));
+        assert_eq!(Fen::parse_yuan(".5"), Ok(Fen(50)));
+    }
+
+    #[test]
+    fn bad_amounts_are_refused() {
+        assert_eq!(Fen::parse_yuan("12.345"), Err(MoneyError::TooManyDecimals));
+        assert_eq!(Fen::parse_yuan("-1"), Err(MoneyError::Negative));
+        assert_eq!(Fen::parse_yuan("abc"), Err(MoneyError::NotANumber));
+        assert_eq!(Fen::parse_yuan(""), Err(MoneyError::NotANumber));
+        assert_eq!(Fen::parse_yuan("1e5"), Err(MoneyError::NotANumber));
+        assert_eq!(Fen::parse_yuan("99999999999999"), Err(MoneyError::TooLarge));
+    }
+
+    proptest! {
+        #[test]
+        fn yuan_string_round_trips(fen in 0i64..MAX_FEN) {
+            prop_assert_eq!(Fen::parse_yuan(&Fen(fen).to_yuan_string()), Ok(Fen(fen)));
+        }
+    }
+}

@@ -1,0 +1,778 @@
+//! The spreadsheet columns the cluster already uses, and the rules that turn one row of
+//! them into a record — or into a list of what is wrong with it, cell by cell.
+//!
+//! CSV, XLSX and JSON Lines all end up here, so a row is judged the same whatever file it
+//! came in; export writes the same columns back, so a round trip is lossless.
+
+use std::collections::HashMap;
+
+use crate::money::Fen;
+use crate::offer::{OfferRecord, PriceRange};
+use crate::org::{Contact, OrgKind, OrgRecord, SizeClass};
+use crate::taxonomy::{OfferKind, Taxonomy, compact_standard};
+use crate::text::{char_len, fold, split_list};
+use crate::uscc::Uscc;
+use crate::FieldError;
+
+/// One column: its key (the English header and API field), its Chinese header, whether a
+/// row must fill it, and the longest value it takes, in characters.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub key: &'static str,
+    pub zh: &'static str,
+    pub required: bool,
+    pub max_len: usize,
+}
+
+const fn col(key: &'static str, zh: &'static str, required: bool, max_len: usize) -> Column {
+    Column { key, zh, required, max_len }
+}
+
+pub const ORG_COLUMNS: &[Column] = &[
+    col("uscc", "统一社会信用代码", true, 18),
+    col("name", "企业名称", true, 100),
+    col("name_en", "英文名称", false, 200),
+    col("kind", "类型", false, 20),
+    col("town", "镇街", false, 30),
+    col("sectors", "行业", false, 300),
+    col("chain", "产业链环节", false, 100),
+    col("size_class", "规模", false, 10),
+    col("founded_year", "成立年份", false, 4),
+    col("employees", "员工人数", false, 9),
+    col("revenue_band", "营收规模", false, 30),
+    col("certificates", "证书", false, 500),
+    col("contact_name", "联系人", false, 50),
+    col("phone", "电话", false, 30),
+    col("email", "邮箱", false, 254),
+    col("address", "地址", false, 200),
+];
+
+pub const OFFER_COLUMNS: &[Column] = &[
+    col("external_id", "外部编号", true, 64),
+    col("org_uscc", "统一社会信用代码", true, 18),
+    col("kind", "类型", false, 20),
+    col("title", "标题", true, 120),
+    col("title_en", "英文标题", false, 200),
+    col("description", "描述", false, 4000),
+    col("category", "类目", true, 60),
+    col("specs", "规格", false, 2000),
+    col("standards", "执行标准", false, 500),
+    col("price_min", "最低价(元)", false, 20),
+    col("price_max", "最高价(元)", false, 20),
+    col("unit", "单位", false, 20),
+    col("moq", "起订量", false, 12),
+    col("lead_time_days", "交期(天)", false, 6),
+    col("hours_per_week", "每周机时", false, 4),
+];
+
+/// What a file's header row says, or why it cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("required column missing: {zh} / {key}")]
+    Missing { key: &'static str, zh: &'static str },
+    #[error("column given twice: {0}")]
+    Duplicate(String),
+}
+
+impl HeaderError {
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::Missing { key, zh } => format!("缺少必填列：{zh}（{key}）"),
+            Self::Duplicate(h) => format!("列重复：{h}"),
+        }
+    }
+}
+
+fn header_key(h: &str) -> String {
+    fold(h)
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .replace(['（', '('], "(")
+        .replace(['）', ')'], ")")
+        .replace(' ', "")
+}
+
+/// Which file column holds which field. Headers may be Chinese or English, in any order;
+/// "最低价" is read as "最低价(元)". Columns we do not know are listed, not fatal.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// For each file column, the field it holds, if any.
+    pub fields: Vec<Option<&'static str>>,
+    pub unknown: Vec<String>,
+}
+
+impl Header {
+    pub fn read(columns: &'static [Column], headers: &[String]) -> Result<Header, HeaderError> {
+        let mut fields = Vec::with_capacity(headers.len());
+        let mut unknown = vec![];
+        for h in headers {
+            let k = header_key(h);
+            let found = columns.iter().find(|c| {
+                let zh = header_key(c.zh);
+                k == c.key || k == zh || zh.split('(').next() == Some(k.as_str())
+            });
+            match found {
+                Some(c) if fields.contains(&Some(c.key)) => return Err(HeaderError::Duplicate(h.clone())),
+                Some(c) => fields.push(Some(c.key)),
+                None => {
+                    if !k.is_empty() {
+                        unknown.push(h.clone());
+                    }
+                    fields.push(None)
+                }
+            }
+        }
+        for c in columns.iter().filter(|c| c.required) {
+            if !fields.contains(&Some(c.key)) {
+                return Err(HeaderError::Missing { key: c.key, zh: c.zh });
+            }
+        }
+        Ok(Header { fields, unknown })
+    }
+
+    /// Pairs one data row with the header. Empty cells are left out.
+    pub fn cells(&self, row: &[String]) -> Cells {
+        let mut map = HashMap::new();
+        for (i, v) in row.iter().enumerate() {
+            if let Some(Some(key)) = self.fields.get(i) {
+                let v = fold(v);
+                if !v.is_empty() {
+                    map.insert(*key, v);
+                }
+            }
+        }
+        Cells(map)
+    }
+}
+
+/// The filled cells of one row, by field key, already folded and trimmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cells(pub HashMap<&'static str, String>);
+
+impl Cells {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|s| s.as_str())
+    }
+}
+
+/// Collects errors while a row is checked, so one pass reports every broken cell.
+struct Check<'a> {
+    cells: &'a Cells,
+    columns: &'static [Column],
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Check<'a> {
+    fn new(cells: &'a Cells, columns: &'static [Column]) -> Self {
+        let mut c = Check { cells, columns, errors: vec![] };
+        for column in columns {
+            match cells.get(column.key) {
+                None if column.required => c.errors.push(FieldError::new(
+                    column.key,
+                    "",
+                    "required",
+                    format!("{}不能为空", column.zh),
+                    format!("{} is required", column.key),
+                )),
+                Some(v) if char_len(v) > column.max_len => c.errors.push(FieldError::new(
+                    column.key,
+                    v,
+                    "too_long",
+                    format!("{}最多{}个字符", column.zh, column.max_len),
+                    format!("{} takes at most {} characters", column.key, column.max_len),
+                )),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    fn column(&self, key: &str) -> &'static Column {
+        self.columns.iter().find(|c| c.key == key).expect("known column")
+    }
+
+    /// The cell's value, unless it is missing or already reported as too long.
+    fn text(&self, key: &str) -> Option<&'a str> {
+        let v = self.cells.get(key)?;
+        (char_len(v) <= self.column(key).max_len).then_some(v)
+    }
+
+    fn fail(&mut self, key: &'static str, value: &str, code: &'static str, zh: String, en: String) {
+        self.errors.push(FieldError::new(key, value, code, zh, en));
+    }
+
+    fn unknown(&mut self, key: &'static str, value: &str, what_zh: &str, what_en: &str) {
+        self.fail(
+            key,
+            value,
+            "unknown_value",
+            format!("未知的{what_zh}：{value}"),
+            format!("unknown {what_en}: {value}"),
+        );
+    }
+
+    fn int(&mut self, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+        let v = self.text(key)?;
+        let cleaned: String = v.chars().filter(|&c| c != ',').collect();
+        match cleaned.parse::<i64>() {
+            Ok(n) if range.contains(&n) => Some(n),
+            _ => {
+                let col = self.column(key);
+                self.fail(
+                    key,
+                    v,
+                    "out_of_range",
+                    format!("{}应为{}到{}之间的整数", col.zh, range.start(), range.end()),
+                    format!("{key} must be a whole number from {} to {}", range.start(), range.end()),
+                );
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, key: &'static str, max_items: usize) -> Vec<String> {
+        let Some(v) = self.text(key) else { return vec![] };
+        let items = split_list(v);
+        if items.len() > max_items {
+            let col = self.column(key);
+            self.fail(
+                key,
+                v,
+                "too_many",
+                format!("{}最多{}项", col.zh, max_items),
+                format!("{key} takes at most {max_items} items"),
+            );
+            return vec![];
+        }
+        items
+    }
+
+    fn optional(&self, key: &str) -> Option<String> {
+        self.text(key).map(str::to_string)
+    }
+}
+
+fn valid_phone(p: &str) -> bool {
+    let digits: String = p.trim_start_matches("+86").chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    // Mobile: 11 digits starting with 1. Landline: area code starting with 0, 10 to 12 digits
+    // in all (0579-87123456).
+    (digits.len() == 11 && digits.starts_with('1')) || (digits.starts_with('0') && (10..=12).contains(&digits.len()))
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// Checks an organisation row and builds the record, or returns every broken cell.
+pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
+    let t = Taxonomy::get();
+    let mut c = Check::new(cells, ORG_COLUMNS);
+
+    let uscc = c.text("uscc").and_then(|v| match Uscc::parse(v) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            c.fail("uscc", v, "invalid_uscc", e.message_zh(), e.to_string());
+            None
+        }
+    });
+    let name = c.text("name").map(str::to_string);
+    if let Some(n) = &name
+        && char_len(n) < 2
+    {
+        c.fail("name", n, "too_short", "企业名称至少2个字符".into(), "name takes at least 2 characters".into());
+    }
+    let kind = match c.text("kind") {
+        None => Some(OrgKind::Manufacturer),
+        Some(v) => match t.org_kind(v).and_then(|e| OrgKind::from_code(&e.code)) {
+            Some(k) => Some(k),
+            None => {
+                c.unknown("kind", v, "机构类型", "organisation kind");
+                None
+            }
+        },
+    };
+    let town = match c.text("town") {
+        None => None,
+        Some(v) => match t.town(v) {
+            Some(e) => Some(e.code.clone()),
+            None => {
+                c.unknown("town", v, "镇街", "town");
+                None
+            }
+        },
+    };
+    let mut sectors = vec![];
+    for s in c.list("sectors", 10) {
+        match t.sector(&s) {
+            Some(sec) if !sectors.contains(&sec.entry.code) => sectors.push(sec.entry.code.clone()),
+            Some(_) => {}
+            None => c.unknown("sectors", &s, "行业", "sector"),
+        }
+    }
+    let mut chain = vec![];
+    for s in c.list("chain", 6) {
+        match t.chain_stage(&s) {
+            Some(e) if !chain.contains(&e.code) => chain.push(e.code.clone()),
+            Some(_) => {}
+            None => c.unknown("chain", &s, "产业链环节", "chain stage"),
+        }
+    }
+    let size_class = c.text("size_class").and_then(|v| {
+        let found = t.size_class(v).and_then(|e| SizeClass::from_code(&e.code));
+        if found.is_none() {
+            c.unknown("size_class", v, "规模", "size class");
+        }
+        found
+    });
+    let founded_year = c.int("founded_year", 1900..=2100).map(|y| y as i32);
+    let employees = c.int("employees", 0..=1_000_000);
+    let revenue_band = c.text("revenue_band").and_then(|v| {
+        let found = t.revenue_band(v).map(|e| e.code.clone());
+        if found.is_none() {
+            c.unknown("revenue_band", v, "营收规模", "revenue band");
+        }
+        found
+    });
+    let mut certificates = vec![];
+    for s in c.list("certificates", 30) {
+        match t.certificate(&s) {
+            Some(e) if !certificates.contains(&e.code) => certificates.push(e.code.clone()),
+            Some(_) => {}
+            None => c.unknown("certificates", &s, "证书", "certificate"),
+        }
+    }
+    let phone = c.optional("phone");
+    if let Some(p) = &phone
+        && !valid_phone(p)
+    {
+        c.fail(
+            "phone",
+            p,
+            "invalid_phone",
+            "电话应为11位手机号或带区号的固定电话（如0579-87123456）".into(),
+            "phone must be an 11-digit mobile number or a landline with area code (0579-87123456)".into(),
+        );
+    }
+    let email = c.optional("email");
+    if let Some(e) = &email
+        && !valid_email(e)
+    {
+        c.fail("email", e, "invalid_email", "邮箱格式不正确".into(), "not an email address".into());
+    }
+    let contact = Contact {
+        name: c.optional("contact_name"),
+        phone,
+        email,
+        address: c.optional("address"),
+    };
+    let name_en = c.optional("name_en");
+
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    Ok(OrgRecord {
+        uscc: uscc.expect("checked"),
+        name: name.expect("checked"),
+        name_en,
+        kind: kind.expect("checked"),
+        town,
+        sectors,
+        chain,
+        size_class,
+        founded_year,
+        employees,
+        revenue_band,
+        certificates,
+        contact,
+    })
+}
+
+/// Whether a string looks like a standard number: an issuer (GB, GB/T, GA/T, QB/T, ISO, EN …),
+/// then digits and dots, then an optional year. Returns the canonical spelling.
+pub fn normalise_standard(input: &str) -> Option<String> {
+    if let Some(s) = Taxonomy::get().standard(input) {
+        // A reference without a year means the edition in the library.
+        return Some(s.number.clone());
+    }
+    let compact = compact_standard(input);
+    let split = compact.find(|c: char| c.is_ascii_digit())?;
+    let (issuer, rest) = compact.split_at(split);
+    let issuer_ok = !issuer.is_empty()
+        && issuer.len() <= 8
+        && issuer.chars().all(|c| c.is_ascii_uppercase() || c == '/')
+        && !issuer.starts_with('/')
+        && !issuer.ends_with("//");
+    let (number, year) = match rest.split_once('-') {
+        Some((n, y)) => (n, Some(y)),
+        None => (rest, None),
+    };
+    let number_ok = !number.is_empty()
+        && number.len() <= 20
+        && number.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !number.ends_with('.');
+    let year_ok = year.is_none_or(|y| (y.len() == 4 || y.len() == 2) && y.bytes().all(|b| b.is_ascii_digit()));
+    if !(issuer_ok && number_ok && year_ok) {
+        return None;
+    }
+    Some(match year {
+        Some(y) => format!("{issuer} {number}-{y}"),
+        None => format!("{issuer} {number}"),
+    })
+}
+
+fn parse_specs(c: &mut Check, v: &str) -> Vec<(String, String)> {
+    let mut specs: Vec<(String, String)> = vec![];
+    for item in v.split(['；', ';']).map(str::trim).filter(|s| !s.is_empty()) {
+        let pair = item.split_once('=').or_else(|| item.split_once('：')).or_else(|| item.split_once(':'));
+        match pair {
+            Some((k, val)) if !k.trim().is_empty() && char_len(k.trim()) <= 30 && char_len(val.trim()) <= 100 => {
+                let k = k.trim().to_string();
+                if specs.iter().any(|(x, _)| *x == k) {
+                    c.fail("specs", item, "duplicate_key", format!("规格项重复：{k}"), format!("spec key given twice: {k}"));
+                } else {
+                    specs.push((k, val.trim().to_string()));
+                }
+            }
+            _ => c.fail(
+                "specs",
+                item,
+                "invalid_specs",
+                "规格应写成“键=值”，多项用分号分隔；键最多30字，值最多100字".into(),
+                "specs are key=value pairs separated by semicolons (key ≤ 30, value ≤ 100 characters)".into(),
+            ),
+        }
+    }
+    if specs.len() > 40 {
+        c.fail("specs", v, "too_many", "规格最多40项".into(), "at most 40 spec items".into());
+    }
+    specs
+}
+
+/// Checks an offer row and builds the record, or returns every broken cell.
+pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
+    let t = Taxonomy::get();
+    let mut c = Check::new(cells, OFFER_COLUMNS);
+
+    let external_id = c.text("external_id").map(str::to_string);
+    if let Some(id) = &external_id
+        && id.chars().any(|ch| ch.is_control() || ch.is_whitespace())
+    {
+        c.fail("external_id", id, "invalid_external_id", "外部编号不能包含空格或控制字符".into(), "external_id may not contain spaces or control characters".into());
+    }
+    let org_uscc = c.text("org_uscc").and_then(|v| match Uscc::parse(v) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            c.fail("org_uscc", v, "invalid_uscc", e.message_zh(), e.to_string());
+            None
+        }
+    });
+    let category = c.text("category").and_then(|v| {
+        let found = t.category(v);
+        if found.is_none() {
+            c.unknown("category", v, "类目", "category");
+        }
+        found
+    });
+    let kind = match (c.text("kind"), category) {
+        (None, cat) => cat.map(|cat| cat.kind),
+        (Some(v), cat) => match t.offer_kind(v) {
+            None => {
+                c.unknown("kind", v, "供给类型", "offer kind");
+                None
+            }
+            Some(k) => {
+                if let Some(cat) = cat
+                    && cat.kind != k
+                {
+                    c.fail(
+                        "category",
+                        &cat.entry.code,
+                        "kind_mismatch",
+                        format!("类目“{}”不属于类型“{v}”", cat.entry.zh),
+                        format!("category {} is not a {} category", cat.entry.code, k.code()),
+                    );
+                }
+                Some(k)
+            }
+        },
+    };
+    let mut standards = vec![];
+    for s in c.list("standards", 20) {
+        match normalise_standard(&s) {
+            Some(n) if !standards.contains(&n) => standards.push(n),
+            Some(_) => {}
+            None => c.fail(
+                "standards",
+                &s,
+                "invalid_standard",
+                format!("不是有效的标准编号：{s}（例如 GB/T 29606-2013）"),
+                format!("not a standard number: {s} (e.g. GB/T 29606-2013)"),
+            ),
+        }
+    }
+    let price_of = |c: &mut Check, key: &'static str| {
+        c.text(key).and_then(|v| match Fen::parse_yuan(v) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                c.fail(key, v, "invalid_price", e.message_zh().to_string(), format!("{key}: {e}"));
+                None
+            }
+        })
+    };
+    let min = price_of(&mut c, "price_min");
+    let max = price_of(&mut c, "price_max");
+    let price = match (min, max) {
+        (None, None) => None,
+        (Some(p), None) | (None, Some(p)) => PriceRange::new(p, p),
+        (Some(lo), Some(hi)) => {
+            let r = PriceRange::new(lo, hi);
+            if r.is_none() {
+                c.fail(
+                    "price_max",
+                    c.cells.get("price_max").unwrap_or(""),
+                    "price_range",
+                    "最高价不能低于最低价".into(),
+                    "price_max is below price_min".into(),
+                );
+            }
+            r
+        }
+    };
+    let unit = c.text("unit").and_then(|v| {
+        let found = t.unit(v).map(|u| u.code.clone());
+        if found.is_none() {
+            c.unknown("unit", v, "单位", "unit");
+        }
+        found
+    });
+    let moq = c.int("moq", 1..=1_000_000_000);
+    let lead_time_days = c.int("lead_time_days", 0..=3650).map(|d| d as i32);
+    let hours_per_week = c.int("hours_per_week", 1..=168).map(|h| h as i32);
+    if hours_per_week.is_some() && kind.is_some_and(|k| k != OfferKind::Capacity) {
+        c.fail(
+            "hours_per_week",
+            c.cells.get("hours_per_week").unwrap_or(""),
+            "capacity_only",
+            "每周机时只适用于产能类供给".into(),
+            "hours_per_week applies to capacity offers only".into(),
+        );
+    }
+    let specs = match c.text("specs") {
+        Some(v) => parse_specs(&mut c, v),
+        None => vec![],
+    };
+    let title = c.optional("title");
+    let title_en = c.optional("title_en");
+    let description = c.optional("description").unwrap_or_default();
+
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    Ok(OfferRecord {
+        external_id: external_id.expect("checked"),
+        org_uscc: org_uscc.expect("checked"),
+        kind: kind.expect("checked"),
+        title: title.expect("checked"),
+        title_en,
+        description,
+        category: category.expect("checked").entry.code.clone(),
+        specs,
+        standards,
+        price,
+        unit,
+        moq,
+        lead_time_days,
+        hours_per_week,
+    })
+}
+
+/// The cells an export writes for an organisation, in [`ORG_COLUMNS`] order.
+pub fn org_to_row(o: &OrgRecord) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    vec![
+        o.uscc.to_string(),
+        o.name.clone(),
+        opt(&o.name_en),
+        o.kind.code().to_string(),
+        opt(&o.town),
+        o.sectors.join("；"),
+        o.chain.join("；"),
+        o.size_class.map(|s| s.code().to_string()).unwrap_or_default(),
+        num(o.founded_year.map(i64::from)),
+        num(o.employees),
+        opt(&o.revenue_band),
+        o.certificates.join("；"),
+        opt(&o.contact.name),
+        opt(&o.contact.phone),
+        opt(&o.contact.email),
+        opt(&o.contact.address),
+    ]
+}
+
+/// The cells an export writes for an offer, in [`OFFER_COLUMNS`] order.
+pub fn offer_to_row(o: &OfferRecord) -> Vec<String> {
+    let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    vec![
+        o.external_id.clone(),
+        o.org_uscc.to_string(),
+        o.kind.code().to_string(),
+        o.title.clone(),
+        o.title_en.clone().unwrap_or_default(),
+        o.description.clone(),
+        o.category.clone(),
+        o.specs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("；"),
+        o.standards.join("；"),
+        o.price.map(|p| p.min().to_yuan_string()).unwrap_or_default(),
+        o.price.map(|p| p.max().to_yuan_string()).unwrap_or_default(),
+        o.unit.clone().unwrap_or_default(),
+        num(o.moq),
+        num(o.lead_time_days.map(i64::from)),
+        num(o.hours_per_week.map(i64::from)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(pairs: &[(&'static str, &str)]) -> Cells {
+        Cells(pairs.iter().map(|(k, v)| (*k, v.to_string())).collect())
+    }
+
+    #[test]
+    fn chinese_and_english_headers_in_any_order() {
+        let h = Header::read(ORG_COLUMNS, &["企业名称".into(), "USCC".into(), "镇街".into(), "备注".into()]).unwrap();
+        assert_eq!(h.fields, vec![Some("name"), Some("uscc"), Some("town"), None]);
+        assert_eq!(h.unknown, vec!["备注".to_string()]);
+        let h = Header::read(OFFER_COLUMNS, &["外部编号".into(), "统一社会信用代码".into(), "标题".into(), "类目".into(), "最低价".into()]).unwrap();
+        assert_eq!(h.fields[4], Some("price_min"));
+    }
+
+    #[test]
+    fn a_missing_required_column_is_named() {
+        let err = Header::read(ORG_COLUMNS, &["企业名称".into()]).unwrap_err();
+        assert_eq!(err, HeaderError::Missing { key: "uscc", zh: "统一社会信用代码" });
+    }
+
+    #[test]
+    fn a_full_org_row_is_accepted_and_names_resolve_to_codes() {
+        let code = Uscc::complete("91330784MA2D8K9G2").unwrap();
+        let o = org_from_cells(&cells(&[
+            ("uscc", code.as_str()),
+            ("name", "永康市恒达杯业有限公司"),
+            ("kind", "制造企业"),
+            ("town", "石柱镇"),
+            ("sectors", "C3382、金属制厨房用器具制造"),
+            ("size_class", "小型"),
+            ("certificates", "ISO9001；LFGB"),
+            ("phone", "0579-87123456"),
+        ]))
+        .unwrap();
+        assert_eq!(o.town.as_deref(), Some("330784105"));
+        assert_eq!(o.sectors, vec!["C3382", "C3381"]);
+        assert_eq!(o.certificates, vec!["ISO 9001", "LFGB"]);
+        assert_eq!(o.size_class, Some(SizeClass::Small));
+    }
+
+    #[test]
+    fn every_broken_cell_is_reported_at_once() {
+        let errs = org_from_cells(&cells(&[
+            ("uscc", "91350100M000100Y4Z"),
+            ("name", "某"),
+            ("town", "杭州"),
+            ("sectors", "C9999"),
+            ("employees", "-3"),
+            ("email", "not-an-email"),
+        ]))
+        .unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["uscc", "name", "town", "sectors", "employees", "email"]);
+        assert!(errs[0].zh.contains("应为 3"));
+        assert!(errs[2].zh.contains("杭州"));
+    }
+
+    #[test]
+    fn over_long_fields_are_refused() {
+        let long = "长".repeat(101);
+        let errs = org_from_cells(&cells(&[("uscc", "91330100799655058B"), ("name", &long)])).unwrap_err();
+        assert_eq!(errs[0].code, "too_long");
+        assert_eq!(errs[0].field, "name");
+    }
+
+    #[test]
+    fn an_offer_row_parses_prices_specs_and_standards() {
+        let o = offer_from_cells(&cells(&[
+            ("external_id", "HD-001"),
+            ("org_uscc", "91330100799655058B"),
+            ("title", "304不锈钢真空保温杯 500ml"),
+            ("category", "真空杯"),
+            ("specs", "材质=304不锈钢；容量=500ml"),
+            ("standards", "GB/T29606、gb 4806.9、QB/T 2332-2017"),
+            ("price_min", "12.5"),
+            ("price_max", "18"),
+            ("unit", "只"),
+            ("moq", "1,000"),
+        ]))
+        .unwrap();
+        assert_eq!(o.kind, OfferKind::Product);
+        assert_eq!(o.category, "cups.vacuum_cup");
+        assert_eq!(o.standards, vec!["GB/T 29606-2013", "GB 4806.9-2023", "QB/T 2332-2017"]);
+        assert_eq!(o.price, PriceRange::new(Fen(1250), Fen(1800)));
+        assert_eq!(o.unit.as_deref(), Some("pcs"));
+        assert_eq!(o.moq, Some(1000));
+        assert_eq!(o.specs[0], ("材质".to_string(), "304不锈钢".to_string()));
+    }
+
+    #[test]
+    fn offer_rules_name_the_field() {
+        let errs = offer_from_cells(&cells(&[
+            ("external_id", "X 1"),
+            ("org_uscc", "91330100799655058B"),
+            ("kind", "服务"),
+            ("title", "保温杯"),
+            ("category", "保温杯"),
+            ("price_min", "20"),
+            ("price_max", "10.001"),
+            ("standards", "不是标准"),
+        ]))
+        .unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("external_id", "invalid_external_id"),
+                ("category", "kind_mismatch"),
+                ("standards", "invalid_standard"),
+                ("price_max", "invalid_price"),
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_round_trip_through_export_cells() {
+        let o = offer_from_cells(&cells(&[
+            ("external_id", "YK-9"),
+            ("org_uscc", "91330100799655058B"),
+            ("title", "800T铝合金压铸产能"),
+            ("category", "cap.die_casting"),
+            ("specs", "设备=800T压铸机"),
+            ("price_min", "350.05"),
+            ("unit", "机时"),
+            ("hours_per_week", "60"),
+        ]))
+        .unwrap();
+        let row = offer_to_row(&o);
+        let h = Header::read(OFFER_COLUMNS, &OFFER_COLUMNS.iter().map(|c| c.zh.to_string()).collect::<Vec<_>>()).unwrap();
+        assert_eq!(offer_from_cells(&h.cells(&row)).unwrap(), o);
+    }
+}

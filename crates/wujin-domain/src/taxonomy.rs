@@ -1,0 +1,409 @@
+//! The cluster's vocabulary — towns, sectors, categories, processes, service families,
+//! standards, certificates, units — loaded from `data/taxonomy.toml`.
+//!
+//! It is data, not match arms, so the people who know the cluster can correct a name or add
+//! a category without a programmer; the file is compiled into the binary so a server on a
+//! closed network never looks for it. Lookups accept what people write: a code, the Chinese
+//! name, the English name or a known alias.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+use crate::text::fold;
+
+const SOURCE: &str = include_str!("../data/taxonomy.toml");
+
+/// One named thing with a code: the shape shared by towns, sectors, families and the rest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl Entry {
+    pub fn name(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sector {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// The pillar sector (八大产业 and the other strong ones) this class belongs to.
+    pub pillar: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Family {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// True for the four service integrations of the 431 plan, false for the gap services.
+    #[serde(default)]
+    pub integration: bool,
+}
+
+/// What an offer sells: goods, a service, or machine time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferKind {
+    Product,
+    Service,
+    Capacity,
+}
+
+impl OfferKind {
+    pub const ALL: [OfferKind; 3] = [OfferKind::Product, OfferKind::Service, OfferKind::Capacity];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Product => "product",
+            Self::Service => "service",
+            Self::Capacity => "capacity",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Category {
+    #[serde(flatten)]
+    pub entry: Entry,
+    pub kind: OfferKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub standards: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Standard {
+    pub number: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    towns: Vec<Entry>,
+    pillars: Vec<Entry>,
+    sectors: Vec<Sector>,
+    families: Vec<Family>,
+    chain: Vec<Entry>,
+    processes: Vec<Entry>,
+    categories: Vec<Category>,
+    standards: Vec<Standard>,
+    certificates: Vec<Entry>,
+    units: Vec<Entry>,
+    size_classes: Vec<Entry>,
+    org_kinds: Vec<Entry>,
+    revenue_bands: Vec<Entry>,
+    offer_kinds: Vec<Entry>,
+}
+
+/// The loaded taxonomy with its lookup tables. Get the shared one with [`Taxonomy::get`].
+#[derive(Debug, Serialize)]
+pub struct Taxonomy {
+    pub towns: Vec<Entry>,
+    pub pillars: Vec<Entry>,
+    pub sectors: Vec<Sector>,
+    pub families: Vec<Family>,
+    pub chain: Vec<Entry>,
+    pub processes: Vec<Entry>,
+    pub categories: Vec<Category>,
+    pub standards: Vec<Standard>,
+    pub certificates: Vec<Entry>,
+    pub units: Vec<Entry>,
+    pub size_classes: Vec<Entry>,
+    pub org_kinds: Vec<Entry>,
+    pub revenue_bands: Vec<Entry>,
+    pub offer_kinds: Vec<Entry>,
+    #[serde(skip)]
+    index: Index,
+}
+
+/// Name -> position maps, keyed by the folded, lower-cased spelling.
+#[derive(Debug, Default)]
+struct Index {
+    towns: HashMap<String, usize>,
+    sectors: HashMap<String, usize>,
+    families: HashMap<String, usize>,
+    chain: HashMap<String, usize>,
+    processes: HashMap<String, usize>,
+    categories: HashMap<String, usize>,
+    certificates: HashMap<String, usize>,
+    units: HashMap<String, usize>,
+    size_classes: HashMap<String, usize>,
+    org_kinds: HashMap<String, usize>,
+    revenue_bands: HashMap<String, usize>,
+    offer_kinds: HashMap<String, usize>,
+    /// Standard numbers without spaces, with and without the year.
+    standards: HashMap<String, usize>,
+}
+
+fn key(s: &str) -> String {
+    fold(s).to_lowercase()
+}
+
+fn index_entries<'a>(entries: impl Iterator<Item = &'a Entry>) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, e) in entries.enumerate() {
+        for name in [&e.code, &e.zh, &e.en].into_iter().chain(e.aliases.iter()) {
+            map.entry(key(name)).or_insert(i);
+        }
+    }
+    map
+}
+
+/// The compact form of a standard number used for lookups: upper case, no spaces, "GB/T".
+pub fn compact_standard(s: &str) -> String {
+    fold(s)
+        .to_uppercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .replace('／', "/")
+}
+
+impl Taxonomy {
+    /// The taxonomy compiled into this binary, parsed once.
+    pub fn get() -> &'static Taxonomy {
+        static TAXONOMY: OnceLock<Taxonomy> = OnceLock::new();
+        TAXONOMY.get_or_init(|| {
+            Taxonomy::parse(SOURCE).expect("data/taxonomy.toml is checked by the test suite")
+        })
+    }
+
+    /// Parses and cross-checks a taxonomy file: every reference (parent, sector, family,
+    /// process, standard, pillar) must name an entry that exists.
+    pub fn parse(source: &str) -> Result<Taxonomy, String> {
+        let f: File = toml::from_str(source).map_err(|e| e.to_string())?;
+        let mut standards = HashMap::new();
+        for (i, s) in f.standards.iter().enumerate() {
+            let c = compact_standard(&s.number);
+            let no_year = c.rsplit_once('-').map(|(n, _)| n.to_string()).unwrap_or(c.clone());
+            standards.insert(c, i);
+            standards.entry(no_year).or_insert(i);
+        }
+        let index = Index {
+            towns: index_entries(f.towns.iter()),
+            sectors: index_entries(f.sectors.iter().map(|s| &s.entry)),
+            families: index_entries(f.families.iter().map(|s| &s.entry)),
+            chain: index_entries(f.chain.iter()),
+            processes: index_entries(f.processes.iter()),
+            categories: index_entries(f.categories.iter().map(|c| &c.entry)),
+            certificates: index_entries(f.certificates.iter()),
+            units: index_entries(f.units.iter()),
+            size_classes: index_entries(f.size_classes.iter()),
+            org_kinds: index_entries(f.org_kinds.iter()),
+            revenue_bands: index_entries(f.revenue_bands.iter()),
+            offer_kinds: index_entries(f.offer_kinds.iter()),
+            standards,
+        };
+        let t = Taxonomy {
+            towns: f.towns,
+            pillars: f.pillars,
+            sectors: f.sectors,
+            families: f.families,
+            chain: f.chain,
+            processes: f.processes,
+            categories: f.categories,
+            standards: f.standards,
+            certificates: f.certificates,
+            units: f.units,
+            size_classes: f.size_classes,
+            org_kinds: f.org_kinds,
+            revenue_bands: f.revenue_bands,
+            offer_kinds: f.offer_kinds,
+            index,
+        };
+        t.check()?;
+        Ok(t)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        for s in &self.sectors {
+            if !self.pillars.iter().any(|p| p.code == s.pillar) {
+                return Err(format!("sector {} names unknown pillar {}", s.entry.code, s.pillar));
+            }
+        }
+        for c in &self.categories {
+            let code = &c.entry.code;
+            if let Some(p) = &c.parent {
+                let parent = self.category(p).ok_or(format!("{code}: unknown parent {p}"))?;
+                if parent.kind != c.kind {
+                    return Err(format!("{code}: kind differs from its parent {p}"));
+                }
+            }
+            match c.kind {
+                OfferKind::Product => {
+                    let s = c.sector.as_deref().ok_or(format!("{code}: product without sector"))?;
+                    self.sector(s).ok_or(format!("{code}: unknown sector {s}"))?;
+                }
+                OfferKind::Service => {
+                    let f = c.family.as_deref().ok_or(format!("{code}: service without family"))?;
+                    self.family(f).ok_or(format!("{code}: unknown family {f}"))?;
+                }
+                OfferKind::Capacity => {
+                    let p = c.process.as_deref().ok_or(format!("{code}: capacity without process"))?;
+                    self.process(p).ok_or(format!("{code}: unknown process {p}"))?;
+                }
+            }
+            for s in &c.standards {
+                if self.standard(s).map(|st| &st.number) != Some(s) {
+                    return Err(format!("{code}: standard {s} is not in the library"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn find<'a, T>(list: &'a [T], map: &HashMap<String, usize>, name: &str) -> Option<&'a T> {
+        map.get(&key(name)).map(|&i| &list[i])
+    }
+
+    /// A town by code (330784105) or name (石柱镇, Shizhu Town).
+    pub fn town(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.towns, &self.index.towns, name)
+    }
+    /// A sector by GB/T 4754 class (C3382, or 3382) or name.
+    pub fn sector(&self, name: &str) -> Option<&Sector> {
+        let found = Self::find(&self.sectors, &self.index.sectors, name);
+        found.or_else(|| Self::find(&self.sectors, &self.index.sectors, &format!("C{}", name.trim())))
+    }
+    pub fn family(&self, name: &str) -> Option<&Family> {
+        Self::find(&self.families, &self.index.families, name)
+    }
+    pub fn chain_stage(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.chain, &self.index.chain, name)
+    }
+    pub fn process(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.processes, &self.index.processes, name)
+    }
+    pub fn category(&self, name: &str) -> Option<&Category> {
+        Self::find(&self.categories, &self.index.categories, name)
+    }
+    pub fn certificate(&self, name: &str) -> Option<&Entry> {
+        let found = Self::find(&self.certificates, &self.index.certificates, name);
+        // "ISO9001" and "ISO 9001" are the same certificate.
+        found.or_else(|| {
+            let spaced = fold(name).to_uppercase().replace(' ', "");
+            self.certificates.iter().find(|c| c.code.replace(' ', "") == spaced)
+        })
+    }
+    pub fn unit(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.units, &self.index.units, name)
+    }
+    pub fn size_class(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.size_classes, &self.index.size_classes, name)
+    }
+    pub fn org_kind(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.org_kinds, &self.index.org_kinds, name)
+    }
+    pub fn revenue_band(&self, name: &str) -> Option<&Entry> {
+        Self::find(&self.revenue_bands, &self.index.revenue_bands, name)
+    }
+    pub fn offer_kind(&self, name: &str) -> Option<OfferKind> {
+        Self::find(&self.offer_kinds, &self.index.offer_kinds, name).and_then(|e| OfferKind::from_code(&e.code))
+    }
+
+    /// A standard in the library, by its number written in any spacing or case, with or
+    /// without the year ("gb/t29606" finds GB/T 29606-2013).
+    pub fn standard(&self, number: &str) -> Option<&Standard> {
+        self.index.standards.get(&compact_standard(number)).map(|&i| &self.standards[i])
+    }
+
+    /// The category and all categories below it, for filters that include subcategories.
+    pub fn category_with_descendants(&self, code: &str) -> Vec<&str> {
+        let mut out = vec![];
+        let mut frontier = vec![code.to_string()];
+        while let Some(c) = frontier.pop() {
+            for child in self.categories.iter().filter(|x| x.parent.as_deref() == Some(&c)) {
+                frontier.push(child.entry.code.clone());
+            }
+            if let Some(cat) = self.category(&c) {
+                out.push(cat.entry.code.as_str());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_taxonomy_loads_and_cross_checks() {
+        let t = Taxonomy::parse(SOURCE).unwrap();
+        assert_eq!(t.towns.len(), 14);
+        assert_eq!(t.families.iter().filter(|f| f.integration).count(), 4);
+        assert!(t.categories.len() > 100);
+    }
+
+    #[test]
+    fn towns_resolve_by_code_and_name() {
+        let t = Taxonomy::get();
+        assert_eq!(t.town("330784105").unwrap().zh, "石柱镇");
+        assert_eq!(t.town("石柱镇").unwrap().code, "330784105");
+        assert_eq!(t.town("shizhu town").unwrap().code, "330784105");
+        assert!(t.town("330784999").is_none());
+    }
+
+    #[test]
+    fn categories_resolve_by_alias() {
+        let t = Taxonomy::get();
+        assert_eq!(t.category("真空杯").unwrap().entry.code, "cups.vacuum_cup");
+        assert_eq!(t.category("绿篱机").unwrap().entry.code, "garden.hedge_trimmer");
+        assert_eq!(t.category("外观设计").unwrap().family.as_deref(), Some("rd_design"));
+    }
+
+    #[test]
+    fn standards_resolve_in_any_spacing() {
+        let t = Taxonomy::get();
+        assert_eq!(t.standard("GB/T29606").unwrap().number, "GB/T 29606-2013");
+        assert_eq!(t.standard("gb 4806.9").unwrap().number, "GB 4806.9-2023");
+        assert_eq!(t.standard("ＧＢ　１７５６５－２０２２").unwrap().number, "GB 17565-2022");
+        assert!(t.standard("GB 99999").is_none());
+    }
+
+    #[test]
+    fn subcategories_are_included() {
+        let t = Taxonomy::get();
+        let cups = t.category_with_descendants("cups");
+        assert!(cups.contains(&"cups"));
+        assert!(cups.contains(&"cups.vacuum_cup"));
+        assert!(!cups.contains(&"doors"));
+    }
+
+    #[test]
+    fn a_dangling_reference_is_refused() {
+        let broken = SOURCE.replace("parent = \"doors\"", "parent = \"nowhere\"");
+        assert!(Taxonomy::parse(&broken).unwrap_err().contains("unknown parent"));
+    }
+
+    #[test]
+    fn certificates_ignore_spacing() {
+        let t = Taxonomy::get();
+        assert_eq!(t.certificate("ISO9001").unwrap().code, "ISO 9001");
+        assert_eq!(t.certificate("高新技术企业").unwrap().code, "HNTE");
+    }
+}
