@@ -1,0 +1,247 @@
+//! Offers in the store: one row each, keyed by the seller's external id, with the
+//! organisation's town copied onto the row (lists filter by town without a join) and the
+//! standards met kept in a side table for the standard filter.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use wujin_domain::{Fen, OfferKind, OfferRecord, PriceRange, Uscc};
+
+use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, content_hash, now_ms, outbox};
+
+/// An offer as stored, with the id and name of the organisation behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Offer {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub town: Option<String>,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub record: OfferRecord,
+}
+
+/// Which offers a list shows; every field narrows it. `categories` is already expanded to
+/// include subcategories.
+#[derive(Debug, Clone, Default)]
+pub struct OfferFilter {
+    pub kind: Option<OfferKind>,
+    pub categories: Option<Vec<String>>,
+    pub town: Option<String>,
+    pub standard: Option<String>,
+    pub org_id: Option<i64>,
+}
+
+const SELECT: &str = "SELECT o.id, o.org_id, g.uscc AS org_uscc, g.name AS org_name, o.external_id, o.kind, o.title, o.title_en, \
+     o.description, o.category, o.town, o.specs, o.standards, o.price_min_fen, o.price_max_fen, o.unit, o.moq, \
+     o.lead_time_days, o.hours_per_week, o.revision, o.created_at, o.updated_at \
+     FROM offers o JOIN orgs g ON g.id = o.org_id";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("offers.{what}: {e}"))
+}
+
+fn from_row(row: &AnyRow) -> Result<Offer> {
+    let uscc: String = row.try_get("org_uscc")?;
+    let kind: String = row.try_get("kind")?;
+    let specs: String = row.try_get("specs")?;
+    let standards: String = row.try_get("standards")?;
+    let min: Option<i64> = row.try_get("price_min_fen")?;
+    let max: Option<i64> = row.try_get("price_max_fen")?;
+    let price = match (min, max) {
+        (Some(lo), Some(hi)) => Some(PriceRange::new(Fen(lo), Fen(hi)).ok_or_else(|| corrupt("price", "min above max"))?),
+        _ => None,
+    };
+    let record = OfferRecord {
+        external_id: row.try_get("external_id")?,
+        org_uscc: Uscc::parse(&uscc).map_err(|e| corrupt("org_uscc", e))?,
+        kind: OfferKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        title: row.try_get("title")?,
+        title_en: row.try_get("title_en")?,
+        description: row.try_get("description")?,
+        category: row.try_get("category")?,
+        specs: serde_json::from_str(&specs).map_err(|e| corrupt("specs", e))?,
+        standards: serde_json::from_str(&standards).map_err(|e| corrupt("standards", e))?,
+        price,
+        unit: row.try_get("unit")?,
+        moq: row.try_get("moq")?,
+        lead_time_days: row.try_get::<Option<i64>, _>("lead_time_days")?.map(|d| d as i32),
+        hours_per_week: row.try_get::<Option<i64>, _>("hours_per_week")?.map(|d| d as i32),
+    };
+    Ok(Offer {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        org_name: row.try_get("org_name")?,
+        town: row.try_get("town")?,
+        revision: row.try_get("revision")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        record,
+    })
+}
+
+fn push_filter(sql: &mut Sql, f: &OfferFilter) {
+    if let Some(k) = f.kind {
+        sql.push(" AND o.kind = ").bind(k.code().to_string());
+    }
+    if let Some(cats) = &f.categories {
+        match cats.as_slice() {
+            [one] => {
+                sql.push(" AND o.category = ").bind(one.clone());
+            }
+            many => {
+                sql.push(" AND o.category IN ").bind_list(many.iter().cloned());
+            }
+        }
+    }
+    if let Some(t) = &f.town {
+        sql.push(" AND o.town = ").bind(t.clone());
+    }
+    if let Some(o) = f.org_id {
+        sql.push(" AND o.org_id = ").bind(o);
+    }
+    if let Some(s) = &f.standard {
+        sql.push(" AND o.id IN (SELECT offer_id FROM offer_standards WHERE standard = ").bind(s.clone()).push(")");
+    }
+}
+
+impl Store {
+    /// A page of offers in id order after `after_id`; the flag says whether more follow.
+    pub async fn list_offers(&self, f: &OfferFilter, after_id: Option<i64>, limit: i64) -> Result<(Vec<Offer>, bool)> {
+        if f.categories.as_ref().is_some_and(|c| c.is_empty()) {
+            return Ok((vec![], false));
+        }
+        let mut sql = Sql::new(SELECT);
+        sql.push(" WHERE 1 = 1");
+        push_filter(&mut sql, f);
+        if let Some(a) = after_id {
+            sql.push(" AND o.id > ").bind(a);
+        }
+        sql.push(" ORDER BY o.id LIMIT ").bind(limit + 1);
+        let rows = sql.fetch_all(self.pool()).await?;
+        let more = rows.len() as i64 > limit;
+        let offers = rows.iter().take(limit as usize).map(from_row).collect::<Result<Vec<_>>>()?;
+        Ok((offers, more))
+    }
+
+    /// How many offers match, counting at most `cap` (counting every hit of a broad filter
+    /// over a million rows costs more than the page itself). `None` means "more than cap".
+    pub async fn count_offers(&self, f: &OfferFilter, cap: i64) -> Result<Option<i64>> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM offers o WHERE 1 = 1");
+        push_filter(&mut sql, f);
+        sql.push(" LIMIT ").bind(cap + 1).push(") capped");
+        let n = sql.fetch_one_scalar(self.pool()).await?;
+        Ok((n <= cap).then_some(n))
+    }
+
+    pub async fn offer(&self, id: i64) -> Result<Option<Offer>> {
+        let text = format!("{SELECT} WHERE o.id = $1");
+        let row = sqlx::query(&text).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Every offer in id order, `chunk` at a time, for export.
+    pub async fn offers_after(&self, after_id: i64, chunk: i64) -> Result<Vec<Offer>> {
+        self.list_offers(&OfferFilter::default(), Some(after_id), chunk).await.map(|(o, _)| o)
+    }
+
+    pub async fn count_all(&self, table: Table) -> Result<i64> {
+        let text = match table {
+            Table::Orgs => "SELECT COUNT(*) FROM orgs",
+            Table::Offers => "SELECT COUNT(*) FROM offers",
+            Table::Outbox => "SELECT COUNT(*) FROM outbox",
+            Table::Audit => "SELECT COUNT(*) FROM audit",
+        };
+        Ok(sqlx::query_scalar(text).fetch_one(self.pool()).await?)
+    }
+}
+
+/// Tables whose size is worth reporting.
+#[derive(Debug, Clone, Copy)]
+pub enum Table {
+    Orgs,
+    Offers,
+    Outbox,
+    Audit,
+}
+
+/// Inserts or updates offers by external id inside the caller's transaction. `orgs` maps
+/// each credit code to the organisation's id and town; the caller has checked that every
+/// offer's organisation is in it.
+pub async fn upsert(tx: &mut Tx, records: &[OfferRecord], orgs: &HashMap<String, (i64, Option<String>)>) -> Result<UpsertStats> {
+    let mut stats = UpsertStats::default();
+    let now = now_ms();
+    for chunk in records.chunks(BATCH) {
+        let mut sql = Sql::new(
+            "INSERT INTO offers (external_id, org_id, kind, title, title_en, description, category, town, specs, standards, \
+             price_min_fen, price_max_fen, unit, moq, lead_time_days, hours_per_week, content_hash, revision, created_at, updated_at) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            let (org_id, town) = orgs
+                .get(r.org_uscc.as_str())
+                .ok_or_else(|| StoreError::Corrupt(format!("offer {} names unknown organisation {}", r.external_id, r.org_uscc)))?;
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(r.external_id.clone()).push(", ");
+            sql.bind(*org_id).push(", ");
+            sql.bind(r.kind.code().to_string()).push(", ");
+            sql.bind(r.title.clone()).push(", ");
+            sql.bind(r.title_en.clone()).push(", ");
+            sql.bind(r.description.clone()).push(", ");
+            sql.bind(r.category.clone()).push(", ");
+            sql.bind(town.clone()).push(", ");
+            sql.bind(serde_json::to_string(&r.specs).unwrap_or_default()).push(", ");
+            sql.bind(serde_json::to_string(&r.standards).unwrap_or_default()).push(", ");
+            sql.bind(r.price.map(|p| p.min().0)).push(", ");
+            sql.bind(r.price.map(|p| p.max().0)).push(", ");
+            sql.bind(r.unit.clone()).push(", ");
+            sql.bind(r.moq).push(", ");
+            sql.bind(r.lead_time_days.map(i64::from)).push(", ");
+            sql.bind(r.hours_per_week.map(i64::from)).push(", ");
+            sql.bind(content_hash(&(r, org_id))).push(", 1, ");
+            sql.bind(now).push(", ").bind(now).push(")");
+        }
+        sql.push(
+            " ON CONFLICT (external_id) DO UPDATE SET org_id = excluded.org_id, kind = excluded.kind, title = excluded.title, \
+             title_en = excluded.title_en, description = excluded.description, category = excluded.category, town = excluded.town, \
+             specs = excluded.specs, standards = excluded.standards, price_min_fen = excluded.price_min_fen, \
+             price_max_fen = excluded.price_max_fen, unit = excluded.unit, moq = excluded.moq, \
+             lead_time_days = excluded.lead_time_days, hours_per_week = excluded.hours_per_week, \
+             content_hash = excluded.content_hash, revision = offers.revision + 1, updated_at = excluded.updated_at \
+             WHERE offers.content_hash <> excluded.content_hash RETURNING id, external_id, revision",
+        );
+        let rows = sql.fetch_all(&mut **tx).await?;
+        let by_ext: HashMap<&str, &OfferRecord> = chunk.iter().map(|r| (r.external_id.as_str(), r)).collect();
+        let mut changed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let ext: String = row.try_get(1)?;
+            let revision: i64 = row.try_get(2)?;
+            if revision == 1 {
+                stats.inserted += 1;
+            } else {
+                stats.updated += 1;
+            }
+            changed.push((id, by_ext[ext.as_str()]));
+        }
+        stats.unchanged += (chunk.len() - rows.len()) as u64;
+        if !changed.is_empty() {
+            let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
+            let mut del = Sql::new("DELETE FROM offer_standards WHERE offer_id IN ");
+            del.bind_list(ids.iter().copied());
+            del.execute(&mut **tx).await?;
+            let pairs: Vec<(i64, &String)> = changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, s))).collect();
+            for part in pairs.chunks(BATCH * 4) {
+                let mut ins = Sql::new("INSERT INTO offer_standards (offer_id, standard) VALUES ");
+                for (i, (id, s)) in part.iter().enumerate() {
+                    ins.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*s).clone()).push(")");
+                }
+                ins.execute(&mut **tx).await?;
+            }
+            outbox::record(tx, "offer", "upsert", &ids).await?;
+        }
+    }
+    Ok(stats)
+}

@@ -1,0 +1,233 @@
+//! Organisations in the store: one row each, keyed by credit code, with their sectors and
+//! certificates also kept in side tables so lists can filter on them through an index.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use wujin_domain::{Contact, OrgKind, OrgRecord, SizeClass, Uscc};
+
+use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, content_hash, now_ms, outbox};
+
+/// An organisation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub record: OrgRecord,
+}
+
+/// Which organisations a list shows; every field narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    pub kind: Option<OrgKind>,
+    pub town: Option<String>,
+    pub sector: Option<String>,
+    pub certificate: Option<String>,
+    pub size_class: Option<SizeClass>,
+}
+
+const COLUMNS: &str = "id, uscc, name, name_en, kind, town, sectors, chain, size_class, founded_year, employees, \
+     revenue_band, certificates, contact_name, phone, email, address, revision, created_at, updated_at";
+
+fn json_list(row: &AnyRow, col: &str) -> Result<Vec<String>> {
+    let text: String = row.try_get(col)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("orgs.{col}: {e}")))
+}
+
+fn from_row(row: &AnyRow) -> Result<Org> {
+    let uscc: String = row.try_get("uscc")?;
+    let kind: String = row.try_get("kind")?;
+    let size: Option<String> = row.try_get("size_class")?;
+    let record = OrgRecord {
+        uscc: Uscc::parse(&uscc).map_err(|e| StoreError::Corrupt(format!("orgs.uscc {uscc}: {e}")))?,
+        name: row.try_get("name")?,
+        name_en: row.try_get("name_en")?,
+        kind: OrgKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("orgs.kind {kind}")))?,
+        town: row.try_get("town")?,
+        sectors: json_list(row, "sectors")?,
+        chain: json_list(row, "chain")?,
+        size_class: size.as_deref().and_then(SizeClass::from_code),
+        founded_year: row.try_get::<Option<i64>, _>("founded_year")?.map(|y| y as i32),
+        employees: row.try_get("employees")?,
+        revenue_band: row.try_get("revenue_band")?,
+        certificates: json_list(row, "certificates")?,
+        contact: Contact {
+            name: row.try_get("contact_name")?,
+            phone: row.try_get("phone")?,
+            email: row.try_get("email")?,
+            address: row.try_get("address")?,
+        },
+    };
+    Ok(Org {
+        id: row.try_get("id")?,
+        revision: row.try_get("revision")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        record,
+    })
+}
+
+fn push_filter(sql: &mut Sql, f: &OrgFilter) {
+    if let Some(k) = f.kind {
+        sql.push(" AND kind = ").bind(k.code().to_string());
+    }
+    if let Some(t) = &f.town {
+        sql.push(" AND town = ").bind(t.clone());
+    }
+    if let Some(s) = f.size_class {
+        sql.push(" AND size_class = ").bind(s.code().to_string());
+    }
+    if let Some(s) = &f.sector {
+        sql.push(" AND id IN (SELECT org_id FROM org_sectors WHERE sector = ").bind(s.clone()).push(")");
+    }
+    if let Some(c) = &f.certificate {
+        sql.push(" AND id IN (SELECT org_id FROM org_certificates WHERE certificate = ").bind(c.clone()).push(")");
+    }
+}
+
+impl Store {
+    /// A page of organisations in id order, after `after_id`; the flag says whether more follow.
+    pub async fn list_orgs(&self, f: &OrgFilter, after_id: Option<i64>, limit: i64) -> Result<(Vec<Org>, bool)> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM orgs WHERE 1 = 1"));
+        push_filter(&mut sql, f);
+        if let Some(a) = after_id {
+            sql.push(" AND id > ").bind(a);
+        }
+        sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
+        let rows = sql.fetch_all(self.pool()).await?;
+        let more = rows.len() as i64 > limit;
+        let orgs = rows.iter().take(limit as usize).map(from_row).collect::<Result<Vec<_>>>()?;
+        Ok((orgs, more))
+    }
+
+    pub async fn count_orgs(&self, f: &OrgFilter) -> Result<i64> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM orgs WHERE 1 = 1");
+        push_filter(&mut sql, f);
+        Ok(sql.fetch_one_scalar(self.pool()).await?)
+    }
+
+    pub async fn org(&self, id: i64) -> Result<Option<Org>> {
+        let text = format!("SELECT {COLUMNS} FROM orgs WHERE id = $1");
+        let row = sqlx::query(&text)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Ids (and towns) of the organisations with these credit codes; unknown codes are absent.
+    pub async fn org_ids_by_uscc(&self, codes: &[String]) -> Result<HashMap<String, (i64, Option<String>)>> {
+        let mut out = HashMap::new();
+        for chunk in codes.chunks(BATCH * 4) {
+            let mut sql = Sql::new("SELECT uscc, id, town FROM orgs WHERE uscc IN ");
+            sql.bind_list(chunk.iter().cloned());
+            for r in sql.fetch_all(self.pool()).await? {
+                out.insert(r.try_get::<String, _>(0)?, (r.try_get(1)?, r.try_get(2)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every organisation in id order, `chunk` at a time, for export.
+    pub async fn orgs_after(&self, after_id: i64, chunk: i64) -> Result<Vec<Org>> {
+        self.list_orgs(&OrgFilter::default(), Some(after_id), chunk).await.map(|(o, _)| o)
+    }
+}
+
+/// Inserts or updates organisations by credit code inside the caller's transaction.
+/// Unchanged rows are left alone (same revision, no outbox row); changed rows get a new
+/// revision, fresh side-table rows and an outbox row; a changed town moves to the org's
+/// offers too.
+pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
+    let mut stats = UpsertStats::default();
+    let now = now_ms();
+    for chunk in records.chunks(BATCH) {
+        let mut sql = Sql::new(
+            "INSERT INTO orgs (uscc, name, name_en, kind, town, sectors, chain, size_class, founded_year, employees, \
+             revenue_band, certificates, contact_name, phone, email, address, content_hash, revision, created_at, updated_at) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(r.uscc.to_string()).push(", ");
+            sql.bind(r.name.clone()).push(", ");
+            sql.bind(r.name_en.clone()).push(", ");
+            sql.bind(r.kind.code().to_string()).push(", ");
+            sql.bind(r.town.clone()).push(", ");
+            sql.bind(serde_json::to_string(&r.sectors).unwrap_or_default()).push(", ");
+            sql.bind(serde_json::to_string(&r.chain).unwrap_or_default()).push(", ");
+            sql.bind(r.size_class.map(|s| s.code().to_string())).push(", ");
+            sql.bind(r.founded_year.map(i64::from)).push(", ");
+            sql.bind(r.employees).push(", ");
+            sql.bind(r.revenue_band.clone()).push(", ");
+            sql.bind(serde_json::to_string(&r.certificates).unwrap_or_default()).push(", ");
+            sql.bind(r.contact.name.clone()).push(", ");
+            sql.bind(r.contact.phone.clone()).push(", ");
+            sql.bind(r.contact.email.clone()).push(", ");
+            sql.bind(r.contact.address.clone()).push(", ");
+            sql.bind(content_hash(r)).push(", 1, ");
+            sql.bind(now).push(", ").bind(now).push(")");
+        }
+        sql.push(
+            " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, kind = excluded.kind, \
+             town = excluded.town, sectors = excluded.sectors, chain = excluded.chain, size_class = excluded.size_class, \
+             founded_year = excluded.founded_year, employees = excluded.employees, revenue_band = excluded.revenue_band, \
+             certificates = excluded.certificates, contact_name = excluded.contact_name, phone = excluded.phone, \
+             email = excluded.email, address = excluded.address, content_hash = excluded.content_hash, \
+             revision = orgs.revision + 1, updated_at = excluded.updated_at \
+             WHERE orgs.content_hash <> excluded.content_hash RETURNING id, uscc, revision",
+        );
+        let rows = sql.fetch_all(&mut **tx).await?;
+        let by_code: HashMap<&str, &OrgRecord> = chunk.iter().map(|r| (r.uscc.as_str(), r)).collect();
+        let mut changed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let code: String = row.try_get(1)?;
+            let revision: i64 = row.try_get(2)?;
+            let rec = by_code[code.as_str()];
+            if revision == 1 {
+                stats.inserted += 1;
+            } else {
+                stats.updated += 1;
+                sqlx::query("UPDATE offers SET town = $1 WHERE org_id = $2")
+                    .bind(rec.town.clone())
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            changed.push((id, rec));
+        }
+        stats.unchanged += (chunk.len() - rows.len()) as u64;
+        replace_side_rows(tx, &changed).await?;
+        let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
+        outbox::record(tx, "org", "upsert", &ids).await?;
+    }
+    Ok(stats)
+}
+
+async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
+    for table in ["org_sectors", "org_certificates"] {
+        let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE org_id IN "));
+        sql.bind_list(ids.iter().copied());
+        sql.execute(&mut **tx).await?;
+    }
+    let sectors: Vec<(i64, &String)> = changed.iter().flat_map(|(id, r)| r.sectors.iter().map(move |s| (*id, s))).collect();
+    let certs: Vec<(i64, &String)> = changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |s| (*id, s))).collect();
+    for (table, col, pairs) in [("org_sectors", "sector", sectors), ("org_certificates", "certificate", certs)] {
+        for chunk in pairs.chunks(BATCH * 4) {
+            let mut sql = Sql::new(&format!("INSERT INTO {table} (org_id, {col}) VALUES "));
+            for (i, (id, v)) in chunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*v).clone()).push(")");
+            }
+            sql.execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
+}

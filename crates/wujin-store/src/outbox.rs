@@ -1,0 +1,48 @@
+//! The outbox: one row per changed entity, written in the same transaction as the change.
+//! Derived views (the search index, the chain graph, metrics) read it in sequence order and
+//! remember the last sequence number they applied, so they can always catch up.
+
+use sqlx::Row;
+
+use crate::{Result, Sql, Store, Tx, now_ms};
+
+/// One change to follow.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Event {
+    pub seq: i64,
+    pub topic: String,
+    pub entity_id: i64,
+    pub op: String,
+    pub at: i64,
+}
+
+/// Records that `topic` entities `ids` changed (`op`: upsert or delete).
+pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<()> {
+    let at = now_ms();
+    for chunk in ids.chunks(crate::BATCH * 4) {
+        let mut sql = Sql::new("INSERT INTO outbox (topic, entity_id, op, at) VALUES ");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(").bind(topic.to_string()).push(", ").bind(*id).push(", ").bind(op.to_string()).push(", ").bind(at).push(")");
+        }
+        sql.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Events after `after_seq`, oldest first, at most `limit`.
+    pub async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<Event>> {
+        let rows = sqlx::query("SELECT seq, topic, entity_id, op, at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Event { seq: r.get(0), topic: r.get(1), entity_id: r.get(2), op: r.get(3), at: r.get(4) })
+            .collect())
+    }
+}

@@ -1,0 +1,81 @@
+//! Dynamic SQL with bound values and `$N` placeholders.
+//!
+//! sqlx's own `QueryBuilder` writes `?` placeholders for the `Any` driver, which PostgreSQL
+//! does not read; `$N` is read by both engines, so this builder numbers its placeholders.
+//! Values are always bound, never spliced into the text.
+
+use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
+use sqlx::{Any, Arguments, Encode, Executor, FromRow, Type};
+
+pub struct Sql {
+    text: String,
+    args: AnyArguments<'static>,
+    count: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql { text: text.to_string(), args: AnyArguments::default(), count: 0 }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+    {
+        self.count += 1;
+        self.text.push('$');
+        self.text.push_str(&self.count.to_string());
+        self.args.add(value).expect("Any arguments accept every supported type");
+        self
+    }
+
+    /// Appends `(v1, v2, …)`, a bound list for `IN`.
+    pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
+    where
+        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+    {
+        self.text.push('(');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+
+    pub fn binds(&self) -> usize {
+        self.count
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub async fn execute<'c, E: Executor<'c, Database = Any>>(self, e: E) -> Result<AnyQueryResult, sqlx::Error> {
+        sqlx::query_with(&self.text, self.args).execute(e).await
+    }
+
+    pub async fn fetch_all<'c, E: Executor<'c, Database = Any>>(self, e: E) -> Result<Vec<AnyRow>, sqlx::Error> {
+        sqlx::query_with(&self.text, self.args).fetch_all(e).await
+    }
+
+    pub async fn fetch_all_as<'c, T, E>(self, e: E) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+        E: Executor<'c, Database = Any>,
+    {
+        sqlx::query_as_with(&self.text, self.args).fetch_all(e).await
+    }
+
+    pub async fn fetch_one_scalar<'c, E: Executor<'c, Database = Any>>(self, e: E) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar_with(&self.text, self.args).fetch_one(e).await
+    }
+}
