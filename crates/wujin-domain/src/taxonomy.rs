@@ -179,8 +179,13 @@ pub fn compact_standard(s: &str) -> String {
         .to_uppercase()
         .chars()
         .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .replace('／', "/")
+        .map(|c| match c {
+            '／' => '/',
+            '－' | '—' => '-',
+            '．' => '.',
+            c => c,
+        })
+        .collect()
 }
 
 impl Taxonomy {

@@ -2,14 +2,15 @@
 //! (which Chinese input methods produce) folded to half-width, surrounding space trimmed,
 //! lists split on the separators people actually use.
 
-/// Folds full-width ASCII variants (Ａ, ８, ／, the ideographic space) to their half-width
-/// forms and trims. Chinese characters and punctuation such as 、 are left alone.
+/// Folds full-width letters and digits (Ａ, ８) and the ideographic space to their
+/// half-width forms and trims. Chinese punctuation (，：（）) is left alone: it belongs to
+/// the prose, and folding it would change what people wrote.
 pub fn fold(input: &str) -> String {
     input
         .chars()
         .map(|c| match c {
             '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             c => c,
         })
         .collect::<String>()
@@ -37,7 +38,8 @@ mod tests {
 
     #[test]
     fn full_width_is_folded() {
-        assert_eq!(fold("　ＧＢ／Ｔ　２９６０６ "), "GB/T 29606");
+        assert_eq!(fold("　ＧＢ　２９６０６ "), "GB 29606");
+        assert_eq!(fold("位于象珠镇，专业从事保温杯。"), "位于象珠镇，专业从事保温杯。");
         assert_eq!(fold("永康市１号"), "永康市1号");
     }
 
