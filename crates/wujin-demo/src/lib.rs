@@ -165,7 +165,7 @@ impl Gen {
             SizeClass::Large => self.rng.random_range(30..60),
             SizeClass::Medium => self.rng.random_range(15..30),
             SizeClass::Small => self.rng.random_range(8..16),
-            SizeClass::Micro => self.rng.random_range(3..8),
+            SizeClass::Micro => self.rng.random_range(4..10),
         };
         for k in 0..n {
             let offer = self.product_offer(&org, line, index, k);

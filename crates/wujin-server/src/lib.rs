@@ -1,1 +1,8 @@
-pub fn x(){}
+//! The `wujin` server: the JSON API, the command line, and moving records in and out of
+//! the store as CSV, XLSX and JSON Lines.
+
+pub mod api;
+pub mod bench;
+pub mod cli;
+pub mod serve;
+pub mod transfer;

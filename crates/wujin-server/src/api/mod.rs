@@ -1,0 +1,117 @@
+//! The JSON API under `/api/v1`, in the one shape of `shared/API.md`: lists with `items`,
+//! `next_cursor` and `total`; errors with `code`, `message` and `field`; codes with display
+//! names in the request's language. Handlers are thin: read parameters, call the store,
+//! render a view.
+
+pub mod error;
+pub mod lang;
+pub mod offers;
+pub mod orgs;
+pub mod page;
+pub mod params;
+pub mod views;
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::{OpenApi, ToSchema};
+use wujin_domain::{Lang, Taxonomy};
+use wujin_store::Store;
+
+use error::ApiError;
+use lang::ReqLang;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The largest request body we read. Nothing in this API takes more than a form's worth.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "wujin API", version = "1", description = "The registry of an industrial cluster's firms and offers. Errors: {\"error\": {\"code\", \"message\", \"field\"}}. Lists: limit 1..=100, opaque cursor."),
+    paths(orgs::list, orgs::get, offers::list, offers::get, taxonomy, healthz),
+    components(schemas(Health))
+)]
+pub struct ApiDoc;
+
+pub fn router(store: Store) -> Router {
+    let state = AppState { store };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/taxonomy", get(taxonomy))
+        .route("/api/v1/orgs", get(orgs::list))
+        .route("/api/v1/orgs/{id}", get(orgs::get))
+        .route("/api/v1/offers", get(offers::list))
+        .route("/api/v1/offers/{id}", get(offers::get))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal(Lang::Zh, "handler panicked").into_response()))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn not_found(ReqLang(lang): ReqLang) -> ApiError {
+    ApiError::route_not_found(lang)
+}
+
+async fn method_not_allowed(ReqLang(lang): ReqLang) -> ApiError {
+    ApiError::method_not_allowed(lang)
+}
+
+/// A 400 for a filter value the taxonomy does not know.
+pub fn unknown(lang: Lang, field: &str, value: &str) -> ApiError {
+    let shown: String = value.chars().take(40).collect();
+    ApiError::bad(lang, "unknown_value", field, format!("{field} 的取值未知：{shown}"), format!("unknown {field}: {shown}"))
+}
+
+/// A path id: a positive whole number, else a 400 naming `id`.
+pub fn parse_id(lang: Lang, raw: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<i64, ApiError> {
+    raw.ok()
+        .and_then(|Path(s)| s.trim().parse::<i64>().ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(|| ApiError::bad(lang, "invalid_id", "id", "id 应为正整数", "id must be a positive whole number"))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the store answers, `unavailable` when not.
+    status: String,
+}
+
+/// Health: 200 when the store answers, 503 when not.
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(app): State<AppState>) -> Response {
+    if app.store.healthy().await {
+        (StatusCode::OK, Json(Health { status: "ok".into() })).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into() })).into_response()
+    }
+}
+
+/// The whole taxonomy: towns, sectors, categories, processes, service families, chain
+/// stages, standards, certificates, units — every entry with its code, Chinese and English name.
+#[utoipa::path(get, path = "/api/v1/taxonomy", tag = "registry", responses((status = 200, description = "The taxonomy", body = Object)))]
+pub async fn taxonomy() -> Json<&'static Taxonomy> {
+    Json(Taxonomy::get())
+}
+
+async fn openapi() -> Response {
+    let doc = ApiDoc::openapi();
+    Json(doc).into_response()
+}

@@ -1,0 +1,119 @@
+//! `GET /api/v1/offers` and `GET /api/v1/offers/{id}`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use utoipa::IntoParams;
+use wujin_domain::sheet::normalise_standard;
+use wujin_domain::{Lang, OfferKind, Taxonomy};
+use wujin_store::offers::OfferFilter;
+
+use super::error::{ApiError, ErrorBody};
+use super::lang::ReqLang;
+use super::page::{decode_cursor, encode_cursor, limit};
+use super::params::Params;
+use super::views::{OfferPage, OfferView};
+use super::{AppState, parse_id, unknown};
+
+/// Counting stops here; past it a list says "at least".
+pub const TOTAL_CAP: i64 = 10_000;
+
+/// Filters of the offer list; each narrows it. Names or codes are accepted.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct OfferQuery {
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// product, service or capacity (or 产品, 服务, 产能).
+    kind: Option<String>,
+    /// Category code or name (cups.vacuum_cup, 保温杯); includes its subcategories.
+    category: Option<String>,
+    /// Service family (rd_design, testing …).
+    family: Option<String>,
+    /// GB/T 4754 class (C3382) of the product.
+    sector: Option<String>,
+    /// Town code (330784105) or name.
+    town: Option<String>,
+    /// A standard met, in any spacing (GB/T29606, gb 4806.9).
+    standard: Option<String>,
+    /// Only this organisation's offers.
+    org_id: Option<i64>,
+    /// zh (default) or en.
+    lang: Option<String>,
+}
+
+fn intersect(current: Option<Vec<String>>, next: Vec<String>) -> Option<Vec<String>> {
+    Some(match current {
+        None => next,
+        Some(c) => c.into_iter().filter(|x| next.contains(x)).collect(),
+    })
+}
+
+pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
+    let t = Taxonomy::get();
+    let mut f = OfferFilter::default();
+    if let Some(v) = p.get("kind") {
+        f.kind = Some(t.offer_kind(v).or_else(|| OfferKind::from_code(v)).ok_or_else(|| unknown(lang, "kind", v))?);
+    }
+    if let Some(v) = p.get("category") {
+        let cat = t.category(v).ok_or_else(|| unknown(lang, "category", v))?;
+        let all = t.category_with_descendants(&cat.entry.code).into_iter().map(String::from).collect();
+        f.categories = intersect(f.categories, all);
+    }
+    if let Some(v) = p.get("family") {
+        let fam = t.family(v).ok_or_else(|| unknown(lang, "family", v))?;
+        let all = t.categories.iter().filter(|c| c.family.as_deref() == Some(&fam.entry.code)).map(|c| c.entry.code.clone()).collect();
+        f.categories = intersect(f.categories, all);
+    }
+    if let Some(v) = p.get("sector") {
+        let sec = t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?;
+        let all = t.categories.iter().filter(|c| c.sector.as_deref() == Some(&sec.entry.code)).map(|c| c.entry.code.clone()).collect();
+        f.categories = intersect(f.categories, all);
+    }
+    if let Some(v) = p.get("town") {
+        f.town = Some(t.town(v).ok_or_else(|| unknown(lang, "town", v))?.code.clone());
+    }
+    if let Some(v) = p.get("standard") {
+        f.standard = Some(normalise_standard(v).ok_or_else(|| {
+            ApiError::bad(lang, "invalid_parameter", "standard", format!("不是有效的标准编号：{v}"), format!("not a standard number: {v}"))
+        })?);
+    }
+    if let Some(v) = p.get("org_id") {
+        f.org_id = Some(v.trim().parse::<i64>().ok().filter(|&n| n > 0).ok_or_else(|| {
+            ApiError::bad(lang, "invalid_parameter", "org_id", "org_id 应为正整数", "org_id must be a positive whole number")
+        })?);
+    }
+    Ok(f)
+}
+
+/// List offers (products, services, capacity), in listing order.
+#[utoipa::path(get, path = "/api/v1/offers", tag = "registry", params(OfferQuery),
+    responses((status = 200, body = OfferPage), (status = 400, body = ErrorBody)))]
+pub async fn list(State(app): State<AppState>, ReqLang(lang): ReqLang, p: Params) -> Result<Json<OfferPage>, ApiError> {
+    let limit = limit(lang, p.get("limit"))?;
+    let after = decode_cursor(lang, p.get("cursor"))?;
+    let filter = offer_filter(lang, &p)?;
+    let (offers, more) = app.store.list_offers(&filter, after, limit).await.map_err(|e| ApiError::internal(lang, e))?;
+    let total = app.store.count_offers(&filter, TOTAL_CAP).await.map_err(|e| ApiError::internal(lang, e))?;
+    let next_cursor = if more { offers.last().map(|o| encode_cursor(o.id)) } else { None };
+    Ok(Json(OfferPage {
+        items: offers.iter().map(|o| OfferView::new(o, lang)).collect(),
+        next_cursor,
+        total,
+        total_at_least: total.is_none().then_some(TOTAL_CAP),
+    }))
+}
+
+/// One offer.
+#[utoipa::path(get, path = "/api/v1/offers/{id}", tag = "registry",
+    params(("id" = i64, Path, description = "The offer's id")),
+    responses((status = 200, body = OfferView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(app): State<AppState>, ReqLang(lang): ReqLang, id: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<Json<OfferView>, ApiError> {
+    let id = parse_id(lang, id)?;
+    match app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))? {
+        Some(o) => Ok(Json(OfferView::new(&o, lang))),
+        None => Err(ApiError::not_found(lang)),
+    }
+}

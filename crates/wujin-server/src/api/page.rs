@@ -1,0 +1,64 @@
+//! Lists: `limit` (1..=100, default 20) and an opaque `cursor` the server issued.
+//!
+//! The cursor is the last id of the page, tagged and base64url-encoded. It is opaque so
+//! that we may change how pages are cut without breaking clients; a cursor we could not have
+//! issued is a 400 naming `cursor`, never a silent first page.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use wujin_domain::Lang;
+
+use super::error::ApiError;
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+
+pub fn limit(lang: Lang, raw: Option<&str>) -> Result<i64, ApiError> {
+    let Some(raw) = raw else { return Ok(DEFAULT_LIMIT) };
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(ApiError::bad(
+            lang,
+            "invalid_parameter",
+            "limit",
+            format!("limit 应为 1 到 {MAX_LIMIT} 之间的整数"),
+            format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+pub fn encode_cursor(last_id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("wj1:{last_id}"))
+}
+
+pub fn decode_cursor(lang: Lang, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let bad = || ApiError::bad(lang, "invalid_cursor", "cursor", "cursor 无效：请使用上一页返回的 next_cursor", "cursor is not one this server issued; use next_cursor from the previous page");
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let id = text.strip_prefix("wj1:").and_then(|n| n.parse::<i64>().ok()).filter(|&n| n > 0).ok_or_else(bad)?;
+    Ok(Some(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(decode_cursor(Lang::Zh, Some(&encode_cursor(42))).unwrap(), Some(42));
+        for bad in ["☃not-a-cursor", "", "d2oxOi0x", "abc", "d2oyOjE"] {
+            let e = decode_cursor(Lang::En, Some(bad)).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("cursor"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_outside_the_range_are_refused() {
+        assert_eq!(limit(Lang::Zh, None).unwrap(), 20);
+        assert_eq!(limit(Lang::Zh, Some("100")).unwrap(), 100);
+        for bad in ["0", "101", "-1", "abc", "1.5"] {
+            assert_eq!(limit(Lang::Zh, Some(bad)).unwrap_err().field.as_deref(), Some("limit"));
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The `wujin` command line. Every flag can also come from the environment (`WUJIN_DB`,
+//! `WUJIN_ADDR`, …), so the same binary runs from a terminal, a service file or a container.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use wujin_domain::Lang;
+use wujin_store::Store;
+
+use crate::transfer::export::{self, ExportFormat};
+use crate::transfer::import::{self, Kind, Options};
+use crate::transfer::read::{self, Format};
+
+pub const DEFAULT_DB: &str = "wujin-data/wujin.db";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wujin",
+    version,
+    about = "wujin: the service platform of an industrial cluster (registry, API, import and export)",
+    long_about = "wujin keeps the registry of a cluster's firms and what they offer, and serves it as a JSON API.\n\
+                  Without --db it keeps its data in SQLite at ./wujin-data/wujin.db; give a postgres:// URL to use PostgreSQL."
+)]
+pub struct Cli {
+    /// Where the data lives: a SQLite file (created if missing) or a postgres://user:pass@host/db URL.
+    #[arg(long, env = "WUJIN_DB", default_value = DEFAULT_DB, global = true)]
+    pub db: String,
+    /// Language of messages and reports: zh (default) or en.
+    #[arg(long, env = "WUJIN_LANG", default_value = "zh", global = true)]
+    pub lang: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (JSON API under /api/v1, health at /healthz).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "WUJIN_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Load the demo cluster first if the database is empty.
+        #[arg(long, env = "WUJIN_DEMO")]
+        demo: bool,
+    },
+    /// Write the demo cluster (a believable Yongkang, made from a seed) into the database.
+    Demo {
+        /// The same seed always gives the same cluster.
+        #[arg(long, env = "WUJIN_SEED", default_value_t = wujin_demo::DEFAULT_SEED)]
+        seed: u64,
+        /// About how many organisations (about ten offers each).
+        #[arg(long, env = "WUJIN_FIRMS", default_value_t = wujin_demo::DEFAULT_FIRMS)]
+        firms: usize,
+    },
+    /// Copy a live SQLite database to FILE (consistent, opens with --db FILE). For PostgreSQL use pg_dump.
+    Backup {
+        /// The new file; it must not exist yet.
+        file: PathBuf,
+    },
+    /// Import organisations or offers from CSV (UTF-8 or GBK), XLSX or JSON Lines.
+    ///
+    /// Every row is checked first. If any row is invalid nothing is written (unless
+    /// --skip-invalid) and a report lists row, column, value and what is wrong. Importing
+    /// the same file again changes nothing: records are matched on the credit code
+    /// (organisations) or the external id (offers).
+    Import {
+        /// orgs or offers.
+        #[arg(required_unless_present = "template")]
+        kind: Option<Kind>,
+        /// The file to read (.csv, .xlsx, .jsonl).
+        #[arg(required_unless_present = "template")]
+        file: Option<PathBuf>,
+        /// Write the valid rows even if some are invalid (those are still reported).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Instead of importing, write an empty template for orgs or offers (to --out, default wujin-KIND-template.csv).
+        #[arg(long, value_name = "KIND", conflicts_with_all = ["kind", "file"])]
+        template: Option<Kind>,
+        /// Where --template writes (.csv or .xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Export organisations or offers in the format import reads.
+    Export {
+        /// orgs or offers.
+        kind: Kind,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// File to write (standard output if not given; XLSX needs a file).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Measure: build a registry of N offers and time import, export and filtered lists.
+    Bench {
+        /// How many offers.
+        #[arg(long, default_value_t = 100_000)]
+        offers: usize,
+        /// Also measure on this PostgreSQL server (a scratch database is created and dropped).
+        #[arg(long, env = "WUJIN_BENCH_PG")]
+        pg: Option<String>,
+    },
+}
+
+/// A command that failed: what to tell the person, and the exit code (1: the input had
+/// problems and nothing was written; 2: the command could not run).
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+pub fn msg(message: impl Into<String>) -> Failure {
+    Failure { message: message.into(), code: 2 }
+}
+
+/// Opens the store, saying plainly what failed.
+pub async fn open(db: &str) -> Result<Store, Failure> {
+    Store::open(db).await.map_err(|e| msg(format!("{db}: {e}")))
+}
+
+
+/// Loads the demo cluster; returns (orgs, offers, seconds to generate, seconds to write).
+pub async fn load_demo(store: &Store, seed: u64, firms: usize, quiet: bool) -> Result<(usize, usize, f64, f64), Failure> {
+    let t0 = Instant::now();
+    let cluster = wujin_demo::generate(seed, firms);
+    let generated = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let opts = Options { skip_invalid: false, quiet, actor: "wujin demo".into() };
+    import::write_orgs(store, &cluster.orgs, &opts).await.map_err(|e| msg(e.to_string()))?;
+    let codes: Vec<String> = cluster.orgs.iter().map(|o| o.uscc.to_string()).collect();
+    let ids = store.org_ids_by_uscc(&codes).await.map_err(|e| msg(e.to_string()))?;
+    import::write_offers(store, &cluster.offers, &ids, &opts).await.map_err(|e| msg(e.to_string()))?;
+    store.analyze().await.map_err(|e| msg(e.to_string()))?;
+    Ok((cluster.orgs.len(), cluster.offers.len(), generated, t1.elapsed().as_secs_f64()))
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let lang = Lang::from_tag(&cli.lang);
+    let zh = lang == Lang::Zh;
+    match cli.command {
+        Command::Serve { addr, demo } => crate::serve::serve(&cli.db, addr, demo).await,
+        Command::Demo { seed, firms } => {
+            let store = open(&cli.db).await?;
+            let (o, f, g, w) = load_demo(&store, seed, firms, false).await?;
+            store.close().await;
+            if zh {
+                println!("演示集群已写入 {}：{o} 家机构，{f} 条供给（生成 {g:.2} 秒，写入 {w:.2} 秒，{:.0} 条供给/秒）", cli.db, f as f64 / w);
+            } else {
+                println!("demo cluster written to {}: {o} organisations, {f} offers (generated in {g:.2} s, written in {w:.2} s, {:.0} offers/s)", cli.db, f as f64 / w);
+            }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let store = open(&cli.db).await?;
+            store.backup(&file).await.map_err(|e| msg(e.to_string()))?;
+            store.close().await;
+            println!("{}", if zh { format!("已备份到 {}", file.display()) } else { format!("backed up to {}", file.display()) });
+            Ok(())
+        }
+        Command::Import { template: Some(kind), out, .. } => {
+            let name = match kind {
+                Kind::Orgs => "wujin-orgs-template.csv",
+                Kind::Offers => "wujin-offers-template.csv",
+            };
+            let path = out.unwrap_or_else(|| PathBuf::from(name));
+            export::template(kind, &path).map_err(|e| msg(e.to_string()))?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        Command::Import { kind, file, skip_invalid, .. } => {
+            let (Some(kind), Some(file)) = (kind, file) else { return Err(msg("import needs KIND and FILE")) };
+            let table = read::read(&file, Format::from_path(&file)).map_err(|e| msg(format!("{}: {e}", file.display())))?;
+            let store = open(&cli.db).await?;
+            let opts = Options { skip_invalid, quiet: false, actor: format!("wujin import {}", file.display()) };
+            let started = Instant::now();
+            let report = import::import(&store, kind, &table, &opts).await;
+            store.close().await;
+            let report = report.map_err(|e| msg(format!("{}: {}", file.display(), e.message(lang))))?;
+            let mut out = std::io::stdout().lock();
+            import::print_report(&report, lang, &mut out).map_err(|e| msg(e.to_string()))?;
+            if report.written.is_some() {
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!("{:.2} s, {:.0} rows/s", secs, report.valid as f64 / secs.max(1e-9));
+            }
+            if report.written.is_none() {
+                return Err(Failure { message: String::new(), code: 1 });
+            }
+            Ok(())
+        }
+        Command::Export { kind, format, out } => {
+            let store = open(&cli.db).await?;
+            let started = Instant::now();
+            let n = export::export(&store, kind, format, out.as_deref(), false).await.map_err(|e| msg(e.to_string()))?;
+            store.close().await;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("{n} rows, {secs:.2} s, {:.0} rows/s", n as f64 / secs.max(1e-9));
+            Ok(())
+        }
+        Command::Bench { offers, pg } => crate::bench::run(offers, pg.as_deref()).await,
+    }
+}

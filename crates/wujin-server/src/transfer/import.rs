@@ -1,0 +1,277 @@
+//! Import: every row is checked first; only then is anything written, in one transaction.
+//!
+//! With any invalid row nothing is written unless the caller asks to skip invalid rows, in
+//! which case the valid ones are written and the rest still reported. Writing is an upsert
+//! on the credit code (organisations) or the external id (offers), so running the same
+//! import twice leaves the store as once. A process killed mid-write leaves the store as it
+//! was before the import: the transaction never committed.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use wujin_domain::sheet::{Header, HeaderError, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, org_from_cells};
+use wujin_domain::{FieldError, Lang, OfferRecord, OrgRecord};
+use wujin_store::{Store, StoreError, UpsertStats, offers, orgs};
+
+use super::progress::Progress;
+use super::read::Table;
+
+/// Rows written per upsert call inside the one transaction; also the progress step.
+const CHUNK: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Orgs,
+    Offers,
+}
+
+/// One thing wrong with one cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// The row in the file (the header is row 1).
+    pub row: usize,
+    /// The column as the file names it.
+    pub column: String,
+    pub field: &'static str,
+    pub value: String,
+    pub code: &'static str,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+impl Problem {
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.message_zh,
+            Lang::En => &self.message_en,
+        }
+    }
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub kind: Kind,
+    pub encoding: &'static str,
+    pub rows: usize,
+    pub valid: usize,
+    pub problems: Vec<Problem>,
+    pub unknown_columns: Vec<String>,
+    /// None when nothing was written.
+    pub written: Option<UpsertStats>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}", .0)]
+    Header(HeaderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ImportError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ImportError::Header(h), Lang::Zh) => h.message_zh(),
+            (e, _) => e.to_string(),
+        }
+    }
+}
+
+pub struct Options {
+    pub skip_invalid: bool,
+    pub quiet: bool,
+    pub actor: String,
+}
+
+fn problem(row: usize, header: &Table, fields: &Header, e: FieldError) -> Problem {
+    let column = fields
+        .fields
+        .iter()
+        .position(|f| *f == Some(e.field))
+        .and_then(|i| header.header.get(i).cloned())
+        .unwrap_or_else(|| e.field.to_string());
+    Problem { row, column, field: e.field, value: e.value, code: e.code, message_zh: e.zh, message_en: e.en }
+}
+
+fn duplicate(row: usize, first: usize, column: String, field: &'static str, value: &str) -> Problem {
+    Problem {
+        row,
+        column,
+        field,
+        value: value.to_string(),
+        code: "duplicate",
+        message_zh: format!("与第{first}行重复"),
+        message_en: format!("duplicate of row {first}"),
+    }
+}
+
+/// Checks every row of `table` as `kind` and, unless that found problems (and skipping was
+/// not asked for), writes the valid rows in one transaction.
+pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) -> Result<Report, ImportError> {
+    let columns = match kind {
+        Kind::Orgs => ORG_COLUMNS,
+        Kind::Offers => OFFER_COLUMNS,
+    };
+    let header = Header::read(columns, &table.header).map_err(ImportError::Header)?;
+    let mut report = Report {
+        kind,
+        encoding: table.encoding,
+        rows: table.rows.len(),
+        valid: 0,
+        problems: vec![],
+        unknown_columns: header.unknown.clone(),
+        written: None,
+    };
+    let key_column = |field: &str| {
+        header.fields.iter().position(|f| *f == Some(field)).and_then(|i| table.header.get(i).cloned()).unwrap_or_default()
+    };
+
+    let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
+    match kind {
+        Kind::Orgs => {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            let mut records: Vec<OrgRecord> = vec![];
+            for (row, cells) in &table.rows {
+                match org_from_cells(&header.cells(cells)) {
+                    Ok(r) => match seen.get(r.uscc.as_str()) {
+                        Some(first) => report.problems.push(duplicate(*row, *first, key_column("uscc"), "uscc", r.uscc.as_str())),
+                        None => {
+                            seen.insert(r.uscc.to_string(), *row);
+                            records.push(r);
+                        }
+                    },
+                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*row, table, &header, e))),
+                }
+                check.inc(1);
+            }
+            check.finish();
+            report.valid = records.len();
+            if report.problems.is_empty() || opts.skip_invalid {
+                report.written = Some(write_orgs(store, &records, opts).await?);
+            }
+        }
+        Kind::Offers => {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            let mut records: Vec<(usize, OfferRecord)> = vec![];
+            for (row, cells) in &table.rows {
+                match offer_from_cells(&header.cells(cells)) {
+                    Ok(r) => match seen.get(&r.external_id) {
+                        Some(first) => report.problems.push(duplicate(*row, *first, key_column("external_id"), "external_id", &r.external_id)),
+                        None => {
+                            seen.insert(r.external_id.clone(), *row);
+                            records.push((*row, r));
+                        }
+                    },
+                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*row, table, &header, e))),
+                }
+                check.inc(1);
+            }
+            check.finish();
+            // An offer needs its organisation in the registry already.
+            let mut codes: Vec<String> = records.iter().map(|(_, r)| r.org_uscc.to_string()).collect();
+            codes.sort();
+            codes.dedup();
+            let orgs = store.org_ids_by_uscc(&codes).await?;
+            let mut known = Vec::with_capacity(records.len());
+            for (row, r) in records {
+                if orgs.contains_key(r.org_uscc.as_str()) {
+                    known.push(r);
+                } else {
+                    report.problems.push(Problem {
+                        row,
+                        column: key_column("org_uscc"),
+                        field: "org_uscc",
+                        value: r.org_uscc.to_string(),
+                        code: "unknown_org",
+                        message_zh: "登记册中没有该统一社会信用代码的机构，请先导入机构".into(),
+                        message_en: "no organisation with this credit code in the registry; import organisations first".into(),
+                    });
+                }
+            }
+            report.problems.sort_by_key(|p| p.row);
+            report.valid = known.len();
+            if report.problems.is_empty() || opts.skip_invalid {
+                report.written = Some(write_offers(store, &known, &orgs, opts).await?);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Writes organisations in one transaction with one audit row.
+pub async fn write_orgs(store: &Store, records: &[OrgRecord], opts: &Options) -> Result<UpsertStats, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut stats = UpsertStats::default();
+    let mut progress = Progress::new("write", records.len() as u64, opts.quiet);
+    for chunk in records.chunks(CHUNK) {
+        stats += orgs::upsert(&mut tx, chunk).await?;
+        progress.inc(chunk.len() as u64);
+    }
+    Store::audit(&mut tx, &opts.actor, "import", "orgs", None, &serde_json::to_value(stats).unwrap_or_default()).await?;
+    tx.commit().await?;
+    progress.finish();
+    Ok(stats)
+}
+
+/// Writes offers in one transaction with one audit row. `orgs` maps credit codes to ids.
+pub async fn write_offers(
+    store: &Store,
+    records: &[OfferRecord],
+    orgs: &HashMap<String, (i64, Option<String>)>,
+    opts: &Options,
+) -> Result<UpsertStats, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut stats = UpsertStats::default();
+    let mut progress = Progress::new("write", records.len() as u64, opts.quiet);
+    for chunk in records.chunks(CHUNK) {
+        stats += offers::upsert(&mut tx, chunk, orgs).await?;
+        progress.inc(chunk.len() as u64);
+    }
+    Store::audit(&mut tx, &opts.actor, "import", "offers", None, &serde_json::to_value(stats).unwrap_or_default()).await?;
+    tx.commit().await?;
+    progress.finish();
+    Ok(stats)
+}
+
+/// Prints a report as people read it: a summary, then one line per problem.
+pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let kind = match (r.kind, lang) {
+        (Kind::Orgs, Lang::Zh) => "机构",
+        (Kind::Offers, Lang::Zh) => "供给",
+        (Kind::Orgs, Lang::En) => "organisations",
+        (Kind::Offers, Lang::En) => "offers",
+    };
+    let bad_rows = {
+        let mut rows: Vec<usize> = r.problems.iter().map(|p| p.row).collect();
+        rows.dedup();
+        rows.len()
+    };
+    match lang {
+        Lang::Zh => writeln!(out, "导入{kind}：共 {} 行（{}），有效 {} 行，有问题 {} 行", r.rows, r.encoding, r.valid, bad_rows)?,
+        Lang::En => writeln!(out, "import {kind}: {} rows ({}), {} valid, {} with problems", r.rows, r.encoding, r.valid, bad_rows)?,
+    }
+    if !r.unknown_columns.is_empty() {
+        match lang {
+            Lang::Zh => writeln!(out, "未识别的列（已忽略）：{}", r.unknown_columns.join("、"))?,
+            Lang::En => writeln!(out, "columns not recognised (ignored): {}", r.unknown_columns.join(", "))?,
+        }
+    }
+    if !r.problems.is_empty() {
+        match lang {
+            Lang::Zh => writeln!(out, "行\t列\t值\t问题")?,
+            Lang::En => writeln!(out, "row\tcolumn\tvalue\tproblem")?,
+        }
+        for p in &r.problems {
+            writeln!(out, "{}\t{}\t{}\t{}", p.row, p.column, p.value, p.message(lang))?;
+        }
+    }
+    match (&r.written, lang) {
+        (Some(s), Lang::Zh) => writeln!(out, "已写入：新增 {}，更新 {}，未变 {}", s.inserted, s.updated, s.unchanged)?,
+        (Some(s), Lang::En) => writeln!(out, "written: {} new, {} updated, {} unchanged", s.inserted, s.updated, s.unchanged)?,
+        (None, Lang::Zh) => writeln!(out, "未写入任何数据：请修正以上问题，或使用 --skip-invalid 只导入有效行")?,
+        (None, Lang::En) => writeln!(out, "nothing written: fix the rows above, or use --skip-invalid to import the valid rows only")?,
+    }
+    Ok(())
+}
