@@ -1,0 +1,102 @@
+//! The `wujin` command as an operator uses it: demo, export, backup, templates, an import
+//! that fails with a report and exit code 1, settings from the environment, and a server
+//! that stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Output, Stdio};
+
+const WUJIN: &str = env!("CARGO_BIN_EXE_wujin");
+
+fn wujin(db: &str, args: &[&str]) -> Output {
+    Command::new(WUJIN).arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn a_backup_of_a_live_database_holds_the_same_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db").display().to_string();
+    let out = wujin(&db, &["demo", "--firms", "60", "--seed", "4"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("60 家机构"), "{}", text(&out.stdout));
+    let copy = dir.path().join("copy.db").display().to_string();
+    let out = wujin(&db, &["backup", &copy]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let original = wujin(&db, &["export", "offers", "--format", "jsonl"]);
+    let copied = wujin(&copy, &["export", "offers", "--format", "jsonl"]);
+    assert!(!original.stdout.is_empty());
+    assert_eq!(original.stdout, copied.stdout);
+    let again = wujin(&db, &["backup", &copy]);
+    assert_eq!(again.status.code(), Some(2), "an existing file is never overwritten");
+}
+
+#[test]
+fn backup_of_postgresql_points_to_pg_dump() {
+    let out = wujin(&wujin_store::testing::pg_admin_url(), &["--lang", "en", "backup", "/tmp/never-written.db"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("pg_dump"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_template_imports_as_an_empty_file_and_a_bad_file_exits_1_with_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db").display().to_string();
+    let template = dir.path().join("orgs.csv");
+    let out = wujin(&db, &["import", "--template", "orgs", "--out", template.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let head = std::fs::read_to_string(&template).unwrap();
+    assert!(head.starts_with("\u{feff}统一社会信用代码,企业名称,英文名称,类型,镇街"), "{head}");
+    let out = wujin(&db, &["import", "orgs", template.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let mut f = std::fs::OpenOptions::new().append(true).open(&template).unwrap();
+    writeln!(f, "91350100M000100Y4Z,永康市某某五金厂").unwrap();
+    let out = wujin(&db, &["import", "orgs", template.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains("2\t统一社会信用代码\t91350100M000100Y4Z\t统一社会信用代码校验位错误：应为 3"), "{report}");
+    assert!(report.contains("未写入任何数据"), "{report}");
+}
+
+#[test]
+fn settings_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db");
+    let out = Command::new(WUJIN)
+        .args(["demo", "--firms", "20"])
+        .env("WUJIN_DB", &db)
+        .env("WUJIN_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("demo cluster written"), "{}", text(&out.stdout));
+    assert!(db.exists());
+}
+
+#[test]
+fn the_server_answers_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db").display().to_string();
+    let mut child = Command::new(WUJIN)
+        .args(["--db", &db, "serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).expect("the server prints its address");
+    let mut conn = TcpStream::connect(addr).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    conn.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.0 200") && resp.contains(r#"{"status":"ok"}"#), "{resp}");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIGTERM ends the server with exit code 0, got {status:?}");
+}

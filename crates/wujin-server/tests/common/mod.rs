@@ -1,0 +1,40 @@
+//! The one test helper: a store on either engine, loaded with a small demo cluster if
+//! asked, and a way to call the API router as a client would.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::Value;
+use tower::ServiceExt;
+use wujin_store::Store;
+
+
+pub const SEED: u64 = 11;
+pub const FIRMS: usize = 120;
+
+/// Writes the small demo cluster into `store`.
+pub async fn with_demo(store: &Store) {
+    wujin_server::cli::load_demo(store, SEED, FIRMS, true).await.map_err(|f| f.message).expect("demo loads");
+}
+
+/// GET `path` through the router; returns the status and the JSON body.
+pub async fn get(store: &Store, path: &str) -> (StatusCode, Value) {
+    let resp = wujin_server::api::router(store.clone())
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{path}: body is not JSON: {:?}", String::from_utf8_lossy(&bytes)));
+    (status, json)
+}
+
+/// Asserts the API's error shape with a status and the field named.
+pub fn assert_error(resp: &(StatusCode, Value), status: StatusCode, field: Option<&str>) {
+    assert_eq!(resp.0, status, "{}", resp.1);
+    let err = &resp.1["error"];
+    assert!(err["code"].as_str().is_some_and(|c| !c.is_empty()), "{}", resp.1);
+    assert!(err["message"].as_str().is_some_and(|c| !c.is_empty()), "{}", resp.1);
+    assert_eq!(err["field"].as_str(), field, "{}", resp.1);
+}
