@@ -28,8 +28,10 @@ pub const DEFAULT_SEED: u64 = 2019;
 pub const DEFAULT_FIRMS: usize = 2000;
 
 const SURNAMES: &[&str] = &["胡", "应", "徐", "李", "陈", "吕", "程", "朱", "王", "楼", "周", "施", "俞", "杜"];
-const GIVEN: &[&str] = &["建华", "伟", "丽君", "国强", "海燕", "志刚", "晓峰", "美芳", "永康", "雪梅", "俊杰", "春燕", "浩", "敏"];
-const ROADS: &[&str] = &["五金大道", "金城路", "九铃路", "总部中心路", "华丰路", "城西路", "长城路", "永拖路", "胜利街", "工业园区路"];
+const GIVEN: &[&str] =
+    &["建华", "伟", "丽君", "国强", "海燕", "志刚", "晓峰", "美芳", "永康", "雪梅", "俊杰", "春燕", "浩", "敏"];
+const ROADS: &[&str] =
+    &["五金大道", "金城路", "九铃路", "总部中心路", "华丰路", "城西路", "长城路", "永拖路", "胜利街", "工业园区路"];
 const CODE_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 struct Gen {
@@ -76,7 +78,14 @@ impl Gen {
         }
     }
 
-    fn trade_name(&mut self, prefix_zh: &str, suffix: (&str, &str), tail_zh: &str, prefix_en: &str, tail_en: &str) -> (String, String) {
+    fn trade_name(
+        &mut self,
+        prefix_zh: &str,
+        suffix: (&str, &str),
+        tail_zh: &str,
+        prefix_en: &str,
+        tail_en: &str,
+    ) -> (String, String) {
         loop {
             let a = SYLLABLES.choose(&mut self.rng).unwrap();
             let b = SYLLABLES.choose(&mut self.rng).unwrap();
@@ -105,12 +114,21 @@ impl Gen {
             name: Some(person),
             phone: Some(phone),
             email: Some(format!("sales@{domain}.com.cn")),
-            address: Some(format!("浙江省永康市{t}{}{}号", ROADS.choose(&mut self.rng).unwrap(), self.rng.random_range(1..999))),
+            address: Some(format!(
+                "浙江省永康市{t}{}{}号",
+                ROADS.choose(&mut self.rng).unwrap(),
+                self.rng.random_range(1..999)
+            )),
         }
     }
 
     fn size(&mut self) -> SizeClass {
-        weighted(&mut self.rng, &[(SizeClass::Large, 2), (SizeClass::Medium, 10), (SizeClass::Small, 38), (SizeClass::Micro, 50)], |s| s.1).0
+        weighted(
+            &mut self.rng,
+            &[(SizeClass::Large, 2), (SizeClass::Medium, 10), (SizeClass::Small, 38), (SizeClass::Micro, 50)],
+            |s| s.1,
+        )
+        .0
     }
 
     fn manufacturer(&mut self, index: usize) -> OrgRecord {
@@ -119,7 +137,11 @@ impl Gen {
         let (employees, band, founded) = match size {
             SizeClass::Large => (self.rng.random_range(1000..6000), "gt1b", self.rng.random_range(1985..2005)),
             SizeClass::Medium => (self.rng.random_range(300..1000), "100m_1b", self.rng.random_range(1990..2012)),
-            SizeClass::Small => (self.rng.random_range(20..300), if self.rng.random_bool(0.4) { "20m_100m" } else { "5m_20m" }, self.rng.random_range(1995..2022)),
+            SizeClass::Small => (
+                self.rng.random_range(20..300),
+                if self.rng.random_bool(0.4) { "20m_100m" } else { "5m_20m" },
+                self.rng.random_range(1995..2022),
+            ),
             SizeClass::Micro => (self.rng.random_range(3..20), "lt5m", self.rng.random_range(2005..2025)),
         };
         let (name, name_en) = if size == SizeClass::Large {
@@ -131,7 +153,14 @@ impl Gen {
         let mut certificates: Vec<String> = line
             .certificates
             .iter()
-            .filter(|_| self.rng.random_bool(match size { SizeClass::Large => 0.95, SizeClass::Medium => 0.8, SizeClass::Small => 0.45, SizeClass::Micro => 0.15 }))
+            .filter(|_| {
+                self.rng.random_bool(match size {
+                    SizeClass::Large => 0.95,
+                    SizeClass::Medium => 0.8,
+                    SizeClass::Small => 0.45,
+                    SizeClass::Micro => 0.15,
+                })
+            })
             .map(|c| c.to_string())
             .collect();
         if matches!(size, SizeClass::Large | SizeClass::Medium) && self.rng.random_bool(0.5) {
@@ -152,7 +181,12 @@ impl Gen {
             name_en: Some(name_en),
             kind: OrgKind::Manufacturer,
             town: Some(town),
-            sectors: line.sectors.iter().take(self.rng.random_range(1..=line.sectors.len())).map(|s| s.to_string()).collect(),
+            sectors: line
+                .sectors
+                .iter()
+                .take(self.rng.random_range(1..=line.sectors.len()))
+                .map(|s| s.to_string())
+                .collect(),
             chain,
             size_class: Some(size),
             founded_year: Some(founded),
@@ -177,7 +211,8 @@ impl Gen {
     fn product_offer(&mut self, org: &OrgRecord, line: &Line, index: usize, k: usize) -> OfferRecord {
         let t = Taxonomy::get();
         // The first categories of a line are its main products.
-        let ci = (self.rng.random_range(0..line.categories.len()) * self.rng.random_range(0..2)).min(line.categories.len() - 1);
+        let ci = (self.rng.random_range(0..line.categories.len()) * self.rng.random_range(0..2))
+            .min(line.categories.len() - 1);
         let cat = t.category(line.categories[ci]).expect("demo categories are in the taxonomy");
         let modifier = *line.modifiers.choose(&mut self.rng).unwrap();
         let mut specs = vec![];
@@ -199,8 +234,13 @@ impl Gen {
         let (lo, hi) = line.price;
         let min = self.rng.random_range(lo * 100..=hi * 100);
         let max = (min + self.rng.random_range(0..=min / 2 + 1)).min(hi * 130);
-        let std_text = if standards.is_empty() { String::new() } else { format!("执行标准：{}。", standards.join("、")) };
-        let certs = if org.certificates.is_empty() { String::new() } else { format!("通过{}认证，", org.certificates.join("、")) };
+        let std_text =
+            if standards.is_empty() { String::new() } else { format!("执行标准：{}。", standards.join("、")) };
+        let certs = if org.certificates.is_empty() {
+            String::new()
+        } else {
+            format!("通过{}认证，", org.certificates.join("、"))
+        };
         let description = format!(
             "{}位于永康{town_zh}，专业从事{}。{certs}支持OEM/ODM定制与来样加工，交期稳定。{std_text}",
             org.name, cat.entry.zh
@@ -217,7 +257,11 @@ impl Gen {
             standards,
             price: PriceRange::new(Fen(min.max(1)), Fen(max.max(min.max(1)))),
             unit: Some(unit.into()),
-            moq: Some(if cat.kind == OfferKind::Capacity { 8 } else { [50, 100, 200, 500, 1000, 3000][self.rng.random_range(0..6)] }),
+            moq: Some(if cat.kind == OfferKind::Capacity {
+                8
+            } else {
+                [50, 100, 200, 500, 1000, 3000][self.rng.random_range(0..6)]
+            }),
             lead_time_days: Some(self.rng.random_range(3..=45)),
             hours_per_week: hours,
         }
@@ -225,12 +269,14 @@ impl Gen {
 
     fn provider(&mut self, index: usize, line: &ServiceLine) -> OrgRecord {
         let t = Taxonomy::get();
-        let size = weighted(&mut self.rng, &[(SizeClass::Medium, 1), (SizeClass::Small, 5), (SizeClass::Micro, 6)], |s| s.1).0;
+        let size =
+            weighted(&mut self.rng, &[(SizeClass::Medium, 1), (SizeClass::Small, 5), (SizeClass::Micro, 6)], |s| s.1).0;
         let founded = self.rng.random_range(2008..2025);
         let (name, name_en) = self.trade_name("永康市", line.suffix, "有限公司", "Yongkang ", " Co., Ltd.");
         let town = self.town(SERVICE_TOWNS);
         // The manufacturing lines this provider mostly serves.
-        let served: Vec<&Line> = (0..self.rng.random_range(1..=3)).map(|_| weighted(&mut self.rng, LINES, |l| l.weight)).collect();
+        let served: Vec<&Line> =
+            (0..self.rng.random_range(1..=3)).map(|_| weighted(&mut self.rng, LINES, |l| l.weight)).collect();
         let mut sectors: Vec<String> = vec![];
         for l in &served {
             if !sectors.contains(&l.sectors[0].to_string()) {
@@ -249,9 +295,25 @@ impl Gen {
             chain: vec!["services".into()],
             size_class: Some(size),
             founded_year: Some(founded),
-            employees: Some(match size { SizeClass::Medium => self.rng.random_range(100..400), SizeClass::Small => self.rng.random_range(10..100), _ => self.rng.random_range(2..10) }),
-            revenue_band: Some(match size { SizeClass::Medium => "20m_100m", SizeClass::Small => "5m_20m", _ => "lt5m" }.into()),
-            certificates: line.certificates.iter().filter(|_| self.rng.random_bool(0.7)).map(|c| c.to_string()).collect(),
+            employees: Some(match size {
+                SizeClass::Medium => self.rng.random_range(100..400),
+                SizeClass::Small => self.rng.random_range(10..100),
+                _ => self.rng.random_range(2..10),
+            }),
+            revenue_band: Some(
+                match size {
+                    SizeClass::Medium => "20m_100m",
+                    SizeClass::Small => "5m_20m",
+                    _ => "lt5m",
+                }
+                .into(),
+            ),
+            certificates: line
+                .certificates
+                .iter()
+                .filter(|_| self.rng.random_bool(0.7))
+                .map(|c| c.to_string())
+                .collect(),
             contact,
         };
         let n = self.rng.random_range(3..=8);
@@ -289,13 +351,13 @@ impl Gen {
                 title_en: Some(format!("{} for {}", cat.entry.en, product.entry.en.to_lowercase())),
                 description: format!(
                     "{}为永康{}企业提供{}服务，熟悉{}行业，可上门对接，响应快。",
-                    org.name,
-                    target.suffix.0,
-                    cat.entry.zh,
-                    product.entry.zh
+                    org.name, target.suffix.0, cat.entry.zh, product.entry.zh
                 ),
                 category: cat.entry.code.clone(),
-                specs: vec![("服务方式".into(), ["上门服务", "线上对接", "驻厂服务"][self.rng.random_range(0..3)].into())],
+                specs: vec![(
+                    "服务方式".into(),
+                    ["上门服务", "线上对接", "驻厂服务"][self.rng.random_range(0..3)].into(),
+                )],
                 standards: unique,
                 price,
                 unit: Some("project".into()),
@@ -309,9 +371,15 @@ impl Gen {
 
     fn other(&mut self, index: usize, kind: OrgKind) -> OrgRecord {
         let (suffix, categories): ((&str, &str), &[&str]) = match kind {
-            OrgKind::ResearchInstitute => (("五金技术研究院", "Hardware Technology Institute"), &["svc.joint_rd", "svc.product_testing", "svc.standards_consulting"]),
+            OrgKind::ResearchInstitute => (
+                ("五金技术研究院", "Hardware Technology Institute"),
+                &["svc.joint_rd", "svc.product_testing", "svc.standards_consulting"],
+            ),
             OrgKind::Finance => (("小额贷款", "Microcredit"), &["svc.loans", "svc.supply_chain_finance"]),
-            _ => (("产业服务中心", "Industry Service Centre"), &["svc.incubation", "svc.skills_training", "svc.market_info"]),
+            _ => (
+                ("产业服务中心", "Industry Service Centre"),
+                &["svc.incubation", "svc.skills_training", "svc.market_info"],
+            ),
         };
         let founded = self.rng.random_range(2000..2022);
         let (name, name_en) = self.trade_name("永康市", suffix, "", "Yongkang ", "");
@@ -380,7 +448,8 @@ fn modifier_en(m: &str) -> &str {
 /// institutes, lenders and public bodies; the rest manufacturers) with about ten offers per
 /// firm. The same seed and size always give the same cluster.
 pub fn generate(seed: u64, firms: usize) -> Cluster {
-    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), names: HashSet::new(), codes: HashSet::new(), offers: vec![] };
+    let mut g =
+        Gen { rng: ChaCha8Rng::seed_from_u64(seed), names: HashSet::new(), codes: HashSet::new(), offers: vec![] };
     let firms = firms.max(20);
     let providers = firms * 15 / 100;
     let institutes = (firms / 100).max(1);
@@ -393,11 +462,16 @@ pub fn generate(seed: u64, firms: usize) -> Cluster {
     }
     for i in 0..providers {
         // Every service line is present before the weights take over.
-        let line = if i < SERVICE_LINES.len() { &SERVICE_LINES[i] } else { weighted(&mut g.rng, SERVICE_LINES, |l| l.weight) };
+        let line = match SERVICE_LINES.get(i) {
+            Some(line) => line,
+            None => weighted(&mut g.rng, SERVICE_LINES, |l| l.weight),
+        };
         orgs.push(g.provider(makers + i, line));
     }
     let mut index = makers + providers;
-    for (kind, n) in [(OrgKind::ResearchInstitute, institutes), (OrgKind::Finance, lenders), (OrgKind::PublicBody, public)] {
+    for (kind, n) in
+        [(OrgKind::ResearchInstitute, institutes), (OrgKind::Finance, lenders), (OrgKind::PublicBody, public)]
+    {
         for _ in 0..n {
             orgs.push(g.other(index, kind));
             index += 1;
@@ -409,7 +483,9 @@ pub fn generate(seed: u64, firms: usize) -> Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wujin_domain::sheet::{Header, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, offer_to_row, org_from_cells, org_to_row};
+    use wujin_domain::sheet::{
+        Header, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, offer_to_row, org_from_cells, org_to_row,
+    };
 
     #[test]
     fn the_same_seed_gives_the_same_cluster() {
@@ -426,7 +502,11 @@ mod tests {
         assert!((280..=320).contains(&providers));
         let t = Taxonomy::get();
         for fam in &t.families {
-            let n = c.offers.iter().filter(|o| t.category(&o.category).and_then(|c| c.family.as_deref()) == Some(&fam.entry.code)).count();
+            let n = c
+                .offers
+                .iter()
+                .filter(|o| t.category(&o.category).and_then(|c| c.family.as_deref()) == Some(&fam.entry.code))
+                .count();
             assert!(n > 0, "no offers in family {}", fam.entry.code);
         }
         let large = c.orgs.iter().filter(|o| o.size_class == Some(SizeClass::Large)).count();
@@ -445,7 +525,8 @@ mod tests {
         for o in &c.orgs {
             assert_eq!(org_from_cells(&oh.cells(&org_to_row(o))).as_ref(), Ok(o));
         }
-        let fh = Header::read(OFFER_COLUMNS, &OFFER_COLUMNS.iter().map(|c| c.key.to_string()).collect::<Vec<_>>()).unwrap();
+        let fh =
+            Header::read(OFFER_COLUMNS, &OFFER_COLUMNS.iter().map(|c| c.key.to_string()).collect::<Vec<_>>()).unwrap();
         for f in &c.offers {
             assert_eq!(offer_from_cells(&fh.cells(&offer_to_row(f))).as_ref(), Ok(f));
         }

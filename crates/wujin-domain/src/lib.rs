@@ -59,7 +59,13 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, value: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(
+        field: &'static str,
+        value: &str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
         let mut v: String = value.chars().take(80).collect();
         if value.chars().count() > 80 {
             v.push('…');

@@ -6,13 +6,13 @@
 
 use std::collections::HashMap;
 
+use crate::FieldError;
 use crate::money::Fen;
 use crate::offer::{OfferRecord, PriceRange};
 use crate::org::{Contact, OrgKind, OrgRecord, SizeClass};
 use crate::taxonomy::{OfferKind, Taxonomy, compact_standard};
 use crate::text::{char_len, fold, split_list};
 use crate::uscc::Uscc;
-use crate::FieldError;
 
 /// One column: its key (the English header and API field), its Chinese header, whether a
 /// row must fill it, and the longest value it takes, in characters.
@@ -368,12 +368,7 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
     {
         c.fail("email", e, "invalid_email", "邮箱格式不正确".into(), "not an email address".into());
     }
-    let contact = Contact {
-        name: c.optional("contact_name"),
-        phone,
-        email,
-        address: c.optional("address"),
-    };
+    let contact = Contact { name: c.optional("contact_name"), phone, email, address: c.optional("address") };
     let name_en = c.optional("name_en");
 
     if !c.errors.is_empty() {
@@ -437,7 +432,13 @@ fn parse_specs(c: &mut Check, v: &str) -> Vec<(String, String)> {
             Some((k, val)) if !k.trim().is_empty() && char_len(k.trim()) <= 30 && char_len(val.trim()) <= 100 => {
                 let k = k.trim().to_string();
                 if specs.iter().any(|(x, _)| *x == k) {
-                    c.fail("specs", item, "duplicate_key", format!("规格项重复：{k}"), format!("spec key given twice: {k}"));
+                    c.fail(
+                        "specs",
+                        item,
+                        "duplicate_key",
+                        format!("规格项重复：{k}"),
+                        format!("spec key given twice: {k}"),
+                    );
                 } else {
                     specs.push((k, val.trim().to_string()));
                 }
@@ -466,7 +467,13 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
     if let Some(id) = &external_id
         && id.chars().any(|ch| ch.is_control() || ch.is_whitespace())
     {
-        c.fail("external_id", id, "invalid_external_id", "外部编号不能包含空格或控制字符".into(), "external_id may not contain spaces or control characters".into());
+        c.fail(
+            "external_id",
+            id,
+            "invalid_external_id",
+            "外部编号不能包含空格或控制字符".into(),
+            "external_id may not contain spaces or control characters".into(),
+        );
     }
     let org_uscc = c.text("org_uscc").and_then(|v| match Uscc::parse(v) {
         Ok(u) => Some(u),
@@ -654,7 +661,11 @@ mod tests {
         let h = Header::read(ORG_COLUMNS, &["企业名称".into(), "USCC".into(), "镇街".into(), "备注".into()]).unwrap();
         assert_eq!(h.fields, vec![Some("name"), Some("uscc"), Some("town"), None]);
         assert_eq!(h.unknown, vec!["备注".to_string()]);
-        let h = Header::read(OFFER_COLUMNS, &["外部编号".into(), "统一社会信用代码".into(), "标题".into(), "类目".into(), "最低价".into()]).unwrap();
+        let h = Header::read(
+            OFFER_COLUMNS,
+            &["外部编号".into(), "统一社会信用代码".into(), "标题".into(), "类目".into(), "最低价".into()],
+        )
+        .unwrap();
         assert_eq!(h.fields[4], Some("price_min"));
     }
 
@@ -772,7 +783,8 @@ mod tests {
         ]))
         .unwrap();
         let row = offer_to_row(&o);
-        let h = Header::read(OFFER_COLUMNS, &OFFER_COLUMNS.iter().map(|c| c.zh.to_string()).collect::<Vec<_>>()).unwrap();
+        let h =
+            Header::read(OFFER_COLUMNS, &OFFER_COLUMNS.iter().map(|c| c.zh.to_string()).collect::<Vec<_>>()).unwrap();
         assert_eq!(offer_from_cells(&h.cells(&row)).unwrap(), o);
     }
 }

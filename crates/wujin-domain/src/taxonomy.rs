@@ -192,9 +192,7 @@ impl Taxonomy {
     /// The taxonomy compiled into this binary, parsed once.
     pub fn get() -> &'static Taxonomy {
         static TAXONOMY: OnceLock<Taxonomy> = OnceLock::new();
-        TAXONOMY.get_or_init(|| {
-            Taxonomy::parse(SOURCE).expect("data/taxonomy.toml is checked by the test suite")
-        })
+        TAXONOMY.get_or_init(|| Taxonomy::parse(SOURCE).expect("data/taxonomy.toml is checked by the test suite"))
     }
 
     /// Parses and cross-checks a taxonomy file: every reference (parent, sector, family,

@@ -10,7 +10,9 @@ pub fn fold(input: &str) -> String {
         .chars()
         .map(|c| match c {
             '\u{3000}' => ' ',
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
             c => c,
         })
         .collect::<String>()
@@ -20,11 +22,7 @@ pub fn fold(input: &str) -> String {
 
 /// Splits a list cell on ；, ;, 、, ，or , and drops empty items. Items are folded.
 pub fn split_list(input: &str) -> Vec<String> {
-    input
-        .split(['；', ';', '、', ',', '，'])
-        .map(fold)
-        .filter(|s| !s.is_empty())
-        .collect()
+    input.split(['；', ';', '、', ',', '，']).map(fold).filter(|s| !s.is_empty()).collect()
 }
 
 /// The number of characters (not bytes), which is what a length limit means to a person.
@@ -45,9 +43,6 @@ mod tests {
 
     #[test]
     fn lists_split_on_every_separator() {
-        assert_eq!(
-            split_list("ISO 9001；CCC、CE, UL;；"),
-            vec!["ISO 9001", "CCC", "CE", "UL"]
-        );
+        assert_eq!(split_list("ISO 9001；CCC、CE, UL;；"), vec!["ISO 9001", "CCC", "CE", "UL"]);
     }
 }

@@ -51,11 +51,7 @@ fn value_of(c: u8) -> Option<u32> {
 }
 
 fn check_char(first17: &[u8]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&c, w)| value_of(c).unwrap_or(0) * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(&c, w)| value_of(c).unwrap_or(0) * w).sum();
     ALPHABET[((31 - sum % 31) % 31) as usize] as char
 }
 
@@ -165,27 +161,15 @@ mod tests {
 
     #[test]
     fn published_codes_pass() {
-        for code in [
-            "91330100799655058B",
-            "91110000802100433B",
-            "91440300708461136T",
-            "91110000600037341L",
-        ] {
+        for code in ["91330100799655058B", "91110000802100433B", "91440300708461136T", "91110000600037341L"] {
             assert_eq!(Uscc::parse(code).unwrap().as_str(), code);
         }
     }
 
     #[test]
     fn wrong_check_character_names_the_right_one() {
-        assert_eq!(
-            Uscc::parse("91350100M000100Y4Z"),
-            Err(UsccError::WrongCheck { expected: '3' })
-        );
-        assert!(
-            UsccError::WrongCheck { expected: 'B' }
-                .message_zh()
-                .contains("应为 B")
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y4Z"), Err(UsccError::WrongCheck { expected: '3' }));
+        assert!(UsccError::WrongCheck { expected: 'B' }.message_zh().contains("应为 B"));
     }
 
     #[test]
@@ -196,14 +180,8 @@ mod tests {
     #[test]
     fn bad_characters_are_named_by_position() {
         // I, O, Z, S and V are not in the alphabet.
-        assert_eq!(
-            Uscc::parse("91330100799655O58B"),
-            Err(UsccError::BadCharacter { position: 15, found: 'O' })
-        );
-        assert_eq!(
-            Uscc::parse("9133010079965505８B"),
-            Err(UsccError::BadCharacter { position: 17, found: '８' })
-        );
+        assert_eq!(Uscc::parse("91330100799655O58B"), Err(UsccError::BadCharacter { position: 15, found: 'O' }));
+        assert_eq!(Uscc::parse("9133010079965505８B"), Err(UsccError::BadCharacter { position: 17, found: '８' }));
     }
 
     #[test]

@@ -43,7 +43,16 @@ fn fail(e: impl std::fmt::Display) -> Failure {
 pub fn list_queries() -> Vec<String> {
     let t = Taxonomy::get();
     let towns: Vec<&str> = t.towns.iter().map(|x| x.code.as_str()).collect();
-    let cats = ["cups", "tools", "doors", "cups.vacuum_cup", "tools.angle_grinder", "vehicles.e_scooter", "parts.casting", "cap.die_casting"];
+    let cats = [
+        "cups",
+        "tools",
+        "doors",
+        "cups.vacuum_cup",
+        "tools.angle_grinder",
+        "vehicles.e_scooter",
+        "parts.casting",
+        "cap.die_casting",
+    ];
     let standards = ["GB/T 29606-2013", "GB 17565-2022", "GB/T 3883.1-2014", "GB 4806.9-2023"];
     let mut q = vec![];
     for (i, town) in towns.iter().enumerate() {
@@ -76,7 +85,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn measure(engine: &'static str, url_a: &str, url_b: &str, cluster: &Cluster, dir: &Path) -> Result<Row, Failure> {
+async fn measure(
+    engine: &'static str,
+    url_a: &str,
+    url_b: &str,
+    cluster: &Cluster,
+    dir: &Path,
+) -> Result<Row, Failure> {
     let quiet = Options { skip_invalid: false, quiet: true, actor: "wujin bench".into() };
     let a = Store::open(url_a).await.map_err(fail)?;
     let t = Instant::now();
@@ -118,7 +133,8 @@ async fn measure(engine: &'static str, url_a: &str, url_b: &str, cluster: &Clust
     let mut times = Vec::with_capacity(queries.len());
     for q in &queries {
         let t = Instant::now();
-        let resp = router.clone().oneshot(Request::get(q.as_str()).body(Body::empty()).map_err(fail)?).await.map_err(fail)?;
+        let resp =
+            router.clone().oneshot(Request::get(q.as_str()).body(Body::empty()).map_err(fail)?).await.map_err(fail)?;
         let status = resp.status();
         let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await.map_err(fail)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -155,7 +171,12 @@ pub async fn run(offers: usize, pg: Option<&str>) -> Result<(), Failure> {
     let t = Instant::now();
     let mut cluster = wujin_demo::generate(DEFAULT_SEED, firms.max(20));
     cluster.offers.truncate(offers);
-    eprintln!("generated {} orgs and {} offers in {:.1} s", cluster.orgs.len(), cluster.offers.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {} orgs and {} offers in {:.1} s",
+        cluster.orgs.len(),
+        cluster.offers.len(),
+        t.elapsed().as_secs_f64()
+    );
     let dir = tempfile::tempdir().map_err(fail)?;
     let mut rows = vec![];
     let a = dir.path().join("a.db").display().to_string();
@@ -170,12 +191,23 @@ pub async fn run(offers: usize, pg: Option<&str>) -> Result<(), Failure> {
         pg_database(admin, &format!("wujin_bench_b_{stamp}"), false).await?;
         rows.push(row?);
     }
-    println!("| engine | offers | write (offers/s) | import CSV (orgs/s) | import CSV (offers/s) | export CSV (offers/s) | list 2 filters p50 | p95 | p99 | queries |");
+    println!(
+        "| engine | offers | write (offers/s) | import CSV (orgs/s) | import CSV (offers/s) | export CSV (offers/s) | list 2 filters p50 | p95 | p99 | queries |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
             "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} |",
-            r.engine, r.offers, r.write_rate, r.import_orgs_rate, r.import_rate, r.export_rate, r.p50, r.p95, r.p99, r.queries
+            r.engine,
+            r.offers,
+            r.write_rate,
+            r.import_orgs_rate,
+            r.import_rate,
+            r.export_rate,
+            r.p50,
+            r.p95,
+            r.p99,
+            r.queries
         );
     }
     Ok(())

@@ -120,9 +120,13 @@ pub async fn open(db: &str) -> Result<Store, Failure> {
     Store::open(db).await.map_err(|e| msg(format!("{db}: {e}")))
 }
 
-
 /// Loads the demo cluster; returns (orgs, offers, seconds to generate, seconds to write).
-pub async fn load_demo(store: &Store, seed: u64, firms: usize, quiet: bool) -> Result<(usize, usize, f64, f64), Failure> {
+pub async fn load_demo(
+    store: &Store,
+    seed: u64,
+    firms: usize,
+    quiet: bool,
+) -> Result<(usize, usize, f64, f64), Failure> {
     let t0 = Instant::now();
     let cluster = wujin_demo::generate(seed, firms);
     let generated = t0.elapsed().as_secs_f64();
@@ -146,9 +150,17 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let (o, f, g, w) = load_demo(&store, seed, firms, false).await?;
             store.close().await;
             if zh {
-                println!("演示集群已写入 {}：{o} 家机构，{f} 条供给（生成 {g:.2} 秒，写入 {w:.2} 秒，{:.0} 条供给/秒）", cli.db, f as f64 / w);
+                println!(
+                    "演示集群已写入 {}：{o} 家机构，{f} 条供给（生成 {g:.2} 秒，写入 {w:.2} 秒，{:.0} 条供给/秒）",
+                    cli.db,
+                    f as f64 / w
+                );
             } else {
-                println!("demo cluster written to {}: {o} organisations, {f} offers (generated in {g:.2} s, written in {w:.2} s, {:.0} offers/s)", cli.db, f as f64 / w);
+                println!(
+                    "demo cluster written to {}: {o} organisations, {f} offers (generated in {g:.2} s, written in {w:.2} s, {:.0} offers/s)",
+                    cli.db,
+                    f as f64 / w
+                );
             }
             Ok(())
         }
@@ -156,7 +168,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let store = open(&cli.db).await?;
             store.backup(&file).await.map_err(|e| msg(e.to_string()))?;
             store.close().await;
-            println!("{}", if zh { format!("已备份到 {}", file.display()) } else { format!("backed up to {}", file.display()) });
+            println!(
+                "{}",
+                if zh {
+                    format!("已备份到 {}", file.display())
+                } else {
+                    format!("backed up to {}", file.display())
+                }
+            );
             Ok(())
         }
         Command::Import { template: Some(kind), out, .. } => {
@@ -171,7 +190,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import { kind, file, skip_invalid, .. } => {
             let (Some(kind), Some(file)) = (kind, file) else { return Err(msg("import needs KIND and FILE")) };
-            let table = read::read(&file, Format::from_path(&file)).map_err(|e| msg(format!("{}: {e}", file.display())))?;
+            let table =
+                read::read(&file, Format::from_path(&file)).map_err(|e| msg(format!("{}: {e}", file.display())))?;
             let store = open(&cli.db).await?;
             let opts = Options { skip_invalid, quiet: false, actor: format!("wujin import {}", file.display()) };
             let started = Instant::now();
@@ -192,7 +212,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export { kind, format, out } => {
             let store = open(&cli.db).await?;
             let started = Instant::now();
-            let n = export::export(&store, kind, format, out.as_deref(), false).await.map_err(|e| msg(e.to_string()))?;
+            let n =
+                export::export(&store, kind, format, out.as_deref(), false).await.map_err(|e| msg(e.to_string()))?;
             store.close().await;
             let secs = started.elapsed().as_secs_f64();
             eprintln!("{n} rows, {secs:.2} s, {:.0} rows/s", n as f64 / secs.max(1e-9));

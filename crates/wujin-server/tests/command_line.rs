@@ -89,7 +89,8 @@ fn the_server_answers_and_stops_cleanly_on_sigterm() {
         .unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).expect("the server prints its address");
+    let addr =
+        line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).expect("the server prints its address");
     let mut conn = TcpStream::connect(addr).unwrap();
     conn.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
     let mut resp = String::new();

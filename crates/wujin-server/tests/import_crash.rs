@@ -37,7 +37,13 @@ async fn prepare(db_url: &str, dir: &std::path::Path) -> (std::path::PathBuf, st
     export(&source.store, Kind::Orgs, ExportFormat::Csv, Some(&orgs), true).await.unwrap();
     export(&source.store, Kind::Offers, ExportFormat::Csv, Some(&offers), true).await.unwrap();
     // The target holds the organisations already, so the offers import is the big one.
-    let status = Command::new(WUJIN).args(["--db", db_url, "import", "orgs"]).arg(&orgs).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    let status = Command::new(WUJIN)
+        .args(["--db", db_url, "import", "orgs"])
+        .arg(&orgs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success());
     (orgs, offers)
 }

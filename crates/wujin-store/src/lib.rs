@@ -47,10 +47,7 @@ pub struct Store {
 
 /// Milliseconds since the epoch, the one time format in the schema.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl Store {
@@ -160,7 +157,14 @@ impl Store {
     }
 
     /// Appends an audit row inside the caller's transaction.
-    pub async fn audit(tx: &mut Tx, actor: &str, action: &str, entity: &str, entity_id: Option<i64>, detail: &serde_json::Value) -> Result<()> {
+    pub async fn audit(
+        tx: &mut Tx,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO audit (at, actor, action, entity, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(now_ms())
             .bind(actor.to_string())

@@ -52,7 +52,9 @@ fn from_row(row: &AnyRow) -> Result<Offer> {
     let min: Option<i64> = row.try_get("price_min_fen")?;
     let max: Option<i64> = row.try_get("price_max_fen")?;
     let price = match (min, max) {
-        (Some(lo), Some(hi)) => Some(PriceRange::new(Fen(lo), Fen(hi)).ok_or_else(|| corrupt("price", "min above max"))?),
+        (Some(lo), Some(hi)) => {
+            Some(PriceRange::new(Fen(lo), Fen(hi)).ok_or_else(|| corrupt("price", "min above max"))?)
+        }
         _ => None,
     };
     let record = OfferRecord {
@@ -171,7 +173,11 @@ pub enum Table {
 /// Inserts or updates offers by external id inside the caller's transaction. `orgs` maps
 /// each credit code to the organisation's id and town; the caller has checked that every
 /// offer's organisation is in it.
-pub async fn upsert(tx: &mut Tx, records: &[OfferRecord], orgs: &HashMap<String, (i64, Option<String>)>) -> Result<UpsertStats> {
+pub async fn upsert(
+    tx: &mut Tx,
+    records: &[OfferRecord],
+    orgs: &HashMap<String, (i64, Option<String>)>,
+) -> Result<UpsertStats> {
     let mut stats = UpsertStats::default();
     let now = now_ms();
     for chunk in records.chunks(BATCH) {
@@ -180,9 +186,9 @@ pub async fn upsert(tx: &mut Tx, records: &[OfferRecord], orgs: &HashMap<String,
              price_min_fen, price_max_fen, unit, moq, lead_time_days, hours_per_week, content_hash, revision, created_at, updated_at) VALUES ",
         );
         for (i, r) in chunk.iter().enumerate() {
-            let (org_id, town) = orgs
-                .get(r.org_uscc.as_str())
-                .ok_or_else(|| StoreError::Corrupt(format!("offer {} names unknown organisation {}", r.external_id, r.org_uscc)))?;
+            let (org_id, town) = orgs.get(r.org_uscc.as_str()).ok_or_else(|| {
+                StoreError::Corrupt(format!("offer {} names unknown organisation {}", r.external_id, r.org_uscc))
+            })?;
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(r.external_id.clone()).push(", ");
             sql.bind(*org_id).push(", ");
@@ -232,7 +238,8 @@ pub async fn upsert(tx: &mut Tx, records: &[OfferRecord], orgs: &HashMap<String,
             let mut del = Sql::new("DELETE FROM offer_standards WHERE offer_id IN ");
             del.bind_list(ids.iter().copied());
             del.execute(&mut **tx).await?;
-            let pairs: Vec<(i64, &String)> = changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, s))).collect();
+            let pairs: Vec<(i64, &String)> =
+                changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, s))).collect();
             for part in pairs.chunks(BATCH * 4) {
                 let mut ins = Sql::new("INSERT INTO offer_standards (offer_id, standard) VALUES ");
                 for (i, (id, s)) in part.iter().enumerate() {

@@ -112,10 +112,7 @@ impl Store {
 
     pub async fn org(&self, id: i64) -> Result<Option<Org>> {
         let text = format!("SELECT {COLUMNS} FROM orgs WHERE id = $1");
-        let row = sqlx::query(&text)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(&text).bind(id).fetch_optional(self.pool()).await?;
         row.as_ref().map(from_row).transpose()
     }
 
@@ -218,8 +215,10 @@ async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result
         sql.bind_list(ids.iter().copied());
         sql.execute(&mut **tx).await?;
     }
-    let sectors: Vec<(i64, &String)> = changed.iter().flat_map(|(id, r)| r.sectors.iter().map(move |s| (*id, s))).collect();
-    let certs: Vec<(i64, &String)> = changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |s| (*id, s))).collect();
+    let sectors: Vec<(i64, &String)> =
+        changed.iter().flat_map(|(id, r)| r.sectors.iter().map(move |s| (*id, s))).collect();
+    let certs: Vec<(i64, &String)> =
+        changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |s| (*id, s))).collect();
     for (table, col, pairs) in [("org_sectors", "sector", sectors), ("org_certificates", "certificate", certs)] {
         for chunk in pairs.chunks(BATCH * 4) {
             let mut sql = Sql::new(&format!("INSERT INTO {table} (org_id, {col}) VALUES "));

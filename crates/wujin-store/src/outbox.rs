@@ -25,7 +25,15 @@ pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<(
             if i > 0 {
                 sql.push(", ");
             }
-            sql.push("(").bind(topic.to_string()).push(", ").bind(*id).push(", ").bind(op.to_string()).push(", ").bind(at).push(")");
+            sql.push("(")
+                .bind(topic.to_string())
+                .push(", ")
+                .bind(*id)
+                .push(", ")
+                .bind(op.to_string())
+                .push(", ")
+                .bind(at)
+                .push(")");
         }
         sql.execute(&mut **tx).await?;
     }

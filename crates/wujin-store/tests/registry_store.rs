@@ -10,9 +10,15 @@ use wujin_store::{Store, UpsertStats, both_backends, offers, orgs};
 fn org(code17: &str, name: &str, town: &str, sectors: &str) -> OrgRecord {
     let uscc = Uscc::complete(code17).unwrap();
     let cells = Cells(
-        [("uscc", uscc.to_string()), ("name", name.into()), ("town", town.into()), ("sectors", sectors.into()), ("certificates", "ISO 9001".into())]
-            .into_iter()
-            .collect(),
+        [
+            ("uscc", uscc.to_string()),
+            ("name", name.into()),
+            ("town", town.into()),
+            ("sectors", sectors.into()),
+            ("certificates", "ISO 9001".into()),
+        ]
+        .into_iter()
+        .collect(),
     );
     org_from_cells(&cells).unwrap()
 }

@@ -34,12 +34,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad(lang: Lang, code: &'static str, field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            message: pick(lang, zh, en),
-            field: Some(field.to_string()),
-        }
+        ApiError { status: StatusCode::BAD_REQUEST, code, message: pick(lang, zh, en), field: Some(field.to_string()) }
     }
 
     pub fn not_found(lang: Lang) -> Self {
@@ -52,7 +47,9 @@ impl ApiError {
     }
 
     pub fn route_not_found(lang: Lang) -> Self {
-        ApiError { code: "no_route", message: pick(lang, "没有这个接口", "no such route"), ..Self::not_found(lang) }
+        ApiError {
+            code: "no_route", message: pick(lang, "没有这个接口", "no such route"), ..Self::not_found(lang)
+        }
     }
 
     pub fn method_not_allowed(lang: Lang) -> Self {
@@ -94,7 +91,8 @@ fn pick(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field } };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field } };
         (self.status, Json(body)).into_response()
     }
 }

@@ -41,7 +41,11 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "wujin API", version = "1", description = "The registry of an industrial cluster's firms and offers. Errors: {\"error\": {\"code\", \"message\", \"field\"}}. Lists: limit 1..=100, opaque cursor."),
+    info(
+        title = "wujin API",
+        version = "1",
+        description = "The registry of an industrial cluster's firms and offers. Errors: {\"error\": {\"code\", \"message\", \"field\"}}. Lists: limit 1..=100, opaque cursor."
+    ),
     paths(orgs::list, orgs::get, offers::list, offers::get, taxonomy, healthz),
     components(schemas(Health))
 )]
@@ -77,11 +81,20 @@ async fn method_not_allowed(ReqLang(lang): ReqLang) -> ApiError {
 /// A 400 for a filter value the taxonomy does not know.
 pub fn unknown(lang: Lang, field: &str, value: &str) -> ApiError {
     let shown: String = value.chars().take(40).collect();
-    ApiError::bad(lang, "unknown_value", field, format!("{field} 的取值未知：{shown}"), format!("unknown {field}: {shown}"))
+    ApiError::bad(
+        lang,
+        "unknown_value",
+        field,
+        format!("{field} 的取值未知：{shown}"),
+        format!("unknown {field}: {shown}"),
+    )
 }
 
 /// A path id: a positive whole number, else a 400 naming `id`.
-pub fn parse_id(lang: Lang, raw: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<i64, ApiError> {
+pub fn parse_id(
+    lang: Lang,
+    raw: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<i64, ApiError> {
     raw.ok()
         .and_then(|Path(s)| s.trim().parse::<i64>().ok())
         .filter(|&n| n > 0)

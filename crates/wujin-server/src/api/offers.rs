@@ -64,12 +64,22 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
     }
     if let Some(v) = p.get("family") {
         let fam = t.family(v).ok_or_else(|| unknown(lang, "family", v))?;
-        let all = t.categories.iter().filter(|c| c.family.as_deref() == Some(&fam.entry.code)).map(|c| c.entry.code.clone()).collect();
+        let all = t
+            .categories
+            .iter()
+            .filter(|c| c.family.as_deref() == Some(&fam.entry.code))
+            .map(|c| c.entry.code.clone())
+            .collect();
         f.categories = intersect(f.categories, all);
     }
     if let Some(v) = p.get("sector") {
         let sec = t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?;
-        let all = t.categories.iter().filter(|c| c.sector.as_deref() == Some(&sec.entry.code)).map(|c| c.entry.code.clone()).collect();
+        let all = t
+            .categories
+            .iter()
+            .filter(|c| c.sector.as_deref() == Some(&sec.entry.code))
+            .map(|c| c.entry.code.clone())
+            .collect();
         f.categories = intersect(f.categories, all);
     }
     if let Some(v) = p.get("town") {
@@ -77,12 +87,24 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
     }
     if let Some(v) = p.get("standard") {
         f.standard = Some(normalise_standard(v).ok_or_else(|| {
-            ApiError::bad(lang, "invalid_parameter", "standard", format!("不是有效的标准编号：{v}"), format!("not a standard number: {v}"))
+            ApiError::bad(
+                lang,
+                "invalid_parameter",
+                "standard",
+                format!("不是有效的标准编号：{v}"),
+                format!("not a standard number: {v}"),
+            )
         })?);
     }
     if let Some(v) = p.get("org_id") {
         f.org_id = Some(v.trim().parse::<i64>().ok().filter(|&n| n > 0).ok_or_else(|| {
-            ApiError::bad(lang, "invalid_parameter", "org_id", "org_id 应为正整数", "org_id must be a positive whole number")
+            ApiError::bad(
+                lang,
+                "invalid_parameter",
+                "org_id",
+                "org_id 应为正整数",
+                "org_id must be a positive whole number",
+            )
         })?);
     }
     Ok(f)
@@ -110,7 +132,11 @@ pub async fn list(State(app): State<AppState>, ReqLang(lang): ReqLang, p: Params
 #[utoipa::path(get, path = "/api/v1/offers/{id}", tag = "registry",
     params(("id" = i64, Path, description = "The offer's id")),
     responses((status = 200, body = OfferView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(app): State<AppState>, ReqLang(lang): ReqLang, id: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<Json<OfferView>, ApiError> {
+pub async fn get(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<OfferView>, ApiError> {
     let id = parse_id(lang, id)?;
     match app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))? {
         Some(o) => Ok(Json(OfferView::new(&o, lang))),

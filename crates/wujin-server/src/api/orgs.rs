@@ -52,7 +52,11 @@ pub fn org_filter(lang: Lang, p: &Params) -> Result<OrgFilter, ApiError> {
         f.certificate = Some(t.certificate(v).ok_or_else(|| unknown(lang, "certificate", v))?.code.clone());
     }
     if let Some(v) = p.get("size_class") {
-        f.size_class = Some(t.size_class(v).and_then(|e| SizeClass::from_code(&e.code)).ok_or_else(|| unknown(lang, "size_class", v))?);
+        f.size_class = Some(
+            t.size_class(v)
+                .and_then(|e| SizeClass::from_code(&e.code))
+                .ok_or_else(|| unknown(lang, "size_class", v))?,
+        );
     }
     Ok(f)
 }
@@ -74,7 +78,11 @@ pub async fn list(State(app): State<AppState>, ReqLang(lang): ReqLang, p: Params
 #[utoipa::path(get, path = "/api/v1/orgs/{id}", tag = "registry",
     params(("id" = i64, Path, description = "The organisation's id")),
     responses((status = 200, body = OrgView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(app): State<AppState>, ReqLang(lang): ReqLang, id: Result<Path<String>, axum::extract::rejection::PathRejection>) -> Result<Json<OrgView>, ApiError> {
+pub async fn get(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<OrgView>, ApiError> {
     let id = parse_id(lang, id)?;
     match app.store.org(id).await.map_err(|e| ApiError::internal(lang, e))? {
         Some(o) => Ok(Json(OrgView::new(&o, lang))),

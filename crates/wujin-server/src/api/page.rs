@@ -33,7 +33,15 @@ pub fn encode_cursor(last_id: i64) -> String {
 
 pub fn decode_cursor(lang: Lang, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let bad = || ApiError::bad(lang, "invalid_cursor", "cursor", "cursor 无效：请使用上一页返回的 next_cursor", "cursor is not one this server issued; use next_cursor from the previous page");
+    let bad = || {
+        ApiError::bad(
+            lang,
+            "invalid_cursor",
+            "cursor",
+            "cursor 无效：请使用上一页返回的 next_cursor",
+            "cursor is not one this server issued; use next_cursor from the previous page",
+        )
+    };
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     let id = text.strip_prefix("wj1:").and_then(|n| n.parse::<i64>().ok()).filter(|&n| n > 0).ok_or_else(bad)?;

@@ -23,6 +23,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         let query = parts.uri.query().unwrap_or("");
         // Bounded: a query string is at most a few kilobytes by the time hyper hands it over,
         // and we keep at most 50 parameters of it.
-        Ok(Params(form_urlencoded::parse(query.as_bytes()).take(50).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()))
+        Ok(Params(
+            form_urlencoded::parse(query.as_bytes()).take(50).map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        ))
     }
 }

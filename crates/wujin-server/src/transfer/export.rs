@@ -64,7 +64,12 @@ fn json_line(cols: &[Column], row: &[String]) -> String {
 }
 
 /// Streams every record of `kind` out of the store, a chunk at a time, into `sink`.
-async fn for_each_row(store: &Store, kind: Kind, quiet: bool, mut sink: impl FnMut(Vec<String>) -> Result<(), ExportError>) -> Result<u64, ExportError> {
+async fn for_each_row(
+    store: &Store,
+    kind: Kind,
+    quiet: bool,
+    mut sink: impl FnMut(Vec<String>) -> Result<(), ExportError>,
+) -> Result<u64, ExportError> {
     let total = match kind {
         Kind::Orgs => store.count_all(wujin_store::offers::Table::Orgs).await?,
         Kind::Offers => store.count_all(wujin_store::offers::Table::Offers).await?,
@@ -74,8 +79,12 @@ async fn for_each_row(store: &Store, kind: Kind, quiet: bool, mut sink: impl FnM
     let mut n = 0;
     loop {
         let rows: Vec<(i64, Vec<String>)> = match kind {
-            Kind::Orgs => store.orgs_after(after, CHUNK).await?.into_iter().map(|o| (o.id, org_to_row(&o.record))).collect(),
-            Kind::Offers => store.offers_after(after, CHUNK).await?.into_iter().map(|o| (o.id, offer_to_row(&o.record))).collect(),
+            Kind::Orgs => {
+                store.orgs_after(after, CHUNK).await?.into_iter().map(|o| (o.id, org_to_row(&o.record))).collect()
+            }
+            Kind::Offers => {
+                store.offers_after(after, CHUNK).await?.into_iter().map(|o| (o.id, offer_to_row(&o.record))).collect()
+            }
         };
         let Some((last, _)) = rows.last() else { break };
         after = *last;
@@ -90,7 +99,13 @@ async fn for_each_row(store: &Store, kind: Kind, quiet: bool, mut sink: impl FnM
 }
 
 /// Writes every record of `kind` to `out` (a file, or standard output when None).
-pub async fn export(store: &Store, kind: Kind, format: ExportFormat, out: Option<&Path>, quiet: bool) -> Result<u64, ExportError> {
+pub async fn export(
+    store: &Store,
+    kind: Kind,
+    format: ExportFormat,
+    out: Option<&Path>,
+    quiet: bool,
+) -> Result<u64, ExportError> {
     let cols = columns(kind);
     match format {
         ExportFormat::Xlsx => {
@@ -127,7 +142,10 @@ pub async fn export(store: &Store, kind: Kind, format: ExportFormat, out: Option
                 w.write_all(b"\xEF\xBB\xBF")?;
                 let mut csv = csv::Writer::from_writer(&mut w);
                 csv.write_record(cols.iter().map(|c| c.zh)).map_err(std::io::Error::other)?;
-                let n = for_each_row(store, kind, quiet, |row| csv.write_record(&row).map_err(|e| std::io::Error::other(e).into())).await?;
+                let n = for_each_row(store, kind, quiet, |row| {
+                    csv.write_record(&row).map_err(|e| std::io::Error::other(e).into())
+                })
+                .await?;
                 csv.flush()?;
                 n
             } else {

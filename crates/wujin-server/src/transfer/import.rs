@@ -125,7 +125,12 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
         written: None,
     };
     let key_column = |field: &str| {
-        header.fields.iter().position(|f| *f == Some(field)).and_then(|i| table.header.get(i).cloned()).unwrap_or_default()
+        header
+            .fields
+            .iter()
+            .position(|f| *f == Some(field))
+            .and_then(|i| table.header.get(i).cloned())
+            .unwrap_or_default()
     };
 
     let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
@@ -136,7 +141,9 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
             for (row, cells) in &table.rows {
                 match org_from_cells(&header.cells(cells)) {
                     Ok(r) => match seen.get(r.uscc.as_str()) {
-                        Some(first) => report.problems.push(duplicate(*row, *first, key_column("uscc"), "uscc", r.uscc.as_str())),
+                        Some(first) => {
+                            report.problems.push(duplicate(*row, *first, key_column("uscc"), "uscc", r.uscc.as_str()))
+                        }
                         None => {
                             seen.insert(r.uscc.to_string(), *row);
                             records.push(r);
@@ -158,7 +165,13 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
             for (row, cells) in &table.rows {
                 match offer_from_cells(&header.cells(cells)) {
                     Ok(r) => match seen.get(&r.external_id) {
-                        Some(first) => report.problems.push(duplicate(*row, *first, key_column("external_id"), "external_id", &r.external_id)),
+                        Some(first) => report.problems.push(duplicate(
+                            *row,
+                            *first,
+                            key_column("external_id"),
+                            "external_id",
+                            &r.external_id,
+                        )),
                         None => {
                             seen.insert(r.external_id.clone(), *row);
                             records.push((*row, r));
@@ -186,7 +199,8 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
                         value: r.org_uscc.to_string(),
                         code: "unknown_org",
                         message_zh: "登记册中没有该统一社会信用代码的机构，请先导入机构".into(),
-                        message_en: "no organisation with this credit code in the registry; import organisations first".into(),
+                        message_en: "no organisation with this credit code in the registry; import organisations first"
+                            .into(),
                     });
                 }
             }
@@ -209,7 +223,8 @@ pub async fn write_orgs(store: &Store, records: &[OrgRecord], opts: &Options) ->
         stats += orgs::upsert(&mut tx, chunk).await?;
         progress.inc(chunk.len() as u64);
     }
-    Store::audit(&mut tx, &opts.actor, "import", "orgs", None, &serde_json::to_value(stats).unwrap_or_default()).await?;
+    Store::audit(&mut tx, &opts.actor, "import", "orgs", None, &serde_json::to_value(stats).unwrap_or_default())
+        .await?;
     tx.commit().await?;
     progress.finish();
     Ok(stats)
@@ -229,7 +244,8 @@ pub async fn write_offers(
         stats += offers::upsert(&mut tx, chunk, orgs).await?;
         progress.inc(chunk.len() as u64);
     }
-    Store::audit(&mut tx, &opts.actor, "import", "offers", None, &serde_json::to_value(stats).unwrap_or_default()).await?;
+    Store::audit(&mut tx, &opts.actor, "import", "offers", None, &serde_json::to_value(stats).unwrap_or_default())
+        .await?;
     tx.commit().await?;
     progress.finish();
     Ok(stats)
@@ -249,8 +265,16 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
         rows.len()
     };
     match lang {
-        Lang::Zh => writeln!(out, "导入{kind}：共 {} 行（{}），有效 {} 行，有问题 {} 行", r.rows, r.encoding, r.valid, bad_rows)?,
-        Lang::En => writeln!(out, "import {kind}: {} rows ({}), {} valid, {} with problems", r.rows, r.encoding, r.valid, bad_rows)?,
+        Lang::Zh => writeln!(
+            out,
+            "导入{kind}：共 {} 行（{}），有效 {} 行，有问题 {} 行",
+            r.rows, r.encoding, r.valid, bad_rows
+        )?,
+        Lang::En => writeln!(
+            out,
+            "import {kind}: {} rows ({}), {} valid, {} with problems",
+            r.rows, r.encoding, r.valid, bad_rows
+        )?,
     }
     if !r.unknown_columns.is_empty() {
         match lang {
@@ -269,9 +293,13 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
     }
     match (&r.written, lang) {
         (Some(s), Lang::Zh) => writeln!(out, "已写入：新增 {}，更新 {}，未变 {}", s.inserted, s.updated, s.unchanged)?,
-        (Some(s), Lang::En) => writeln!(out, "written: {} new, {} updated, {} unchanged", s.inserted, s.updated, s.unchanged)?,
+        (Some(s), Lang::En) => {
+            writeln!(out, "written: {} new, {} updated, {} unchanged", s.inserted, s.updated, s.unchanged)?
+        }
         (None, Lang::Zh) => writeln!(out, "未写入任何数据：请修正以上问题，或使用 --skip-invalid 只导入有效行")?,
-        (None, Lang::En) => writeln!(out, "nothing written: fix the rows above, or use --skip-invalid to import the valid rows only")?,
+        (None, Lang::En) => {
+            writeln!(out, "nothing written: fix the rows above, or use --skip-invalid to import the valid rows only")?
+        }
     }
     Ok(())
 }

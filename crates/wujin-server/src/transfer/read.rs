@@ -91,7 +91,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let (text, encoding) = decode_text(bytes)?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() { b'\t' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut table = Table { encoding, ..Default::default() };
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| ReadError::Csv(e.to_string()))?;
@@ -160,7 +161,8 @@ pub fn read_jsonl(bytes: &[u8]) -> Result<Table, ReadError> {
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| ReadError::Json { line: i + 1, message: e.to_string() })?;
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| ReadError::Json { line: i + 1, message: e.to_string() })?;
         let serde_json::Value::Object(map) = value else {
             return Err(ReadError::Json { line: i + 1, message: "expected an object".into() });
         };

@@ -9,7 +9,6 @@ use serde_json::Value;
 use tower::ServiceExt;
 use wujin_store::Store;
 
-
 pub const SEED: u64 = 11;
 pub const FIRMS: usize = 120;
 
@@ -26,7 +25,8 @@ pub async fn get(store: &Store, path: &str) -> (StatusCode, Value) {
         .unwrap();
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{path}: body is not JSON: {:?}", String::from_utf8_lossy(&bytes)));
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("{path}: body is not JSON: {:?}", String::from_utf8_lossy(&bytes)));
     (status, json)
 }
 
