@@ -94,9 +94,19 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut table = Table { encoding, ..Default::default() };
+    // Row numbers are the file's line numbers (what an editor or a spreadsheet shows), so
+    // count newlines up to each record's start; blank lines count too.
+    let (mut line, mut counted) = (1usize, 0usize);
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| ReadError::Csv(e.to_string()))?;
-        let row_no = rec.position().map(|p| p.line() as usize).unwrap_or(i + 1);
+        let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted).min(text.len());
+        // The reader's position may sit before the blank lines it skipped.
+        while matches!(text.as_bytes().get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
+        counted = start;
+        let row_no = line.max(i + 1);
         if rec.len() > MAX_COLUMNS {
             return Err(ReadError::TooWide { row: row_no });
         }
@@ -229,6 +239,10 @@ mod tests {
     #[test]
     fn jsonl_arrays_become_lists() {
         let t = read_jsonl(br#"{"uscc":"X","certificates":["CCC","CE"],"employees":12}"#).unwrap();
-        assert_eq!(t.rows[0].1, vec!["X", "CCC；CE", "12"]);
+        let cell = |k: &str| t.rows[0].1[t.header.iter().position(|h| h == k).unwrap()].clone();
+        assert_eq!(
+            (cell("uscc"), cell("certificates"), cell("employees")),
+            ("X".into(), "CCC；CE".into(), "12".into())
+        );
     }
 }
