@@ -86,15 +86,21 @@ impl Gen {
         prefix_en: &str,
         tail_en: &str,
     ) -> (String, String) {
+        // Two-syllable trade names run out in a large cluster (a benchmark asks for 100,000
+        // firms); after a few collisions a third syllable makes room.
+        let mut attempt = 0;
         loop {
+            attempt += 1;
             let a = SYLLABLES.choose(&mut self.rng).unwrap();
             let b = SYLLABLES.choose(&mut self.rng).unwrap();
+            let c = if attempt > 8 { *SYLLABLES.choose(&mut self.rng).unwrap() } else { ("", "") };
             if a.0 == b.0 {
                 continue;
             }
-            let zh = format!("{prefix_zh}{}{}{}{tail_zh}", a.0, b.0, suffix.0);
+            let zh = format!("{prefix_zh}{}{}{}{}{tail_zh}", a.0, b.0, c.0, suffix.0);
             if self.names.insert(zh.clone()) {
-                let en = format!("{prefix_en}{}{} {}{tail_en}", a.1, b.1.to_lowercase(), suffix.1);
+                let en =
+                    format!("{prefix_en}{}{}{} {}{tail_en}", a.1, b.1.to_lowercase(), c.1.to_lowercase(), suffix.1);
                 return (zh, en);
             }
         }
@@ -218,7 +224,9 @@ impl Gen {
         let mut specs = vec![];
         for (key, values) in line.specs.iter().take(3) {
             if self.rng.random_bool(0.8) {
-                specs.push((key.to_string(), values.choose(&mut self.rng).unwrap().to_string()));
+                // A title that says 316 stainless must not list 304 in its specs.
+                let value = if values.contains(&modifier) { modifier } else { values.choose(&mut self.rng).unwrap() };
+                specs.push((key.to_string(), value.to_string()));
             }
         }
         let town_zh = org.town.as_deref().and_then(|c| t.town(c)).map(|e| e.zh.as_str()).unwrap_or("永康");

@@ -73,7 +73,7 @@ pub enum Command {
         #[arg(required_unless_present = "template")]
         file: Option<PathBuf>,
         /// Write the valid rows even if some are invalid (those are still reported).
-        #[arg(long)]
+        #[arg(long, env = "WUJIN_SKIP_INVALID")]
         skip_invalid: bool,
         /// Instead of importing, write an empty template for orgs or offers (to --out, default wujin-KIND-template.csv).
         #[arg(long, value_name = "KIND", conflicts_with_all = ["kind", "file"])]
@@ -86,7 +86,8 @@ pub enum Command {
     Export {
         /// orgs or offers.
         kind: Kind,
-        #[arg(long, value_enum, default_value = "csv")]
+        /// csv (UTF-8 with BOM, Chinese headers), xlsx or jsonl.
+        #[arg(long, value_enum, env = "WUJIN_EXPORT_FORMAT", default_value = "csv")]
         format: ExportFormat,
         /// File to write (standard output if not given; XLSX needs a file).
         #[arg(long)]

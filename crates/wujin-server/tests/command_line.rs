@@ -34,9 +34,13 @@ fn a_backup_of_a_live_database_holds_the_same_registry() {
     assert_eq!(again.status.code(), Some(2), "an existing file is never overwritten");
 }
 
-#[test]
-fn backup_of_postgresql_points_to_pg_dump() {
-    let out = wujin(&wujin_store::testing::pg_admin_url(), &["--lang", "en", "backup", "/tmp/never-written.db"]);
+#[tokio::test]
+async fn backup_of_postgresql_points_to_pg_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = wujin_store::testing::fresh_url(wujin_store::Backend::Postgres, dir.path()).await;
+    let dest = dir.path().join("never-written.db");
+    let out = wujin(&url, &["--lang", "en", "backup", dest.to_str().unwrap()]);
+    assert!(!dest.exists());
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("pg_dump"), "{}", text(&out.stderr));
 }

@@ -50,6 +50,14 @@ both_backends! {
             assert!(o["standards"].as_array().unwrap().iter().any(|s| s["number"] == "GB/T 29606-2013"));
         }
 
+        // Organisations by what they offer: the makers of the cups above are among them.
+        let (_, makers) = get(&db.store, "/api/v1/orgs?category=%E4%BF%9D%E6%B8%A9%E6%9D%AF&standard=GB%2FT%2029606&limit=100").await;
+        let maker_ids: Vec<_> = makers["items"].as_array().unwrap().iter().map(|o| o["id"].clone()).collect();
+        for o in items.iter().filter(|o| o["category"]["code"] == "cups.vacuum_cup") {
+            assert!(maker_ids.contains(&o["org_id"]), "the maker of offer {} is listed", o["id"]);
+        }
+        assert_eq!(makers["total"].as_u64().unwrap() as usize, maker_ids.len());
+
         let (_, testing) = get(&db.store, "/api/v1/offers?family=testing&kind=service&lang=en").await;
         let items = testing["items"].as_array().unwrap();
         assert!(!items.is_empty());
@@ -75,6 +83,7 @@ both_backends! {
             ("/api/v1/orgs?town=330784999", "town"),
             ("/api/v1/orgs?sector=C9999", "sector"),
             ("/api/v1/orgs?kind=bakery", "kind"),
+            ("/api/v1/orgs?category=bakery", "category"),
             ("/api/v1/offers?category=nothing", "category"),
             ("/api/v1/offers?standard=%3B%3B%3B", "standard"),
             ("/api/v1/offers?org_id=-4", "org_id"),

@@ -50,6 +50,11 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// The engine behind a connection (inside a transaction the store handle is not at hand).
+pub fn backend_of(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") { Backend::Sqlite } else { Backend::Postgres }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     ///
@@ -81,7 +86,8 @@ impl Store {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                             PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                             PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                     }
@@ -191,7 +197,7 @@ pub fn content_hash<T: serde::Serialize>(value: &T) -> String {
 
 /// How many rows one batched statement carries: enough to amortise the round trip, few
 /// enough to stay under both engines' limits on bound values.
-pub(crate) const BATCH: usize = 100;
+pub(crate) const BATCH: usize = 200;
 
 /// What an upsert did: rows new, rows changed, rows identical to what was stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

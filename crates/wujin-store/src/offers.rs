@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Fen, OfferKind, OfferRecord, PriceRange, Uscc};
 
-use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, content_hash, now_ms, outbox};
+use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
 
 /// An offer as stored, with the id and name of the organisation behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,28 +85,36 @@ fn from_row(row: &AnyRow) -> Result<Offer> {
     })
 }
 
+/// The table a list reads from, and its id column. With a standard, the list reads
+/// `offer_standards`, whose rows carry the other filter columns: a standard plus any one
+/// more filter is then one index range in id order, and counting reads that range only.
+fn source(f: &OfferFilter) -> (&'static str, &'static str) {
+    if f.standard.is_some() { ("s", "s.offer_id") } else { ("o", "o.id") }
+}
+
 fn push_filter(sql: &mut Sql, f: &OfferFilter) {
+    let (t, _) = source(f);
+    if let Some(s) = &f.standard {
+        sql.push(" AND s.standard = ").bind(s.clone());
+    }
     if let Some(k) = f.kind {
-        sql.push(" AND o.kind = ").bind(k.code().to_string());
+        sql.push(&format!(" AND {t}.kind = ")).bind(k.code().to_string());
     }
     if let Some(cats) = &f.categories {
         match cats.as_slice() {
             [one] => {
-                sql.push(" AND o.category = ").bind(one.clone());
+                sql.push(&format!(" AND {t}.category = ")).bind(one.clone());
             }
             many => {
-                sql.push(" AND o.category IN ").bind_list(many.iter().cloned());
+                sql.push(&format!(" AND {t}.category IN ")).bind_list(many.iter().cloned());
             }
         }
     }
-    if let Some(t) = &f.town {
-        sql.push(" AND o.town = ").bind(t.clone());
+    if let Some(town) = &f.town {
+        sql.push(&format!(" AND {t}.town = ")).bind(town.clone());
     }
     if let Some(o) = f.org_id {
         sql.push(" AND o.org_id = ").bind(o);
-    }
-    if let Some(s) = &f.standard {
-        sql.push(" AND o.id IN (SELECT offer_id FROM offer_standards WHERE standard = ").bind(s.clone()).push(")");
     }
 }
 
@@ -116,13 +124,17 @@ impl Store {
         if f.categories.as_ref().is_some_and(|c| c.is_empty()) {
             return Ok((vec![], false));
         }
-        let mut sql = Sql::new(SELECT);
+        let (_, id) = source(f);
+        let mut sql = Sql::new(self.backend, SELECT);
+        if f.standard.is_some() {
+            sql.push(" JOIN offer_standards s ON s.offer_id = o.id");
+        }
         sql.push(" WHERE 1 = 1");
         push_filter(&mut sql, f);
         if let Some(a) = after_id {
-            sql.push(" AND o.id > ").bind(a);
+            sql.push(&format!(" AND {id} > ")).bind(a);
         }
-        sql.push(" ORDER BY o.id LIMIT ").bind(limit + 1);
+        sql.push(&format!(" ORDER BY {id} LIMIT ")).bind(limit + 1);
         let rows = sql.fetch_all(self.pool()).await?;
         let more = rows.len() as i64 > limit;
         let offers = rows.iter().take(limit as usize).map(from_row).collect::<Result<Vec<_>>>()?;
@@ -132,7 +144,17 @@ impl Store {
     /// How many offers match, counting at most `cap` (counting every hit of a broad filter
     /// over a million rows costs more than the page itself). `None` means "more than cap".
     pub async fn count_offers(&self, f: &OfferFilter, cap: i64) -> Result<Option<i64>> {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM offers o WHERE 1 = 1");
+        let mut sql = Sql::new(
+            self.backend,
+            match (f.standard.is_some(), f.org_id.is_some()) {
+                (false, _) => "SELECT COUNT(*) FROM (SELECT 1 FROM offers o WHERE 1 = 1",
+                (true, false) => "SELECT COUNT(*) FROM (SELECT 1 FROM offer_standards s WHERE 1 = 1",
+                // Only the organisation filter needs the offer row itself.
+                (true, true) => {
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM offer_standards s JOIN offers o ON o.id = s.offer_id WHERE 1 = 1"
+                }
+            },
+        );
         push_filter(&mut sql, f);
         sql.push(" LIMIT ").bind(cap + 1).push(") capped");
         let n = sql.fetch_one_scalar(self.pool()).await?;
@@ -178,10 +200,12 @@ pub async fn upsert(
     records: &[OfferRecord],
     orgs: &HashMap<String, (i64, Option<String>)>,
 ) -> Result<UpsertStats> {
+    let b = backend_of(tx);
     let mut stats = UpsertStats::default();
     let now = now_ms();
     for chunk in records.chunks(BATCH) {
         let mut sql = Sql::new(
+            b,
             "INSERT INTO offers (external_id, org_id, kind, title, title_en, description, category, town, specs, standards, \
              price_min_fen, price_max_fen, unit, moq, lead_time_days, hours_per_week, content_hash, revision, created_at, updated_at) VALUES ",
         );
@@ -235,15 +259,23 @@ pub async fn upsert(
         stats.unchanged += (chunk.len() - rows.len()) as u64;
         if !changed.is_empty() {
             let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
-            let mut del = Sql::new("DELETE FROM offer_standards WHERE offer_id IN ");
+            let mut del = Sql::new(b, "DELETE FROM offer_standards WHERE offer_id IN ");
             del.bind_list(ids.iter().copied());
             del.execute(&mut **tx).await?;
-            let pairs: Vec<(i64, &String)> =
-                changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, s))).collect();
-            for part in pairs.chunks(BATCH * 4) {
-                let mut ins = Sql::new("INSERT INTO offer_standards (offer_id, standard) VALUES ");
-                for (i, (id, s)) in part.iter().enumerate() {
-                    ins.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*s).clone()).push(")");
+            let rows: Vec<(i64, &OfferRecord, &String)> =
+                changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, *r, s))).collect();
+            for part in rows.chunks(BATCH * 2) {
+                let mut ins =
+                    Sql::new(b, "INSERT INTO offer_standards (offer_id, standard, kind, category, town) VALUES ");
+                for (i, (id, r, s)) in part.iter().enumerate() {
+                    let town = orgs.get(r.org_uscc.as_str()).and_then(|(_, t)| t.clone());
+                    ins.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*s).clone()).push(", ");
+                    ins.bind(r.kind.code().to_string())
+                        .push(", ")
+                        .bind(r.category.clone())
+                        .push(", ")
+                        .bind(town)
+                        .push(")");
                 }
                 ins.execute(&mut **tx).await?;
             }

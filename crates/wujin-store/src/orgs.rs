@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Contact, OrgKind, OrgRecord, SizeClass, Uscc};
 
-use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, content_hash, now_ms, outbox};
+use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
 
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,6 +28,10 @@ pub struct OrgFilter {
     pub sector: Option<String>,
     pub certificate: Option<String>,
     pub size_class: Option<SizeClass>,
+    /// Organisations with at least one offer in these categories (already expanded).
+    pub categories: Option<Vec<String>>,
+    /// Organisations with at least one offer that meets this standard.
+    pub standard: Option<String>,
 }
 
 const COLUMNS: &str = "id, uscc, name, name_en, kind, town, sectors, chain, size_class, founded_year, employees, \
@@ -87,12 +91,25 @@ fn push_filter(sql: &mut Sql, f: &OrgFilter) {
     if let Some(c) = &f.certificate {
         sql.push(" AND id IN (SELECT org_id FROM org_certificates WHERE certificate = ").bind(c.clone()).push(")");
     }
+    if let Some(cats) = &f.categories {
+        sql.push(" AND id IN (SELECT org_id FROM offers WHERE category IN ").bind_list(cats.iter().cloned()).push(")");
+    }
+    if let Some(s) = &f.standard {
+        sql.push(
+            " AND id IN (SELECT o.org_id FROM offer_standards s JOIN offers o ON o.id = s.offer_id WHERE s.standard = ",
+        )
+        .bind(s.clone())
+        .push(")");
+    }
 }
 
 impl Store {
     /// A page of organisations in id order, after `after_id`; the flag says whether more follow.
     pub async fn list_orgs(&self, f: &OrgFilter, after_id: Option<i64>, limit: i64) -> Result<(Vec<Org>, bool)> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM orgs WHERE 1 = 1"));
+        if f.categories.as_ref().is_some_and(|c| c.is_empty()) {
+            return Ok((vec![], false));
+        }
+        let mut sql = Sql::new(self.backend, &format!("SELECT {COLUMNS} FROM orgs WHERE 1 = 1"));
         push_filter(&mut sql, f);
         if let Some(a) = after_id {
             sql.push(" AND id > ").bind(a);
@@ -105,7 +122,10 @@ impl Store {
     }
 
     pub async fn count_orgs(&self, f: &OrgFilter) -> Result<i64> {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM orgs WHERE 1 = 1");
+        if f.categories.as_ref().is_some_and(|c| c.is_empty()) {
+            return Ok(0);
+        }
+        let mut sql = Sql::new(self.backend, "SELECT COUNT(*) FROM orgs WHERE 1 = 1");
         push_filter(&mut sql, f);
         Ok(sql.fetch_one_scalar(self.pool()).await?)
     }
@@ -120,7 +140,7 @@ impl Store {
     pub async fn org_ids_by_uscc(&self, codes: &[String]) -> Result<HashMap<String, (i64, Option<String>)>> {
         let mut out = HashMap::new();
         for chunk in codes.chunks(BATCH * 4) {
-            let mut sql = Sql::new("SELECT uscc, id, town FROM orgs WHERE uscc IN ");
+            let mut sql = Sql::new(self.backend, "SELECT uscc, id, town FROM orgs WHERE uscc IN ");
             sql.bind_list(chunk.iter().cloned());
             for r in sql.fetch_all(self.pool()).await? {
                 out.insert(r.try_get::<String, _>(0)?, (r.try_get(1)?, r.try_get(2)?));
@@ -140,10 +160,12 @@ impl Store {
 /// revision, fresh side-table rows and an outbox row; a changed town moves to the org's
 /// offers too.
 pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
+    let b = backend_of(tx);
     let mut stats = UpsertStats::default();
     let now = now_ms();
     for chunk in records.chunks(BATCH) {
         let mut sql = Sql::new(
+            b,
             "INSERT INTO orgs (uscc, name, name_en, kind, town, sectors, chain, size_class, founded_year, employees, \
              revenue_band, certificates, contact_name, phone, email, address, content_hash, revision, created_at, updated_at) VALUES ",
         );
@@ -194,6 +216,13 @@ pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
+                sqlx::query(
+                    "UPDATE offer_standards SET town = $1 WHERE offer_id IN (SELECT id FROM offers WHERE org_id = $2)",
+                )
+                .bind(rec.town.clone())
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
             }
             changed.push((id, rec));
         }
@@ -209,9 +238,10 @@ async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result
     if changed.is_empty() {
         return Ok(());
     }
+    let b = backend_of(tx);
     let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
     for table in ["org_sectors", "org_certificates"] {
-        let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE org_id IN "));
+        let mut sql = Sql::new(b, &format!("DELETE FROM {table} WHERE org_id IN "));
         sql.bind_list(ids.iter().copied());
         sql.execute(&mut **tx).await?;
     }
@@ -221,7 +251,7 @@ async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result
         changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |s| (*id, s))).collect();
     for (table, col, pairs) in [("org_sectors", "sector", sectors), ("org_certificates", "certificate", certs)] {
         for chunk in pairs.chunks(BATCH * 4) {
-            let mut sql = Sql::new(&format!("INSERT INTO {table} (org_id, {col}) VALUES "));
+            let mut sql = Sql::new(b, &format!("INSERT INTO {table} (org_id, {col}) VALUES "));
             for (i, (id, v)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*v).clone()).push(")");
             }

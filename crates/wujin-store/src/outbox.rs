@@ -1,6 +1,12 @@
 //! The outbox: one row per changed entity, written in the same transaction as the change.
 //! Derived views (the search index, the chain graph, metrics) read it in sequence order and
 //! remember the last sequence number they applied, so they can always catch up.
+//!
+//! Two things a follower must know. An `org` event also means "this organisation's offers
+//! may have moved town" (the town is copied onto its offers without an event per offer).
+//! And on PostgreSQL sequence numbers are handed out at insert time, not at commit, so two
+//! concurrent writers can commit out of order; a follower there must not skip past a gap
+//! that is younger than the longest transaction.
 
 use sqlx::Row;
 
@@ -19,8 +25,9 @@ pub struct Event {
 /// Records that `topic` entities `ids` changed (`op`: upsert or delete).
 pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<()> {
     let at = now_ms();
+    let b = crate::backend_of(tx);
     for chunk in ids.chunks(crate::BATCH * 4) {
-        let mut sql = Sql::new("INSERT INTO outbox (topic, entity_id, op, at) VALUES ");
+        let mut sql = Sql::new(b, "INSERT INTO outbox (topic, entity_id, op, at) VALUES ");
         for (i, id) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");

@@ -89,6 +89,10 @@ both_backends! {
         assert_eq!(cups[0].revision, 2);
         let (moved, _) = db.store.list_offers(&OfferFilter { town: Some("330784109".into()), ..Default::default() }, None, 10).await.unwrap();
         assert_eq!(moved.len(), 2, "the org's offers follow its town");
+        let with_standard = OfferFilter { town: Some("330784109".into()), standard: Some("GB/T 29606-2013".into()), ..Default::default() };
+        let (moved, _) = db.store.list_offers(&with_standard, None, 10).await.unwrap();
+        assert_eq!(moved.len(), 1, "so do the rows the standard filter reads");
+        assert_eq!(db.store.count_offers(&with_standard, 100).await.unwrap(), Some(1));
     }
 
     async fn stored_records_read_back_equal(db) {

@@ -32,6 +32,10 @@ pub struct OrgQuery {
     certificate: Option<String>,
     /// large, medium, small, micro (or 大型 …).
     size_class: Option<String>,
+    /// Organisations offering something in this category (code or name; subcategories included).
+    category: Option<String>,
+    /// Organisations with an offer that meets this standard (any spacing: GB/T29606).
+    standard: Option<String>,
     /// zh (default) or en.
     lang: Option<String>,
 }
@@ -58,6 +62,9 @@ pub fn org_filter(lang: Lang, p: &Params) -> Result<OrgFilter, ApiError> {
                 .ok_or_else(|| unknown(lang, "size_class", v))?,
         );
     }
+    let offers = super::offers::offer_filter(lang, &Params::only(p, &["category", "standard"]))?;
+    f.categories = offers.categories;
+    f.standard = offers.standard;
     Ok(f)
 }
 

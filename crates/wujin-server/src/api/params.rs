@@ -14,6 +14,13 @@ impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|s| s.as_str()).filter(|s| !s.trim().is_empty())
     }
+
+    /// The same parameters, keeping only `names` (to reuse one filter reader for another list).
+    pub fn only(&self, names: &[&str]) -> Params {
+        Params(
+            self.0.iter().filter(|(k, _)| names.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+        )
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {

@@ -1,5 +1,7 @@
 -- The registry: organisations, their offers, and the two tables every write also touches,
 -- the outbox (derived views follow it) and the audit log (who changed what).
+-- Lists page in id order, so each filter's index ends in id: the first page of any one or
+-- two filters is read in order, without sorting every match.
 -- Ids and counts are BIGINT, times are epoch milliseconds, flags are integers: the same
 -- queries then read the same on SQLite and PostgreSQL.
 
@@ -71,15 +73,25 @@ CREATE TABLE offers (
 CREATE INDEX offers_org ON offers (org_id, id);
 CREATE INDEX offers_kind ON offers (kind, id);
 CREATE INDEX offers_category ON offers (category, id);
+CREATE INDEX offers_town ON offers (town, id);
 CREATE INDEX offers_town_kind ON offers (town, kind, id);
 CREATE INDEX offers_category_town ON offers (category, town, id);
 
+-- One row per standard an offer meets, carrying the offer's other filter columns, so that a
+-- list filtered by a standard and one more field reads one index range in id order (and
+-- counts by reading that range only) instead of probing every candidate offer.
 CREATE TABLE offer_standards (
     standard TEXT NOT NULL,
     offer_id BIGINT NOT NULL REFERENCES offers (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    category TEXT NOT NULL,
+    town TEXT,
     PRIMARY KEY (standard, offer_id)
 );
 CREATE INDEX offer_standards_offer ON offer_standards (offer_id);
+CREATE INDEX offer_standards_kind ON offer_standards (standard, kind, offer_id);
+CREATE INDEX offer_standards_category ON offer_standards (standard, category, offer_id);
+CREATE INDEX offer_standards_town ON offer_standards (standard, town, offer_id);
 
 CREATE TABLE outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
