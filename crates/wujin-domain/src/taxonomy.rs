@@ -270,6 +270,9 @@ impl Taxonomy {
                     self.process(p).ok_or(format!("{code}: unknown process {p}"))?;
                 }
             }
+            if c.kind == OfferKind::Product && c.parent.is_none() && self.family(code).is_some() {
+                return Err(format!("{code}: a top-level category may not share its code with a service family"));
+            }
             for s in &c.standards {
                 if self.standard(s).map(|st| &st.number) != Some(s) {
                     return Err(format!("{code}: standard {s} is not in the library"));
@@ -334,6 +337,33 @@ impl Taxonomy {
         self.index.standards.get(&compact_standard(number)).map(|&i| &self.standards[i])
     }
 
+    /// The group a category belongs to: for a product its top-level category ("cups" for
+    /// "cups.vacuum_cup"), for a service its family ("testing"), for capacity the category
+    /// itself. Lists store it so that a filter on a parent category or a family is one
+    /// equality on an indexed column rather than a list of categories.
+    pub fn group_of(&self, code: &str) -> Option<&str> {
+        let mut cat = self.category(code)?;
+        match cat.kind {
+            OfferKind::Service => cat.family.as_deref(),
+            OfferKind::Capacity => Some(&cat.entry.code),
+            OfferKind::Product => {
+                while let Some(parent) = cat.parent.as_deref().and_then(|p| self.category(p)) {
+                    cat = parent;
+                }
+                Some(&cat.entry.code)
+            }
+        }
+    }
+
+    /// Every category whose group is `group`.
+    pub fn group_members(&self, group: &str) -> Vec<&str> {
+        self.categories
+            .iter()
+            .filter(|c| self.group_of(&c.entry.code) == Some(group))
+            .map(|c| c.entry.code.as_str())
+            .collect()
+    }
+
     /// The category and all categories below it, for filters that include subcategories.
     pub fn category_with_descendants(&self, code: &str) -> Vec<&str> {
         let mut out = vec![];
@@ -395,6 +425,20 @@ mod tests {
         assert!(cups.contains(&"cups"));
         assert!(cups.contains(&"cups.vacuum_cup"));
         assert!(!cups.contains(&"doors"));
+    }
+
+    #[test]
+    fn groups_are_top_categories_or_families() {
+        let t = Taxonomy::get();
+        assert_eq!(t.group_of("cups.vacuum_cup"), Some("cups"));
+        assert_eq!(t.group_of("cups"), Some("cups"));
+        assert_eq!(t.group_of("svc.emc_testing"), Some("testing"));
+        assert_eq!(t.group_of("cap.plating"), Some("cap.plating"));
+        let mut members = t.group_members("cups");
+        members.sort();
+        let mut expected = t.category_with_descendants("cups");
+        expected.sort();
+        assert_eq!(members, expected);
     }
 
     #[test]

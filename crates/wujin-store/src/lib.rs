@@ -87,7 +87,7 @@ impl Store {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                              PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-                             PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
+                             PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                     }

@@ -24,11 +24,12 @@ pub struct Offer {
     pub record: OfferRecord,
 }
 
-/// Which offers a list shows; every field narrows it. `categories` is already expanded to
-/// include subcategories.
+/// Which offers a list shows; every field narrows it. `group` is a top-level category or a
+/// service family (see `Taxonomy::group_of`); `categories` an explicit list of categories.
 #[derive(Debug, Clone, Default)]
 pub struct OfferFilter {
     pub kind: Option<OfferKind>,
+    pub group: Option<String>,
     pub categories: Option<Vec<String>>,
     pub town: Option<String>,
     pub standard: Option<String>,
@@ -39,6 +40,12 @@ const SELECT: &str = "SELECT o.id, o.org_id, g.uscc AS org_uscc, g.name AS org_n
      o.description, o.category, o.town, o.specs, o.standards, o.price_min_fen, o.price_max_fen, o.unit, o.moq, \
      o.lead_time_days, o.hours_per_week, o.revision, o.created_at, o.updated_at \
      FROM offers o JOIN orgs g ON g.id = o.org_id";
+
+/// The stored group of a category; a record's category was checked against the taxonomy,
+/// so the fallback (the category itself) only serves records built by hand.
+fn group_of(category: &str) -> String {
+    wujin_domain::Taxonomy::get().group_of(category).unwrap_or(category).to_string()
+}
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("offers.{what}: {e}"))
@@ -100,6 +107,9 @@ fn push_filter(sql: &mut Sql, f: &OfferFilter) {
     if let Some(k) = f.kind {
         sql.push(&format!(" AND {t}.kind = ")).bind(k.code().to_string());
     }
+    if let Some(g) = &f.group {
+        sql.push(&format!(" AND {t}.grp = ")).bind(g.clone());
+    }
     if let Some(cats) = &f.categories {
         match cats.as_slice() {
             [one] => {
@@ -144,6 +154,9 @@ impl Store {
     /// How many offers match, counting at most `cap` (counting every hit of a broad filter
     /// over a million rows costs more than the page itself). `None` means "more than cap".
     pub async fn count_offers(&self, f: &OfferFilter, cap: i64) -> Result<Option<i64>> {
+        if f.categories.as_ref().is_some_and(|c| c.is_empty()) {
+            return Ok(Some(0));
+        }
         let mut sql = Sql::new(
             self.backend,
             match (f.standard.is_some(), f.org_id.is_some()) {
@@ -206,7 +219,7 @@ pub async fn upsert(
     for chunk in records.chunks(BATCH) {
         let mut sql = Sql::new(
             b,
-            "INSERT INTO offers (external_id, org_id, kind, title, title_en, description, category, town, specs, standards, \
+            "INSERT INTO offers (external_id, org_id, kind, title, title_en, description, category, grp, town, specs, standards, \
              price_min_fen, price_max_fen, unit, moq, lead_time_days, hours_per_week, content_hash, revision, created_at, updated_at) VALUES ",
         );
         for (i, r) in chunk.iter().enumerate() {
@@ -221,6 +234,7 @@ pub async fn upsert(
             sql.bind(r.title_en.clone()).push(", ");
             sql.bind(r.description.clone()).push(", ");
             sql.bind(r.category.clone()).push(", ");
+            sql.bind(group_of(&r.category)).push(", ");
             sql.bind(town.clone()).push(", ");
             sql.bind(serde_json::to_string(&r.specs).unwrap_or_default()).push(", ");
             sql.bind(serde_json::to_string(&r.standards).unwrap_or_default()).push(", ");
@@ -235,7 +249,7 @@ pub async fn upsert(
         }
         sql.push(
             " ON CONFLICT (external_id) DO UPDATE SET org_id = excluded.org_id, kind = excluded.kind, title = excluded.title, \
-             title_en = excluded.title_en, description = excluded.description, category = excluded.category, town = excluded.town, \
+             title_en = excluded.title_en, description = excluded.description, category = excluded.category, grp = excluded.grp, town = excluded.town, \
              specs = excluded.specs, standards = excluded.standards, price_min_fen = excluded.price_min_fen, \
              price_max_fen = excluded.price_max_fen, unit = excluded.unit, moq = excluded.moq, \
              lead_time_days = excluded.lead_time_days, hours_per_week = excluded.hours_per_week, \
@@ -266,13 +280,15 @@ pub async fn upsert(
                 changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, *r, s))).collect();
             for part in rows.chunks(BATCH * 2) {
                 let mut ins =
-                    Sql::new(b, "INSERT INTO offer_standards (offer_id, standard, kind, category, town) VALUES ");
+                    Sql::new(b, "INSERT INTO offer_standards (offer_id, standard, kind, category, grp, town) VALUES ");
                 for (i, (id, r, s)) in part.iter().enumerate() {
                     let town = orgs.get(r.org_uscc.as_str()).and_then(|(_, t)| t.clone());
                     ins.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*s).clone()).push(", ");
                     ins.bind(r.kind.code().to_string())
                         .push(", ")
                         .bind(r.category.clone())
+                        .push(", ")
+                        .bind(group_of(&r.category))
                         .push(", ")
                         .bind(town)
                         .push(")");

@@ -28,6 +28,8 @@ pub struct OrgFilter {
     pub sector: Option<String>,
     pub certificate: Option<String>,
     pub size_class: Option<SizeClass>,
+    /// Organisations with at least one offer in this group (a top-level category or a family).
+    pub group: Option<String>,
     /// Organisations with at least one offer in these categories (already expanded).
     pub categories: Option<Vec<String>>,
     /// Organisations with at least one offer that meets this standard.
@@ -90,6 +92,9 @@ fn push_filter(sql: &mut Sql, f: &OrgFilter) {
     }
     if let Some(c) = &f.certificate {
         sql.push(" AND id IN (SELECT org_id FROM org_certificates WHERE certificate = ").bind(c.clone()).push(")");
+    }
+    if let Some(g) = &f.group {
+        sql.push(" AND id IN (SELECT org_id FROM offers WHERE grp = ").bind(g.clone()).push(")");
     }
     if let Some(cats) = &f.categories {
         sql.push(" AND id IN (SELECT org_id FROM offers WHERE category IN ").bind_list(cats.iter().cloned()).push(")");

@@ -54,13 +54,16 @@ fn intersect(current: Option<Vec<String>>, next: Vec<String>) -> Option<Vec<Stri
 pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
     let t = Taxonomy::get();
     let mut f = OfferFilter::default();
-    if let Some(v) = p.get("kind") {
-        f.kind = Some(t.offer_kind(v).or_else(|| OfferKind::from_code(v)).ok_or_else(|| unknown(lang, "kind", v))?);
-    }
+    let kind = match p.get("kind") {
+        Some(v) => Some(t.offer_kind(v).or_else(|| OfferKind::from_code(v)).ok_or_else(|| unknown(lang, "kind", v))?),
+        None => None,
+    };
+    // The categories the filters allow, when any of them narrows by category.
+    let mut allowed: Option<Vec<String>> = None;
     if let Some(v) = p.get("category") {
         let cat = t.category(v).ok_or_else(|| unknown(lang, "category", v))?;
         let all = t.category_with_descendants(&cat.entry.code).into_iter().map(String::from).collect();
-        f.categories = intersect(f.categories, all);
+        allowed = intersect(allowed, all);
     }
     if let Some(v) = p.get("family") {
         let fam = t.family(v).ok_or_else(|| unknown(lang, "family", v))?;
@@ -70,7 +73,7 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
             .filter(|c| c.family.as_deref() == Some(&fam.entry.code))
             .map(|c| c.entry.code.clone())
             .collect();
-        f.categories = intersect(f.categories, all);
+        allowed = intersect(allowed, all);
     }
     if let Some(v) = p.get("sector") {
         let sec = t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?;
@@ -80,7 +83,28 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
             .filter(|c| c.sector.as_deref() == Some(&sec.entry.code))
             .map(|c| c.entry.code.clone())
             .collect();
-        f.categories = intersect(f.categories, all);
+        allowed = intersect(allowed, all);
+    }
+    match allowed {
+        // A category implies its kind, so the kind becomes part of the category set.
+        Some(mut set) => {
+            if let Some(k) = kind {
+                set.retain(|c| t.category(c).map(|x| x.kind) == Some(k));
+            }
+            set.sort();
+            // A whole group (a parent with its children, or a service family) is one
+            // indexed equality; anything else is a list.
+            let group = set.first().and_then(|c| t.group_of(c)).filter(|g| {
+                let mut members = t.group_members(g);
+                members.sort();
+                members.len() > 1 && members == set.iter().map(String::as_str).collect::<Vec<_>>()
+            });
+            match group {
+                Some(g) => f.group = Some(g.to_string()),
+                None => f.categories = Some(set),
+            }
+        }
+        None => f.kind = kind,
     }
     if let Some(v) = p.get("town") {
         f.town = Some(t.town(v).ok_or_else(|| unknown(lang, "town", v))?.code.clone());

@@ -63,6 +63,7 @@ pub fn org_filter(lang: Lang, p: &Params) -> Result<OrgFilter, ApiError> {
         );
     }
     let offers = super::offers::offer_filter(lang, &Params::only(p, &["category", "standard"]))?;
+    f.group = offers.group;
     f.categories = offers.categories;
     f.standard = offers.standard;
     Ok(f)

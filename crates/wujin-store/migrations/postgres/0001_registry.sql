@@ -55,6 +55,9 @@ CREATE TABLE offers (
     title_en TEXT,
     description TEXT NOT NULL,
     category TEXT NOT NULL,
+    -- The category's group (top-level category of a product, family of a service): a
+    -- filter on a parent category or a family is then one equality.
+    grp TEXT NOT NULL,
     town TEXT,
     specs TEXT NOT NULL,
     standards TEXT NOT NULL,
@@ -76,6 +79,8 @@ CREATE INDEX offers_category ON offers (category, id);
 CREATE INDEX offers_town ON offers (town, id);
 CREATE INDEX offers_town_kind ON offers (town, kind, id);
 CREATE INDEX offers_category_town ON offers (category, town, id);
+CREATE INDEX offers_grp ON offers (grp, id);
+CREATE INDEX offers_grp_town ON offers (grp, town, id);
 
 -- One row per standard an offer meets, carrying the offer's other filter columns, so that a
 -- list filtered by a standard and one more field reads one index range in id order (and
@@ -85,12 +90,14 @@ CREATE TABLE offer_standards (
     offer_id BIGINT NOT NULL REFERENCES offers (id) ON DELETE CASCADE,
     kind TEXT NOT NULL,
     category TEXT NOT NULL,
+    grp TEXT NOT NULL,
     town TEXT,
     PRIMARY KEY (standard, offer_id)
 );
 CREATE INDEX offer_standards_offer ON offer_standards (offer_id);
 CREATE INDEX offer_standards_kind ON offer_standards (standard, kind, offer_id);
 CREATE INDEX offer_standards_category ON offer_standards (standard, category, offer_id);
+CREATE INDEX offer_standards_grp ON offer_standards (standard, grp, offer_id);
 CREATE INDEX offer_standards_town ON offer_standards (standard, town, offer_id);
 
 CREATE TABLE outbox (
