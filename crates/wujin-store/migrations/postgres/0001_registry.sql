@@ -118,3 +118,10 @@ CREATE TABLE audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX audit_entity ON audit (entity, entity_id);
+
+-- The filter columns are far from independent (a category implies its kind and group; a
+-- trade gathers in a few towns). Without these statistics the planner multiplies
+-- selectivities, expects thousands of rows where there are none, and walks the id index
+-- instead of the range that answers at once.
+CREATE STATISTICS offers_filters (dependencies, mcv) ON kind, grp, category, town FROM offers;
+CREATE STATISTICS offer_standards_filters (dependencies, mcv) ON standard, grp, category, kind, town FROM offer_standards;
