@@ -1,5 +1,6 @@
 //! Progress of long jobs: a bar on a terminal; elsewhere (a pipe, a log, CI) a plain line
-//! every thousand rows, which is also what a supervising process can follow.
+//! every thousand rows (every hundredth of the job when that is more), which is also what a
+//! supervising process can follow.
 
 use std::io::IsTerminal;
 
@@ -11,6 +12,7 @@ pub struct Progress {
     label: String,
     done: u64,
     total: u64,
+    step: u64,
 }
 
 pub const LINE_EVERY: u64 = 1000;
@@ -29,7 +31,14 @@ impl Progress {
             b.set_message(label.to_string());
             b
         });
-        Progress { bar, lines: !quiet && !terminal, label: label.to_string(), done: 0, total }
+        Progress {
+            bar,
+            lines: !quiet && !terminal,
+            label: label.to_string(),
+            done: 0,
+            total,
+            step: LINE_EVERY.max(total / 100),
+        }
     }
 
     pub fn inc(&mut self, n: u64) {
@@ -37,7 +46,7 @@ impl Progress {
         self.done += n;
         if let Some(b) = &self.bar {
             b.inc(n);
-        } else if self.lines && (before / LINE_EVERY != self.done / LINE_EVERY || self.done == self.total) {
+        } else if self.lines && (before / self.step != self.done / self.step || self.done == self.total) {
             eprintln!("{}: {}/{}", self.label, self.done, self.total);
         }
     }
