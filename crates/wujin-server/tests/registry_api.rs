@@ -58,6 +58,16 @@ both_backends! {
         }
         assert_eq!(makers["total"].as_u64().unwrap() as usize, maker_ids.len());
 
+        // A sector is the set of categories made in that industry class.
+        let (_, vessels) = get(&db.store, "/api/v1/offers?sector=C3382&limit=100").await;
+        let t = wujin_domain::Taxonomy::get();
+        let items = vessels["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        for o in items {
+            let cat = t.category(o["category"]["code"].as_str().unwrap()).unwrap();
+            assert_eq!(cat.sector.as_deref(), Some("C3382"));
+        }
+
         let (_, testing) = get(&db.store, "/api/v1/offers?family=testing&kind=service&lang=en").await;
         let items = testing["items"].as_array().unwrap();
         assert!(!items.is_empty());

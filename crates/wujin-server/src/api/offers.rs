@@ -65,25 +65,16 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
         let all = t.category_with_descendants(&cat.entry.code).into_iter().map(String::from).collect();
         allowed = intersect(allowed, all);
     }
+    let categories_where = |keep: &dyn Fn(&wujin_domain::taxonomy::Category) -> bool| -> Vec<String> {
+        t.categories.iter().filter(|c| keep(c)).map(|c| c.entry.code.clone()).collect()
+    };
     if let Some(v) = p.get("family") {
-        let fam = t.family(v).ok_or_else(|| unknown(lang, "family", v))?;
-        let all = t
-            .categories
-            .iter()
-            .filter(|c| c.family.as_deref() == Some(&fam.entry.code))
-            .map(|c| c.entry.code.clone())
-            .collect();
-        allowed = intersect(allowed, all);
+        let fam = &t.family(v).ok_or_else(|| unknown(lang, "family", v))?.entry.code;
+        allowed = intersect(allowed, categories_where(&|c| c.family.as_ref() == Some(fam)));
     }
     if let Some(v) = p.get("sector") {
-        let sec = t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?;
-        let all = t
-            .categories
-            .iter()
-            .filter(|c| c.sector.as_deref() == Some(&sec.entry.code))
-            .map(|c| c.entry.code.clone())
-            .collect();
-        allowed = intersect(allowed, all);
+        let sec = &t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?.entry.code;
+        allowed = intersect(allowed, categories_where(&|c| c.sector.as_ref() == Some(sec)));
     }
     match allowed {
         // A category implies its kind, so the kind becomes part of the category set.
