@@ -201,8 +201,14 @@ pub fn content_hash<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// How many rows one batched statement carries: enough to amortise the round trip, few
-/// enough to stay under both engines' limits on bound values.
-pub(crate) const BATCH: usize = 200;
+/// enough to stay under both engines' limits on bound values (SQLite 32,766; PostgreSQL
+/// 65,535). PostgreSQL pays a network round trip per statement, so it takes larger batches.
+pub(crate) fn batch(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 200,
+        Backend::Postgres => 1000,
+    }
+}
 
 /// What an upsert did: rows new, rows changed, rows identical to what was stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

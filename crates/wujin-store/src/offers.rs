@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Fen, OfferKind, OfferRecord, PriceRange, Uscc};
 
-use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
+use crate::{Result, batch, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
 
 /// An offer as stored, with the id and name of the organisation behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -216,7 +216,7 @@ pub async fn upsert(
     let b = backend_of(tx);
     let mut stats = UpsertStats::default();
     let now = now_ms();
-    for chunk in records.chunks(BATCH) {
+    for chunk in records.chunks(batch(b)) {
         let mut sql = Sql::new(
             b,
             "INSERT INTO offers (external_id, org_id, kind, title, title_en, description, category, grp, town, specs, standards, \
@@ -278,7 +278,7 @@ pub async fn upsert(
             del.execute(&mut **tx).await?;
             let rows: Vec<(i64, &OfferRecord, &String)> =
                 changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, *r, s))).collect();
-            for part in rows.chunks(BATCH * 2) {
+            for part in rows.chunks(batch(b) * 2) {
                 let mut ins =
                     Sql::new(b, "INSERT INTO offer_standards (offer_id, standard, kind, category, grp, town) VALUES ");
                 for (i, (id, r, s)) in part.iter().enumerate() {

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Contact, OrgKind, OrgRecord, SizeClass, Uscc};
 
-use crate::{BATCH, Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
+use crate::{Result, batch, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
 
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -144,7 +144,7 @@ impl Store {
     /// Ids (and towns) of the organisations with these credit codes; unknown codes are absent.
     pub async fn org_ids_by_uscc(&self, codes: &[String]) -> Result<HashMap<String, (i64, Option<String>)>> {
         let mut out = HashMap::new();
-        for chunk in codes.chunks(BATCH * 4) {
+        for chunk in codes.chunks(batch(self.backend) * 4) {
             let mut sql = Sql::new(self.backend, "SELECT uscc, id, town FROM orgs WHERE uscc IN ");
             sql.bind_list(chunk.iter().cloned());
             for r in sql.fetch_all(self.pool()).await? {
@@ -168,7 +168,7 @@ pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
     let b = backend_of(tx);
     let mut stats = UpsertStats::default();
     let now = now_ms();
-    for chunk in records.chunks(BATCH) {
+    for chunk in records.chunks(batch(b)) {
         let mut sql = Sql::new(
             b,
             "INSERT INTO orgs (uscc, name, name_en, kind, town, sectors, chain, size_class, founded_year, employees, \
@@ -255,7 +255,7 @@ async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result
     let certs: Vec<(i64, &String)> =
         changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |s| (*id, s))).collect();
     for (table, col, pairs) in [("org_sectors", "sector", sectors), ("org_certificates", "certificate", certs)] {
-        for chunk in pairs.chunks(BATCH * 4) {
+        for chunk in pairs.chunks(batch(b) * 4) {
             let mut sql = Sql::new(b, &format!("INSERT INTO {table} (org_id, {col}) VALUES "));
             for (i, (id, v)) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*v).clone()).push(")");

@@ -26,7 +26,7 @@ pub struct Event {
 pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<()> {
     let at = now_ms();
     let b = crate::backend_of(tx);
-    for chunk in ids.chunks(crate::BATCH * 4) {
+    for chunk in ids.chunks(crate::batch(b) * 4) {
         let mut sql = Sql::new(b, "INSERT INTO outbox (topic, entity_id, op, at) VALUES ");
         for (i, id) in chunk.iter().enumerate() {
             if i > 0 {
