@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Fen, OfferKind, OfferRecord, PriceRange, Uscc};
 
-use crate::{Result, batch, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
+use crate::{Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, batch, content_hash, now_ms, outbox};
 
 /// An offer as stored, with the id and name of the organisation behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

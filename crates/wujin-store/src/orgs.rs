@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Contact, OrgKind, OrgRecord, SizeClass, Uscc};
 
-use crate::{Result, batch, Sql, Store, StoreError, Tx, UpsertStats, backend_of, content_hash, now_ms, outbox};
+use crate::{Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, batch, content_hash, now_ms, outbox};
 
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
