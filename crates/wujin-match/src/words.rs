@@ -1,0 +1,142 @@
+//! Words: how wujin cuts Chinese (and English) text into terms, the same way at index and
+//! at query time.
+//!
+//! jieba's default dictionary splits the cluster's own words (角磨机, 焖烧杯, 压铸模具 …), so
+//! every category name, alias and process name from the taxonomy is added to it. Text is cut
+//! in search mode (`cut_for_search`): "真空保温杯" yields 真空, 保温, 保温杯, 真空保温杯, so a
+//! search for 保温杯 finds it. HMM is off on both sides so the terms always line up; ASCII is
+//! lower-cased.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use jieba_rs::Jieba;
+use wujin_domain::Taxonomy;
+
+/// The shared segmenter and synonym table; building it costs tens of milliseconds, so it is
+/// built once per process.
+pub struct Words {
+    jieba: Jieba,
+    /// term -> the synonym group it belongs to (index into `groups`).
+    synonym_of: HashMap<String, usize>,
+    groups: Vec<Vec<String>>,
+}
+
+fn is_term(word: &str) -> bool {
+    word.chars().any(|c| c.is_alphanumeric())
+}
+
+impl Words {
+    pub fn shared() -> Arc<Words> {
+        static WORDS: OnceLock<Arc<Words>> = OnceLock::new();
+        WORDS.get_or_init(|| Arc::new(Words::from_taxonomy(Taxonomy::get()))).clone()
+    }
+
+    pub fn from_taxonomy(t: &Taxonomy) -> Words {
+        let mut jieba = Jieba::new();
+        let mut groups: Vec<Vec<String>> = vec![];
+        let mut add_group = |names: Vec<&str>, jieba: &mut Jieba| {
+            let mut group = vec![];
+            for n in names {
+                let n = n.trim().to_lowercase();
+                if n.is_empty() {
+                    continue;
+                }
+                // A high frequency keeps the word whole in jieba's segmentation.
+                if !n.is_ascii() {
+                    jieba.add_word(&n, Some(50_000), None);
+                }
+                if !group.contains(&n) {
+                    group.push(n);
+                }
+            }
+            if group.len() > 1 {
+                groups.push(group);
+            }
+        };
+        for c in &t.categories {
+            let mut names = vec![c.entry.zh.as_str(), c.entry.en.as_str()];
+            names.extend(c.entry.aliases.iter().map(String::as_str));
+            add_group(names, &mut jieba);
+        }
+        for p in &t.processes {
+            let mut names = vec![p.zh.as_str()];
+            names.extend(p.aliases.iter().map(String::as_str));
+            add_group(names, &mut jieba);
+        }
+        for word in ["304不锈钢", "316不锈钢", "201不锈钢", "铝合金", "锌合金", "不锈钢"] {
+            jieba.add_word(word, Some(50_000), None);
+        }
+        let mut synonym_of = HashMap::new();
+        for (i, g) in groups.iter().enumerate() {
+            for term in g {
+                synonym_of.entry(term.clone()).or_insert(i);
+            }
+        }
+        Words { jieba, synonym_of, groups }
+    }
+
+    /// The search-mode terms of `text`: lower-cased, without spaces and punctuation, with
+    /// their byte offsets.
+    pub fn terms_with_offsets(&self, text: &str) -> Vec<(String, usize, usize)> {
+        self.jieba
+            .cut_for_search(text, false)
+            .into_iter()
+            .filter(|t| is_term(t.word))
+            .map(|t| (t.word.to_lowercase(), t.byte_start, t.byte_end))
+            .collect()
+    }
+
+    /// The distinct terms of `text`, in order of first appearance.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        for (t, _, _) in self.terms_with_offsets(text) {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// Other names of the same thing (保温杯 -> 真空杯, 保温壶 …), not including `term`.
+    pub fn synonyms(&self, term: &str) -> Vec<&str> {
+        match self.synonym_of.get(term) {
+            Some(&g) => self.groups[g].iter().filter(|s| *s != term).map(String::as_str).collect(),
+            None => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_words_stay_whole_and_sub_words_are_findable() {
+        let w = Words::shared();
+        let terms = w.terms("304不锈钢真空保温杯 500ml");
+        for expected in ["保温杯", "304不锈钢"] {
+            assert!(terms.iter().any(|t| t == expected), "{expected} in {terms:?}");
+        }
+        let terms = w.terms("铝合金压铸件");
+        assert!(terms.iter().any(|t| t == "压铸"), "{terms:?}");
+        for word in ["角磨机", "焖烧杯", "平衡车", "绿篱机", "激光切割", "数控加工"] {
+            assert!(w.terms(&format!("专业生产{word}")).iter().any(|t| t == word), "{word} stays whole");
+        }
+    }
+
+    #[test]
+    fn ascii_is_lower_cased_and_punctuation_dropped() {
+        let w = Words::shared();
+        assert_eq!(w.terms("Cordless DRILL，20V！"), vec!["cordless", "drill", "20v"]);
+    }
+
+    #[test]
+    fn synonyms_come_from_the_taxonomy_aliases() {
+        let w = Words::shared();
+        let s = w.synonyms("保温杯");
+        assert!(s.contains(&"真空杯") && s.contains(&"vacuum cup"), "{s:?}");
+        assert!(w.synonyms("绿篱机").contains(&"修枝机"));
+        assert!(w.synonyms("不存在的词").is_empty());
+    }
+}
