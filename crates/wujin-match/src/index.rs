@@ -94,6 +94,7 @@ struct Fields {
 const TEXT_FIELDS: [(&str, f32); 4] = [("title", 3.0), ("category_names", 2.0), ("body", 1.0), ("org_name", 1.0)];
 
 pub struct MatchIndex {
+    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -146,7 +147,7 @@ impl MatchIndex {
         index.tokenizers().register(NAME, WordsTokenizer::new(words.clone()));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer(64 * 1024 * 1024)?;
-        Ok(MatchIndex { reader, writer: Mutex::new(writer), fields, words })
+        Ok(MatchIndex { index, reader, writer: Mutex::new(writer), fields, words })
     }
 
     /// Adds or replaces offers (by offer id). Call [`MatchIndex::commit`] to make them visible.
@@ -196,6 +197,31 @@ impl MatchIndex {
     pub fn commit(&self) -> Result<(), MatchError> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner()).commit()?;
         self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Commits and records, in the same commit, the last store outbox sequence number the
+    /// index reflects. The number and the documents become durable together, so after a
+    /// crash the follower resumes exactly where the index stands.
+    pub fn commit_at(&self, seq: i64) -> Result<(), MatchError> {
+        {
+            let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&seq.to_string());
+            prepared.commit()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The outbox sequence number of the last commit (0 for a new index).
+    pub fn applied_seq(&self) -> Result<i64, MatchError> {
+        Ok(self.index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Removes every document (before a rebuild).
+    pub fn clear(&self) -> Result<(), MatchError> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner()).delete_all_documents()?;
         Ok(())
     }
 

@@ -180,6 +180,19 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
+    /// The offers with these ids that exist (derived views reload changed offers by id).
+    pub async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(batch(self.backend) * 4) {
+            let mut sql = Sql::new(self.backend, SELECT);
+            sql.push(" WHERE o.id IN ").bind_list(chunk.iter().copied());
+            for row in sql.fetch_all(self.pool()).await? {
+                out.push(from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every offer in id order, `chunk` at a time, for export.
     pub async fn offers_after(&self, after_id: i64, chunk: i64) -> Result<Vec<Offer>> {
         self.list_offers(&OfferFilter::default(), Some(after_id), chunk).await.map(|(o, _)| o)

@@ -48,6 +48,14 @@ pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<(
 }
 
 impl Store {
+    /// The newest sequence number (0 when nothing happened yet).
+    pub async fn outbox_max_seq(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM outbox")
+            .fetch_one(self.pool())
+            .await?
+            .unwrap_or(0))
+    }
+
     /// Events after `after_seq`, oldest first, at most `limit`.
     pub async fn outbox_after(&self, after_seq: i64, limit: i64) -> Result<Vec<Event>> {
         let rows = sqlx::query("SELECT seq, topic, entity_id, op, at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")

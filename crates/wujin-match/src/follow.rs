@@ -1,0 +1,116 @@
+//! Keeping the index in step with the store through its outbox.
+//!
+//! The follower reads outbox events after the sequence number stored in the index's last
+//! commit, reloads the changed offers from the store, and commits them together with the
+//! new sequence number. A crash anywhere in between loses nothing: the next run starts from
+//! the last number that was committed with its documents, and re-applying an event is
+//! harmless (an upsert by offer id).
+
+use std::collections::BTreeSet;
+
+use wujin_store::offers::OfferFilter;
+use wujin_store::{Store, StoreError};
+
+use crate::index::{MatchError, MatchIndex, OfferDoc};
+
+/// Events read per round.
+const EVENTS: i64 = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    #[error(transparent)]
+    Index(#[from] MatchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<(), FollowError> {
+    let offers = store.offers_by_ids(ids).await?;
+    let found: BTreeSet<i64> = offers.iter().map(|o| o.id).collect();
+    for id in ids.iter().filter(|id| !found.contains(id)) {
+        index.delete(*id as u64);
+    }
+    let docs: Vec<OfferDoc> = offers
+        .iter()
+        .map(|o| OfferDoc {
+            offer_id: o.id as u64,
+            org_id: o.org_id as u64,
+            org_name: &o.org_name,
+            town: o.town.as_deref(),
+            record: &o.record,
+        })
+        .collect();
+    index.upsert(&docs)?;
+    Ok(())
+}
+
+/// Applies every outbox event the index has not seen; returns how many were applied.
+pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, FollowError> {
+    let mut applied = 0;
+    loop {
+        let after = index.applied_seq()?;
+        let events = store.outbox_after(after, EVENTS).await?;
+        let Some(last) = events.last().map(|e| e.seq) else { break };
+        let mut ids = BTreeSet::new();
+        for e in &events {
+            match e.topic.as_str() {
+                "offer" => {
+                    ids.insert(e.entity_id);
+                }
+                // An organisation's name and town are indexed with each of its offers.
+                "org" => {
+                    let filter = OfferFilter { org_id: Some(e.entity_id), ..Default::default() };
+                    let mut cursor = None;
+                    loop {
+                        let (page, more) = store.list_offers(&filter, cursor, 500).await?;
+                        ids.extend(page.iter().map(|o| o.id));
+                        cursor = page.last().map(|o| o.id);
+                        if !more {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        index_offers(store, index, &ids).await?;
+        index.commit_at(last)?;
+        applied += events.len();
+    }
+    Ok(applied)
+}
+
+/// Rebuilds the index from the store; `progress` hears (done, total) after each chunk.
+/// Events that arrive during the rebuild are applied by the next [`catch_up`].
+pub async fn rebuild(
+    store: &Store,
+    index: &MatchIndex,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<u64, FollowError> {
+    let seq = store.outbox_max_seq().await?;
+    let total = store.count_all(wujin_store::offers::Table::Offers).await? as u64;
+    index.clear()?;
+    let mut after = 0;
+    let mut done = 0;
+    loop {
+        let offers = store.offers_after(after, 5000).await?;
+        let Some(last) = offers.last() else { break };
+        after = last.id;
+        let docs: Vec<OfferDoc> = offers
+            .iter()
+            .map(|o| OfferDoc {
+                offer_id: o.id as u64,
+                org_id: o.org_id as u64,
+                org_name: &o.org_name,
+                town: o.town.as_deref(),
+                record: &o.record,
+            })
+            .collect();
+        index.upsert(&docs)?;
+        done += offers.len() as u64;
+        progress(done, total);
+    }
+    index.commit_at(seq)?;
+    Ok(done)
+}

@@ -1,0 +1,96 @@
+//! The index follows the store: a committed change is searchable after the follower's next
+//! round, the applied position survives a restart, and a rebuild gives the same index.
+
+use wujin_domain::sheet::{Cells, offer_from_cells, org_from_cells};
+use wujin_domain::{OfferRecord, OrgRecord, Uscc};
+use wujin_match::follow::{catch_up, rebuild};
+use wujin_match::{MatchIndex, SearchQuery};
+use wujin_store::{Store, both_backends, offers, orgs};
+
+fn org(town: &str) -> OrgRecord {
+    let uscc = Uscc::complete("91330784MA2HD0009").unwrap().to_string();
+    let cells = Cells(
+        [("uscc", uscc), ("name", "永康市恒达杯业有限公司".to_string()), ("town", town.to_string())]
+            .into_iter()
+            .collect(),
+    );
+    org_from_cells(&cells).unwrap()
+}
+
+fn offer(ext: &str, title: &str, category: &str) -> OfferRecord {
+    let uscc = Uscc::complete("91330784MA2HD0009").unwrap().to_string();
+    let cells = Cells(
+        [("external_id", ext.to_string()), ("org_uscc", uscc), ("title", title.into()), ("category", category.into())]
+            .into_iter()
+            .collect(),
+    );
+    offer_from_cells(&cells).unwrap()
+}
+
+async fn write(store: &Store, o: &OrgRecord, f: &[OfferRecord]) {
+    let mut tx = store.begin().await.unwrap();
+    orgs::upsert(&mut tx, std::slice::from_ref(o)).await.unwrap();
+    tx.commit().await.unwrap();
+    let ids = store.org_ids_by_uscc(&[o.uscc.to_string()]).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    offers::upsert(&mut tx, f, &ids).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn found(index: &MatchIndex, text: &str, town: Option<&str>) -> usize {
+    index
+        .search(&SearchQuery { text: text.into(), town: town.map(String::from), limit: 10, ..Default::default() })
+        .unwrap()
+        .total
+}
+
+both_backends! {
+    async fn committed_changes_become_searchable(db) {
+        let index = MatchIndex::in_memory().unwrap();
+        write(&db.store, &org("330784112"), &[offer("A", "304不锈钢真空保温杯", "保温杯"), offer("B", "甲级防盗门", "防盗门")]).await;
+        assert_eq!(found(&index, "保温杯", None), 0);
+        let applied = catch_up(&db.store, &index).await.unwrap();
+        assert_eq!(applied, 3, "one org and two offers");
+        assert_eq!(index.applied_seq().unwrap(), db.store.outbox_max_seq().await.unwrap());
+        assert_eq!(found(&index, "保温杯", None), 1);
+
+        write(&db.store, &org("330784112"), &[offer("A", "316不锈钢焖烧杯", "焖烧杯")]).await;
+        assert_eq!(catch_up(&db.store, &index).await.unwrap(), 1);
+        assert_eq!(found(&index, "保温杯", None), 0, "the old title is gone");
+        assert_eq!(found(&index, "焖烧杯", None), 1);
+        assert_eq!(catch_up(&db.store, &index).await.unwrap(), 0, "nothing new, nothing applied");
+    }
+
+    async fn a_moved_organisation_moves_its_offers_in_the_index(db) {
+        let index = MatchIndex::in_memory().unwrap();
+        write(&db.store, &org("330784112"), &[offer("A", "保温杯", "保温杯")]).await;
+        catch_up(&db.store, &index).await.unwrap();
+        assert_eq!(found(&index, "保温杯", Some("330784112")), 1);
+        write(&db.store, &org("330784001"), &[]).await;
+        catch_up(&db.store, &index).await.unwrap();
+        assert_eq!(found(&index, "保温杯", Some("330784112")), 0);
+        assert_eq!(found(&index, "保温杯", Some("330784001")), 1);
+    }
+
+    async fn the_applied_position_survives_a_restart_and_a_rebuild_matches(db) {
+        let dir = tempfile::tempdir().unwrap();
+        write(&db.store, &org("330784112"), &[offer("A", "保温杯", "保温杯"), offer("B", "角磨机", "角磨机")]).await;
+        {
+            let index = MatchIndex::open(dir.path()).unwrap();
+            catch_up(&db.store, &index).await.unwrap();
+        }
+        write(&db.store, &org("330784112"), &[offer("C", "绿篱机", "修枝机")]).await;
+        let index = MatchIndex::open(dir.path()).unwrap();
+        assert_eq!(found(&index, "角磨机", None), 1, "the index on disk kept its documents");
+        assert_eq!(catch_up(&db.store, &index).await.unwrap(), 1, "only the new event is applied");
+        assert_eq!(found(&index, "绿篱机", None), 1);
+
+        let mut seen = vec![];
+        let n = rebuild(&db.store, &index, |done, total| seen.push((done, total))).await.unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(seen.last(), Some(&(3, 3)));
+        assert_eq!(index.num_docs(), 3);
+        assert_eq!(index.applied_seq().unwrap(), db.store.outbox_max_seq().await.unwrap());
+        assert_eq!(found(&index, "绿篱机", None), 1);
+    }
+}
