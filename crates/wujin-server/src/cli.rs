@@ -44,6 +44,15 @@ pub enum Command {
         /// Load the demo cluster first if the database is empty.
         #[arg(long, env = "WUJIN_DEMO")]
         demo: bool,
+        /// Where the search index lives (default: an `index` folder beside the SQLite file,
+        /// or wujin-data/index). It is rebuilt from the database when missing.
+        #[arg(long, env = "WUJIN_INDEX_DIR")]
+        index_dir: Option<PathBuf>,
+    },
+    /// Rebuild the search index from the database (safe at any time: the index is derived).
+    Reindex {
+        #[arg(long, env = "WUJIN_INDEX_DIR")]
+        index_dir: Option<PathBuf>,
     },
     /// Write the demo cluster (a believable Yongkang, made from a seed) into the database.
     Demo {
@@ -121,6 +130,19 @@ pub async fn open(db: &str) -> Result<Store, Failure> {
     Store::open(db).await.map_err(|e| msg(format!("{db}: {e}")))
 }
 
+/// The index folder when none is named: beside the SQLite file, or under ./wujin-data for
+/// PostgreSQL.
+pub fn default_index_dir(db: &str) -> PathBuf {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        return PathBuf::from("wujin-data/index");
+    }
+    let path = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")).unwrap_or(db);
+    match std::path::Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join("index"),
+        _ => PathBuf::from("index"),
+    }
+}
+
 /// Loads the demo cluster; returns (orgs, offers, seconds to generate, seconds to write).
 pub async fn load_demo(
     store: &Store,
@@ -145,7 +167,35 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let lang = Lang::from_tag(&cli.lang);
     let zh = lang == Lang::Zh;
     match cli.command {
-        Command::Serve { addr, demo } => crate::serve::serve(&cli.db, addr, demo).await,
+        Command::Serve { addr, demo, index_dir } => {
+            let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
+            crate::serve::serve(&cli.db, addr, demo, &dir).await
+        }
+        Command::Reindex { index_dir } => {
+            let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
+            let store = open(&cli.db).await?;
+            let index = wujin_match::MatchIndex::open(&dir).map_err(|e| msg(format!("{}: {e}", dir.display())))?;
+            let started = Instant::now();
+            let mut progress: Option<crate::transfer::progress::Progress> = None;
+            let n = wujin_match::follow::rebuild(&store, &index, |done, total| {
+                let p =
+                    progress.get_or_insert_with(|| crate::transfer::progress::Progress::new("reindex", total, false));
+                p.inc(done.saturating_sub(p.done()));
+            })
+            .await
+            .map_err(|e| msg(e.to_string()))?;
+            if let Some(p) = &progress {
+                p.finish();
+            }
+            store.close().await;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{n} offers indexed in {}, {secs:.1} s ({:.0} offers/s)",
+                dir.display(),
+                n as f64 / secs.max(1e-9)
+            );
+            Ok(())
+        }
         Command::Demo { seed, firms } => {
             let store = open(&cli.db).await?;
             let (o, f, g, w) = load_demo(&store, seed, firms, false).await?;

@@ -2,14 +2,18 @@
 //! serve until SIGTERM or Ctrl-C, finish the requests in flight, close the store.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use wujin_match::{MatchIndex, follow};
 use wujin_store::offers::Table;
 
 use crate::api;
 use crate::cli::{Failure, load_demo, msg, open};
 
-pub async fn serve(db: &str, addr: SocketAddr, demo: bool) -> Result<(), Failure> {
+pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path) -> Result<(), Failure> {
     let store = open(db).await?;
     if demo {
         let empty = store.count_all(Table::Orgs).await.map_err(|e| msg(e.to_string()))? == 0;
@@ -19,16 +23,42 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool) -> Result<(), Failure
             tracing::info!(orgs = o, offers = f, generate_s = g, write_s = w, "demo cluster loaded");
         }
     }
+    let index = Arc::new(MatchIndex::open(index_dir).map_err(|e| msg(format!("{}: {e}", index_dir.display())))?);
+    if index.applied_seq().map_err(|e| msg(e.to_string()))? == 0 {
+        let n = follow::rebuild(&store, &index, |_, _| {}).await.map_err(|e| msg(e.to_string()))?;
+        tracing::info!(offers = n, dir = %index_dir.display(), "search index built");
+    }
+    follow::catch_up(&store, &index).await.map_err(|e| msg(e.to_string()))?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn(follow_store(store.clone(), index.clone(), stopped));
     let listener = TcpListener::bind(addr).await.map_err(|e| msg(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| msg(e.to_string()))?;
     println!("wujin listening on http://{local}  (API: http://{local}/api/v1/orgs, health: http://{local}/healthz)");
-    axum::serve(listener, api::router(store.clone()))
+    let state = api::AppState { store: store.clone(), index: Some(index) };
+    axum::serve(listener, api::router_with(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| msg(format!("server: {e}")))?;
+    let _ = stop.send(true);
+    let _ = follower.await;
     tracing::info!("requests finished; closing the store");
     store.close().await;
     Ok(())
+}
+
+/// Applies the store's outbox to the index a few times a second until told to stop, so a
+/// committed change is searchable well within a second.
+async fn follow_store(store: wujin_store::Store, index: Arc<MatchIndex>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {
+                if let Err(e) = follow::catch_up(&store, &index).await {
+                    tracing::warn!(error = %e, "search index follower");
+                }
+            }
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

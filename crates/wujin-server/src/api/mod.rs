@@ -9,8 +9,10 @@ pub mod offers;
 pub mod orgs;
 pub mod page;
 pub mod params;
+pub mod search;
 pub mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -25,6 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::{OpenApi, ToSchema};
 use wujin_domain::{Lang, Taxonomy};
+use wujin_match::MatchIndex;
 use wujin_store::Store;
 
 use error::ApiError;
@@ -34,6 +37,8 @@ use lang::ReqLang;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The search index; None until the server has one (tests of other routes).
+    pub index: Option<Arc<MatchIndex>>,
 }
 
 /// The largest request body we read. Nothing in this API takes more than a form's worth.
@@ -46,14 +51,18 @@ pub const MAX_BODY: usize = 1024 * 1024;
         version = "1",
         description = "The registry of an industrial cluster's firms and offers. Errors: {\"error\": {\"code\", \"message\", \"field\"}}. Lists: limit 1..=100, opaque cursor."
     ),
-    paths(orgs::list, orgs::get, offers::list, offers::get, taxonomy, healthz),
+    paths(orgs::list, orgs::get, offers::list, offers::get, search::search, taxonomy, healthz),
     components(schemas(Health))
 )]
 pub struct ApiDoc;
 
 pub fn router(store: Store) -> Router {
-    let state = AppState { store };
+    router_with(AppState { store, index: None })
+}
+
+pub fn router_with(state: AppState) -> Router {
     Router::new()
+        .route("/api/v1/search", get(search::search))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))
