@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use wujin_store::offers::OfferFilter;
+use wujin_store::offers::{Offer, OfferFilter};
 use wujin_store::{Store, StoreError};
 
 use crate::index::{MatchError, MatchIndex, OfferDoc};
@@ -24,13 +24,9 @@ pub enum FollowError {
     Store(#[from] StoreError),
 }
 
-async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<(), FollowError> {
-    let offers = store.offers_by_ids(ids).await?;
-    let found: BTreeSet<i64> = offers.iter().map(|o| o.id).collect();
-    for id in ids.iter().filter(|id| !found.contains(id)) {
-        index.delete(*id as u64);
-    }
-    let docs: Vec<OfferDoc> = offers
+/// The index's view of stored offers.
+fn docs_of(offers: &[Offer]) -> Vec<OfferDoc<'_>> {
+    offers
         .iter()
         .map(|o| OfferDoc {
             offer_id: o.id as u64,
@@ -39,8 +35,16 @@ async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<
             town: o.town.as_deref(),
             record: &o.record,
         })
-        .collect();
-    index.upsert(&docs)?;
+        .collect()
+}
+
+async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<(), FollowError> {
+    let offers = store.offers_by_ids(ids).await?;
+    let found: BTreeSet<i64> = offers.iter().map(|o| o.id).collect();
+    for id in ids.iter().filter(|id| !found.contains(id)) {
+        index.delete(*id as u64);
+    }
+    index.upsert(&docs_of(&offers))?;
     Ok(())
 }
 
@@ -97,17 +101,7 @@ pub async fn rebuild(
         let offers = store.offers_after(after, 5000).await?;
         let Some(last) = offers.last() else { break };
         after = last.id;
-        let docs: Vec<OfferDoc> = offers
-            .iter()
-            .map(|o| OfferDoc {
-                offer_id: o.id as u64,
-                org_id: o.org_id as u64,
-                org_name: &o.org_name,
-                town: o.town.as_deref(),
-                record: &o.record,
-            })
-            .collect();
-        index.upsert(&docs)?;
+        index.upsert(&docs_of(&offers))?;
         done += offers.len() as u64;
         progress(done, total);
     }
