@@ -48,8 +48,24 @@ async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<
     Ok(())
 }
 
+/// Makes sure the index follows this store from a position the store has: a new index, one
+/// built from another database, or one ahead of the store (a database restored from an older
+/// backup) is rebuilt. Returns whether it rebuilt.
+pub async fn prepare(store: &Store, index: &MatchIndex) -> Result<bool, FollowError> {
+    let id = store.store_id().await?;
+    let ok = match index.position()? {
+        Some((built_from, seq)) => built_from == id && seq <= store.outbox_max_seq().await?,
+        None => false,
+    };
+    if !ok {
+        rebuild(store, index, |_, _| {}).await?;
+    }
+    Ok(!ok)
+}
+
 /// Applies every outbox event the index has not seen; returns how many were applied.
 pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, FollowError> {
+    let store_id = store.store_id().await?;
     let mut applied = 0;
     loop {
         let after = index.applied_seq()?;
@@ -79,7 +95,7 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
         }
         let ids: Vec<i64> = ids.into_iter().collect();
         index_offers(store, index, &ids).await?;
-        index.commit_at(last)?;
+        index.commit_at(&store_id, last)?;
         applied += events.len();
     }
     Ok(applied)
@@ -92,6 +108,7 @@ pub async fn rebuild(
     index: &MatchIndex,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<u64, FollowError> {
+    let store_id = store.store_id().await?;
     let seq = store.outbox_max_seq().await?;
     let total = store.count_all(wujin_store::offers::Table::Offers).await? as u64;
     index.clear()?;
@@ -105,6 +122,6 @@ pub async fn rebuild(
         done += offers.len() as u64;
         progress(done, total);
     }
-    index.commit_at(seq)?;
+    index.commit_at(&store_id, seq)?;
     Ok(done)
 }

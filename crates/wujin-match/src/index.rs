@@ -200,23 +200,33 @@ impl MatchIndex {
         Ok(())
     }
 
-    /// Commits and records, in the same commit, the last store outbox sequence number the
-    /// index reflects. The number and the documents become durable together, so after a
-    /// crash the follower resumes exactly where the index stands.
-    pub fn commit_at(&self, seq: i64) -> Result<(), MatchError> {
+    /// Commits and records, in the same commit, which store the index follows and the last
+    /// outbox sequence number it reflects. Position and documents become durable together,
+    /// so after a crash the follower resumes exactly where the index stands.
+    pub fn commit_at(&self, store_id: &str, seq: i64) -> Result<(), MatchError> {
         {
             let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             let mut prepared = writer.prepare_commit()?;
-            prepared.set_payload(&seq.to_string());
+            prepared.set_payload(&format!("{store_id}:{seq}"));
             prepared.commit()?;
         }
         self.reader.reload()?;
         Ok(())
     }
 
-    /// The outbox sequence number of the last commit (0 for a new index).
+    /// The store the index was built from and the last outbox sequence number applied;
+    /// None for a new index.
+    pub fn position(&self) -> Result<Option<(String, i64)>, MatchError> {
+        let payload = self.index.load_metas()?.payload;
+        Ok(payload.and_then(|p| {
+            let (id, seq) = p.rsplit_once(':')?;
+            Some((id.to_string(), seq.parse().ok()?))
+        }))
+    }
+
+    /// The last outbox sequence number applied (0 for a new index).
     pub fn applied_seq(&self) -> Result<i64, MatchError> {
-        Ok(self.index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+        Ok(self.position()?.map(|(_, seq)| seq).unwrap_or(0))
     }
 
     /// Removes every document (before a rebuild).

@@ -94,3 +94,28 @@ both_backends! {
         assert_eq!(found(&index, "绿篱机", None), 1);
     }
 }
+
+#[tokio::test]
+async fn an_index_ahead_of_a_restored_backup_or_from_another_store_is_rebuilt() {
+    let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
+    write(&db.store, &org("330784112"), &[offer("A", "保温杯", "保温杯")]).await;
+    let backup = db.dir.path().join("backup.db");
+    db.store.backup(&backup).await.unwrap();
+    write(&db.store, &org("330784112"), &[offer("B", "角磨机", "角磨机")]).await;
+
+    let index = MatchIndex::in_memory().unwrap();
+    assert!(wujin_match::follow::prepare(&db.store, &index).await.unwrap(), "a new index is built");
+    assert!(!wujin_match::follow::prepare(&db.store, &index).await.unwrap(), "a current one is kept");
+    assert_eq!(found(&index, "角磨机", None), 1);
+
+    // The database is restored from the backup: the index is ahead of it.
+    let restored = Store::open(backup.to_str().unwrap()).await.unwrap();
+    assert!(wujin_match::follow::prepare(&restored, &index).await.unwrap());
+    assert_eq!(found(&index, "角磨机", None), 0, "what the restored store lacks is gone from the index");
+    assert_eq!(found(&index, "保温杯", None), 1);
+
+    // Another database altogether.
+    let other = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
+    assert!(wujin_match::follow::prepare(&other.store, &index).await.unwrap());
+    assert_eq!(index.num_docs(), 0);
+}

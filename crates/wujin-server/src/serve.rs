@@ -24,9 +24,8 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path) -> 
         }
     }
     let index = Arc::new(MatchIndex::open(index_dir).map_err(|e| msg(format!("{}: {e}", index_dir.display())))?);
-    if index.applied_seq().map_err(|e| msg(e.to_string()))? == 0 {
-        let n = follow::rebuild(&store, &index, |_, _| {}).await.map_err(|e| msg(e.to_string()))?;
-        tracing::info!(offers = n, dir = %index_dir.display(), "search index built");
+    if follow::prepare(&store, &index).await.map_err(|e| msg(e.to_string()))? {
+        tracing::info!(offers = index.num_docs(), dir = %index_dir.display(), "search index built");
     }
     follow::catch_up(&store, &index).await.map_err(|e| msg(e.to_string()))?;
     let (stop, stopped) = tokio::sync::watch::channel(false);

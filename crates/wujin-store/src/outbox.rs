@@ -48,6 +48,11 @@ pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<(
 }
 
 impl Store {
+    /// This database's random identity (made by the migrations).
+    pub async fn store_id(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'store_id'").fetch_one(self.pool()).await?)
+    }
+
     /// The newest sequence number (0 when nothing happened yet).
     pub async fn outbox_max_seq(&self) -> Result<i64> {
         Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM outbox")
