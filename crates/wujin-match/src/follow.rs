@@ -65,12 +65,17 @@ pub async fn prepare(store: &Store, index: &MatchIndex) -> Result<bool, FollowEr
 
 /// Applies every outbox event the index has not seen; returns how many were applied.
 pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, FollowError> {
-    let store_id = store.store_id().await?;
+    let mut store_id = None;
     let mut applied = 0;
     loop {
         let after = index.applied_seq()?;
         let events = store.outbox_after(after, EVENTS).await?;
         let Some(last) = events.last().map(|e| e.seq) else { break };
+        // Looked up only when there is something to apply: the server calls this several
+        // times a second, mostly to find nothing new.
+        if store_id.is_none() {
+            store_id = Some(store.store_id().await?);
+        }
         let mut ids = BTreeSet::new();
         for e in &events {
             match e.topic.as_str() {
@@ -95,7 +100,7 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
         }
         let ids: Vec<i64> = ids.into_iter().collect();
         index_offers(store, index, &ids).await?;
-        index.commit_at(&store_id, last)?;
+        index.commit_at(store_id.as_deref().unwrap_or_default(), last)?;
         applied += events.len();
     }
     Ok(applied)
@@ -110,7 +115,7 @@ pub async fn rebuild(
 ) -> Result<u64, FollowError> {
     let store_id = store.store_id().await?;
     let seq = store.outbox_max_seq().await?;
-    let total = store.count_all(wujin_store::offers::Table::Offers).await? as u64;
+    let total = store.count_all(wujin_store::Table::Offers).await? as u64;
     index.clear()?;
     let mut after = 0;
     let mut done = 0;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use wujin_match::{MatchIndex, follow};
-use wujin_store::offers::Table;
+use wujin_store::Table;
 
 use crate::api;
 use crate::cli::{Failure, load_demo, msg, open};

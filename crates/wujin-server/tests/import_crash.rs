@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use wujin_server::transfer::export::{ExportFormat, export};
 use wujin_server::transfer::import::Kind;
-use wujin_store::offers::Table;
+use wujin_store::Table;
 use wujin_store::{Store, both_backends};
 
 const WUJIN: &str = env!("CARGO_BIN_EXE_wujin");

@@ -11,7 +11,7 @@ use wujin_domain::Uscc;
 use wujin_server::transfer::export::{ExportFormat, export};
 use wujin_server::transfer::import::{ImportError, Kind, Options, Report, import};
 use wujin_server::transfer::read::{Format, read};
-use wujin_store::offers::Table;
+use wujin_store::Table;
 use wujin_store::{Store, both_backends};
 
 fn opts(skip_invalid: bool) -> Options {

@@ -162,6 +162,17 @@ impl Store {
         Ok(())
     }
 
+    /// How many rows a table holds (reports, tests).
+    pub async fn count_all(&self, table: Table) -> Result<i64> {
+        let text = match table {
+            Table::Orgs => "SELECT COUNT(*) FROM orgs",
+            Table::Offers => "SELECT COUNT(*) FROM offers",
+            Table::Outbox => "SELECT COUNT(*) FROM outbox",
+            Table::Audit => "SELECT COUNT(*) FROM audit",
+        };
+        Ok(sqlx::query_scalar(text).fetch_one(self.pool()).await?)
+    }
+
     /// Waits for running queries and closes every connection (checkpointing the SQLite WAL).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -224,4 +235,13 @@ impl std::ops::AddAssign for UpsertStats {
         self.updated += o.updated;
         self.unchanged += o.unchanged;
     }
+}
+
+/// Tables whose size is worth reporting.
+#[derive(Debug, Clone, Copy)]
+pub enum Table {
+    Orgs,
+    Offers,
+    Outbox,
+    Audit,
 }

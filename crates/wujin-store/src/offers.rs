@@ -197,25 +197,6 @@ impl Store {
     pub async fn offers_after(&self, after_id: i64, chunk: i64) -> Result<Vec<Offer>> {
         self.list_offers(&OfferFilter::default(), Some(after_id), chunk).await.map(|(o, _)| o)
     }
-
-    pub async fn count_all(&self, table: Table) -> Result<i64> {
-        let text = match table {
-            Table::Orgs => "SELECT COUNT(*) FROM orgs",
-            Table::Offers => "SELECT COUNT(*) FROM offers",
-            Table::Outbox => "SELECT COUNT(*) FROM outbox",
-            Table::Audit => "SELECT COUNT(*) FROM audit",
-        };
-        Ok(sqlx::query_scalar(text).fetch_one(self.pool()).await?)
-    }
-}
-
-/// Tables whose size is worth reporting.
-#[derive(Debug, Clone, Copy)]
-pub enum Table {
-    Orgs,
-    Offers,
-    Outbox,
-    Audit,
 }
 
 /// Inserts or updates offers by external id inside the caller's transaction. `orgs` maps

@@ -3,7 +3,8 @@
 
 use wujin_domain::sheet::{Cells, offer_from_cells, org_from_cells};
 use wujin_domain::{OfferKind, OfferRecord, OrgKind, OrgRecord, Uscc};
-use wujin_store::offers::{OfferFilter, Table};
+use wujin_store::Table;
+use wujin_store::offers::OfferFilter;
 use wujin_store::orgs::OrgFilter;
 use wujin_store::{Store, UpsertStats, both_backends, offers, orgs};
 

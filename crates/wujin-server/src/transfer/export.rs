@@ -71,8 +71,8 @@ async fn for_each_row(
     mut sink: impl FnMut(Vec<String>) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
     let total = match kind {
-        Kind::Orgs => store.count_all(wujin_store::offers::Table::Orgs).await?,
-        Kind::Offers => store.count_all(wujin_store::offers::Table::Offers).await?,
+        Kind::Orgs => store.count_all(wujin_store::Table::Orgs).await?,
+        Kind::Offers => store.count_all(wujin_store::Table::Offers).await?,
     };
     let mut progress = Progress::new("export", total as u64, quiet);
     let mut after = 0;
