@@ -15,6 +15,25 @@ use crate::index::{MatchError, MatchIndex, OfferDoc};
 
 /// Events read per round.
 const EVENTS: i64 = 2000;
+/// How long a hole in the sequence may stay open before the follower steps over it. On
+/// PostgreSQL numbers are taken at insert time, so a transaction still in flight leaves a
+/// hole that fills when it commits; a rolled-back one leaves a hole for ever. Stepping over
+/// an open hole would lose that transaction's changes, so the follower stops before a young
+/// hole and waits; no transaction of ours runs anywhere near this long.
+pub const GAP_GRACE_MS: i64 = 30_000;
+
+/// The events that may be applied now: all of them up to the first hole in the sequence
+/// that is younger than [`GAP_GRACE_MS`].
+pub fn applicable(after: i64, events: &[wujin_store::outbox::Event], now_ms: i64) -> usize {
+    let mut expected = after + 1;
+    for (i, e) in events.iter().enumerate() {
+        if e.seq != expected && now_ms - e.at < GAP_GRACE_MS {
+            return i;
+        }
+        expected = e.seq + 1;
+    }
+    events.len()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
@@ -33,6 +52,7 @@ fn docs_of(offers: &[Offer]) -> Vec<OfferDoc<'_>> {
             org_id: o.org_id as u64,
             org_name: &o.org_name,
             town: o.town.as_deref(),
+            certificates: &o.org_certificates,
             record: &o.record,
         })
         .collect()
@@ -69,7 +89,8 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
     let mut applied = 0;
     loop {
         let after = index.applied_seq()?;
-        let events = store.outbox_after(after, EVENTS).await?;
+        let mut events = store.outbox_after(after, EVENTS).await?;
+        events.truncate(applicable(after, &events, wujin_store::now_ms()));
         let Some(last) = events.last().map(|e| e.seq) else { break };
         // Looked up only when there is something to apply: the server calls this several
         // times a second, mostly to find nothing new.
@@ -129,4 +150,25 @@ pub async fn rebuild(
     }
     index.commit_at(&store_id, seq)?;
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wujin_store::outbox::Event;
+
+    fn event(seq: i64, at: i64) -> Event {
+        Event { seq, topic: "offer".into(), entity_id: seq, op: "upsert".into(), at }
+    }
+
+    #[test]
+    fn a_young_hole_holds_the_follower_back_and_an_old_one_does_not() {
+        let now = 1_000_000;
+        assert_eq!(applicable(0, &[event(1, now), event(2, now)], now), 2);
+        // 3 is missing: a writer may still commit it.
+        assert_eq!(applicable(2, &[event(4, now - 5), event(5, now)], now), 0);
+        assert_eq!(applicable(0, &[event(1, now), event(3, now)], now), 1);
+        // Long enough ago that 3 was rolled back.
+        assert_eq!(applicable(2, &[event(4, now - GAP_GRACE_MS), event(5, now)], now), 2);
+    }
 }

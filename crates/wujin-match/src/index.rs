@@ -1,24 +1,17 @@
-//! The offer index: what is indexed, how a need becomes a query, and why each hit matched.
+//! The offer index: what is indexed and how, and where the follower's position is kept.
+//! Queries against it are in `query`.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
-use wujin_domain::{OfferKind, OfferRecord, Taxonomy};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
+use wujin_domain::{OfferRecord, Taxonomy};
 
 use crate::tokenizer::{NAME, WordsTokenizer};
 use crate::words::Words;
-
-/// The most query terms we look at; a pasted page of text is cut here.
-pub const MAX_TERMS: usize = 32;
-/// The longest query text we read, in characters.
-pub const MAX_QUERY_CHARS: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchError {
@@ -34,71 +27,39 @@ pub struct OfferDoc<'a> {
     pub org_id: u64,
     pub org_name: &'a str,
     pub town: Option<&'a str>,
+    /// Certificates the organisation holds.
+    pub certificates: &'a [String],
     pub record: &'a OfferRecord,
 }
 
-/// What a user asks: free text plus hard filters.
-#[derive(Debug, Clone, Default)]
-pub struct SearchQuery {
-    pub text: String,
-    pub kind: Option<OfferKind>,
-    pub town: Option<String>,
-    /// A category code; its subcategories are included.
-    pub category: Option<String>,
-    /// A standard number as published ("GB/T 29606-2013").
-    pub standard: Option<String>,
-    pub limit: usize,
-}
-
-/// Which word matched which field, and through which synonym.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatchedTerm {
-    pub term: String,
-    pub field: &'static str,
-    /// The query word this term stands in for, when it came in as a synonym.
-    pub via: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Hit {
-    pub offer_id: u64,
-    pub org_id: u64,
-    pub score: f32,
-    pub matched: Vec<MatchedTerm>,
-    /// Standards named in the query that this offer meets.
-    pub standards: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct SearchResult {
-    pub hits: Vec<Hit>,
-    pub total: usize,
-}
-
 #[derive(Clone, Copy)]
-struct Fields {
-    offer_id: Field,
-    org_id: Field,
-    title: Field,
-    body: Field,
-    category_names: Field,
-    org_name: Field,
-    kind: Field,
-    town: Field,
-    category: Field,
-    grp: Field,
-    standard: Field,
+pub(crate) struct Fields {
+    pub(crate) offer_id: Field,
+    pub(crate) org_id: Field,
+    pub(crate) title: Field,
+    pub(crate) body: Field,
+    pub(crate) category_names: Field,
+    pub(crate) org_name: Field,
+    pub(crate) kind: Field,
+    pub(crate) town: Field,
+    pub(crate) category: Field,
+    pub(crate) grp: Field,
+    pub(crate) standard: Field,
+    pub(crate) certificate: Field,
+    pub(crate) certs: Field,
+    pub(crate) price_min: Field,
+    pub(crate) price_max: Field,
+    pub(crate) lead_days: Field,
+    pub(crate) moq: Field,
+    pub(crate) hours: Field,
 }
-
-/// The fields searched for text, with their weight and the name an explanation uses.
-const TEXT_FIELDS: [(&str, f32); 4] = [("title", 3.0), ("category_names", 2.0), ("body", 1.0), ("org_name", 1.0)];
 
 pub struct MatchIndex {
     index: Index,
-    reader: IndexReader,
+    pub(crate) reader: IndexReader,
     writer: Mutex<IndexWriter>,
-    fields: Fields,
-    words: Arc<Words>,
+    pub(crate) fields: Fields,
+    pub(crate) words: Arc<Words>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -120,7 +81,14 @@ fn schema() -> (Schema, Fields) {
         town: b.add_text_field("town", STRING | FAST),
         category: b.add_text_field("category", STRING | FAST),
         grp: b.add_text_field("grp", STRING | FAST),
-        standard: b.add_text_field("standard", STRING | STORED),
+        standard: b.add_text_field("standard", STRING | STORED | FAST),
+        certificate: b.add_text_field("certificate", STRING | FAST),
+        certs: b.add_u64_field("certs", FAST),
+        price_min: b.add_u64_field("price_min", INDEXED | FAST),
+        price_max: b.add_u64_field("price_max", INDEXED | FAST),
+        lead_days: b.add_u64_field("lead_days", INDEXED | FAST),
+        moq: b.add_u64_field("moq", INDEXED),
+        hours: b.add_u64_field("hours", INDEXED),
     };
     (b.build(), fields)
 }
@@ -183,6 +151,22 @@ impl MatchIndex {
             for s in &r.standards {
                 doc.add_text(f.standard, s);
             }
+            for c in d.certificates {
+                doc.add_text(f.certificate, c);
+            }
+            doc.add_u64(f.certs, d.certificates.len() as u64);
+            if let Some(p) = r.price {
+                doc.add_u64(f.price_min, p.min().0.max(0) as u64);
+                doc.add_u64(f.price_max, p.max().0.max(0) as u64);
+            }
+            if let Some(days) = r.lead_time_days {
+                doc.add_u64(f.lead_days, days.max(0) as u64);
+            }
+            // No minimum order is an order of one.
+            doc.add_u64(f.moq, r.moq.unwrap_or(0).max(0) as u64);
+            if let Some(h) = r.hours_per_week {
+                doc.add_u64(f.hours, h.max(0) as u64);
+            }
             writer.add_document(doc)?;
         }
         Ok(())
@@ -238,149 +222,28 @@ impl MatchIndex {
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
-
-    fn field(&self, name: &str) -> Field {
-        match name {
-            "title" => self.fields.title,
-            "category_names" => self.fields.category_names,
-            "body" => self.fields.body,
-            _ => self.fields.org_name,
-        }
-    }
-
-    fn text_query(&self, term: &str, boost: f32) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = TEXT_FIELDS
-            .iter()
-            .map(|(name, weight)| {
-                let q = TermQuery::new(Term::from_field_text(self.field(name), term), IndexRecordOption::WithFreqs);
-                (Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight * boost)) as Box<dyn Query>)
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    /// Runs a query: every query word (and its synonyms) is a scored alternative; filters
-    /// must hold; standards named in the text count strongly.
-    pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, MatchError> {
-        let t = Taxonomy::get();
-        let f = self.fields;
-        let text: String = q.text.chars().take(MAX_QUERY_CHARS).collect();
-        let standards = standards_in(&text);
-        let terms: Vec<String> = self.words.terms(&text).into_iter().take(MAX_TERMS).collect();
-        let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
-        for term in &terms {
-            scored.push((Occur::Should, self.text_query(term, 1.0)));
-            for syn in self.words.synonyms(term) {
-                // A synonym counts when the index holds it as one term.
-                if self.words.terms(syn).len() == 1 {
-                    scored.push((Occur::Should, self.text_query(syn, 0.8)));
-                }
-            }
-        }
-        for s in &standards {
-            let q = TermQuery::new(Term::from_field_text(f.standard, s), IndexRecordOption::Basic);
-            scored.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), 4.0))));
-        }
-        let mut filters: Vec<(Occur, Box<dyn Query>)> = vec![];
-        let mut must = |field: Field, value: &str| {
-            filters.push((
-                Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)),
-            ));
-        };
-        if let Some(k) = q.kind {
-            must(f.kind, k.code());
-        }
-        if let Some(town) = &q.town {
-            must(f.town, town);
-        }
-        if let Some(s) = &q.standard {
-            must(f.standard, s);
-        }
-        if let Some(c) = &q.category {
-            let is_group = t.group_members(c).len() > 1;
-            must(if is_group { f.grp } else { f.category }, c);
-        }
-        if scored.is_empty() && filters.is_empty() {
-            return Ok(SearchResult { hits: vec![], total: 0 });
-        }
-        let mut clauses = filters;
-        if !scored.is_empty() {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(scored))));
-        }
-        let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        let (top, total) =
-            searcher.search(&query, &(TopDocs::with_limit(q.limit.clamp(1, 100)).order_by_score(), Count))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            let mut matched = vec![];
-            for (name, field) in [("title", f.title), ("body", f.body), ("org_name", f.org_name)] {
-                let present: HashSet<String> = self.words.terms(&text_of(field)).into_iter().collect();
-                for term in &terms {
-                    if present.contains(term) {
-                        matched.push(MatchedTerm { term: term.clone(), field: name, via: None });
-                    }
-                    for syn in self.words.synonyms(term) {
-                        if present.contains(syn) {
-                            matched.push(MatchedTerm { term: syn.to_string(), field: name, via: Some(term.clone()) });
-                        }
-                    }
-                }
-            }
-            let met: Vec<String> = doc
-                .get_all(f.standard)
-                .filter_map(|v| v.as_str())
-                .filter(|s| standards.iter().any(|q| q == s))
-                .map(str::to_string)
-                .collect();
-            hits.push(Hit { offer_id: u64_of(f.offer_id), org_id: u64_of(f.org_id), score, matched, standards: met });
-        }
-        Ok(SearchResult { hits, total })
-    }
 }
 
-/// Standard numbers written in a need, in any spacing ("GB/T29606", "gb 4806.9"), resolved
-/// to the library's editions.
-pub fn standards_in(text: &str) -> Vec<String> {
-    let upper: String = wujin_domain::text::fold(text).to_uppercase();
-    let chars: Vec<char> = upper.chars().collect();
-    let mut out = vec![];
-    let mut i = 0;
-    while i + 1 < chars.len() {
-        let starts =
-            (chars[i] == 'G' && matches!(chars[i + 1], 'B' | 'A')) && (i == 0 || !chars[i - 1].is_ascii_alphabetic());
-        if starts {
-            let mut j = i + 2;
-            let mut candidate: String = chars[i..j].iter().collect();
-            if j + 1 < chars.len() && chars[j] == '/' && chars[j + 1] == 'T' {
-                candidate.push_str("/T");
-                j += 2;
-            }
-            while j < chars.len() && chars[j] == ' ' {
-                j += 1;
-            }
-            let digits_start = j;
-            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.' || chars[j] == '-') {
-                j += 1;
-            }
-            if j > digits_start {
-                candidate.push(' ');
-                candidate.extend(&chars[digits_start..j]);
-                let candidate = candidate.trim_end_matches(['.', '-']).to_string();
-                if let Some(s) = Taxonomy::get().standard(&candidate)
-                    && !out.contains(&s.number)
-                {
-                    out.push(s.number.clone());
-                }
-            }
-            i = j.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    out
+/// Index documents for records that are not in a store (benchmarks, quality tests): offer
+/// id = position + 1, organisation id = position of the offer's organisation + 1. Offers
+/// whose organisation is not among `orgs` are left out.
+pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecord]) -> Vec<OfferDoc<'a>> {
+    let at: std::collections::HashMap<String, usize> =
+        orgs.iter().enumerate().map(|(i, o)| (o.uscc.to_string(), i)).collect();
+    offers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let g = *at.get(&r.org_uscc.to_string())?;
+            let org = &orgs[g];
+            Some(OfferDoc {
+                offer_id: i as u64 + 1,
+                org_id: g as u64 + 1,
+                org_name: &org.name,
+                town: org.town.as_deref(),
+                certificates: &org.certificates,
+                record: r,
+            })
+        })
+        .collect()
 }

@@ -2,16 +2,24 @@
 //! library with no HTTP in it.
 //!
 //! The index is derived data: the store is the truth, and the index can be rebuilt from it at
-//! any time. What is here so far: the segmenter with the cluster's own words and synonyms
-//! from the taxonomy, the offer index, queries with hard filters, and an explanation of
-//! which words matched where, and the follower that keeps the index in step with the
-//! store's outbox (the last applied sequence number is committed with the documents).
-//! Ranking signals, facets and the HTTP routes come next (issue 3).
+//! any time. `words` cuts text the same way at index and query time, with the cluster's own
+//! words and synonyms from the taxonomy; `index` holds the documents and the follower's
+//! position; `query` turns a need into a query with filters, ranks with the store's signals
+//! and explains each hit; `facets` counts the matches per filter value; `follow` keeps the
+//! index in step with the store's outbox; `need` groups hits into one line per organisation
+//! for matching a need to the firms that can serve it.
 
+pub mod facets;
 pub mod follow;
 pub mod index;
+pub mod labelled;
+pub mod need;
+pub mod query;
 pub mod tokenizer;
 pub mod words;
 
-pub use index::{Hit, MatchError, MatchIndex, MatchedTerm, OfferDoc, SearchQuery, SearchResult, standards_in};
+pub use facets::Facets;
+pub use index::{MatchError, MatchIndex, OfferDoc, docs_for};
+pub use need::{OrgMatch, by_org};
+pub use query::{Hit, MatchedTerm, SearchQuery, SearchResult, Signal, standards_in};
 pub use words::Words;

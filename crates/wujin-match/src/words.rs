@@ -7,7 +7,7 @@
 //! search for 保温杯 finds it. HMM is off on both sides so the terms always line up; ASCII is
 //! lower-cased.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
@@ -20,7 +20,11 @@ pub struct Words {
     /// term -> the synonym group it belongs to (index into `groups`).
     synonym_of: HashMap<String, usize>,
     groups: Vec<Vec<String>>,
+    /// Words around a need that say nothing about it (想, 找, 的 …), from `data/stopwords.txt`.
+    stop: HashSet<String>,
 }
+
+const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 
 fn is_term(word: &str) -> bool {
     word.chars().any(|c| c.is_alphanumeric())
@@ -73,7 +77,13 @@ impl Words {
                 synonym_of.entry(term.clone()).or_insert(i);
             }
         }
-        Words { jieba, synonym_of, groups }
+        let stop = STOPWORDS
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .map(str::to_string)
+            .collect();
+        Words { jieba, synonym_of, groups, stop }
     }
 
     /// The search-mode terms of `text`: lower-cased, without spaces and punctuation, with
@@ -96,6 +106,15 @@ impl Words {
             }
         }
         out
+    }
+
+    /// The terms of a query: [`Words::terms`] without the words that only wrap a need
+    /// ("想找个", "的"). If nothing else is left the wrapping words are all there is, and
+    /// they are kept.
+    pub fn query_terms(&self, text: &str) -> Vec<String> {
+        let all = self.terms(text);
+        let kept: Vec<String> = all.iter().filter(|t| !self.stop.contains(t.as_str())).cloned().collect();
+        if kept.is_empty() { all } else { kept }
     }
 
     /// Other names of the same thing (保温杯 -> 真空杯, 保温壶 …), not including `term`.
@@ -129,6 +148,17 @@ mod tests {
     fn ascii_is_lower_cased_and_punctuation_dropped() {
         let w = Words::shared();
         assert_eq!(w.terms("Cordless DRILL，20V！"), vec!["cordless", "drill", "20v"]);
+    }
+
+    #[test]
+    fn a_spoken_need_keeps_only_what_is_needed() {
+        let w = Words::shared();
+        let terms = w.query_terms("想找个做焖烧杯外观设计的工作室");
+        assert!(terms.contains(&"焖烧杯".to_string()) && terms.contains(&"外观设计".to_string()), "{terms:?}");
+        for filler in ["想", "找", "个", "的", "做"] {
+            assert!(!terms.iter().any(|t| t == filler), "{filler} dropped from {terms:?}");
+        }
+        assert_eq!(w.query_terms("looking for a cordless drill"), vec!["cordless", "drill"]);
     }
 
     #[test]

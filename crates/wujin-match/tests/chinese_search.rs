@@ -1,27 +1,11 @@
 //! Finding offers the way people in the cluster ask: sub-words inside longer words,
 //! synonyms, English, standard numbers in any spacing, filters — each hit saying why.
 
-use wujin_domain::sheet::{Cells, offer_from_cells};
-use wujin_domain::{OfferKind, OfferRecord, Uscc};
-use wujin_match::{MatchIndex, OfferDoc, SearchQuery, standards_in};
+mod common;
 
-fn offer(ext: &str, title: &str, category: &str, description: &str, standards: &str) -> OfferRecord {
-    let uscc = Uscc::complete("91330784MA2HD0001").unwrap().to_string();
-    let cells = Cells(
-        [
-            ("external_id", ext.to_string()),
-            ("org_uscc", uscc),
-            ("title", title.into()),
-            ("category", category.into()),
-            ("description", description.into()),
-            ("standards", standards.into()),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .collect(),
-    );
-    offer_from_cells(&cells).unwrap()
-}
+use common::{firm, ids, index_of, offer, text};
+use wujin_domain::{OfferKind, OfferRecord};
+use wujin_match::{MatchIndex, OfferDoc, SearchQuery, standards_in};
 
 fn index() -> (MatchIndex, Vec<OfferRecord>) {
     let offers = vec![
@@ -31,30 +15,9 @@ fn index() -> (MatchIndex, Vec<OfferRecord>) {
         offer("4", "保温杯外观设计", "工业设计", "为杯业企业做外观与结构设计", ""),
         offer("5", "锂电角磨机 20V 无刷", "角磨机", "Cordless angle grinder, brushless motor", "GB/T 3883.1-2014"),
     ];
-    let idx = MatchIndex::in_memory().unwrap();
     let towns = ["330784112", "330784106", "330784108", "330784001", "330784105"];
-    let docs: Vec<OfferDoc> = offers
-        .iter()
-        .enumerate()
-        .map(|(i, r)| OfferDoc {
-            offer_id: i as u64 + 1,
-            org_id: 100 + i as u64,
-            org_name: "永康市测试有限公司",
-            town: Some(towns[i]),
-            record: r,
-        })
-        .collect();
-    idx.upsert(&docs).unwrap();
-    idx.commit().unwrap();
-    (idx, offers)
-}
-
-fn ids(idx: &MatchIndex, q: SearchQuery) -> Vec<u64> {
-    idx.search(&SearchQuery { limit: 10, ..q }).unwrap().hits.iter().map(|h| h.offer_id).collect()
-}
-
-fn text(s: &str) -> SearchQuery {
-    SearchQuery { text: s.into(), ..Default::default() }
+    let firms: Vec<_> = offers.iter().zip(towns).map(|(o, t)| firm(o.clone(), t, &[])).collect();
+    (index_of(&firms), offers)
 }
 
 #[test]
@@ -115,6 +78,7 @@ fn re_indexing_an_offer_replaces_it() {
         org_id: 102,
         org_name: "永康市测试有限公司",
         town: Some("330784108"),
+        certificates: &[],
         record: &changed,
     }])
     .unwrap();
@@ -131,7 +95,14 @@ fn the_demo_cluster_finds_vacuum_flask_makers() {
         .offers
         .iter()
         .enumerate()
-        .map(|(i, r)| OfferDoc { offer_id: i as u64 + 1, org_id: 1, org_name: "x", town: None, record: r })
+        .map(|(i, r)| OfferDoc {
+            offer_id: i as u64 + 1,
+            org_id: 1,
+            org_name: "x",
+            town: None,
+            certificates: &[],
+            record: r,
+        })
         .collect();
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();

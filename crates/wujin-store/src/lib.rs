@@ -11,6 +11,7 @@ mod error;
 pub mod offers;
 pub mod orgs;
 pub mod outbox;
+pub mod queries;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,0 +1,102 @@
+//! The labelled needs (`data/needs.toml`) and how well search serves them.
+//!
+//! A need is labelled with the categories or service families of the firms that should come
+//! up, not with firm names, so the same labels judge any cluster in the demo's words: the
+//! small one the tests build and the million-offer one the benchmark builds.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use wujin_domain::{OfferRecord, Taxonomy};
+
+use crate::index::{MatchError, MatchIndex};
+use crate::need::by_org;
+use crate::query::SearchQuery;
+
+const NEEDS: &str = include_str!("../data/needs.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Need {
+    pub text: String,
+    /// Category codes, top-level categories or service families.
+    pub want: Vec<String>,
+    /// A standard the firm's offer must also meet.
+    pub standard: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NeedsFile {
+    need: Vec<Need>,
+}
+
+/// The labelled needs shipped with the crate.
+pub fn needs() -> Vec<Need> {
+    toml::from_str::<NeedsFile>(NEEDS).expect("data/needs.toml is valid").need
+}
+
+impl Need {
+    /// Whether `offer` is one this need is looking for.
+    pub fn wants(&self, offer: &OfferRecord) -> bool {
+        let t = Taxonomy::get();
+        let in_want = self.want.iter().any(|w| {
+            if t.category(w).is_some() {
+                t.category_with_descendants(w).contains(&offer.category.as_str())
+            } else {
+                t.group_of(&offer.category) == Some(w.as_str())
+            }
+        });
+        in_want && self.standard.as_ref().is_none_or(|s| offer.standards.contains(s))
+    }
+}
+
+/// How one need fared.
+#[derive(Debug, Clone)]
+pub struct NeedResult {
+    pub text: String,
+    /// Firms in the corpus that should appear.
+    pub relevant: usize,
+    pub recall_at_10: f64,
+    pub first_right: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Quality {
+    pub results: Vec<NeedResult>,
+}
+
+impl Quality {
+    /// Needs that had at least one firm to find.
+    fn judged(&self) -> impl Iterator<Item = &NeedResult> {
+        self.results.iter().filter(|r| r.relevant > 0)
+    }
+    pub fn judged_count(&self) -> usize {
+        self.judged().count()
+    }
+    pub fn recall_at_10(&self) -> f64 {
+        let n = self.judged_count().max(1) as f64;
+        self.judged().map(|r| r.recall_at_10).sum::<f64>() / n
+    }
+    pub fn first_right(&self) -> f64 {
+        let n = self.judged_count().max(1) as f64;
+        self.judged().filter(|r| r.first_right).count() as f64 / n
+    }
+}
+
+/// Searches every need over an index of `offers` (offer id = position + 1, with the id of
+/// the organisation behind it) and scores the first ten organisations.
+pub fn evaluate(index: &MatchIndex, needs: &[Need], offers: &[(u64, &OfferRecord)]) -> Result<Quality, MatchError> {
+    let mut results = vec![];
+    for need in needs {
+        let relevant: HashSet<u64> = offers.iter().filter(|(_, o)| need.wants(o)).map(|(org, _)| *org).collect();
+        let found = index.search(&SearchQuery { text: need.text.clone(), limit: 300, ..Default::default() })?;
+        let top: Vec<u64> = by_org(found.hits, 1).into_iter().take(10).map(|o| o.org_id).collect();
+        let hits = top.iter().filter(|o| relevant.contains(o)).count();
+        results.push(NeedResult {
+            text: need.text.clone(),
+            relevant: relevant.len(),
+            recall_at_10: hits as f64 / relevant.len().clamp(1, 10) as f64,
+            first_right: top.first().is_some_and(|o| relevant.contains(o)),
+        });
+    }
+    Ok(Quality { results })
+}

@@ -1,0 +1,417 @@
+//! Queries: how a need becomes a tantivy query, how signals from the store move the ranking,
+//! and why each hit matched.
+//!
+//! Every query word (and its synonyms) is a scored alternative over the text fields; a word
+//! that names a category or a service family also scores offers of that category, so
+//! "外观设计" finds industrial-design services whose text never says it. Filters must hold.
+//! The text score is then multiplied by the signals: certificates the organisation holds
+//! and, when the need names a town, being in that town (local first). The factors are
+//! small on purpose: a signal orders firms that match about equally well, it never lifts a
+//! firm that does not match above one that does.
+
+use std::collections::HashSet;
+use std::ops::Bound;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use wujin_domain::{OfferKind, Taxonomy};
+
+use crate::facets::{FacetCollector, Facets, sorted};
+use crate::index::{MatchError, MatchIndex};
+
+/// The most query terms we look at; a pasted page of text is cut here.
+pub const MAX_TERMS: usize = 32;
+/// The longest query text we read, in characters.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// The most hits one search returns.
+pub const MAX_HITS: usize = 1000;
+
+/// The fields searched for text, with their weight and the name an explanation uses.
+const TEXT_FIELDS: [(&str, f32); 4] = [("title", 3.0), ("category_names", 2.0), ("body", 1.0), ("org_name", 1.0)];
+/// Weight of a query word that names the offer's category or family.
+const CATEGORY_WEIGHT: f32 = 4.0;
+/// Weight of a standard named in the text that the offer meets.
+const STANDARD_WEIGHT: f32 = 4.0;
+/// Each certificate held adds this much to the score, up to [`MAX_CERTS`] certificates.
+const PER_CERT: f32 = 0.03;
+const MAX_CERTS: u64 = 5;
+/// Being in the town the need names.
+const SAME_TOWN: f32 = 1.2;
+
+/// What a user asks: free text plus hard filters. Every field but `text` narrows the result;
+/// `near_town` only orders it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub kind: Option<OfferKind>,
+    pub town: Option<String>,
+    /// A category code; its subcategories are included.
+    pub category: Option<String>,
+    /// A service family or a top-level product category (a group).
+    pub family: Option<String>,
+    /// Standards every offer must meet, as published ("GB/T 29606-2013").
+    pub standards: Vec<String>,
+    /// Certificates the organisation must hold.
+    pub certificates: Vec<String>,
+    /// The offer's price range must reach into [price_min, price_max] (fen).
+    pub price_min: Option<u64>,
+    pub price_max: Option<u64>,
+    /// Lead time at most this many days.
+    pub max_lead_days: Option<u64>,
+    /// The quantity wanted: offers whose minimum order is above it are left out.
+    pub quantity: Option<u64>,
+    /// Capacity offered, at least this many machine hours per week.
+    pub min_hours: Option<u64>,
+    /// Local first: offers of firms in this town rank higher.
+    pub near_town: Option<String>,
+    /// How many offers to return (at most [`MAX_HITS`]).
+    pub limit: usize,
+    /// Count the matching offers per kind, group, town, standard and certificate.
+    pub facets: bool,
+}
+
+/// Which word matched which field, and through which synonym.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedTerm {
+    pub term: String,
+    /// title, body, org_name, or category (the word names the offer's category or family).
+    pub field: &'static str,
+    /// The query word this term stands in for, when it came in as a synonym.
+    pub via: Option<String>,
+}
+
+/// A signal from the store that moved a hit, with the factor it applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Signal {
+    /// The organisation holds this many certificates.
+    Certificates(u64),
+    /// The organisation is in the town the need names.
+    SameTown,
+}
+
+impl Signal {
+    pub fn factor(self) -> f32 {
+        match self {
+            Signal::Certificates(n) => 1.0 + PER_CERT * n.min(MAX_CERTS) as f32,
+            Signal::SameTown => SAME_TOWN,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub offer_id: u64,
+    pub org_id: u64,
+    /// Text relevance times the signals.
+    pub score: f32,
+    pub matched: Vec<MatchedTerm>,
+    /// Standards named in the query that this offer meets.
+    pub standards: Vec<String>,
+    pub signals: Vec<Signal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    pub hits: Vec<Hit>,
+    /// Offers matching the query and filters.
+    pub total: usize,
+    /// Present when asked for.
+    pub facets: Option<Facets>,
+}
+
+/// The signals of one document, read from fast fields.
+struct SignalReader {
+    certs: Option<tantivy::columnar::Column<u64>>,
+    towns: Option<StrColumn>,
+    near: Option<u64>,
+}
+
+impl SignalReader {
+    fn new(segment: &SegmentReader, near_town: Option<&str>) -> SignalReader {
+        let certs = segment.fast_fields().u64("certs").ok();
+        let towns = segment.fast_fields().str("town").ok().flatten();
+        let near = near_town.and_then(|t| towns.as_ref()?.dictionary().term_ord(t.as_bytes()).ok().flatten());
+        SignalReader { certs, towns, near }
+    }
+
+    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 2]) {
+        let certs = self.certs.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+        let same_town = match (self.near, &self.towns) {
+            (Some(ord), Some(col)) => col.term_ords(doc).next() == Some(ord),
+            _ => false,
+        };
+        let s = [(certs > 0).then_some(Signal::Certificates(certs)), same_town.then_some(Signal::SameTown)];
+        (s.iter().flatten().map(|s| s.factor()).product(), s)
+    }
+}
+
+fn term_query(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+}
+
+fn u64_range(field: Field, lo: u64, hi: u64) -> Box<dyn Query> {
+    Box::new(RangeQuery::new(
+        Bound::Included(Term::from_field_u64(field, lo)),
+        Bound::Included(Term::from_field_u64(field, hi)),
+    ))
+}
+
+/// Standard numbers written in a need, in any spacing ("GB/T29606", "gb 4806.9"), resolved
+/// to the library's editions.
+pub fn standards_in(text: &str) -> Vec<String> {
+    let upper: String = wujin_domain::text::fold(text).to_uppercase();
+    let chars: Vec<char> = upper.chars().collect();
+    let mut out = vec![];
+    let mut i = 0;
+    while i + 1 < chars.len() {
+        let starts =
+            (chars[i] == 'G' && matches!(chars[i + 1], 'B' | 'A')) && (i == 0 || !chars[i - 1].is_ascii_alphabetic());
+        if starts {
+            let mut j = i + 2;
+            let mut candidate: String = chars[i..j].iter().collect();
+            if j + 1 < chars.len() && chars[j] == '/' && chars[j + 1] == 'T' {
+                candidate.push_str("/T");
+                j += 2;
+            }
+            while j < chars.len() && chars[j] == ' ' {
+                j += 1;
+            }
+            let digits_start = j;
+            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.' || chars[j] == '-') {
+                j += 1;
+            }
+            if j > digits_start {
+                candidate.push(' ');
+                candidate.extend(&chars[digits_start..j]);
+                let candidate = candidate.trim_end_matches(['.', '-']).to_string();
+                if let Some(s) = Taxonomy::get().standard(&candidate)
+                    && !out.contains(&s.number)
+                {
+                    out.push(s.number.clone());
+                }
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A query word that names a category (with its subcategories) or a service family.
+struct Intent {
+    term: String,
+    categories: Vec<String>,
+    family: Option<String>,
+}
+
+/// The categories and families the words of a need name. When a need names a service and a
+/// product ("焖烧杯外观设计"), the product is what the service is about: the buyer wants the
+/// design house, not the maker, so only the service counts as intent.
+fn intents(terms: &[String]) -> Vec<Intent> {
+    let t = Taxonomy::get();
+    let mut out = vec![];
+    let mut service = false;
+    for term in terms {
+        if let Some(c) = t.category(term) {
+            service |= c.kind == OfferKind::Service;
+            let categories = t.category_with_descendants(&c.entry.code).into_iter().map(str::to_string).collect();
+            out.push((c.kind, Intent { term: term.clone(), categories, family: None }));
+        } else if let Some(f) = t.family(term) {
+            service = true;
+            out.push((
+                OfferKind::Service,
+                Intent { term: term.clone(), categories: vec![], family: Some(f.entry.code.clone()) },
+            ));
+        }
+    }
+    out.into_iter().filter(|(kind, _)| !service || *kind == OfferKind::Service).map(|(_, i)| i).collect()
+}
+
+impl MatchIndex {
+    fn text_field(&self, name: &str) -> Field {
+        match name {
+            "title" => self.fields.title,
+            "category_names" => self.fields.category_names,
+            "body" => self.fields.body,
+            _ => self.fields.org_name,
+        }
+    }
+
+    fn text_query(&self, term: &str, boost: f32) -> Box<dyn Query> {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = TEXT_FIELDS
+            .iter()
+            .map(|(name, weight)| {
+                let q =
+                    TermQuery::new(Term::from_field_text(self.text_field(name), term), IndexRecordOption::WithFreqs);
+                (Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight * boost)) as Box<dyn Query>)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn filters(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let t = Taxonomy::get();
+        let f = self.fields;
+        let mut out: Vec<Box<dyn Query>> = vec![];
+        if let Some(k) = q.kind {
+            out.push(term_query(f.kind, k.code()));
+        }
+        if let Some(town) = &q.town {
+            out.push(term_query(f.town, town));
+        }
+        for s in &q.standards {
+            out.push(term_query(f.standard, s));
+        }
+        for c in &q.certificates {
+            out.push(term_query(f.certificate, c));
+        }
+        if let Some(c) = &q.category {
+            let terms = t.category_with_descendants(c).into_iter().map(|c| Term::from_field_text(f.category, c));
+            out.push(Box::new(TermSetQuery::new(terms)));
+        }
+        if let Some(g) = &q.family {
+            out.push(term_query(f.grp, g));
+        }
+        if let Some(max) = q.price_max {
+            out.push(u64_range(f.price_min, 0, max));
+        }
+        if let Some(min) = q.price_min {
+            out.push(u64_range(f.price_max, min, u64::MAX));
+        }
+        if let Some(days) = q.max_lead_days {
+            out.push(u64_range(f.lead_days, 0, days));
+        }
+        if let Some(n) = q.quantity {
+            out.push(u64_range(f.moq, 0, n));
+        }
+        if let Some(h) = q.min_hours {
+            out.push(u64_range(f.hours, h, u64::MAX));
+        }
+        out.into_iter().map(|q| (Occur::Must, q)).collect()
+    }
+
+    /// Runs a query and explains every hit.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, MatchError> {
+        let f = self.fields;
+        let text: String = q.text.chars().take(MAX_QUERY_CHARS).collect();
+        let standards = standards_in(&text);
+        let terms: Vec<String> = self.words.query_terms(&text).into_iter().take(MAX_TERMS).collect();
+        let intents = intents(&terms);
+        let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
+        for term in &terms {
+            scored.push((Occur::Should, self.text_query(term, 1.0)));
+            for syn in self.words.synonyms(term) {
+                // A synonym counts when the index holds it as one term.
+                if self.words.terms(syn).len() == 1 {
+                    scored.push((Occur::Should, self.text_query(syn, 0.8)));
+                }
+            }
+        }
+        for intent in &intents {
+            let q: Box<dyn Query> = match &intent.family {
+                Some(family) => term_query(f.grp, family),
+                None => {
+                    Box::new(TermSetQuery::new(intent.categories.iter().map(|c| Term::from_field_text(f.category, c))))
+                }
+            };
+            scored.push((Occur::Should, Box::new(ConstScoreQuery::new(q, CATEGORY_WEIGHT))));
+        }
+        for s in &standards {
+            scored.push((Occur::Should, Box::new(BoostQuery::new(term_query(f.standard, s), STANDARD_WEIGHT))));
+        }
+        let filters = self.filters(q);
+        if scored.is_empty() && filters.is_empty() {
+            return Ok(SearchResult { hits: vec![], total: 0, facets: q.facets.then(Facets::default) });
+        }
+        let mut clauses = filters;
+        if scored.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        } else {
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(scored))));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let near = q.near_town.clone();
+        let top = TopDocs::with_limit(q.limit.clamp(1, MAX_HITS)).tweak_score(move |segment: &SegmentReader| {
+            let signals = SignalReader::new(segment, near.as_deref());
+            move |doc: DocId, score: Score| score * signals.signals(doc).0
+        });
+        let facets = q.facets.then_some(FacetCollector);
+        let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            hits.push(self.explain(&searcher, address, score, q, &terms, &intents, &standards)?);
+        }
+        Ok(SearchResult { hits, total, facets: facets.map(sorted) })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn explain(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        score: f32,
+        q: &SearchQuery,
+        terms: &[String],
+        intents: &[Intent],
+        standards: &[String],
+    ) -> Result<Hit, MatchError> {
+        let f = self.fields;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let mut matched = vec![];
+        for (name, field) in [("title", f.title), ("body", f.body), ("org_name", f.org_name)] {
+            let present: HashSet<String> = self.words.terms(&text_of(field)).into_iter().collect();
+            for term in terms {
+                if present.contains(term) {
+                    matched.push(MatchedTerm { term: term.clone(), field: name, via: None });
+                }
+                for syn in self.words.synonyms(term) {
+                    if present.contains(syn) {
+                        matched.push(MatchedTerm { term: syn.to_string(), field: name, via: Some(term.clone()) });
+                    }
+                }
+            }
+        }
+        let segment = searcher.segment_reader(address.segment_ord);
+        let str_of = |name: &str| -> Option<String> {
+            let col = segment.fast_fields().str(name).ok().flatten()?;
+            let ord = col.term_ords(address.doc_id).next()?;
+            let mut s = String::new();
+            col.ord_to_str(ord, &mut s).ok()?;
+            Some(s)
+        };
+        let (category, group) = (str_of("category"), str_of("grp"));
+        for intent in intents {
+            let hit = match &intent.family {
+                Some(family) => group.as_ref() == Some(family),
+                None => category.as_ref().is_some_and(|c| intent.categories.contains(c)),
+            };
+            if hit && !matched.iter().any(|m| m.term == intent.term) {
+                matched.push(MatchedTerm { term: intent.term.clone(), field: "category", via: None });
+            }
+        }
+        let met: Vec<String> = doc
+            .get_all(f.standard)
+            .filter_map(|v| v.as_str())
+            .filter(|s| standards.iter().any(|q| q == s))
+            .map(str::to_string)
+            .collect();
+        let (_, signals) = SignalReader::new(segment, q.near_town.as_deref()).signals(address.doc_id);
+        Ok(Hit {
+            offer_id: u64_of(f.offer_id),
+            org_id: u64_of(f.org_id),
+            score,
+            matched,
+            standards: met,
+            signals: signals.into_iter().flatten().collect(),
+        })
+    }
+}

@@ -1,0 +1,28 @@
+//! The labelled needs in `data/needs.toml`, searched over the demo cluster: the firms that
+//! should come up do, and the first one is right for most needs. The same figures, over a
+//! cluster of any size, are printed by `wujin bench search`.
+
+use wujin_match::labelled::{evaluate, needs};
+use wujin_match::{MatchIndex, docs_for};
+
+#[test]
+fn the_labelled_needs_find_the_right_firms() {
+    let cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, 600);
+    let docs = docs_for(&cluster.orgs, &cluster.offers);
+    let index = MatchIndex::in_memory().unwrap();
+    index.upsert(&docs).unwrap();
+    index.commit().unwrap();
+    let offers: Vec<(u64, &wujin_domain::OfferRecord)> = docs.iter().map(|d| (d.org_id, d.record)).collect();
+    let needs = needs();
+    assert!(needs.len() >= 60, "the set has {} needs", needs.len());
+    let q = evaluate(&index, &needs, &offers).unwrap();
+    let report: Vec<String> = q
+        .results
+        .iter()
+        .filter(|r| r.recall_at_10 < 1.0 || !r.first_right)
+        .map(|r| format!("{}: recall {:.2}, first {}, {} firms", r.text, r.recall_at_10, r.first_right, r.relevant))
+        .collect();
+    assert!(q.judged_count() >= 60, "{} needs had firms to find", q.judged_count());
+    assert!(q.recall_at_10() >= 0.9, "recall@10 {:.3}\n{}", q.recall_at_10(), report.join("\n"));
+    assert!(q.first_right() >= 0.7, "right firm first {:.3}\n{}", q.first_right(), report.join("\n"));
+}

@@ -1,0 +1,53 @@
+//! Why one firm ranks above another: the words of the need, the category a word names, and
+//! the signals kept in the store (certificates held, being local) — each stated on the hit.
+
+mod common;
+
+use common::{firm, index_of, offer, text};
+use wujin_match::{SearchQuery, Signal};
+
+#[test]
+fn a_word_naming_a_category_finds_offers_that_never_say_it() {
+    let idx = index_of(&[
+        firm(offer("1", "杯壶造型与CMF方案", "工业设计", "十年杯壶设计经验", ""), "330784001", &[]),
+        firm(offer("2", "304不锈钢焖烧杯", "焖烧杯", "食品级内胆", ""), "330784112", &[]),
+    ]);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("想找个做焖烧杯外观设计的工作室") }).unwrap();
+    let first = &r.hits[0];
+    assert_eq!(first.offer_id, 1, "the design house, not the maker");
+    assert!(first.matched.iter().any(|m| m.term == "外观设计" && m.field == "category"), "{:?}", first.matched);
+}
+
+#[test]
+fn certificates_order_firms_that_match_equally() {
+    let same = || offer("x", "锂电角磨机 20V", "角磨机", "无刷电机", "");
+    let idx = index_of(&[firm(same(), "330784105", &[]), firm(same(), "330784105", &["ISO 9001", "CCC", "ISO 14001"])]);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("角磨机") }).unwrap();
+    assert_eq!(r.hits[0].offer_id, 2);
+    assert_eq!(r.hits[0].signals, vec![Signal::Certificates(3)]);
+    assert!(r.hits[1].signals.is_empty());
+    assert!(r.hits[0].score > r.hits[1].score);
+}
+
+#[test]
+fn local_firms_come_first_when_the_need_names_a_town() {
+    let same = || offer("x", "铝合金压铸件", "压铸件", "800T压铸", "");
+    let idx = index_of(&[firm(same(), "330784106", &[]), firm(same(), "330784112", &[])]);
+    let near =
+        |town: &str| idx.search(&SearchQuery { near_town: Some(town.into()), limit: 10, ..text("压铸") }).unwrap().hits;
+    let hits = near("330784112");
+    assert_eq!(hits.len(), 2, "local first orders, it does not filter");
+    assert_eq!((hits[0].offer_id, hits[0].signals.clone()), (2, vec![Signal::SameTown]));
+    assert_eq!(near("330784106")[0].offer_id, 1);
+}
+
+#[test]
+fn a_signal_never_lifts_a_firm_above_one_that_matches_the_need_better() {
+    let idx = index_of(&[
+        firm(offer("1", "甲级防盗门", "防盗门", "", ""), "330784108", &["ISO 9001", "CCC", "ISO 14001", "ISO 45001"]),
+        firm(offer("2", "甲级防盗门 指纹锁", "防盗门", "指纹锁 智能锁", ""), "330784108", &[]),
+    ]);
+    let r =
+        idx.search(&SearchQuery { near_town: Some("330784108".into()), limit: 10, ..text("防盗门 指纹锁") }).unwrap();
+    assert_eq!(r.hits[0].offer_id, 2);
+}
