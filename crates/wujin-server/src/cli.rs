@@ -102,12 +102,48 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Measure: build a registry of N offers and time import, export and filtered lists.
+    /// What the platform has seen: `wujin stats queries --zero-hits` lists the needs that found nothing.
+    Stats {
+        #[command(subcommand)]
+        what: Stats,
+    },
+    /// Measure: build a registry of N offers and time import, export and filtered lists
+    /// (`wujin bench search` measures search instead).
     Bench {
+        #[command(subcommand)]
+        what: Option<BenchKind>,
         /// How many offers.
         #[arg(long, default_value_t = 100_000)]
         offers: usize,
         /// Also measure on this PostgreSQL server (a scratch database is created and dropped).
+        #[arg(long, env = "WUJIN_BENCH_PG")]
+        pg: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Stats {
+    /// Searches and matches as recorded (normalised text, filters, hits).
+    Queries {
+        /// Only those that found nothing: what people look for and do not find.
+        #[arg(long)]
+        zero_hits: bool,
+        /// How many lines.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchKind {
+    /// Index N offers in the demo's words, run a fixed mix of queries, and compare with
+    /// SQLite FTS5 (trigram) and PostgreSQL pg_trgm on the same corpus; also score the
+    /// labelled needs (recall@10, right firm first).
+    Search {
+        /// How many offers.
+        #[arg(long, default_value_t = 100_000)]
+        offers: usize,
+        /// Also measure pg_trgm on this PostgreSQL server (a scratch database is created and dropped).
         #[arg(long, env = "WUJIN_BENCH_PG")]
         pg: Option<String>,
     },
@@ -270,6 +306,45 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             eprintln!("{n} rows, {secs:.2} s, {:.0} rows/s", n as f64 / secs.max(1e-9));
             Ok(())
         }
-        Command::Bench { offers, pg } => crate::bench::run(offers, pg.as_deref()).await,
+        Command::Bench { what: None, offers, pg } => crate::bench::run(offers, pg.as_deref()).await,
+        Command::Bench { what: Some(BenchKind::Search { offers, pg }), .. } => {
+            crate::bench::search::run(offers, pg.as_deref()).await
+        }
+        Command::Stats { what: Stats::Queries { zero_hits, limit } } => {
+            let store = open(&cli.db).await?;
+            let out = stats_queries(&store, zero_hits, limit, lang).await;
+            store.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
     }
+}
+
+/// The query statistics as a plain table.
+async fn stats_queries(store: &Store, zero_hits: bool, limit: i64, lang: Lang) -> Result<String, Failure> {
+    use std::fmt::Write;
+    let zh = lang == Lang::Zh;
+    let total = store.count_queries().await.map_err(|e| msg(e.to_string()))?;
+    let mut out = String::new();
+    if !zero_hits {
+        let _ = writeln!(
+            out,
+            "{}",
+            if zh { format!("已记录 {total} 次搜索") } else { format!("{total} searches recorded") }
+        );
+        return Ok(out);
+    }
+    let rows = store.zero_hit_queries(limit.clamp(1, 10_000)).await.map_err(|e| msg(e.to_string()))?;
+    if rows.is_empty() {
+        let _ = writeln!(out, "{}", if zh { "没有零结果的搜索" } else { "no search found nothing" });
+        return Ok(out);
+    }
+    let _ = writeln!(out, "{}", if zh { "次数\t最近\t搜索内容\t筛选" } else { "times\tlast\ttext\tfilters" });
+    for r in rows {
+        let last = time::OffsetDateTime::from_unix_timestamp(r.last_at / 1000)
+            .map(|t| format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute()))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{}\t{}\t{}\t{}", r.times, last, r.text, r.filters);
+    }
+    Ok(out)
 }

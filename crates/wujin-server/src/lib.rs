@@ -4,5 +4,6 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod querylog;
 pub mod serve;
 pub mod transfer;

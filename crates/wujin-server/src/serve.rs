@@ -33,13 +33,15 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path) -> 
     let listener = TcpListener::bind(addr).await.map_err(|e| msg(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| msg(e.to_string()))?;
     println!("wujin listening on http://{local}  (API: http://{local}/api/v1/orgs, health: http://{local}/healthz)");
-    let state = api::AppState { store: store.clone(), index: Some(index) };
+    let queries = crate::querylog::QueryLog::start(store.clone());
+    let state = api::AppState { store: store.clone(), index: Some(index), queries: Some(queries.clone()) };
     axum::serve(listener, api::router_with(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| msg(format!("server: {e}")))?;
     let _ = stop.send(true);
     let _ = follower.await;
+    queries.flush().await;
     tracing::info!("requests finished; closing the store");
     store.close().await;
     Ok(())

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod lang;
+pub mod matching;
 pub mod offers;
 pub mod orgs;
 pub mod page;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub store: Store,
     /// The search index; None until the server has one (tests of other routes).
     pub index: Option<Arc<MatchIndex>>,
+    /// Where searches are recorded; None where nobody reads them (tests of other routes).
+    pub queries: Option<crate::querylog::QueryLog>,
 }
 
 /// The largest request body we read. Nothing in this API takes more than a form's worth.
@@ -51,18 +54,19 @@ pub const MAX_BODY: usize = 1024 * 1024;
         version = "1",
         description = "The registry of an industrial cluster's firms and offers. Errors: {\"error\": {\"code\", \"message\", \"field\"}}. Lists: limit 1..=100, opaque cursor."
     ),
-    paths(orgs::list, orgs::get, offers::list, offers::get, search::search, taxonomy, healthz),
+    paths(orgs::list, orgs::get, offers::list, offers::get, search::search, matching::match_need, taxonomy, healthz),
     components(schemas(Health))
 )]
 pub struct ApiDoc;
 
 pub fn router(store: Store) -> Router {
-    router_with(AppState { store, index: None })
+    router_with(AppState { store, index: None, queries: None })
 }
 
 pub fn router_with(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/match", axum::routing::post(matching::match_need))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))

@@ -1,16 +1,20 @@
 //! `GET /api/v1/search`: free text plus filters, one item per organisation with its best
-//! offers, each with the words that matched and where.
+//! offers, each with the words that matched, the filters that held and the signals that
+//! moved it; facet counts for the filters. `POST /api/v1/match` (in `matching`) answers in
+//! the same shape through [`answer`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
-use wujin_domain::Taxonomy;
 use wujin_domain::sheet::normalise_standard;
-use wujin_match::SearchQuery;
+use wujin_domain::{Lang, OfferKind, Taxonomy};
+use wujin_match::{Facets, SearchQuery, Signal, by_org};
 
 use super::error::{ApiError, ErrorBody};
 use super::lang::ReqLang;
@@ -21,8 +25,10 @@ use super::{AppState, unknown};
 
 /// The longest query text, in characters.
 pub const MAX_Q: usize = 500;
-/// Offers looked at per search; grouped by organisation into at most `limit` items.
-const HITS: usize = 100;
+/// Offers shown under each organisation.
+const PER_ORG: usize = 3;
+/// Pages reach down to this many organisations.
+const MAX_ORGS: usize = 200;
 
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -34,12 +40,25 @@ pub struct SearchParams {
     kind: Option<String>,
     /// Category code or name; subcategories included.
     category: Option<String>,
+    /// Service family code or name (rd_design, testing …).
+    family: Option<String>,
     /// Town code or name.
     town: Option<String>,
     /// A standard the offer meets, in any spacing.
     standard: Option<String>,
+    /// A certificate the organisation holds (ISO 9001, CCC, CNAS …).
+    certificate: Option<String>,
+    /// The budget per unit in yuan: offers whose price range reaches into [price_min, price_max].
+    price_min: Option<String>,
+    price_max: Option<String>,
+    /// Lead time at most this many days.
+    lead_time_max: Option<u32>,
+    /// Capacity offers with at least this many machine hours a week.
+    hours_min: Option<u32>,
     /// Organisations per page, 1 to 100 (default 20).
     limit: Option<u32>,
+    /// The next_cursor of the previous page.
+    cursor: Option<String>,
     /// zh (default) or en.
     lang: Option<String>,
 }
@@ -49,36 +68,56 @@ pub struct OrgSummary {
     pub id: i64,
     pub name: String,
     pub town: Option<Named>,
+    pub certificates: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct OfferSummary {
     pub id: i64,
+    pub kind: String,
     pub title: String,
     pub category: Named,
+    /// Price range per unit in yuan, as text ("18.00–25.00"), when the offer has one.
+    pub price: Option<String>,
+    pub lead_time_days: Option<i32>,
+    pub standards: Vec<String>,
     pub score: f32,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct TermMatch {
     pub term: String,
+    /// title, body, org_name, or category (the word names the offer's category or family).
     pub field: String,
     /// The query word it stands in for, when matched through a synonym ("synonym 真空杯").
     pub via: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct SignalEffect {
+    /// certificates (the organisation holds `value` of them) or same_town.
+    pub name: String,
+    pub value: Option<u64>,
+    /// How much the signal raised the score: 0.09 is +9 %.
+    pub effect: f32,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Explanation {
     pub terms: Vec<TermMatch>,
+    /// The filters every offer shown holds ("kind=product").
     pub filters: Vec<String>,
     /// Standards named in the query that this organisation's offers meet.
     pub standards: Vec<String>,
+    pub signals: Vec<SignalEffect>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct SearchItem {
     pub org: OrgSummary,
     pub offers: Vec<OfferSummary>,
+    /// Offers of this organisation that match, among the best a search looks at.
+    pub matched_offers: usize,
     pub score: f32,
     pub explanation: Explanation,
 }
@@ -86,12 +125,170 @@ pub struct SearchItem {
 #[derive(Serialize, ToSchema)]
 pub struct SearchPage {
     pub items: Vec<SearchItem>,
-    /// Not yet computed; always empty in this version.
+    /// Matching offers per filter value: kind, category (top-level), family, town, standard,
+    /// certificate → {value: count}.
     #[schema(value_type = Object)]
-    pub facets: serde_json::Value,
+    pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
     pub next_cursor: Option<String>,
     /// Offers matching the query and filters.
     pub total: usize,
+}
+
+/// A need as the search runs it, with the filters it states in words for the explanation.
+pub struct Prepared {
+    pub query: SearchQuery,
+    pub filters: Vec<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+fn bad(lang: Lang, field: &str, zh: String, en: String) -> ApiError {
+    ApiError::bad(lang, "invalid_parameter", field, zh, en)
+}
+
+/// Reads yuan ("25", "18.50") as fen, refusing anything else with a 400 naming `field`.
+pub fn yuan_param(lang: Lang, field: &str, raw: &str) -> Result<u64, ApiError> {
+    match wujin_domain::Fen::parse_yuan(raw) {
+        Ok(f) if f.0 >= 0 => Ok(f.0 as u64),
+        _ => Err(bad(
+            lang,
+            field,
+            format!("{field} 应为以元为单位、最多两位小数的金额"),
+            format!("{field} must be an amount in yuan with at most two decimals"),
+        )),
+    }
+}
+
+fn whole(lang: Lang, field: &str, raw: &str, max: u64) -> Result<u64, ApiError> {
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(bad(
+            lang,
+            field,
+            format!("{field} 应为 0 到 {max} 的整数"),
+            format!("{field} must be a whole number from 0 to {max}"),
+        )),
+    }
+}
+
+pub fn text_param(lang: Lang, field: &str, raw: &str) -> Result<String, ApiError> {
+    if raw.chars().count() > MAX_Q {
+        return Err(ApiError::bad(
+            lang,
+            "too_long",
+            field,
+            format!("搜索内容最多{MAX_Q}个字"),
+            format!("{field} takes at most {MAX_Q} characters"),
+        ));
+    }
+    Ok(raw.to_string())
+}
+
+/// Filter readers shared by search and match: each checks its value against the taxonomy
+/// and records it for the explanation.
+pub struct Narrow<'a> {
+    pub lang: Lang,
+    pub q: &'a mut SearchQuery,
+    pub filters: &'a mut Vec<String>,
+}
+
+impl Narrow<'_> {
+    pub fn kind(&mut self, v: &str) -> Result<(), ApiError> {
+        let k = Taxonomy::get().offer_kind(v).ok_or_else(|| unknown(self.lang, "kind", v))?;
+        self.q.kind = Some(k);
+        self.filters.push(format!("kind={}", k.code()));
+        Ok(())
+    }
+    pub fn category(&mut self, v: &str) -> Result<(), ApiError> {
+        let t = Taxonomy::get();
+        // A family code in the category box is what the user meant by a family.
+        if t.category(v).is_none() && t.family(v).is_some() {
+            return self.family(v);
+        }
+        let c = t.category(v).ok_or_else(|| unknown(self.lang, "category", v))?.entry.code.clone();
+        self.filters.push(format!("category={c}"));
+        self.q.category = Some(c);
+        Ok(())
+    }
+    pub fn family(&mut self, v: &str) -> Result<(), ApiError> {
+        let f = Taxonomy::get().family(v).ok_or_else(|| unknown(self.lang, "family", v))?.entry.code.clone();
+        self.filters.push(format!("family={f}"));
+        self.q.family = Some(f);
+        Ok(())
+    }
+    pub fn town(&mut self, v: &str) -> Result<(), ApiError> {
+        let town = Taxonomy::get().town(v).ok_or_else(|| unknown(self.lang, "town", v))?.code.clone();
+        self.filters.push(format!("town={town}"));
+        self.q.town = Some(town);
+        Ok(())
+    }
+    pub fn standard(&mut self, field: &str, v: &str) -> Result<(), ApiError> {
+        let s = normalise_standard(v).ok_or_else(|| unknown(self.lang, field, v))?;
+        if !self.q.standards.contains(&s) {
+            self.filters.push(format!("standard={s}"));
+            self.q.standards.push(s);
+        }
+        Ok(())
+    }
+    pub fn certificate(&mut self, field: &str, v: &str) -> Result<(), ApiError> {
+        let c = Taxonomy::get().certificate(v).ok_or_else(|| unknown(self.lang, field, v))?.code.clone();
+        if !self.q.certificates.contains(&c) {
+            self.filters.push(format!("certificate={c}"));
+            self.q.certificates.push(c);
+        }
+        Ok(())
+    }
+    pub fn price(&mut self, min: Option<u64>, max: Option<u64>) -> Result<(), ApiError> {
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            return Err(bad(self.lang, "price_min", "最低价高于最高价".into(), "price_min is above price_max".into()));
+        }
+        if let Some(lo) = min {
+            self.filters.push(format!("price_max>={}", fen_text(lo)));
+        }
+        if let Some(hi) = max {
+            self.filters.push(format!("price_min<={}", fen_text(hi)));
+        }
+        self.q.price_min = min;
+        self.q.price_max = max;
+        Ok(())
+    }
+    pub fn lead_time(&mut self, days: u64) {
+        self.filters.push(format!("lead_time_days<={days}"));
+        self.q.max_lead_days = Some(days);
+    }
+    pub fn hours(&mut self, hours: u64) {
+        self.filters.push(format!("hours_per_week>={hours}"));
+        self.q.min_hours = Some(hours);
+        if self.q.kind.is_none() {
+            self.q.kind = Some(OfferKind::Capacity);
+        }
+    }
+}
+
+fn fen_text(fen: u64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+pub fn encode_offset(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("wjs:{offset}"))
+}
+
+pub fn decode_offset(lang: Lang, raw: Option<&str>) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(0) };
+    let bad = || {
+        ApiError::bad(
+            lang,
+            "invalid_cursor",
+            "cursor",
+            "cursor 无效：请使用上一页返回的 next_cursor",
+            "cursor is not one this server issued; use next_cursor from the previous page",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    text.strip_prefix("wjs:").and_then(|n| n.parse::<usize>().ok()).filter(|&n| n < MAX_ORGS).ok_or_else(bad)
 }
 
 /// Search offers and group them by organisation.
@@ -102,54 +299,105 @@ pub async fn search(
     ReqLang(lang): ReqLang,
     p: Params,
 ) -> Result<Json<SearchPage>, ApiError> {
-    let t = Taxonomy::get();
-    let limit = limit(lang, p.get("limit"))? as usize;
-    let text = p.get("q").unwrap_or("").to_string();
-    if text.chars().count() > MAX_Q {
-        return Err(ApiError::bad(
-            lang,
-            "too_long",
-            "q",
-            format!("搜索内容最多{MAX_Q}个字"),
-            format!("q takes at most {MAX_Q} characters"),
-        ));
-    }
-    let mut q = SearchQuery { text, limit: HITS, ..Default::default() };
+    let mut q = SearchQuery { text: text_param(lang, "q", p.get("q").unwrap_or(""))?, ..Default::default() };
     let mut filters = vec![];
+    let mut n = Narrow { lang, q: &mut q, filters: &mut filters };
     if let Some(v) = p.get("kind") {
-        q.kind = Some(t.offer_kind(v).ok_or_else(|| unknown(lang, "kind", v))?);
-        filters.push(format!("kind={}", q.kind.map(|k| k.code()).unwrap_or_default()));
+        n.kind(v)?;
     }
     if let Some(v) = p.get("category") {
-        q.category = Some(t.category(v).ok_or_else(|| unknown(lang, "category", v))?.entry.code.clone());
-        filters.push(format!("category={}", q.category.clone().unwrap_or_default()));
+        n.category(v)?;
+    }
+    if let Some(v) = p.get("family") {
+        n.family(v)?;
     }
     if let Some(v) = p.get("town") {
-        q.town = Some(t.town(v).ok_or_else(|| unknown(lang, "town", v))?.code.clone());
-        filters.push(format!("town={}", q.town.clone().unwrap_or_default()));
+        n.town(v)?;
     }
     if let Some(v) = p.get("standard") {
-        q.standard = Some(normalise_standard(v).ok_or_else(|| unknown(lang, "standard", v))?);
-        filters.push(format!("standard={}", q.standard.clone().unwrap_or_default()));
+        n.standard("standard", v)?;
     }
+    if let Some(v) = p.get("certificate") {
+        n.certificate("certificate", v)?;
+    }
+    let min = p.get("price_min").map(|v| yuan_param(lang, "price_min", v)).transpose()?;
+    let max = p.get("price_max").map(|v| yuan_param(lang, "price_max", v)).transpose()?;
+    n.price(min, max)?;
+    if let Some(v) = p.get("lead_time_max") {
+        n.lead_time(whole(lang, "lead_time_max", v, 3650)?);
+    }
+    if let Some(v) = p.get("hours_min") {
+        n.hours(whole(lang, "hours_min", v, 168)?);
+    }
+    let prepared = Prepared {
+        query: q,
+        filters,
+        limit: limit(lang, p.get("limit"))? as usize,
+        offset: decode_offset(lang, p.get("cursor"))?,
+    };
+    answer(&app, lang, prepared, "search").await.map(Json)
+}
+
+fn signal_view(s: Signal) -> SignalEffect {
+    let effect = ((s.factor() - 1.0) * 100.0).round() / 100.0;
+    match s {
+        Signal::Certificates(n) => SignalEffect { name: "certificates".into(), value: Some(n), effect },
+        Signal::SameTown => SignalEffect { name: "same_town".into(), value: None, effect },
+    }
+}
+
+fn facets_view(f: &Facets) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
+    let t = Taxonomy::get();
+    let mut out: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
+    for (field, values) in &f.0 {
+        for (value, n) in values {
+            let name = match *field {
+                "grp" if t.family(value).is_some() => "family",
+                "grp" => "category",
+                other => other,
+            };
+            out.entry(name).or_default().insert(value.clone(), *n);
+        }
+    }
+    for name in ["kind", "category", "family", "town", "standard", "certificate"] {
+        out.entry(name).or_default();
+    }
+    out
+}
+
+/// Runs a prepared search and renders one page of organisations. `source` (search or
+/// match) is recorded with the query.
+pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static str) -> Result<SearchPage, ApiError> {
+    let t = Taxonomy::get();
     let Some(index) = app.index.clone() else {
         return Err(ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             code: "index_unavailable",
             message: match lang {
-                wujin_domain::Lang::Zh => "搜索索引尚未就绪".into(),
-                wujin_domain::Lang::En => "the search index is not ready".into(),
+                Lang::Zh => "搜索索引尚未就绪".into(),
+                Lang::En => "the search index is not ready".into(),
             },
             field: None,
         });
     };
-    let result = tokio::task::spawn_blocking(move || index.search(&q))
+    let wanted = p.offset + p.limit;
+    let mut query = p.query;
+    // Enough offers to fill the page with organisations in most cases: firms list a handful
+    // of offers each.
+    query.limit = (wanted * 8).clamp(50, wujin_match::query::MAX_HITS);
+    query.facets = true;
+    let started = std::time::Instant::now();
+    let (result, query) = tokio::task::spawn_blocking(move || (index.search(&query), query))
         .await
-        .map_err(|e| ApiError::internal(lang, e))?
         .map_err(|e| ApiError::internal(lang, e))?;
-
-    // Group by organisation, keeping the order of each organisation's best hit.
-    let ids: Vec<i64> = result.hits.iter().map(|h| h.offer_id as i64).collect();
+    let result = result.map_err(|e| ApiError::internal(lang, e))?;
+    if let Some(log) = &app.queries {
+        log.record(source, &query, &p.filters, result.total, started.elapsed());
+    }
+    let orgs = by_org(result.hits, PER_ORG);
+    let more = orgs.len() > wanted && wanted < MAX_ORGS;
+    let page: Vec<_> = orgs.into_iter().skip(p.offset).take(p.limit).collect();
+    let ids: Vec<i64> = page.iter().flat_map(|o| o.hits.iter().map(|h| h.offer_id as i64)).collect();
     let offers: HashMap<i64, wujin_store::offers::Offer> = app
         .store
         .offers_by_ids(&ids)
@@ -158,61 +406,67 @@ pub async fn search(
         .into_iter()
         .map(|o| (o.id, o))
         .collect();
-    let mut items: Vec<SearchItem> = vec![];
-    let mut by_org: HashMap<i64, usize> = HashMap::new();
-    for hit in &result.hits {
-        let Some(offer) = offers.get(&(hit.offer_id as i64)) else { continue };
-        let i = match by_org.get(&offer.org_id) {
-            Some(&i) => i,
-            None => {
-                if items.len() == limit {
-                    continue;
-                }
-                items.push(SearchItem {
-                    org: OrgSummary {
-                        id: offer.org_id,
-                        name: offer.org_name.clone(),
-                        town: offer
-                            .town
-                            .as_deref()
-                            .and_then(|c| t.town(c))
-                            .map(|e| Named { code: e.code.clone(), name: e.name(lang).to_string() }),
-                    },
-                    offers: vec![],
-                    score: hit.score,
-                    explanation: Explanation { terms: vec![], filters: filters.clone(), standards: vec![] },
-                });
-                by_org.insert(offer.org_id, items.len() - 1);
-                items.len() - 1
-            }
-        };
-        let item = &mut items[i];
-        if item.offers.len() < 3 {
-            let cat = t.category(&offer.record.category);
-            item.offers.push(OfferSummary {
+    let mut items = vec![];
+    for org in page {
+        let Some(first) = org.hits.first().and_then(|h| offers.get(&(h.offer_id as i64))) else { continue };
+        let mut explanation =
+            Explanation { terms: vec![], filters: p.filters.clone(), standards: vec![], signals: vec![] };
+        for s in org.hits.first().map(|h| h.signals.clone()).unwrap_or_default() {
+            explanation.signals.push(signal_view(s));
+        }
+        let mut summaries = vec![];
+        for hit in &org.hits {
+            let Some(offer) = offers.get(&(hit.offer_id as i64)) else { continue };
+            let r = &offer.record;
+            summaries.push(OfferSummary {
                 id: offer.id,
-                title: offer.record.title.clone(),
+                kind: r.kind.code().to_string(),
+                title: r.title.clone(),
                 category: Named {
-                    code: offer.record.category.clone(),
-                    name: cat.map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
+                    code: r.category.clone(),
+                    name: t.category(&r.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
                 },
+                price: r.price.map(|p| format!("{}–{}", fen_text(p.min().0 as u64), fen_text(p.max().0 as u64))),
+                lead_time_days: r.lead_time_days,
+                standards: r.standards.clone(),
                 score: hit.score,
             });
-        }
-        for m in &hit.matched {
-            if !item.explanation.terms.iter().any(|x| x.term == m.term && x.field == m.field) {
-                item.explanation.terms.push(TermMatch {
-                    term: m.term.clone(),
-                    field: m.field.to_string(),
-                    via: m.via.clone(),
-                });
+            for m in &hit.matched {
+                if !explanation.terms.iter().any(|x| x.term == m.term && x.field == m.field) {
+                    explanation.terms.push(TermMatch {
+                        term: m.term.clone(),
+                        field: m.field.to_string(),
+                        via: m.via.as_ref().map(|v| format!("synonym {v}")),
+                    });
+                }
+            }
+            for s in &hit.standards {
+                if !explanation.standards.contains(s) {
+                    explanation.standards.push(s.clone());
+                }
             }
         }
-        for s in &hit.standards {
-            if !item.explanation.standards.contains(s) {
-                item.explanation.standards.push(s.clone());
-            }
-        }
+        items.push(SearchItem {
+            org: OrgSummary {
+                id: first.org_id,
+                name: first.org_name.clone(),
+                town: first
+                    .town
+                    .as_deref()
+                    .and_then(|c| t.town(c))
+                    .map(|e| Named { code: e.code.clone(), name: e.name(lang).to_string() }),
+                certificates: first.org_certificates.clone(),
+            },
+            offers: summaries,
+            matched_offers: org.matched_offers,
+            score: org.score,
+            explanation,
+        });
     }
-    Ok(Json(SearchPage { items, facets: serde_json::json!({}), next_cursor: None, total: result.total }))
+    Ok(SearchPage {
+        items,
+        facets: result.facets.as_ref().map(facets_view).unwrap_or_default(),
+        next_cursor: more.then(|| encode_offset(wanted)),
+        total: result.total,
+    })
 }

@@ -17,6 +17,8 @@ use wujin_domain::Taxonomy;
 use wujin_store::Store;
 
 use crate::api;
+
+pub mod search;
 use crate::cli::{Failure, msg};
 use crate::transfer::export::{ExportFormat, export};
 use crate::transfer::import::{self, Kind, Options};
@@ -35,7 +37,7 @@ struct Row {
     queries: usize,
 }
 
-fn fail(e: impl std::fmt::Display) -> Failure {
+pub(crate) fn fail(e: impl std::fmt::Display) -> Failure {
     msg(e.to_string())
 }
 
@@ -80,7 +82,7 @@ pub fn list_queries() -> Vec<String> {
     q.into_iter().map(|x| format!("/api/v1/offers?{}", x.replace(' ', "%20").replace('/', "%2F"))).collect()
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
@@ -158,7 +160,7 @@ async fn measure(
     })
 }
 
-async fn pg_database(admin: &str, name: &str, create: bool) -> Result<String, Failure> {
+pub(crate) async fn pg_database(admin: &str, name: &str, create: bool) -> Result<String, Failure> {
     let mut conn = sqlx::PgConnection::connect(admin).await.map_err(|e| msg(format!("{admin}: {e}")))?;
     let sql = if create { format!("CREATE DATABASE {name}") } else { format!("DROP DATABASE IF EXISTS {name}") };
     sqlx::query(&sql).execute(&mut conn).await.map_err(fail)?;

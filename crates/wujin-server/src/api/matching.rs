@@ -1,0 +1,199 @@
+//! `POST /api/v1/match`: a need, as a buyer states it, to the organisations that can serve
+//! it — one item per organisation with its best offers and why, in the shape of search.
+//!
+//! Only `text` is required. Category, family, kind, standards, certificates, quantity (the
+//! minimum order must not exceed it), deadline (the lead time must fit before it) and budget
+//! narrow the result; `town` is where the need is, and ranks firms there first without
+//! leaving out the rest of the cluster.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use wujin_domain::{Lang, Taxonomy};
+use wujin_match::SearchQuery;
+
+use super::error::{ApiError, ErrorBody};
+use super::lang::ReqLang;
+use super::page::{DEFAULT_LIMIT, MAX_LIMIT};
+use super::search::{Narrow, Prepared, SearchPage, answer, decode_offset, text_param};
+use super::{AppState, unknown};
+
+/// The largest need we read.
+pub const MAX_NEED_BYTES: usize = 64 * 1024;
+/// The most standards or certificates one need may require.
+pub const MAX_REQUIRED: usize = 10;
+
+/// A need: "5,000 die-cast aluminium housings by the 20th", "exterior design of a food jar".
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Need {
+    /// The need in the buyer's words (required, at most 500 characters).
+    pub text: String,
+    /// product, service or capacity.
+    pub kind: Option<String>,
+    /// Category code or name; subcategories included.
+    pub category: Option<String>,
+    /// Service family code or name.
+    pub family: Option<String>,
+    /// Standards the offer must meet, in any spacing.
+    #[serde(default)]
+    pub standards: Vec<String>,
+    /// Certificates the organisation must hold.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    /// How many units: offers with a larger minimum order are left out.
+    pub quantity: Option<u64>,
+    /// The date it is needed by (YYYY-MM-DD): offers whose lead time does not fit are left out.
+    pub deadline: Option<String>,
+    /// Budget per unit in fen: offers whose lowest price is above it are left out.
+    pub budget_fen: Option<u64>,
+    /// Where the need is (town code or name): firms there rank first.
+    pub town: Option<String>,
+    /// Organisations per page, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// The next_cursor of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn unprocessable(lang: Lang, field: &str, zh: String, en: String) -> ApiError {
+    ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, ..ApiError::bad(lang, "invalid_need", field, zh, en) }
+}
+
+/// Reads the body: not JSON is a 400; JSON of the wrong shape is a 422 naming the field.
+fn read_need(lang: Lang, body: &[u8]) -> Result<Need, ApiError> {
+    if body.len() > MAX_NEED_BYTES {
+        return Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            field: None,
+            ..ApiError::bad(
+                lang,
+                "too_large",
+                "",
+                "需求内容过长",
+                format!("a need takes at most {MAX_NEED_BYTES} bytes"),
+            )
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, Need>(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            let zh = "请求内容不是有效的 JSON";
+            return ApiError {
+                field: None,
+                ..ApiError::bad(lang, "invalid_json", "", zh, format!("the body is not valid JSON: {inner}"))
+            };
+        }
+        // An unknown or missing field is named in the message, not the path.
+        let msg = inner.to_string();
+        let field = if path == "." || path.is_empty() {
+            msg.split('`').nth(1).unwrap_or("").to_string()
+        } else {
+            format!("/{}", path.replace('.', "/"))
+        };
+        unprocessable(
+            lang,
+            field.trim_start_matches('/'),
+            format!("需求格式有误：{msg}"),
+            format!("the need does not fit: {msg}"),
+        )
+    })
+}
+
+/// Days from today until `deadline`.
+fn days_until(lang: Lang, deadline: &str) -> Result<u64, ApiError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(deadline.trim(), &format).map_err(|_| {
+        ApiError::bad(
+            lang,
+            "invalid_date",
+            "deadline",
+            "截止日期应为 YYYY-MM-DD",
+            "deadline must be a date as YYYY-MM-DD",
+        )
+    })?;
+    let today = OffsetDateTime::now_utc().date();
+    let days = (date - today).whole_days();
+    if days < 0 {
+        return Err(unprocessable(lang, "deadline", "截止日期已过".into(), "the deadline has passed".into()));
+    }
+    Ok(days as u64)
+}
+
+/// Match a need to the organisations that can serve it.
+#[utoipa::path(post, path = "/api/v1/match", tag = "search", request_body = Need,
+    responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn match_need(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    body: Bytes,
+) -> Result<Json<SearchPage>, ApiError> {
+    let need = read_need(lang, &body)?;
+    if need.text.trim().is_empty() {
+        return Err(ApiError::bad(lang, "required", "text", "请描述需求", "text is required: describe the need"));
+    }
+    let mut q = SearchQuery { text: text_param(lang, "text", &need.text)?, ..Default::default() };
+    let mut filters = vec![];
+    let mut n = Narrow { lang, q: &mut q, filters: &mut filters };
+    if let Some(v) = &need.kind {
+        n.kind(v)?;
+    }
+    if let Some(v) = &need.category {
+        n.category(v)?;
+    }
+    if let Some(v) = &need.family {
+        n.family(v)?;
+    }
+    for (field, list) in [("standards", &need.standards), ("certificates", &need.certificates)] {
+        if list.len() > MAX_REQUIRED {
+            return Err(ApiError::bad(
+                lang,
+                "too_many",
+                field,
+                format!("{field} 最多 {MAX_REQUIRED} 项"),
+                format!("{field} takes at most {MAX_REQUIRED} entries"),
+            ));
+        }
+    }
+    for (i, s) in need.standards.iter().enumerate() {
+        n.standard(&format!("standards/{i}"), s)?;
+    }
+    for (i, c) in need.certificates.iter().enumerate() {
+        n.certificate(&format!("certificates/{i}"), c)?;
+    }
+    n.price(None, need.budget_fen)?;
+    if let Some(d) = &need.deadline {
+        n.lead_time(days_until(lang, d)?);
+    }
+    if let Some(quantity) = need.quantity {
+        if quantity == 0 {
+            return Err(unprocessable(lang, "quantity", "数量应大于 0".into(), "quantity must be above 0".into()));
+        }
+        n.filters.push(format!("moq<={quantity}"));
+        n.q.quantity = Some(quantity);
+    }
+    if let Some(town) = &need.town {
+        q.near_town = Some(Taxonomy::get().town(town).ok_or_else(|| unknown(lang, "town", town))?.code.clone());
+    }
+    let limit = match need.limit {
+        None => DEFAULT_LIMIT,
+        Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
+        Some(_) => {
+            return Err(ApiError::bad(
+                lang,
+                "invalid_parameter",
+                "limit",
+                format!("limit 应为 1 到 {MAX_LIMIT} 之间的整数"),
+                format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+            ));
+        }
+    };
+    let offset = decode_offset(lang, need.cursor.as_deref())?;
+    answer(&app, lang, Prepared { query: q, filters, limit: limit as usize, offset }, "match").await.map(Json)
+}

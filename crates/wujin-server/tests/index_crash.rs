@@ -1,0 +1,119 @@
+//! The search index follows the store across a crash: the server is killed with SIGKILL,
+//! offers are committed while it is down, and the restarted server finds both what it had
+//! indexed and what it missed before it answers its first request. The position it resumes
+//! from is the one committed with the index. Searches made before a graceful stop are in
+//! the query log. A real server process on both engines.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use wujin_store::both_backends;
+
+const WUJIN: &str = env!("CARGO_BIN_EXE_wujin");
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+fn start(db: &str, index: &Path) -> Server {
+    let mut child = Command::new(WUJIN)
+        .args(["--db", db, "serve", "--addr", "127.0.0.1:0", "--index-dir"])
+        .arg(index)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next().expect("the server prints where it listens").unwrap();
+    let addr = line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr }
+}
+
+fn search(server: &Server, q: &str) -> u64 {
+    let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(s, "GET /api/v1/search?q={q} HTTP/1.1\r\nHost: wujin\r\nConnection: close\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    let json: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"));
+    json["total"].as_u64().unwrap()
+}
+
+/// Waits for the follower (it applies the outbox four times a second), failing after ten seconds.
+fn until_found(server: &Server, q: &str, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while search(server, q) != n {
+        assert!(Instant::now() < deadline, "{q}: not {n} hits within ten seconds");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn offers_csv(path: &Path, uscc: &str, word: &str, n: usize) {
+    let mut csv = String::from("外部编号,统一社会信用代码,类型,标题,类目,描述\n");
+    for i in 0..n {
+        csv.push_str(&format!("{word}-{i},{uscc},产品,{word}牌真空保温杯 {i}号,保温杯,{word}系列\n"));
+    }
+    std::fs::write(path, csv).unwrap();
+}
+
+fn import(db: &str, file: &Path) {
+    let ok = Command::new(WUJIN)
+        .args(["--db", db, "import", "offers"])
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+both_backends! {
+    async fn a_killed_server_resumes_indexing_where_its_index_stands(db) {
+        common::with_demo(&db.store).await;
+        let (orgs, _) = db.store.list_orgs(&Default::default(), None, 1).await.unwrap();
+        let uscc = orgs[0].record.uscc.to_string();
+        let dir = db.dir.path();
+        let index = dir.join("index");
+        offers_csv(&dir.join("a.csv"), &uscc, "火星", 3);
+        offers_csv(&dir.join("b.csv"), &uscc, "金星", 2);
+
+        let mut server = start(&db.url, &index);
+        import(&db.url, &dir.join("a.csv"));
+        until_found(&server, "火星", 3);
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
+
+        // Committed while nobody indexes.
+        import(&db.url, &dir.join("b.csv"));
+
+        let mut server = start(&db.url, &index);
+        assert_eq!(search(&server, "金星"), 2, "caught up before the first request");
+        assert_eq!(search(&server, "火星"), 3, "what was indexed before the crash is still there");
+        assert_eq!(search(&server, "木星"), 0);
+        let pid = server.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        assert!(server.child.wait().unwrap().success(), "a graceful stop");
+
+        let opened = wujin_match::MatchIndex::open(&index).unwrap();
+        let (store_id, seq) = opened.position().unwrap().unwrap();
+        assert_eq!(store_id, db.store.store_id().await.unwrap());
+        assert_eq!(seq, db.store.outbox_max_seq().await.unwrap(), "the committed position is the store's last event");
+
+        let out = Command::new(WUJIN).args(["--db", &db.url, "--lang", "en", "stats", "queries", "--zero-hits"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success());
+        assert!(text.lines().any(|l| l.contains("木星")), "{text}");
+        assert!(!text.contains("金星"), "{text}");
+    }
+}
