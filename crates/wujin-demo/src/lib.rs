@@ -326,10 +326,21 @@ impl Gen {
         };
         let n = self.rng.random_range(3..=8);
         for k in 0..n {
-            let cat = t.category(line.categories[k % line.categories.len()]).expect("service category");
             let target = served[k % served.len()];
             let product = t.category(target.categories[0]).expect("product category");
-            let standards: Vec<String> = if line.family == "testing" || line.family == "consulting_standards" {
+            let categories = if line.family == "testing" { tests_for(&product.entry.code) } else { line.categories };
+            let cat = t.category(categories[k % categories.len()]).expect("service category");
+            let standards: Vec<String> = if line.family == "testing" {
+                // A lab tests a product against the standards of that kind of test: food
+                // contact against GB 4806, the rest against the product's own standards.
+                let food = |s: &&String| s.starts_with("GB 4806");
+                let own: Vec<&String> = if cat.entry.code == "svc.food_contact_testing" {
+                    product.standards.iter().filter(food).collect()
+                } else {
+                    product.standards.iter().filter(|s| !food(s)).collect()
+                };
+                own.into_iter().chain(cat.standards.iter()).cloned().collect()
+            } else if line.family == "consulting_standards" {
                 product.standards.iter().chain(cat.standards.iter()).cloned().collect::<Vec<_>>()
             } else {
                 vec![]
@@ -430,6 +441,19 @@ impl Gen {
             });
         }
         org
+    }
+}
+
+/// The tests a lab offers for a kind of product: food-contact tests for what holds food,
+/// electrical safety and EMC for what runs on electricity, calibration for scales.
+fn tests_for(product: &str) -> &'static [&'static str] {
+    match product.split('.').next().unwrap_or("") {
+        "cups" | "cookware" => &["svc.food_contact_testing", "svc.product_testing"],
+        "tools" | "garden" | "vehicles" | "fitness" | "farm" => {
+            &["svc.electrical_safety_testing", "svc.emc_testing", "svc.product_testing"]
+        }
+        "scales" => &["svc.calibration", "svc.product_testing", "svc.emc_testing"],
+        _ => &["svc.product_testing"],
     }
 }
 

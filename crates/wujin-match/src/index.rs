@@ -110,7 +110,11 @@ impl MatchIndex {
         Self::with_index(index, fields)
     }
 
-    fn with_index(index: Index, fields: Fields) -> Result<MatchIndex, MatchError> {
+    fn with_index(mut index: Index, fields: Fields) -> Result<MatchIndex, MatchError> {
+        // One query searches its segments on all cores: a big index has several segments,
+        // and a buyer waits for the slowest query, not for the average.
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        index.set_multithread_executor(cores.min(4))?;
         let words = Words::shared();
         index.tokenizers().register(NAME, WordsTokenizer::new(words.clone()));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -131,6 +135,9 @@ impl MatchIndex {
             let mut c = cat;
             while let Some(x) = c {
                 category_names.push_str(&format!("{} {} {} ", x.entry.zh, x.entry.en, x.entry.aliases.join(" ")));
+                if let Some(family) = x.family.as_deref().and_then(|f| t.family(f)) {
+                    category_names.push_str(&format!("{} {} ", family.entry.zh, family.entry.en));
+                }
                 c = x.parent.as_deref().and_then(|p| t.category(p));
             }
             let specs: Vec<String> = r.specs.iter().map(|(k, v)| format!("{k} {v}")).collect();
@@ -246,4 +253,10 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
             })
         })
         .collect()
+}
+impl MatchIndex {
+    /// How many segments the index has (the benchmark reports it).
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
 }

@@ -14,9 +14,7 @@ use std::ops::Bound;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 use wujin_domain::{OfferKind, Taxonomy};
@@ -33,8 +31,17 @@ pub const MAX_HITS: usize = 1000;
 
 /// The fields searched for text, with their weight and the name an explanation uses.
 const TEXT_FIELDS: [(&str, f32); 4] = [("title", 3.0), ("category_names", 2.0), ("body", 1.0), ("org_name", 1.0)];
-/// Weight of a query word that names the offer's category or family.
-const CATEGORY_WEIGHT: f32 = 4.0;
+/// An offer of the category (or family) a word of the need names scores this many times
+/// higher: "真空杯" is about vacuum cups, not about every offer that says 真空.
+const INTENT: f32 = 2.0;
+/// A word that is only part of a longer word of the same need (真空 in 真空杯) counts this
+/// much: search-mode cutting yields it so that longer words find shorter ones, but alone it
+/// says less than the whole word.
+const PART_WEIGHT: f32 = 0.3;
+/// When a need names a service ("外观设计", "检测"), offers that are not services count
+/// this much: the buyer is looking for a provider, and the products the need mentions are
+/// what the service is about.
+const NOT_THE_SERVICE: f32 = 0.5;
 /// Weight of a standard named in the text that the offer meets.
 const STANDARD_WEIGHT: f32 = 4.0;
 /// Each certificate held adds this much to the score, up to [`MAX_CERTS`] certificates.
@@ -124,19 +131,67 @@ pub struct SearchResult {
     pub facets: Option<Facets>,
 }
 
-/// The signals of one document, read from fast fields.
+/// The ordinals, in one segment's column, of the values a need is about.
+fn ords_of(column: Option<&StrColumn>, values: &[String]) -> Vec<u64> {
+    let Some(column) = column else { return vec![] };
+    values.iter().filter_map(|v| column.dictionary().term_ord(v.as_bytes()).ok().flatten()).collect()
+}
+
+fn first_ord(column: Option<&StrColumn>, doc: DocId) -> Option<u64> {
+    column.and_then(|c| c.term_ords(doc).next())
+}
+
+/// The score factors of one document, read from fast fields: the need's intent and the
+/// signals kept in the store.
 struct SignalReader {
     certs: Option<tantivy::columnar::Column<u64>>,
     towns: Option<StrColumn>,
     near: Option<u64>,
+    categories: Option<StrColumn>,
+    groups: Option<StrColumn>,
+    intent_categories: Vec<u64>,
+    intent_groups: Vec<u64>,
+    kinds: Option<StrColumn>,
+    /// The ordinal of "service" in this segment, when the need names a service.
+    service: Option<u64>,
 }
 
 impl SignalReader {
-    fn new(segment: &SegmentReader, near_town: Option<&str>) -> SignalReader {
-        let certs = segment.fast_fields().u64("certs").ok();
-        let towns = segment.fast_fields().str("town").ok().flatten();
+    fn new(segment: &SegmentReader, near_town: Option<&str>, intents: &[Intent]) -> SignalReader {
+        let fast = segment.fast_fields();
+        let certs = fast.u64("certs").ok();
+        let towns = fast.str("town").ok().flatten();
         let near = near_town.and_then(|t| towns.as_ref()?.dictionary().term_ord(t.as_bytes()).ok().flatten());
-        SignalReader { certs, towns, near }
+        let categories = fast.str("category").ok().flatten();
+        let groups = fast.str("grp").ok().flatten();
+        let wanted: Vec<String> = intents.iter().flat_map(|i| i.categories.iter().cloned()).collect();
+        let families: Vec<String> = intents.iter().filter_map(|i| i.family.clone()).collect();
+        let intent_categories = ords_of(categories.as_ref(), &wanted);
+        let intent_groups = ords_of(groups.as_ref(), &families);
+        let kinds = fast.str("kind").ok().flatten();
+        let service = if intents.iter().any(|i| i.service) {
+            ords_of(kinds.as_ref(), &[OfferKind::Service.code().to_string()]).first().copied()
+        } else {
+            None
+        };
+        SignalReader { certs, towns, near, categories, groups, intent_categories, intent_groups, kinds, service }
+    }
+
+    /// Whether the document is of a category or family the need names.
+    fn intended(&self, doc: DocId) -> bool {
+        (!self.intent_categories.is_empty()
+            && first_ord(self.categories.as_ref(), doc).is_some_and(|o| self.intent_categories.contains(&o)))
+            || (!self.intent_groups.is_empty()
+                && first_ord(self.groups.as_ref(), doc).is_some_and(|o| self.intent_groups.contains(&o)))
+    }
+
+    fn factor(&self, doc: DocId) -> f32 {
+        let intent = if self.intended(doc) { INTENT } else { 1.0 };
+        let kind = match self.service {
+            Some(service) if first_ord(self.kinds.as_ref(), doc) != Some(service) => NOT_THE_SERVICE,
+            _ => 1.0,
+        };
+        intent * kind * self.signals(doc).0
     }
 
     fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 2]) {
@@ -208,6 +263,7 @@ struct Intent {
     term: String,
     categories: Vec<String>,
     family: Option<String>,
+    service: bool,
 }
 
 /// The categories and families the words of a need name. When a need names a service and a
@@ -221,12 +277,13 @@ fn intents(terms: &[String]) -> Vec<Intent> {
         if let Some(c) = t.category(term) {
             service |= c.kind == OfferKind::Service;
             let categories = t.category_with_descendants(&c.entry.code).into_iter().map(str::to_string).collect();
-            out.push((c.kind, Intent { term: term.clone(), categories, family: None }));
+            let service = c.kind == OfferKind::Service;
+            out.push((c.kind, Intent { term: term.clone(), categories, family: None, service }));
         } else if let Some(f) = t.family(term) {
             service = true;
             out.push((
                 OfferKind::Service,
-                Intent { term: term.clone(), categories: vec![], family: Some(f.entry.code.clone()) },
+                Intent { term: term.clone(), categories: vec![], family: Some(f.entry.code.clone()), service: true },
             ));
         }
     }
@@ -305,22 +362,14 @@ impl MatchIndex {
         let intents = intents(&terms);
         let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
         for term in &terms {
-            scored.push((Occur::Should, self.text_query(term, 1.0)));
+            let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
+            scored.push((Occur::Should, self.text_query(term, if part { PART_WEIGHT } else { 1.0 })));
             for syn in self.words.synonyms(term) {
                 // A synonym counts when the index holds it as one term.
                 if self.words.terms(syn).len() == 1 {
                     scored.push((Occur::Should, self.text_query(syn, 0.8)));
                 }
             }
-        }
-        for intent in &intents {
-            let q: Box<dyn Query> = match &intent.family {
-                Some(family) => term_query(f.grp, family),
-                None => {
-                    Box::new(TermSetQuery::new(intent.categories.iter().map(|c| Term::from_field_text(f.category, c))))
-                }
-            };
-            scored.push((Occur::Should, Box::new(ConstScoreQuery::new(q, CATEGORY_WEIGHT))));
         }
         for s in &standards {
             scored.push((Occur::Should, Box::new(BoostQuery::new(term_query(f.standard, s), STANDARD_WEIGHT))));
@@ -338,10 +387,13 @@ impl MatchIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let near = q.near_town.clone();
+        let shared = std::sync::Arc::new(intents);
+        let for_scoring = shared.clone();
         let top = TopDocs::with_limit(q.limit.clamp(1, MAX_HITS)).tweak_score(move |segment: &SegmentReader| {
-            let signals = SignalReader::new(segment, near.as_deref());
-            move |doc: DocId, score: Score| score * signals.signals(doc).0
+            let signals = SignalReader::new(segment, near.as_deref(), &for_scoring);
+            move |doc: DocId, score: Score| score * signals.factor(doc)
         });
+        let intents = shared;
         let facets = q.facets.then_some(FacetCollector);
         let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
         let mut hits = Vec::with_capacity(top.len());
@@ -394,7 +446,7 @@ impl MatchIndex {
                 Some(family) => group.as_ref() == Some(family),
                 None => category.as_ref().is_some_and(|c| intent.categories.contains(c)),
             };
-            if hit && !matched.iter().any(|m| m.term == intent.term) {
+            if hit && !matched.iter().any(|m| m.term == intent.term && m.field == "category") {
                 matched.push(MatchedTerm { term: intent.term.clone(), field: "category", via: None });
             }
         }
@@ -404,7 +456,7 @@ impl MatchIndex {
             .filter(|s| standards.iter().any(|q| q == s))
             .map(str::to_string)
             .collect();
-        let (_, signals) = SignalReader::new(segment, q.near_town.as_deref()).signals(address.doc_id);
+        let (_, signals) = SignalReader::new(segment, q.near_town.as_deref(), &[]).signals(address.doc_id);
         Ok(Hit {
             offer_id: u64_of(f.offer_id),
             org_id: u64_of(f.org_id),

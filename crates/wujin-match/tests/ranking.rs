@@ -9,7 +9,7 @@ use wujin_match::{SearchQuery, Signal};
 #[test]
 fn a_word_naming_a_category_finds_offers_that_never_say_it() {
     let idx = index_of(&[
-        firm(offer("1", "杯壶造型与CMF方案", "工业设计", "十年杯壶设计经验", ""), "330784001", &[]),
+        firm(offer("1", "焖烧杯造型与CMF方案", "工业设计", "十年杯壶设计经验", ""), "330784001", &[]),
         firm(offer("2", "304不锈钢焖烧杯", "焖烧杯", "食品级内胆", ""), "330784112", &[]),
     ]);
     let r = idx.search(&SearchQuery { limit: 10, ..text("想找个做焖烧杯外观设计的工作室") }).unwrap();

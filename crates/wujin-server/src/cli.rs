@@ -146,6 +146,9 @@ pub enum BenchKind {
         /// Also measure pg_trgm on this PostgreSQL server (a scratch database is created and dropped).
         #[arg(long, env = "WUJIN_BENCH_PG")]
         pg: Option<String>,
+        /// Measure wujin only (the baselines take minutes at a million offers).
+        #[arg(long)]
+        no_baseline: bool,
     },
 }
 
@@ -307,8 +310,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Bench { what: None, offers, pg } => crate::bench::run(offers, pg.as_deref()).await,
-        Command::Bench { what: Some(BenchKind::Search { offers, pg }), .. } => {
-            crate::bench::search::run(offers, pg.as_deref()).await
+        Command::Bench { what: Some(BenchKind::Search { offers, pg, no_baseline }), .. } => {
+            crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Stats { what: Stats::Queries { zero_hits, limit } } => {
             let store = open(&cli.db).await?;

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use sqlx::{Connection, Row};
+use sqlx::{ConnectOptions, Connection, Row};
 use wujin_domain::{OfferKind, Taxonomy};
 use wujin_match::labelled::{evaluate, needs};
 use wujin_match::{MatchIndex, SearchQuery, Words, docs_for};
@@ -228,7 +228,8 @@ fn sql_filters(q: &SearchQuery, placeholder: &mut dyn FnMut() -> String, binds: 
 async fn fts5(flat: &[FlatOffer], mix: &[(Mix, SearchQuery)], words: &Words) -> Result<(f64, Timing, f64), Failure> {
     let dir = tempfile::tempdir().map_err(fail)?;
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("fts5.db").display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.map_err(fail)?;
+    let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(fail)?;
+    let mut conn = opts.disable_statement_logging().connect().await.map_err(fail)?;
     for s in [
         "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = NORMAL",
@@ -276,40 +277,47 @@ async fn fts5(flat: &[FlatOffer], mix: &[(Mix, SearchQuery)], words: &Words) -> 
         for (m, q) in mix {
             let t0 = Instant::now();
             let terms = words.query_terms(&q.text);
-            let mut binds: Vec<String> = vec![];
-            let mut ph = || "?".to_string();
-            let mut parts = vec![];
+            // Trigram MATCH needs three characters; shorter words go through LIKE (a scan).
+            // bm25() cannot be used under UNION, so each part is its own query.
             let long: Vec<String> = terms
                 .iter()
                 .filter(|t| t.chars().count() >= 3)
                 .map(|t| format!("\"{}\"", t.replace('"', "")))
                 .collect();
             let short: Vec<&String> = terms.iter().filter(|t| t.chars().count() < 3).collect();
+            let mut parts: Vec<(String, Vec<String>)> = vec![];
             if !long.is_empty() {
-                parts.push("SELECT rowid AS id, bm25(f) AS r FROM f WHERE f MATCH ?".to_string());
-                binds.push(long.join(" OR "));
+                parts.push(("SELECT rowid AS id, bm25(f) AS r FROM f WHERE f MATCH ?".into(), vec![long.join(" OR ")]));
             }
             if !short.is_empty() {
-                let likes: Vec<String> = short.iter().map(|_| "text LIKE ?".to_string()).collect();
-                parts.push(format!("SELECT rowid AS id, 0.0 AS r FROM f WHERE {}", likes.join(" OR ")));
-                binds.extend(short.iter().map(|s| format!("%{s}%")));
+                let likes: Vec<&str> = short.iter().map(|_| "text LIKE ?").collect();
+                parts.push((
+                    format!("SELECT rowid AS id, 0.0 AS r FROM f WHERE {}", likes.join(" OR ")),
+                    short.iter().map(|s| format!("%{s}%")).collect(),
+                ));
             }
-            let source = if parts.is_empty() {
-                "SELECT id, 0.0 AS r FROM m".to_string()
-            } else {
-                format!("SELECT id, MIN(r) AS r FROM ({}) GROUP BY id", parts.join(" UNION ALL "))
-            };
-            let filters = sql_filters(q, &mut ph, &mut binds);
-            let sql = format!(
-                "SELECT x.id, x.r, m.kind, m.grp, m.town FROM ({source}) x JOIN m ON m.id = x.id WHERE {filters}"
-            );
-            let mut query = sqlx::query(&sql);
-            for b in &binds {
-                query = query.bind(b);
+            if parts.is_empty() {
+                parts.push(("SELECT id, 0.0 AS r FROM m".into(), vec![]));
             }
-            let rows = query.fetch_all(&mut conn).await.map_err(fail)?;
+            let mut merged: HashMap<i64, (f64, String, String, String)> = HashMap::new();
+            for (source, mut binds) in parts {
+                let mut ph = || "?".to_string();
+                let filters = sql_filters(q, &mut ph, &mut binds);
+                let sql = format!(
+                    "SELECT x.id, x.r, m.kind, m.grp, m.town FROM ({source}) x JOIN m ON m.id = x.id WHERE {filters}"
+                );
+                let mut query = sqlx::query(&sql);
+                for b in &binds {
+                    query = query.bind(b);
+                }
+                for r in query.fetch_all(&mut conn).await.map_err(fail)? {
+                    let score: f64 = r.get(1);
+                    let e = merged.entry(r.get(0)).or_insert((score, r.get(2), r.get(3), r.get(4)));
+                    e.0 = e.0.min(score);
+                }
+            }
             let rows: Vec<(i64, f64, String, String, String)> =
-                rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect();
+                merged.into_iter().map(|(id, (r, k, g, t))| (id, r, k, g, t)).collect();
             found += top_and_facets(rows, false);
             timing.by_mix.entry(*m).or_default().push(t0.elapsed().as_secs_f64() * 1000.0);
         }
@@ -329,7 +337,8 @@ async fn pg_trgm(admin: &str, flat: &[FlatOffer], mix: &[(Mix, SearchQuery)]) ->
 }
 
 async fn pg_trgm_in(url: &str, flat: &[FlatOffer], mix: &[(Mix, SearchQuery)]) -> Result<(f64, Timing), Failure> {
-    let mut conn = sqlx::PgConnection::connect(url).await.map_err(fail)?;
+    let opts: sqlx::postgres::PgConnectOptions = url.parse().map_err(fail)?;
+    let mut conn = opts.disable_statement_logging().connect().await.map_err(fail)?;
     for s in [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         "CREATE TABLE m (id BIGINT PRIMARY KEY, text TEXT, kind TEXT, town TEXT, grp TEXT, category TEXT, certificates TEXT, standards TEXT)",
@@ -416,7 +425,7 @@ fn dir_size(dir: &std::path::Path) -> f64 {
     total as f64 / (1024.0 * 1024.0)
 }
 
-pub async fn run(offers: usize, pg: Option<&str>) -> Result<(), Failure> {
+pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(), Failure> {
     if offers == 0 {
         return Err(msg("--offers must be at least 1"));
     }
@@ -490,10 +499,14 @@ pub async fn run(offers: usize, pg: Option<&str>) -> Result<(), Failure> {
     std::hint::black_box(total);
     let (rss_serving, peak_wujin) = memory_mib();
 
-    eprintln!("wujin done; SQLite FTS5 trigram next");
     let words = Words::shared();
-    let (fts_rate, fts, fts_mib) = fts5(&flat, &mix, &words).await?;
-    let trgm = match pg {
+    let (fts_rate, fts, fts_mib) = if baselines {
+        eprintln!("wujin done; SQLite FTS5 trigram next");
+        fts5(&flat, &mix, &words).await?
+    } else {
+        (f64::NAN, Timing { by_mix: HashMap::new() }, f64::NAN)
+    };
+    let trgm = match pg.filter(|_| baselines) {
         Some(admin) => {
             eprintln!("PostgreSQL pg_trgm next");
             Some(pg_trgm(admin, &flat, &mix).await?)
