@@ -54,6 +54,10 @@ pub(crate) struct Fields {
     pub(crate) hours: Field,
 }
 
+/// The index format: bump it when the schema or the way text is cut changes.
+const FORMAT: &str = "wujin-index 2";
+const FORMAT_FILE: &str = "wujin-index-format";
+
 pub struct MatchIndex {
     index: Index,
     pub(crate) reader: IndexReader,
@@ -77,16 +81,16 @@ fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", text(true)),
         category_names: b.add_text_field("category_names", text(false)),
         org_name: b.add_text_field("org_name", text(true)),
-        kind: b.add_text_field("kind", STRING | FAST),
-        town: b.add_text_field("town", STRING | FAST),
-        category: b.add_text_field("category", STRING | FAST),
+        kind: b.add_text_field("kind", STRING | FAST | STORED),
+        town: b.add_text_field("town", STRING | FAST | STORED),
+        category: b.add_text_field("category", STRING | FAST | STORED),
         grp: b.add_text_field("grp", STRING | FAST),
         standard: b.add_text_field("standard", STRING | STORED | FAST),
-        certificate: b.add_text_field("certificate", STRING | FAST),
+        certificate: b.add_text_field("certificate", STRING | FAST | STORED),
         certs: b.add_u64_field("certs", FAST),
-        price_min: b.add_u64_field("price_min", INDEXED | FAST),
-        price_max: b.add_u64_field("price_max", INDEXED | FAST),
-        lead_days: b.add_u64_field("lead_days", INDEXED | FAST),
+        price_min: b.add_u64_field("price_min", INDEXED | FAST | STORED),
+        price_max: b.add_u64_field("price_max", INDEXED | FAST | STORED),
+        lead_days: b.add_u64_field("lead_days", INDEXED | FAST | STORED),
         moq: b.add_u64_field("moq", INDEXED),
         hours: b.add_u64_field("hours", INDEXED),
     };
@@ -104,7 +108,15 @@ impl MatchIndex {
     /// and rebuilding from the store loses nothing.
     pub fn open(dir: &Path) -> Result<MatchIndex, MatchError> {
         let (schema, fields) = schema();
-        std::fs::create_dir_all(dir).map_err(|e| tantivy::TantivyError::IoError(Arc::new(e)))?;
+        let io = |e: std::io::Error| tantivy::TantivyError::IoError(Arc::new(e));
+        // An index written by another version of wujin (other fields, other cutting) is
+        // dropped here and rebuilt by the follower from the store.
+        let stamp = dir.join(FORMAT_FILE);
+        if dir.exists() && std::fs::read_to_string(&stamp).ok().as_deref() != Some(FORMAT) {
+            std::fs::remove_dir_all(dir).map_err(io)?;
+        }
+        std::fs::create_dir_all(dir).map_err(io)?;
+        std::fs::write(&stamp, FORMAT).map_err(io)?;
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
         let index = Index::open_or_create(directory, schema)?;
         Self::with_index(index, fields)
@@ -144,7 +156,7 @@ impl MatchIndex {
             let mut doc = doc!(
                 f.offer_id => d.offer_id,
                 f.org_id => d.org_id,
-                f.title => format!("{} {}", r.title, r.title_en.as_deref().unwrap_or("")),
+                f.title => r.title.as_str(),
                 f.body => format!("{} {}", r.description, specs.join(" ")),
                 f.category_names => category_names,
                 f.org_name => d.org_name,
@@ -152,6 +164,9 @@ impl MatchIndex {
                 f.category => r.category.as_str(),
                 f.grp => t.group_of(&r.category).unwrap_or(&r.category),
             );
+            if let Some(en) = &r.title_en {
+                doc.add_text(f.title, en);
+            }
             if let Some(town) = d.town {
                 doc.add_text(f.town, town);
             }

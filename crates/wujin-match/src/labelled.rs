@@ -10,7 +10,6 @@ use serde::Deserialize;
 use wujin_domain::{OfferRecord, Taxonomy};
 
 use crate::index::{MatchError, MatchIndex};
-use crate::need::by_org;
 use crate::query::SearchQuery;
 
 const NEEDS: &str = include_str!("../data/needs.toml");
@@ -88,8 +87,8 @@ pub fn evaluate(index: &MatchIndex, needs: &[Need], offers: &[(u64, &OfferRecord
     let mut results = vec![];
     for need in needs {
         let relevant: HashSet<u64> = offers.iter().filter(|(_, o)| need.wants(o)).map(|(org, _)| *org).collect();
-        let found = index.search(&SearchQuery { text: need.text.clone(), limit: 300, ..Default::default() })?;
-        let top: Vec<u64> = by_org(found.hits, 1).into_iter().take(10).map(|o| o.org_id).collect();
+        let q = SearchQuery { text: need.text.clone(), limit: 300, ..Default::default() };
+        let top: Vec<u64> = index.search_orgs(&q, 0, 10, 1)?.orgs.into_iter().map(|o| o.org_id).collect();
         let hits = top.iter().filter(|o| relevant.contains(o)).count();
         results.push(NeedResult {
             text: need.text.clone(),

@@ -39,7 +39,8 @@ mod tests {
     use super::*;
 
     fn hit(offer_id: u64, org_id: u64, score: f32) -> Hit {
-        Hit { offer_id, org_id, score, matched: vec![], standards: vec![], signals: vec![] }
+        let address = tantivy::DocAddress::new(0, offer_id as u32);
+        Hit { offer_id, org_id, score, matched: vec![], standards: vec![], signals: vec![], shown: None, address }
     }
 
     #[test]

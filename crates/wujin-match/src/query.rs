@@ -9,7 +9,6 @@
 //! small on purpose: a signal orders firms that match about equally well, it never lifts a
 //! firm that does not match above one that does.
 
-use std::collections::HashSet;
 use std::ops::Bound;
 
 use tantivy::collector::{Count, TopDocs};
@@ -21,6 +20,7 @@ use wujin_domain::{OfferKind, Taxonomy};
 
 use crate::facets::{FacetCollector, Facets, sorted};
 use crate::index::{MatchError, MatchIndex};
+use crate::need::{OrgMatch, by_org};
 
 /// The most query terms we look at; a pasted page of text is cut here.
 pub const MAX_TERMS: usize = 32;
@@ -82,6 +82,23 @@ pub struct SearchQuery {
     pub facets: bool,
 }
 
+/// What a result page shows of an offer, read from the index: a page of results then needs
+/// no trip to the store. The index follows the store within a second, and the offer page
+/// reads the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub title: String,
+    pub kind: String,
+    pub category: String,
+    /// Price range per unit in fen.
+    pub price: Option<(u64, u64)>,
+    pub lead_time_days: Option<u64>,
+    pub standards: Vec<String>,
+    pub org_name: String,
+    pub town: Option<String>,
+    pub certificates: Vec<String>,
+}
+
 /// Which word matched which field, and through which synonym.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchedTerm {
@@ -120,6 +137,42 @@ pub struct Hit {
     /// Standards named in the query that this offer meets.
     pub standards: Vec<String>,
     pub signals: Vec<Signal>,
+    /// What a result shows of the offer, as indexed (filled for explained hits).
+    pub shown: Option<Shown>,
+    /// Where the offer sits in the searcher that found it.
+    pub(crate) address: DocAddress,
+}
+
+/// A query as run: the searcher it ran on (hits' addresses are its own), what the need was
+/// turned into, and the raw results.
+struct Ran {
+    searcher: Searcher,
+    /// Columns of the segments that hold hits, opened once per query.
+    columns: Vec<Option<SegmentColumns>>,
+    terms: Vec<String>,
+    intents: std::sync::Arc<Vec<Intent>>,
+    standards: Vec<String>,
+    top: Vec<Hit>,
+    total: usize,
+    facets: Option<Facets>,
+}
+
+/// The columns a hit is read from: its ids and its signals.
+struct SegmentColumns {
+    offer_id: Option<tantivy::columnar::Column<u64>>,
+    org_id: Option<tantivy::columnar::Column<u64>>,
+    signals: SignalReader,
+}
+
+/// A page of organisations for a need.
+#[derive(Debug, Clone)]
+pub struct OrgPage {
+    pub orgs: Vec<OrgMatch>,
+    /// More organisations follow this page.
+    pub more: bool,
+    /// Offers matching the query and filters.
+    pub total: usize,
+    pub facets: Option<Facets>,
 }
 
 #[derive(Debug, Clone)]
@@ -353,13 +406,14 @@ impl MatchIndex {
         out.into_iter().map(|q| (Occur::Must, q)).collect()
     }
 
-    /// Runs a query and explains every hit.
-    pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, MatchError> {
+    /// Turns a need into a query and runs it: the best `q.limit` offers (not yet explained),
+    /// the number of matches and the facets.
+    fn run(&self, q: &SearchQuery) -> Result<Ran, MatchError> {
         let f = self.fields;
         let text: String = q.text.chars().take(MAX_QUERY_CHARS).collect();
         let standards = standards_in(&text);
         let terms: Vec<String> = self.words.query_terms(&text).into_iter().take(MAX_TERMS).collect();
-        let intents = intents(&terms);
+        let intents = std::sync::Arc::new(intents(&terms));
         let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
         for term in &terms {
             let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
@@ -375,8 +429,12 @@ impl MatchIndex {
             scored.push((Occur::Should, Box::new(BoostQuery::new(term_query(f.standard, s), STANDARD_WEIGHT))));
         }
         let filters = self.filters(q);
+        let searcher = self.reader.searcher();
+        let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
+        let mut ran = Ran { searcher, columns, terms, intents, standards, top: vec![], total: 0, facets: None };
         if scored.is_empty() && filters.is_empty() {
-            return Ok(SearchResult { hits: vec![], total: 0, facets: q.facets.then(Facets::default) });
+            ran.facets = q.facets.then(Facets::default);
+            return Ok(ran);
         }
         let mut clauses = filters;
         if scored.is_empty() {
@@ -385,85 +443,139 @@ impl MatchIndex {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(scored))));
         }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
         let near = q.near_town.clone();
-        let shared = std::sync::Arc::new(intents);
-        let for_scoring = shared.clone();
+        let for_scoring = ran.intents.clone();
         let top = TopDocs::with_limit(q.limit.clamp(1, MAX_HITS)).tweak_score(move |segment: &SegmentReader| {
             let signals = SignalReader::new(segment, near.as_deref(), &for_scoring);
             move |doc: DocId, score: Score| score * signals.factor(doc)
         });
-        let intents = shared;
         let facets = q.facets.then_some(FacetCollector);
-        let (top, total, facets) = searcher.search(&query, &(top, Count, facets))?;
+        let (top, total, facets) = ran.searcher.search(&query, &(top, Count, facets))?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            hits.push(self.explain(&searcher, address, score, q, &terms, &intents, &standards)?);
+            let slot = &mut ran.columns[address.segment_ord as usize];
+            let cols = slot.get_or_insert_with(|| {
+                let segment = ran.searcher.segment_reader(address.segment_ord);
+                SegmentColumns {
+                    offer_id: segment.fast_fields().u64("offer_id").ok(),
+                    org_id: segment.fast_fields().u64("org_id").ok(),
+                    signals: SignalReader::new(segment, q.near_town.as_deref(), &[]),
+                }
+            });
+            let id = |c: &Option<tantivy::columnar::Column<u64>>| c.as_ref().and_then(|c| c.first(address.doc_id));
+            let (_, signals) = cols.signals.signals(address.doc_id);
+            hits.push(Hit {
+                offer_id: id(&cols.offer_id).unwrap_or(0),
+                org_id: id(&cols.org_id).unwrap_or(0),
+                score,
+                matched: vec![],
+                standards: vec![],
+                signals: signals.into_iter().flatten().collect(),
+                shown: None,
+                address,
+            });
         }
-        Ok(SearchResult { hits, total, facets: facets.map(sorted) })
+        ran.top = hits;
+        ran.total = total;
+        ran.facets = facets.map(sorted);
+        Ok(ran)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn explain(
+    /// Runs a query and explains every hit.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, MatchError> {
+        let mut ran = self.run(q)?;
+        let mut hits = std::mem::take(&mut ran.top);
+        for hit in &mut hits {
+            self.explain(&ran, hit)?;
+        }
+        Ok(SearchResult { hits, total: ran.total, facets: ran.facets })
+    }
+
+    /// Runs a query for a page of organisations: the best offers grouped by organisation
+    /// (at most `per_org` under each), organisations `offset..offset + limit`, and only the
+    /// offers on the page explained — explaining reads stored text, the rest of the search
+    /// reads columns only.
+    pub fn search_orgs(
         &self,
-        searcher: &Searcher,
-        address: DocAddress,
-        score: f32,
         q: &SearchQuery,
-        terms: &[String],
-        intents: &[Intent],
-        standards: &[String],
-    ) -> Result<Hit, MatchError> {
+        offset: usize,
+        limit: usize,
+        per_org: usize,
+    ) -> Result<OrgPage, MatchError> {
+        let mut ran = self.run(q)?;
+        let orgs = by_org(std::mem::take(&mut ran.top), per_org);
+        let more = orgs.len() > offset + limit;
+        let mut page: Vec<OrgMatch> = orgs.into_iter().skip(offset).take(limit).collect();
+        for org in &mut page {
+            for hit in &mut org.hits {
+                self.explain(&ran, hit)?;
+            }
+        }
+        Ok(OrgPage { orgs: page, more, total: ran.total, facets: ran.facets })
+    }
+
+    /// Which words matched where (plain substring tests on the stored text, lower-cased:
+    /// the terms are already cut the way the index cuts), which named category it is of,
+    /// and which named standards it meets.
+    fn explain(&self, ran: &Ran, hit: &mut Hit) -> Result<(), MatchError> {
         let f = self.fields;
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let u64_of = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
-        let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let doc: TantivyDocument = ran.searcher.doc(hit.address)?;
+        let all = |field| doc.get_all(field).filter_map(|v| v.as_str()).map(str::to_string).collect::<Vec<_>>();
+        let first = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        let number = |field| doc.get_first(field).and_then(|v| v.as_u64());
+        let text_of = |field| all(field).join(" ").to_lowercase();
         let mut matched = vec![];
         for (name, field) in [("title", f.title), ("body", f.body), ("org_name", f.org_name)] {
-            let present: HashSet<String> = self.words.terms(&text_of(field)).into_iter().collect();
-            for term in terms {
-                if present.contains(term) {
+            let text = text_of(field);
+            // A single letter ("t" of GB/T) is inside every word; it explains nothing.
+            for term in ran.terms.iter().filter(|t| !(t.is_ascii() && t.len() < 2)) {
+                if text.contains(term.as_str()) {
                     matched.push(MatchedTerm { term: term.clone(), field: name, via: None });
                 }
                 for syn in self.words.synonyms(term) {
-                    if present.contains(syn) {
+                    if text.contains(syn) {
                         matched.push(MatchedTerm { term: syn.to_string(), field: name, via: Some(term.clone()) });
                     }
                 }
             }
         }
-        let segment = searcher.segment_reader(address.segment_ord);
-        let str_of = |name: &str| -> Option<String> {
-            let col = segment.fast_fields().str(name).ok().flatten()?;
-            let ord = col.term_ords(address.doc_id).next()?;
+        let signals = ran.columns[hit.address.segment_ord as usize].as_ref().map(|c| &c.signals);
+        let str_of = |col: Option<&StrColumn>| -> Option<String> {
+            let col = col?;
+            let ord = col.term_ords(hit.address.doc_id).next()?;
             let mut s = String::new();
             col.ord_to_str(ord, &mut s).ok()?;
             Some(s)
         };
-        let (category, group) = (str_of("category"), str_of("grp"));
-        for intent in intents {
-            let hit = match &intent.family {
+        let category = str_of(signals.and_then(|s| s.categories.as_ref()));
+        let group = str_of(signals.and_then(|s| s.groups.as_ref()));
+        for intent in ran.intents.iter() {
+            let named = match &intent.family {
                 Some(family) => group.as_ref() == Some(family),
                 None => category.as_ref().is_some_and(|c| intent.categories.contains(c)),
             };
-            if hit && !matched.iter().any(|m| m.term == intent.term && m.field == "category") {
+            if named && !matched.iter().any(|m| m.term == intent.term && m.field == "category") {
                 matched.push(MatchedTerm { term: intent.term.clone(), field: "category", via: None });
             }
         }
-        let met: Vec<String> = doc
+        hit.standards = doc
             .get_all(f.standard)
             .filter_map(|v| v.as_str())
-            .filter(|s| standards.iter().any(|q| q == s))
+            .filter(|s| ran.standards.iter().any(|q| q == s))
             .map(str::to_string)
             .collect();
-        let (_, signals) = SignalReader::new(segment, q.near_town.as_deref(), &[]).signals(address.doc_id);
-        Ok(Hit {
-            offer_id: u64_of(f.offer_id),
-            org_id: u64_of(f.org_id),
-            score,
-            matched,
-            standards: met,
-            signals: signals.into_iter().flatten().collect(),
-        })
+        hit.matched = matched;
+        hit.shown = Some(Shown {
+            title: first(f.title).unwrap_or_default(),
+            kind: first(f.kind).unwrap_or_default(),
+            category: first(f.category).unwrap_or_default(),
+            price: number(f.price_min).zip(number(f.price_max)),
+            lead_time_days: number(f.lead_days),
+            standards: all(f.standard),
+            org_name: first(f.org_name).unwrap_or_default(),
+            town: first(f.town),
+            certificates: all(f.certificate),
+        });
+        Ok(())
     }
 }

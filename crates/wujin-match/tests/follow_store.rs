@@ -119,3 +119,20 @@ async fn an_index_ahead_of_a_restored_backup_or_from_another_store_is_rebuilt() 
     assert!(wujin_match::follow::prepare(&other.store, &index).await.unwrap());
     assert_eq!(index.num_docs(), 0);
 }
+
+#[tokio::test]
+async fn an_index_written_by_another_version_is_rebuilt() {
+    let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
+    write(&db.store, &org("330784112"), &[offer("A", "304不锈钢真空保温杯", "保温杯")]).await;
+    let dir = db.dir.path().join("index");
+    {
+        let index = MatchIndex::open(&dir).unwrap();
+        assert!(wujin_match::follow::prepare(&db.store, &index).await.unwrap());
+    }
+    // An older wujin wrote this folder (other fields, other cutting).
+    std::fs::write(dir.join("wujin-index-format"), "wujin-index 1").unwrap();
+    let index = MatchIndex::open(&dir).unwrap();
+    assert_eq!((index.num_docs(), index.position().unwrap()), (0, None), "the old index is dropped");
+    assert!(wujin_match::follow::prepare(&db.store, &index).await.unwrap(), "and rebuilt from the store");
+    assert_eq!(found(&index, "保温杯", None), 1);
+}

@@ -3,7 +3,7 @@
 //! moved it; facet counts for the filters. `POST /api/v1/match` (in `matching`) answers in
 //! the same shape through [`answer`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use wujin_domain::sheet::normalise_standard;
 use wujin_domain::{Lang, OfferKind, Taxonomy};
-use wujin_match::{Facets, SearchQuery, Signal, by_org};
+use wujin_match::{Facets, SearchQuery, Signal};
 
 use super::error::{ApiError, ErrorBody};
 use super::lang::ReqLang;
@@ -387,28 +387,21 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
     query.limit = (wanted * 8).clamp(50, wujin_match::query::MAX_HITS);
     query.facets = true;
     let started = std::time::Instant::now();
-    let (result, query) = tokio::task::spawn_blocking(move || (index.search(&query), query))
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?;
+    let (offset, limit) = (p.offset, p.limit);
+    let (result, query) =
+        tokio::task::spawn_blocking(move || (index.search_orgs(&query, offset, limit, PER_ORG), query))
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
     let result = result.map_err(|e| ApiError::internal(lang, e))?;
     if let Some(log) = &app.queries {
         log.record(source, &query, &p.filters, result.total, started.elapsed());
     }
-    let orgs = by_org(result.hits, PER_ORG);
-    let more = orgs.len() > wanted && wanted < MAX_ORGS;
-    let page: Vec<_> = orgs.into_iter().skip(p.offset).take(p.limit).collect();
-    let ids: Vec<i64> = page.iter().flat_map(|o| o.hits.iter().map(|h| h.offer_id as i64)).collect();
-    let offers: HashMap<i64, wujin_store::offers::Offer> = app
-        .store
-        .offers_by_ids(&ids)
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
+    let more = result.more && wanted < MAX_ORGS;
+    let page = result.orgs;
+    // Everything shown comes from the index: a page of results costs no trip to the store.
     let mut items = vec![];
     for org in page {
-        let Some(first) = org.hits.first().and_then(|h| offers.get(&(h.offer_id as i64))) else { continue };
+        let Some(first) = org.hits.first().and_then(|h| h.shown.as_ref()) else { continue };
         let mut explanation =
             Explanation { terms: vec![], filters: p.filters.clone(), standards: vec![], signals: vec![] };
         for s in org.hits.first().map(|h| h.signals.clone()).unwrap_or_default() {
@@ -416,19 +409,18 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
         }
         let mut summaries = vec![];
         for hit in &org.hits {
-            let Some(offer) = offers.get(&(hit.offer_id as i64)) else { continue };
-            let r = &offer.record;
+            let Some(shown) = &hit.shown else { continue };
             summaries.push(OfferSummary {
-                id: offer.id,
-                kind: r.kind.code().to_string(),
-                title: r.title.clone(),
+                id: hit.offer_id as i64,
+                kind: shown.kind.clone(),
+                title: shown.title.clone(),
                 category: Named {
-                    code: r.category.clone(),
-                    name: t.category(&r.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
+                    code: shown.category.clone(),
+                    name: t.category(&shown.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
                 },
-                price: r.price.map(|p| format!("{}–{}", fen_text(p.min().0 as u64), fen_text(p.max().0 as u64))),
-                lead_time_days: r.lead_time_days,
-                standards: r.standards.clone(),
+                price: shown.price.map(|(lo, hi)| format!("{}–{}", fen_text(lo), fen_text(hi))),
+                lead_time_days: shown.lead_time_days.map(|d| d as i32),
+                standards: shown.standards.clone(),
                 score: hit.score,
             });
             for m in &hit.matched {
@@ -448,14 +440,14 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
         }
         items.push(SearchItem {
             org: OrgSummary {
-                id: first.org_id,
+                id: org.org_id as i64,
                 name: first.org_name.clone(),
                 town: first
                     .town
                     .as_deref()
                     .and_then(|c| t.town(c))
                     .map(|e| Named { code: e.code.clone(), name: e.name(lang).to_string() }),
-                certificates: first.org_certificates.clone(),
+                certificates: first.certificates.clone(),
             },
             offers: summaries,
             matched_offers: org.matched_offers,
