@@ -36,9 +36,10 @@ pub struct OfferDoc<'a> {
 pub(crate) struct Fields {
     pub(crate) offer_id: Field,
     pub(crate) org_id: Field,
+    pub(crate) name: Field,
+    pub(crate) text: Field,
     pub(crate) title: Field,
     pub(crate) body: Field,
-    pub(crate) category_names: Field,
     pub(crate) org_name: Field,
     pub(crate) kind: Field,
     pub(crate) town: Field,
@@ -55,7 +56,7 @@ pub(crate) struct Fields {
 }
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 2";
+const FORMAT: &str = "wujin-index 3";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -68,19 +69,21 @@ pub struct MatchIndex {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |stored: bool| {
-        let o = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(NAME).set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        if stored { o.set_stored() } else { o }
-    };
+    // Two searched fields (fewer fields, fewer scorers per query word): what the offer is
+    // (title and category names) and what is said about it (description, specs, seller).
+    // Words are matched one by one, never as phrases, so no positions are kept. What an
+    // explanation and a result page show is stored apart.
+    let searched = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(NAME).set_index_option(IndexRecordOption::WithFreqs),
+    );
     let fields = Fields {
         offer_id: b.add_u64_field("offer_id", INDEXED | STORED | FAST),
         org_id: b.add_u64_field("org_id", STORED | FAST),
-        title: b.add_text_field("title", text(true)),
-        body: b.add_text_field("body", text(true)),
-        category_names: b.add_text_field("category_names", text(false)),
-        org_name: b.add_text_field("org_name", text(true)),
+        name: b.add_text_field("name", searched.clone()),
+        text: b.add_text_field("text", searched),
+        title: b.add_text_field("title", STORED),
+        body: b.add_text_field("body", STORED),
+        org_name: b.add_text_field("org_name", STORED),
         kind: b.add_text_field("kind", STRING | FAST | STORED),
         town: b.add_text_field("town", STRING | FAST | STORED),
         category: b.add_text_field("category", STRING | FAST | STORED),
@@ -153,12 +156,15 @@ impl MatchIndex {
                 c = x.parent.as_deref().and_then(|p| t.category(p));
             }
             let specs: Vec<String> = r.specs.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let body = format!("{} {}", r.description, specs.join(" "));
+            let en = r.title_en.as_deref().unwrap_or("");
             let mut doc = doc!(
                 f.offer_id => d.offer_id,
                 f.org_id => d.org_id,
+                f.name => format!("{} {en} {category_names}", r.title),
+                f.text => format!("{body} {}", d.org_name),
                 f.title => r.title.as_str(),
-                f.body => format!("{} {}", r.description, specs.join(" ")),
-                f.category_names => category_names,
+                f.body => body,
                 f.org_name => d.org_name,
                 f.kind => r.kind.code(),
                 f.category => r.category.as_str(),

@@ -29,8 +29,8 @@ pub const MAX_QUERY_CHARS: usize = 500;
 /// The most hits one search returns.
 pub const MAX_HITS: usize = 1000;
 
-/// The fields searched for text, with their weight and the name an explanation uses.
-const TEXT_FIELDS: [(&str, f32); 4] = [("title", 3.0), ("category_names", 2.0), ("body", 1.0), ("org_name", 1.0)];
+/// The fields searched for text, with their weight.
+const TEXT_FIELDS: [(&str, f32); 2] = [("name", 3.0), ("text", 1.0)];
 /// An offer of the category (or family) a word of the need names scores this many times
 /// higher: "真空杯" is about vacuum cups, not about every offer that says 真空.
 const INTENT: f32 = 2.0;
@@ -38,10 +38,10 @@ const INTENT: f32 = 2.0;
 /// much: search-mode cutting yields it so that longer words find shorter ones, but alone it
 /// says less than the whole word.
 const PART_WEIGHT: f32 = 0.3;
-/// When a need names a service ("外观设计", "检测"), offers that are not services count
-/// this much: the buyer is looking for a provider, and the products the need mentions are
-/// what the service is about.
-const NOT_THE_SERVICE: f32 = 0.5;
+/// When a need names a service or a process ("外观设计", "检测", "抽真空"), offers of
+/// other kinds count this much: the buyer is looking for a provider or a workshop, and the
+/// products the need mentions are what the work is about.
+const NOT_THE_WORK: f32 = 0.1;
 /// Weight of a standard named in the text that the offer meets.
 const STANDARD_WEIGHT: f32 = 4.0;
 /// Each certificate held adds this much to the score, up to [`MAX_CERTS`] certificates.
@@ -205,8 +205,10 @@ struct SignalReader {
     intent_categories: Vec<u64>,
     intent_groups: Vec<u64>,
     kinds: Option<StrColumn>,
-    /// The ordinal of "service" in this segment, when the need names a service.
-    service: Option<u64>,
+    /// The ordinals, in this segment, of the kinds of work the need names (service,
+    /// capacity); None when it names none. Empty when this segment holds no such offer:
+    /// then every offer in it is of another kind.
+    work: Option<Vec<u64>>,
 }
 
 impl SignalReader {
@@ -222,12 +224,13 @@ impl SignalReader {
         let intent_categories = ords_of(categories.as_ref(), &wanted);
         let intent_groups = ords_of(groups.as_ref(), &families);
         let kinds = fast.str("kind").ok().flatten();
-        let service = if intents.iter().any(|i| i.service) {
-            ords_of(kinds.as_ref(), &[OfferKind::Service.code().to_string()]).first().copied()
-        } else {
-            None
-        };
-        SignalReader { certs, towns, near, categories, groups, intent_categories, intent_groups, kinds, service }
+        let work: Vec<String> = [OfferKind::Service, OfferKind::Capacity]
+            .into_iter()
+            .filter(|k| intents.iter().any(|i| i.kind == *k))
+            .map(|k| k.code().to_string())
+            .collect();
+        let work = (!work.is_empty()).then(|| ords_of(kinds.as_ref(), &work));
+        SignalReader { certs, towns, near, categories, groups, intent_categories, intent_groups, kinds, work }
     }
 
     /// Whether the document is of a category or family the need names.
@@ -240,8 +243,8 @@ impl SignalReader {
 
     fn factor(&self, doc: DocId) -> f32 {
         let intent = if self.intended(doc) { INTENT } else { 1.0 };
-        let kind = match self.service {
-            Some(service) if first_ord(self.kinds.as_ref(), doc) != Some(service) => NOT_THE_SERVICE,
+        let kind = match &self.work {
+            Some(work) if !first_ord(self.kinds.as_ref(), doc).is_some_and(|k| work.contains(&k)) => NOT_THE_WORK,
             _ => 1.0,
         };
         intent * kind * self.signals(doc).0
@@ -316,41 +319,42 @@ struct Intent {
     term: String,
     categories: Vec<String>,
     family: Option<String>,
-    service: bool,
+    kind: OfferKind,
 }
 
-/// The categories and families the words of a need name. When a need names a service and a
-/// product ("焖烧杯外观设计"), the product is what the service is about: the buyer wants the
-/// design house, not the maker, so only the service counts as intent.
+/// The categories, families and processes the words of a need name. When a need names a
+/// service or a process besides a product ("焖烧杯外观设计", "保温杯抽真空"), the product is
+/// what the work is about: the buyer wants the design house or the workshop, not the maker,
+/// so only the service or the process counts as intent.
 fn intents(terms: &[String]) -> Vec<Intent> {
     let t = Taxonomy::get();
     let mut out = vec![];
-    let mut service = false;
     for term in terms {
         if let Some(c) = t.category(term) {
-            service |= c.kind == OfferKind::Service;
             let categories = t.category_with_descendants(&c.entry.code).into_iter().map(str::to_string).collect();
-            let service = c.kind == OfferKind::Service;
-            out.push((c.kind, Intent { term: term.clone(), categories, family: None, service }));
+            out.push(Intent { term: term.clone(), categories, family: None, kind: c.kind });
         } else if let Some(f) = t.family(term) {
-            service = true;
-            out.push((
-                OfferKind::Service,
-                Intent { term: term.clone(), categories: vec![], family: Some(f.entry.code.clone()), service: true },
-            ));
+            let family = Some(f.entry.code.clone());
+            out.push(Intent { term: term.clone(), categories: vec![], family, kind: OfferKind::Service });
+        } else if let Some(p) = t.process(term) {
+            let categories: Vec<String> = t
+                .categories
+                .iter()
+                .filter(|c| c.kind == OfferKind::Capacity && c.process.as_deref() == Some(p.code.as_str()))
+                .map(|c| c.entry.code.clone())
+                .collect();
+            if !categories.is_empty() {
+                out.push(Intent { term: term.clone(), categories, family: None, kind: OfferKind::Capacity });
+            }
         }
     }
-    out.into_iter().filter(|(kind, _)| !service || *kind == OfferKind::Service).map(|(_, i)| i).collect()
+    let work = out.iter().any(|i| i.kind != OfferKind::Product);
+    out.into_iter().filter(|i| !work || i.kind != OfferKind::Product).collect()
 }
 
 impl MatchIndex {
     fn text_field(&self, name: &str) -> Field {
-        match name {
-            "title" => self.fields.title,
-            "category_names" => self.fields.category_names,
-            "body" => self.fields.body,
-            _ => self.fields.org_name,
-        }
+        if name == "name" { self.fields.name } else { self.fields.text }
     }
 
     fn text_query(&self, term: &str, boost: f32) -> Box<dyn Query> {

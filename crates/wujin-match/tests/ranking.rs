@@ -51,3 +51,28 @@ fn a_signal_never_lifts_a_firm_above_one_that_matches_the_need_better() {
         idx.search(&SearchQuery { near_town: Some("330784108".into()), limit: 10, ..text("防盗门 指纹锁") }).unwrap();
     assert_eq!(r.hits[0].offer_id, 2);
 }
+
+#[test]
+fn makers_stay_below_the_service_even_when_indexed_apart() {
+    // Products and services committed separately land in separate segments; the service a
+    // need names must win in every segment, including one that holds no service at all.
+    let maker = offer("1", "304不锈钢焖烧杯", "焖烧杯", "焖烧杯 焖烧罐 食品级内胆 焖烧杯", "");
+    let studio = offer("2", "保温杯工业设计", "工业设计", "杯壶设计", "");
+    let certs: Vec<String> = vec![];
+    let idx = wujin_match::MatchIndex::in_memory().unwrap();
+    for (id, r) in [(1u64, &maker), (2, &studio)] {
+        let doc = wujin_match::OfferDoc {
+            offer_id: id,
+            org_id: 100 + id,
+            org_name: "永康市测试有限公司",
+            town: Some("330784001"),
+            certificates: &certs,
+            record: r,
+        };
+        idx.upsert(&[doc]).unwrap();
+        idx.commit().unwrap();
+    }
+    assert_eq!(idx.segments(), 2);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("焖烧杯外观设计") }).unwrap();
+    assert_eq!(r.hits[0].offer_id, 2, "{:?}", r.hits);
+}
