@@ -2,9 +2,10 @@
 //! round, the applied position survives a restart, and a rebuild gives the same index.
 
 use wujin_domain::sheet::{Cells, offer_from_cells, org_from_cells};
-use wujin_domain::{OfferRecord, OrgRecord, Uscc};
+use wujin_domain::{OfferKind, OfferRecord, OrgRecord, Uscc};
 use wujin_match::follow::{catch_up, rebuild};
 use wujin_match::{MatchIndex, SearchQuery};
+use wujin_store::offers::OfferFilter;
 use wujin_store::{Store, both_backends, offers, orgs};
 
 fn org(town: &str) -> OrgRecord {
@@ -70,6 +71,42 @@ both_backends! {
         catch_up(&db.store, &index).await.unwrap();
         assert_eq!(found(&index, "保温杯", Some("330784112")), 0);
         assert_eq!(found(&index, "保温杯", Some("330784001")), 1);
+    }
+
+    async fn filters_and_facets_agree_with_the_store(db) {
+        let cluster = wujin_demo::generate(7, 80);
+        let mut tx = db.store.begin().await.unwrap();
+        orgs::upsert(&mut tx, &cluster.orgs).await.unwrap();
+        tx.commit().await.unwrap();
+        let codes: Vec<String> = cluster.orgs.iter().map(|o| o.uscc.to_string()).collect();
+        let ids = db.store.org_ids_by_uscc(&codes).await.unwrap();
+        let mut tx = db.store.begin().await.unwrap();
+        offers::upsert(&mut tx, &cluster.offers, &ids).await.unwrap();
+        tx.commit().await.unwrap();
+        let index = MatchIndex::in_memory().unwrap();
+        catch_up(&db.store, &index).await.unwrap();
+
+        let towns: std::collections::BTreeSet<String> = cluster.orgs.iter().filter_map(|o| o.town.clone()).collect();
+        let mut compared = 0;
+        for town in towns {
+            let q = SearchQuery { town: Some(town.clone()), facets: true, limit: 10, ..Default::default() };
+            let r = index.search(&q).unwrap();
+            let facets = r.facets.unwrap();
+            let all = OfferFilter { town: Some(town.clone()), ..Default::default() };
+            assert_eq!(Some(r.total as i64), db.store.count_offers(&all, 1_000_000).await.unwrap(), "{town}");
+            for kind in [OfferKind::Product, OfferKind::Service, OfferKind::Capacity] {
+                let f = OfferFilter { kind: Some(kind), ..all.clone() };
+                let stored = db.store.count_offers(&f, 1_000_000).await.unwrap().unwrap();
+                assert_eq!(facets.count("kind", kind.code()) as i64, stored, "{town} {kind:?}");
+                compared += 1;
+            }
+            for (standard, n) in facets.get("standard") {
+                let f = OfferFilter { standard: Some(standard.clone()), ..all.clone() };
+                assert_eq!(Some(*n as i64), db.store.count_offers(&f, 1_000_000).await.unwrap(), "{town} {standard}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 20, "{compared} counts compared");
     }
 
     async fn the_applied_position_survives_a_restart_and_a_rebuild_matches(db) {

@@ -150,6 +150,12 @@ pub enum BenchKind {
         #[arg(long)]
         no_baseline: bool,
     },
+    /// The querying half of `bench search`, run in its own process (not for people).
+    #[command(hide = true)]
+    SearchWorker {
+        #[arg(long)]
+        index: PathBuf,
+    },
 }
 
 /// A command that failed: what to tell the person, and the exit code (1: the input had
@@ -313,6 +319,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bench { what: Some(BenchKind::Search { offers, pg, no_baseline }), .. } => {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
+        Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
         Command::Stats { what: Stats::Queries { zero_hits, limit } } => {
             let store = open(&cli.db).await?;
             let out = stats_queries(&store, zero_hits, limit, lang).await;

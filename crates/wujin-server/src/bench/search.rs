@@ -430,7 +430,6 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
     if offers == 0 {
         return Err(msg("--offers must be at least 1"));
     }
-    let (rss_start, _) = memory_mib();
     let firms = (offers as f64 / 9.6).ceil() as usize;
     let mut cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, firms.max(20));
     cluster.offers.truncate(offers);
@@ -485,22 +484,10 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
     drop(docs);
     drop(cluster);
 
-    let (rss_before_queries, _) = memory_mib();
-    let mut wujin = Timing { by_mix: HashMap::new() };
-    let mut total = 0usize;
-    for round in 0..=ROUNDS {
-        for (m, q) in &mix {
-            let t0 = Instant::now();
-            // As the API runs it: a page of ten organisations, three offers each explained.
-            total += index.search_orgs(q, 0, 10, 3).map_err(fail)?.total;
-            if round > 0 {
-                wujin.by_mix.entry(*m).or_default().push(t0.elapsed().as_secs_f64() * 1000.0);
-            }
-        }
-    }
-    std::hint::black_box(total);
-    let (rss_serving, peak_wujin) = memory_mib();
-
+    // The queries run in a fresh process that only opens the index, as a server does, so
+    // its memory is the index's and the searcher's, not the corpus's this process built.
+    drop(index);
+    let (wujin, rss_serving, peak_serving) = query_in_child(dir.path())?;
     let words = Words::shared();
     let (fts_rate, fts, fts_mib) = if baselines {
         eprintln!("wujin done; SQLite FTS5 trigram next");
@@ -563,9 +550,8 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
     }
     println!();
     println!(
-        "memory: {rss_serving:.0} MiB resident while querying (index + searcher + segmenter; {:.0} MiB at start, \
-         {rss_before_queries:.0} MiB once the corpus was dropped), peak {peak_wujin:.0} MiB with the corpus in memory",
-        rss_start
+        "memory of the querying process (opens the index, segmenter, searcher; runs the mix): \
+         {rss_serving:.0} MiB resident at the end, {peak_serving:.0} MiB at its peak"
     );
     println!(
         "quality: {} labelled needs ({} with firms to find): recall@10 {:.3}, right firm first {:.3}",
@@ -582,5 +568,62 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
             if r.first_right { "right" } else { "wrong" }
         );
     }
+    Ok(())
+}
+
+/// Runs `wujin bench search-worker` on the index in `dir` and reads its timings and memory.
+fn query_in_child(dir: &std::path::Path) -> Result<(Timing, f64, f64), Failure> {
+    let exe = std::env::current_exe().map_err(fail)?;
+    let out = std::process::Command::new(exe)
+        .args(["bench", "search-worker", "--index"])
+        .arg(dir)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(fail)?;
+    if !out.status.success() {
+        return Err(msg("the querying process failed"));
+    }
+    let mut timing = Timing { by_mix: HashMap::new() };
+    let (mut rss, mut hwm) = (f64::NAN, f64::NAN);
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let parts: Vec<&str> = line.split('\t').collect();
+        match parts.as_slice() {
+            ["memory", r, h] => {
+                rss = r.parse().unwrap_or(f64::NAN);
+                hwm = h.parse().unwrap_or(f64::NAN);
+            }
+            [mix, ms] => {
+                let m =
+                    [Mix::Short, Mix::Long, Mix::TextFilters, Mix::FiltersOnly].into_iter().find(|m| m.name() == *mix);
+                if let (Some(m), Ok(ms)) = (m, ms.parse::<f64>()) {
+                    timing.by_mix.entry(m).or_default().push(ms);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((timing, rss, hwm))
+}
+
+/// The querying side of `wujin bench search`: opens the index in `dir`, runs the mix as the
+/// API does (a page of ten organisations, three offers each explained), prints one line per
+/// timed query and its memory.
+pub fn worker(dir: &std::path::Path) -> Result<(), Failure> {
+    let index = MatchIndex::open(dir).map_err(fail)?;
+    let mix = query_mix();
+    let mut total = 0usize;
+    let mut out = String::new();
+    for round in 0..=ROUNDS {
+        for (m, q) in &mix {
+            let t0 = Instant::now();
+            total += index.search_orgs(q, 0, 10, 3).map_err(fail)?.total;
+            if round > 0 {
+                out.push_str(&format!("{}\t{}\n", m.name(), t0.elapsed().as_secs_f64() * 1000.0));
+            }
+        }
+    }
+    std::hint::black_box(total);
+    let (rss, hwm) = memory_mib();
+    println!("{out}memory\t{rss}\t{hwm}");
     Ok(())
 }
