@@ -1,6 +1,6 @@
 //! The `wujin` command as an operator uses it: demo, export, backup, templates, an import
-//! that fails with a report and exit code 1, settings from the environment, and a server
-//! that stops cleanly on SIGTERM.
+//! that fails with a report and exit code 1, settings from the environment, a server
+//! that stops cleanly on SIGTERM, and the search benchmark's table.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -104,4 +104,19 @@ fn the_server_answers_and_stops_cleanly_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "SIGTERM ends the server with exit code 0, got {status:?}");
+}
+
+#[test]
+fn the_search_benchmark_prints_its_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.db");
+    let out = wujin(db.to_str().unwrap(), &["bench", "search", "--offers", "1500", "--no-baseline"]);
+    let table = text(&out.stdout);
+    assert!(out.status.success(), "{table}{}", text(&out.stderr));
+    for row in ["| short product words |", "| long needs |", "| text + filters |", "| filters only |", "| all | 346 |"]
+    {
+        assert!(table.contains(row), "{row} in\n{table}");
+    }
+    assert!(table.contains("memory of the querying process"), "{table}");
+    assert!(table.contains("quality: 70 labelled needs"), "{table}");
 }
