@@ -7,7 +7,8 @@
 //! position; `query` turns a need into a query with filters, ranks with the store's signals
 //! and explains each hit; `facets` counts the matches per filter value; `follow` keeps the
 //! index in step with the store's outbox; `need` groups hits into one line per organisation
-//! for matching a need to the firms that can serve it.
+//! for matching a need to the firms that can serve it; `labelled` holds the labelled needs
+//! that measure how well all of this serves buyers.
 
 pub mod facets;
 pub mod follow;

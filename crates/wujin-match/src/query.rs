@@ -1,13 +1,15 @@
 //! Queries: how a need becomes a tantivy query, how signals from the store move the ranking,
 //! and why each hit matched.
 //!
-//! Every query word (and its synonyms) is a scored alternative over the text fields; a word
-//! that names a category or a service family also scores offers of that category, so
-//! "外观设计" finds industrial-design services whose text never says it. Filters must hold.
-//! The text score is then multiplied by the signals: certificates the organisation holds
-//! and, when the need names a town, being in that town (local first). The factors are
-//! small on purpose: a signal orders firms that match about equally well, it never lifts a
-//! firm that does not match above one that does.
+//! Every query word (and its synonyms) is a scored alternative over the two searched fields
+//! (category names are indexed with the title, so "外观设计" finds industrial-design offers
+//! whose text never says it). Filters must hold. The text score is then multiplied by what
+//! the need is about — offers of a category, family or process a word names count double,
+//! and a need naming a service or a process puts offers of other kinds far below — and by
+//! the store's signals: certificates the organisation holds and, when the need names a town,
+//! being in that town (local first). The signal factors are small on purpose: they order
+//! firms that match about equally well and never lift one that does not match above one
+//! that does.
 
 use std::ops::Bound;
 
