@@ -455,8 +455,17 @@ impl MatchIndex {
             let signals = SignalReader::new(segment, near.as_deref(), &for_scoring);
             move |doc: DocId, score: Score| score * signals.factor(doc)
         });
-        let facets = q.facets.then_some(FacetCollector);
-        let (top, total, facets) = ran.searcher.search(&query, &(top, Count, facets))?;
+        // With facets, the total is their kind counts added up (every offer has one kind):
+        // one collector fewer per matching offer.
+        let (top, total, facets) = if q.facets {
+            let (top, raw) = ran.searcher.search(&query, &(top, FacetCollector))?;
+            let facets = sorted(raw);
+            let total = facets.get("kind").iter().map(|(_, n)| *n as usize).sum();
+            (top, total, Some(facets))
+        } else {
+            let (top, total) = ran.searcher.search(&query, &(top, Count))?;
+            (top, total, None)
+        };
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let slot = &mut ran.columns[address.segment_ord as usize];
@@ -483,7 +492,7 @@ impl MatchIndex {
         }
         ran.top = hits;
         ran.total = total;
-        ran.facets = facets.map(sorted);
+        ran.facets = facets;
         Ok(ran)
     }
 
@@ -529,7 +538,10 @@ impl MatchIndex {
         let all = |field| doc.get_all(field).filter_map(|v| v.as_str()).map(str::to_string).collect::<Vec<_>>();
         let first = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let number = |field| doc.get_first(field).and_then(|v| v.as_u64());
-        let text_of = |field| all(field).join(" ").to_lowercase();
+        let text_of = |field| {
+            let text = all(field).join(" ");
+            if text.bytes().any(|b| b.is_ascii_uppercase()) { text.to_ascii_lowercase() } else { text }
+        };
         let mut matched = vec![];
         for (name, field) in [("title", f.title), ("body", f.body), ("org_name", f.org_name)] {
             let text = text_of(field);
