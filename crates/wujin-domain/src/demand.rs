@@ -1,0 +1,322 @@
+//! The life of a demand (an RFQ or a service request) and of the responses to it, as one
+//! state machine that every path (API, pages, command line) goes through.
+//!
+//! A demand is drafted, published (open until its deadline), closed at the deadline, awarded
+//! to one or several responders, carried out, completed and rated; the buyer may cancel it
+//! before the award. A response may be revised or withdrawn until the deadline. What may be
+//! read of a response is decided here too: sealed bids are the promise the platform makes,
+//! so the rule lives next to the states it depends on, not in a handler.
+//!
+//! Time is passed in (milliseconds since the epoch), never read here, so the rules can be
+//! tested at any instant.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Lang;
+
+/// Where a demand stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandState {
+    Draft,
+    Open,
+    Closed,
+    Awarded,
+    InProgress,
+    Completed,
+    Rated,
+    Cancelled,
+}
+
+impl DemandState {
+    pub fn code(self) -> &'static str {
+        match self {
+            DemandState::Draft => "draft",
+            DemandState::Open => "open",
+            DemandState::Closed => "closed",
+            DemandState::Awarded => "awarded",
+            DemandState::InProgress => "in_progress",
+            DemandState::Completed => "completed",
+            DemandState::Rated => "rated",
+            DemandState::Cancelled => "cancelled",
+        }
+    }
+
+    /// No further transition leaves this state.
+    pub fn is_final(self) -> bool {
+        matches!(self, DemandState::Rated | DemandState::Cancelled)
+    }
+}
+
+/// What someone asks of a demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandAction {
+    /// Change the draft's content.
+    Edit,
+    Publish,
+    /// The deadline has passed: responses are unsealed for the buyer.
+    Close,
+    Award,
+    Start,
+    Complete,
+    Rate,
+    Cancel,
+}
+
+/// A transition refused, with the reason in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// Stable, machine-readable.
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Refused {
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
+fn refused(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Refused {
+    Refused { code, zh: zh.into(), en: en.into() }
+}
+
+/// The clock a transition is judged against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    pub now_ms: i64,
+    /// The demand's deadline for responses.
+    pub deadline_ms: i64,
+}
+
+impl Moment {
+    pub fn before_deadline(self) -> bool {
+        self.now_ms < self.deadline_ms
+    }
+}
+
+/// The state `action` leads to from `state` at `at`, or why it may not happen.
+pub fn transition(state: DemandState, action: DemandAction, at: Moment) -> Result<DemandState, Refused> {
+    use DemandAction as A;
+    use DemandState as S;
+    let wrong = || {
+        refused(
+            "wrong_state",
+            format!("需求当前为「{}」，不能执行此操作", state_zh(state)),
+            format!("the demand is {}; {} is not possible now", state.code().replace('_', " "), action_en(action)),
+        )
+    };
+    match (state, action) {
+        (S::Draft, A::Edit) => Ok(S::Draft),
+        (S::Draft, A::Publish) if at.before_deadline() => Ok(S::Open),
+        (S::Draft, A::Publish) => Err(refused(
+            "deadline_passed",
+            "截止时间已过，请先修改截止时间再发布",
+            "the deadline has passed; set a later one before publishing",
+        )),
+        (S::Open, A::Close) if !at.before_deadline() => Ok(S::Closed),
+        (S::Open, A::Close) => Err(refused(
+            "before_deadline",
+            "截止时间未到，报价仍处于密封状态",
+            "the deadline has not passed; responses stay sealed until then",
+        )),
+        (S::Open, A::Award) if at.before_deadline() => Err(refused(
+            "before_deadline",
+            "截止时间未到，不能定标",
+            "responses can be awarded only after the deadline",
+        )),
+        (S::Closed, A::Award) => Ok(S::Awarded),
+        (S::Awarded, A::Start) => Ok(S::InProgress),
+        (S::InProgress, A::Complete) => Ok(S::Completed),
+        (S::Completed, A::Rate) => Ok(S::Rated),
+        (S::Draft | S::Open | S::Closed, A::Cancel) => Ok(S::Cancelled),
+        _ => Err(wrong()),
+    }
+}
+
+fn state_zh(s: DemandState) -> &'static str {
+    match s {
+        DemandState::Draft => "草稿",
+        DemandState::Open => "征集中",
+        DemandState::Closed => "已截止",
+        DemandState::Awarded => "已定标",
+        DemandState::InProgress => "执行中",
+        DemandState::Completed => "已完成",
+        DemandState::Rated => "已评价",
+        DemandState::Cancelled => "已取消",
+    }
+}
+
+fn action_en(a: DemandAction) -> &'static str {
+    match a {
+        DemandAction::Edit => "editing",
+        DemandAction::Publish => "publishing",
+        DemandAction::Close => "closing",
+        DemandAction::Award => "awarding",
+        DemandAction::Start => "starting",
+        DemandAction::Complete => "completing",
+        DemandAction::Rate => "rating",
+        DemandAction::Cancel => "cancelling",
+    }
+}
+
+/// Whether a provider may still submit, revise or withdraw a response.
+pub fn responses_accepted(state: DemandState, at: Moment) -> Result<(), Refused> {
+    match state {
+        DemandState::Open if at.before_deadline() => Ok(()),
+        DemandState::Open | DemandState::Closed => Err(refused(
+            "deadline_passed",
+            "截止时间已过，不能再提交、修改或撤回报价",
+            "the deadline has passed; responses can no longer be submitted, revised or withdrawn",
+        )),
+        _ => Err(refused(
+            "not_open",
+            format!("需求当前为「{}」，不接受报价", state_zh(state)),
+            format!("the demand is {}; it takes no responses", state.code().replace('_', " ")),
+        )),
+    }
+}
+
+/// Who is looking at a response, relative to the demand and the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reader {
+    /// A member of the organisation that wrote the response.
+    Author,
+    /// A member of the organisation that posted the demand.
+    Buyer,
+    /// Anybody else: other providers, government officers, platform admins, the public.
+    Other,
+}
+
+/// Whether `reader` may read the content of a response (price, terms, notes). The author
+/// always may; the buyer once the deadline has passed and the demand was published; nobody
+/// else ever. Counts and aggregates are not content and are decided elsewhere.
+pub fn may_read_response(reader: Reader, state: DemandState, at: Moment) -> bool {
+    match reader {
+        Reader::Author => true,
+        Reader::Buyer => state != DemandState::Draft && !at.before_deadline(),
+        Reader::Other => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DemandAction as A;
+    use DemandState as S;
+    use proptest::prelude::*;
+
+    const DEADLINE: i64 = 1_000_000;
+
+    fn before() -> Moment {
+        Moment { now_ms: DEADLINE - 1, deadline_ms: DEADLINE }
+    }
+    fn after() -> Moment {
+        Moment { now_ms: DEADLINE, deadline_ms: DEADLINE }
+    }
+
+    #[test]
+    fn the_whole_life_of_a_demand() {
+        let mut s = S::Draft;
+        for (action, at, next) in [
+            (A::Edit, before(), S::Draft),
+            (A::Publish, before(), S::Open),
+            (A::Close, after(), S::Closed),
+            (A::Award, after(), S::Awarded),
+            (A::Start, after(), S::InProgress),
+            (A::Complete, after(), S::Completed),
+            (A::Rate, after(), S::Rated),
+        ] {
+            s = transition(s, action, at).unwrap();
+            assert_eq!(s, next);
+        }
+        assert!(s.is_final());
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let e = transition(S::Draft, A::Publish, after()).unwrap_err();
+        assert_eq!(e.code, "deadline_passed");
+        assert!(e.message(Lang::Zh).contains("截止时间"));
+        let e = transition(S::Open, A::Close, before()).unwrap_err();
+        assert!(e.message(Lang::En).contains("sealed"));
+        let e = transition(S::Open, A::Award, before()).unwrap_err();
+        assert_eq!(e.code, "before_deadline");
+        let e = transition(S::Awarded, A::Cancel, after()).unwrap_err();
+        assert_eq!((e.code, e.message(Lang::Zh).contains("已定标")), ("wrong_state", true));
+        let e = transition(S::Open, A::Edit, before()).unwrap_err();
+        assert!(e.message(Lang::En).contains("editing is not possible"), "{e}");
+        for s in [S::Draft, S::Open, S::Closed] {
+            assert_eq!(transition(s, A::Cancel, after()), Ok(S::Cancelled));
+        }
+    }
+
+    #[test]
+    fn responses_are_taken_only_while_open_and_before_the_deadline() {
+        assert!(responses_accepted(S::Open, before()).is_ok());
+        assert_eq!(responses_accepted(S::Open, after()).unwrap_err().code, "deadline_passed");
+        assert_eq!(responses_accepted(S::Draft, before()).unwrap_err().code, "not_open");
+        assert_eq!(responses_accepted(S::Cancelled, before()).unwrap_err().code, "not_open");
+    }
+
+    fn action() -> impl Strategy<Value = A> {
+        prop_oneof![
+            Just(A::Edit),
+            Just(A::Publish),
+            Just(A::Close),
+            Just(A::Award),
+            Just(A::Start),
+            Just(A::Complete),
+            Just(A::Rate),
+            Just(A::Cancel),
+        ]
+    }
+
+    proptest! {
+        /// Any sequence of actions at any times, moving forward: every state reached is one
+        /// the life cycle allows after the steps taken, responses are taken only while open
+        /// and before the deadline, and a response is never readable by its buyer before the
+        /// deadline, nor ever by anybody else.
+        #[test]
+        fn no_sequence_breaks_the_rules(steps in proptest::collection::vec((action(), 0i64..400_000), 0..40)) {
+            let mut s = S::Draft;
+            let mut now = DEADLINE - 2_000_000;
+            let mut published_before_deadline = false;
+            for (a, dt) in steps {
+                now += dt;
+                let at = Moment { now_ms: now, deadline_ms: DEADLINE };
+                let before = s;
+                if let Ok(next) = transition(s, a, at) {
+                    s = next;
+                }
+                if before == S::Draft && s == S::Open {
+                    published_before_deadline = now < DEADLINE;
+                    prop_assert!(published_before_deadline);
+                }
+                // Unsealed states are reached only after the deadline.
+                if matches!(s, S::Closed | S::Awarded | S::InProgress | S::Completed | S::Rated) {
+                    prop_assert!(now >= DEADLINE && published_before_deadline, "{s:?} at {now}");
+                }
+                prop_assert!(!before.is_final() || s == before, "left a final state");
+                prop_assert!(!may_read_response(Reader::Other, s, at));
+                if may_read_response(Reader::Buyer, s, at) {
+                    prop_assert!(now >= DEADLINE);
+                }
+                if responses_accepted(s, at).is_ok() {
+                    prop_assert!(s == S::Open && now < DEADLINE);
+                }
+            }
+        }
+    }
+}
