@@ -5,6 +5,7 @@
 //! same functions, so a rule (a credit-code check, a price limit, a name length) is written
 //! once and holds on every path a record can take in.
 
+pub mod account;
 pub mod demand;
 pub mod money;
 pub mod offer;

@@ -7,6 +7,7 @@
 //! its audit row and its outbox rows, so derived views (search index, graph, metrics) can
 //! follow the store and a crash never leaves half a change behind.
 
+pub mod accounts;
 mod error;
 pub mod offers;
 pub mod orgs;

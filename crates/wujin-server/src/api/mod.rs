@@ -3,6 +3,7 @@
 //! names in the request's language. Handlers are thin: read parameters, call the store,
 //! render a view.
 
+pub mod accounts;
 pub mod error;
 pub mod lang;
 pub mod matching;
@@ -54,7 +55,20 @@ pub const MAX_BODY: usize = 1024 * 1024;
         version = "1",
         description = "The registry of an industrial cluster's firms and offers. Errors: {\"error\": {\"code\", \"message\", \"field\"}}. Lists: limit 1..=100, opaque cursor."
     ),
-    paths(orgs::list, orgs::get, offers::list, offers::get, search::search, matching::match_need, taxonomy, healthz),
+    paths(
+        orgs::list,
+        orgs::get,
+        offers::list,
+        offers::get,
+        search::search,
+        matching::match_need,
+        accounts::sign_up,
+        accounts::sign_in,
+        accounts::sign_out,
+        accounts::me,
+        taxonomy,
+        healthz
+    ),
     components(schemas(Health))
 )]
 pub struct ApiDoc;
@@ -67,6 +81,10 @@ pub fn router_with(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/match", axum::routing::post(matching::match_need))
+        .route("/api/v1/accounts", axum::routing::post(accounts::sign_up))
+        .route("/api/v1/accounts/me", get(accounts::me))
+        .route("/api/v1/sessions", axum::routing::post(accounts::sign_in))
+        .route("/api/v1/sessions/current", axum::routing::delete(accounts::sign_out))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))

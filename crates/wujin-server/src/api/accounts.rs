@@ -1,0 +1,295 @@
+//! Signing up, in and out: `POST /api/v1/accounts`, `POST /api/v1/sessions`,
+//! `DELETE /api/v1/sessions/current`, `GET /api/v1/accounts/me`.
+//!
+//! A session is a random token in an HttpOnly, SameSite=Lax cookie; the store keeps only its
+//! SHA-256. Each session has its own CSRF token, returned at sign-in, which a write made
+//! with the cookie must send back in `x-csrf-token`. A wrong password and an unknown login
+//! get the same answer after the same work (a password hash is always checked), and five
+//! failures in a row lock the account for fifteen minutes without saying so, so nobody can
+//! learn from the API whether an account exists.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use wujin_domain::account::{Login, check_name, check_password};
+use wujin_domain::{FieldError, Lang};
+
+use super::AppState;
+use super::error::ApiError;
+use super::lang::ReqLang;
+
+pub const COOKIE_NAME: &str = "wujin_session";
+/// A session without "remember me" lasts a working day; with it, thirty days.
+const SHORT_MS: i64 = 12 * 3600 * 1000;
+const LONG_MS: i64 = 30 * 24 * 3600 * 1000;
+/// The largest sign-up or sign-in body we read.
+const MAX_BODY: usize = 4 * 1024;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    /// An email address or an 11-digit mobile number.
+    pub login: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default)]
+    pub remember: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub login: String,
+    pub password: String,
+    #[serde(default)]
+    pub remember: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Signed {
+    pub account: AccountView,
+    /// Send it back in `x-csrf-token` with every write made with the session cookie.
+    pub csrf_token: String,
+}
+
+fn field_error(lang: Lang, e: FieldError) -> ApiError {
+    let message = e.message(lang).to_string();
+    ApiError { status: StatusCode::BAD_REQUEST, code: e.code, message, field: Some(e.field.to_string()) }
+}
+
+fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY {
+        return Err(ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            field: None,
+            ..ApiError::bad(lang, "too_large", "", "请求内容过长", "the body is too large")
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." { inner.to_string().split('`').nth(1).unwrap_or("").to_string() } else { path };
+        ApiError {
+            status: if inner.is_syntax() || inner.is_eof() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            field: (!field.is_empty()).then_some(field),
+            ..ApiError::bad(lang, "invalid_body", "", "请求内容格式有误", format!("the body does not fit: {inner}"))
+        }
+    })
+}
+
+fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)?;
+    Ok(URL_SAFE_NO_PAD.encode(buf))
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The session token from the request's cookies.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('=').map(str::to_string))
+}
+
+async fn hash_password(lang: Lang, password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::internal(lang, e))?
+    .map_err(|e| ApiError::internal(lang, e))
+}
+
+/// Checks a password against a stored hash, or against a fixed one when there is no
+/// account, so both cases cost the same.
+async fn verify(lang: Lang, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default().hash_password(b"no such account", &salt).map(|h| h.to_string()).unwrap_or_default()
+        })
+        .clone();
+    let real = stored.is_some();
+    tokio::task::spawn_blocking(move || {
+        let hash = stored.unwrap_or(dummy);
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        ok && real
+    })
+    .await
+    .map_err(|e| ApiError::internal(lang, e))
+}
+
+async fn start_session(
+    app: &AppState,
+    lang: Lang,
+    account: AccountView,
+    remember: bool,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let token = random_token(32).map_err(|e| ApiError::internal(lang, e))?;
+    let csrf = random_token(24).map_err(|e| ApiError::internal(lang, e))?;
+    let ttl = if remember { LONG_MS } else { SHORT_MS };
+    app.store
+        .create_session(account.id, &token_hash(&token), &csrf, wujin_store::now_ms() + ttl)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?;
+    let max_age = if remember { format!("; Max-Age={}", LONG_MS / 1000) } else { String::new() };
+    let cookie = format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/{max_age}");
+    let mut resp = (status, Json(Signed { account, csrf_token: csrf })).into_response();
+    resp.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(lang, e))?);
+    Ok(resp)
+}
+
+fn bad_credentials(lang: Lang) -> ApiError {
+    ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        code: "bad_credentials",
+        message: match lang {
+            Lang::Zh => "账号或密码不正确".into(),
+            Lang::En => "wrong login or password".into(),
+        },
+        field: None,
+    }
+}
+
+fn not_signed_in(lang: Lang) -> ApiError {
+    ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        code: "not_signed_in",
+        message: match lang {
+            Lang::Zh => "请先登录".into(),
+            Lang::En => "sign in first".into(),
+        },
+        field: None,
+    }
+}
+
+/// Register a person; they are signed in at once.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUp,
+    responses((status = 201, body = Signed), (status = 400), (status = 409), (status = 422)))]
+pub async fn sign_up(State(app): State<AppState>, ReqLang(lang): ReqLang, body: Bytes) -> Result<Response, ApiError> {
+    let req: SignUp = read(lang, &body)?;
+    let login = Login::parse(&req.login).map_err(|e| field_error(lang, e))?;
+    let name = check_name(&req.name).map_err(|e| field_error(lang, e))?;
+    check_password(&req.password).map_err(|e| field_error(lang, e))?;
+    let hash = hash_password(lang, req.password).await?;
+    let Some(id) =
+        app.store.create_account(login.as_str(), &name, &hash).await.map_err(|e| ApiError::internal(lang, e))?
+    else {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            ..ApiError::bad(
+                lang,
+                "login_taken",
+                "login",
+                "该账号已注册，请直接登录",
+                "this login is registered; sign in instead",
+            )
+        });
+    };
+    let account = AccountView { id, login: login.as_str().to_string(), name };
+    start_session(&app, lang, account, req.remember, StatusCode::CREATED).await
+}
+
+/// Sign in.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "accounts", request_body = SignIn,
+    responses((status = 200, body = Signed), (status = 401), (status = 422)))]
+pub async fn sign_in(State(app): State<AppState>, ReqLang(lang): ReqLang, body: Bytes) -> Result<Response, ApiError> {
+    let req: SignIn = read(lang, &body)?;
+    // A login that cannot exist is checked like one that does not.
+    let account = match Login::parse(&req.login) {
+        Ok(login) => app.store.account_by_login(login.as_str()).await.map_err(|e| ApiError::internal(lang, e))?,
+        Err(_) => None,
+    };
+    let ok = verify(lang, req.password, account.as_ref().map(|a| a.password_hash.clone())).await?;
+    let Some(account) = account else { return Err(bad_credentials(lang)) };
+    let locked = account.locked_until > wujin_store::now_ms();
+    if !ok || locked {
+        if !locked {
+            app.store.sign_in_failed(account.id).await.map_err(|e| ApiError::internal(lang, e))?;
+        }
+        return Err(bad_credentials(lang));
+    }
+    let view = AccountView { id: account.id, login: account.login, name: account.name };
+    start_session(&app, lang, view, req.remember, StatusCode::OK).await
+}
+
+/// Sign out (needs the CSRF token).
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "accounts",
+    responses((status = 204), (status = 401), (status = 403)))]
+pub async fn sign_out(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = session_token(&headers).ok_or_else(|| not_signed_in(lang))?;
+    let hash = token_hash(&token);
+    let session =
+        app.store.session(&hash).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| not_signed_in(lang))?;
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if sent.is_empty() || sent != session.csrf {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "csrf",
+            message: match lang {
+                Lang::Zh => "缺少或错误的 x-csrf-token".into(),
+                Lang::En => "missing or wrong x-csrf-token".into(),
+            },
+            field: None,
+        });
+    }
+    app.store.delete_session(&hash).await.map_err(|e| ApiError::internal(lang, e))?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    let gone = format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
+    resp.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&gone).map_err(|e| ApiError::internal(lang, e))?);
+    Ok(resp)
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/accounts/me", tag = "accounts", responses((status = 200, body = AccountView), (status = 401)))]
+pub async fn me(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Json<AccountView>, ApiError> {
+    let token = session_token(&headers).ok_or_else(|| not_signed_in(lang))?;
+    let s = app
+        .store
+        .session(&token_hash(&token))
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+        .ok_or_else(|| not_signed_in(lang))?;
+    Ok(Json(AccountView { id: s.account_id, login: s.login, name: s.name }))
+}

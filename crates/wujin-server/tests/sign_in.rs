@@ -1,0 +1,100 @@
+//! Signing up, in and out as a person does, on both engines: the session cookie, the CSRF
+//! token a cookie write must echo, the same answer for a wrong password and an unknown
+//! login, and a lock after five failures that says nothing more.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use wujin_store::{Store, both_backends};
+
+struct Reply {
+    status: StatusCode,
+    cookie: Option<String>,
+    body: Value,
+}
+
+async fn send(store: &Store, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+    let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+    let resp = wujin_server::api::router(store.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let cookie = resp.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    Reply { status, cookie, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+/// The `name=value` part of a Set-Cookie header, as a browser sends it back.
+fn jar(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_string()
+}
+
+both_backends! {
+    async fn a_person_signs_up_works_and_signs_out(db) {
+        let s = &db.store;
+        let up = send(s, "POST", "/api/v1/accounts", Some(json!({"login": " Wang.Li@Example.cn", "name": "王丽", "password": "correct horse"})), &[]).await;
+        assert_eq!(up.status, StatusCode::CREATED, "{}", up.body);
+        let set = up.cookie.expect("a session cookie");
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Max-Age"), "{set}");
+        assert_eq!(up.body["account"]["login"], "wang.li@example.cn");
+        let csrf = up.body["csrf_token"].as_str().unwrap().to_string();
+        let cookie = jar(&set);
+
+        let me = send(s, "GET", "/api/v1/accounts/me", None, &[("cookie", &cookie)]).await;
+        assert_eq!((me.status, me.body["name"].as_str()), (StatusCode::OK, Some("王丽")));
+
+        let no_csrf = send(s, "DELETE", "/api/v1/sessions/current", None, &[("cookie", &cookie)]).await;
+        assert_eq!((no_csrf.status, no_csrf.body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")));
+        let wrong = send(s, "DELETE", "/api/v1/sessions/current", None, &[("cookie", &cookie), ("x-csrf-token", "guess")]).await;
+        assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+        let out = send(s, "DELETE", "/api/v1/sessions/current", None, &[("cookie", &cookie), ("x-csrf-token", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT);
+        assert!(out.cookie.unwrap().contains("Max-Age=0"));
+        let after = send(s, "GET", "/api/v1/accounts/me", None, &[("cookie", &cookie)]).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED, "the session is gone on the server, not just in the browser");
+
+        let again = send(s, "POST", "/api/v1/sessions", Some(json!({"login": "WANG.LI@example.cn", "password": "correct horse", "remember": true})), &[]).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert!(again.cookie.unwrap().contains("Max-Age=2592000"), "remember me lasts thirty days");
+
+        let taken = send(s, "POST", "/api/v1/accounts", Some(json!({"login": "wang.li@example.cn", "name": "x", "password": "another one"})), &[]).await;
+        assert_eq!((taken.status, taken.body["error"]["field"].as_str()), (StatusCode::CONFLICT, Some("login")));
+    }
+
+    async fn sign_in_says_nothing_about_who_exists_and_locks_after_five_failures(db) {
+        let s = &db.store;
+        send(s, "POST", "/api/v1/accounts", Some(json!({"login": "13857912345", "name": "陈工", "password": "correct horse"})), &[]).await;
+        let unknown = send(s, "POST", "/api/v1/sessions", Some(json!({"login": "13957900000", "password": "correct horse"})), &[]).await;
+        let wrong = send(s, "POST", "/api/v1/sessions", Some(json!({"login": "13857912345", "password": "wrong horse"})), &[]).await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        assert_eq!((unknown.status, &unknown.body), (wrong.status, &wrong.body), "the same answer");
+        for _ in 0..4 {
+            send(s, "POST", "/api/v1/sessions", Some(json!({"login": "138 5791 2345", "password": "wrong horse"})), &[]).await;
+        }
+        let locked = send(s, "POST", "/api/v1/sessions", Some(json!({"login": "13857912345", "password": "correct horse"})), &[]).await;
+        assert_eq!((locked.status, &locked.body), (wrong.status, &wrong.body), "locked, and it looks like a wrong password");
+        assert!(locked.cookie.is_none());
+    }
+
+    async fn bad_sign_ups_name_the_field(db) {
+        let s = &db.store;
+        for (body, status, field) in [
+            (json!({"login": "nobody", "name": "x", "password": "correct horse"}), StatusCode::BAD_REQUEST, "login"),
+            (json!({"login": "a@b.cn", "name": " ", "password": "correct horse"}), StatusCode::BAD_REQUEST, "name"),
+            (json!({"login": "a@b.cn", "name": "x", "password": "short"}), StatusCode::BAD_REQUEST, "password"),
+            (json!({"login": "a@b.cn", "name": "x", "password": "x".repeat(200)}), StatusCode::BAD_REQUEST, "password"),
+            (json!({"login": "a@b.cn", "name": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "password"),
+            (json!({"login": "a@b.cn", "name": "x", "password": "correct horse", "admin": true}), StatusCode::UNPROCESSABLE_ENTITY, "admin"),
+        ] {
+            let r = send(s, "POST", "/api/v1/accounts", Some(body.clone()), &[]).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (status, Some(field)), "{body}: {}", r.body);
+        }
+        let huge = json!({"login": "a@b.cn", "name": "x".repeat(10_000), "password": "correct horse"});
+        assert_eq!(send(s, "POST", "/api/v1/accounts", Some(huge), &[]).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
