@@ -116,3 +116,58 @@ mod tests {
         assert_eq!(check_name(&"名".repeat(51)).unwrap_err().code, "too_long");
     }
 }
+
+/// What a person may do for an organisation. An owner invites and removes people and may
+/// hand on ownership; an admin acts for the organisation (posts demands, answers them,
+/// awards); a member prepares drafts and reads what the organisation sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        match code {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+
+    /// Commits the organisation: publishes, responds, awards, rates.
+    pub fn may_act(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Changes who belongs to the organisation.
+    pub fn may_manage_people(self) -> bool {
+        self == Role::Owner
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_rank() {
+        for r in [Role::Owner, Role::Admin, Role::Member] {
+            assert_eq!(Role::from_code(r.code()), Some(r));
+        }
+        assert_eq!(Role::from_code("king"), None);
+        assert!(Role::Owner.may_manage_people() && !Role::Admin.may_manage_people());
+        assert!(Role::Admin.may_act() && !Role::Member.may_act());
+    }
+}

@@ -102,6 +102,11 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Platform administration, from the machine the platform runs on.
+    Admin {
+        #[command(subcommand)]
+        what: AdminCmd,
+    },
     /// What the platform has seen: `wujin stats queries --zero-hits` lists the needs that found nothing.
     Stats {
         #[command(subcommand)]
@@ -118,6 +123,21 @@ pub enum Command {
         /// Also measure on this PostgreSQL server (a scratch database is created and dropped).
         #[arg(long, env = "WUJIN_BENCH_PG")]
         pg: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Create a platform admin, or make an existing account one. The password is read from
+    /// WUJIN_ADMIN_PASSWORD or, when that is unset, from the first line of standard input
+    /// (never from the command line, where the shell history would keep it).
+    Create {
+        /// Email address or 11-digit mobile number.
+        #[arg(long)]
+        login: String,
+        /// The name shown for the admin.
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -320,6 +340,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
+        Command::Admin { what: AdminCmd::Create { login, name } } => {
+            let store = open(&cli.db).await?;
+            let result = create_admin(&store, &login, &name, lang).await;
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
         Command::Stats { what: Stats::Queries { zero_hits, limit } } => {
             let store = open(&cli.db).await?;
             let out = stats_queries(&store, zero_hits, limit, lang).await;
@@ -357,4 +384,40 @@ async fn stats_queries(store: &Store, zero_hits: bool, limit: i64, lang: Lang) -
         let _ = writeln!(out, "{}\t{}\t{}\t{}", r.times, last, r.text, r.filters);
     }
     Ok(out)
+}
+
+/// `wujin admin create`: the account (made if missing) becomes a platform admin.
+async fn create_admin(store: &Store, login: &str, name: &str, lang: Lang) -> Result<String, Failure> {
+    use wujin_domain::account::{Login, check_name, check_password};
+    let zh = lang == Lang::Zh;
+    let bad = |e: wujin_domain::FieldError| Failure { message: format!("{}: {}", e.field, e.message(lang)), code: 1 };
+    let login = Login::parse(login).map_err(bad)?;
+    let name = check_name(name).map_err(bad)?;
+    let existing = store.account_by_login(login.as_str()).await.map_err(|e| msg(e.to_string()))?;
+    let id = match existing {
+        Some(a) => a.id,
+        None => {
+            let password = match std::env::var("WUJIN_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| msg(e.to_string()))?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            check_password(&password).map_err(bad)?;
+            let hash = crate::api::accounts::hash_password_now(&password).map_err(|e| msg(e.to_string()))?;
+            store
+                .create_account(login.as_str(), &name, &hash)
+                .await
+                .map_err(|e| msg(e.to_string()))?
+                .ok_or_else(|| msg("the login was registered meanwhile; run the command again"))?
+        }
+    };
+    store.make_platform_admin(id).await.map_err(|e| msg(e.to_string()))?;
+    Ok(if zh {
+        format!("{} 现在是平台管理员（账号 {id}）", login.as_str())
+    } else {
+        format!("{} is now a platform admin (account {id})", login.as_str())
+    })
 }

@@ -4,35 +4,10 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use serde_json::{Value, json};
-use tower::ServiceExt;
-use wujin_store::{Store, both_backends};
-
-struct Reply {
-    status: StatusCode,
-    cookie: Option<String>,
-    body: Value,
-}
-
-async fn send(store: &Store, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
-    let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
-    let resp = wujin_server::api::router(store.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = resp.status();
-    let cookie = resp.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    Reply { status, cookie, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
-}
-
-/// The `name=value` part of a Set-Cookie header, as a browser sends it back.
-fn jar(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_string()
-}
+use axum::http::StatusCode;
+use common::{jar, send};
+use serde_json::json;
+use wujin_store::both_backends;
 
 both_backends! {
     async fn a_person_signs_up_works_and_signs_out(db) {
@@ -46,7 +21,7 @@ both_backends! {
         let cookie = jar(&set);
 
         let me = send(s, "GET", "/api/v1/accounts/me", None, &[("cookie", &cookie)]).await;
-        assert_eq!((me.status, me.body["name"].as_str()), (StatusCode::OK, Some("王丽")));
+        assert_eq!((me.status, me.body["account"]["name"].as_str()), (StatusCode::OK, Some("王丽")));
 
         let no_csrf = send(s, "DELETE", "/api/v1/sessions/current", None, &[("cookie", &cookie)]).await;
         assert_eq!((no_csrf.status, no_csrf.body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")));

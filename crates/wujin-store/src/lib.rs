@@ -9,6 +9,7 @@
 
 pub mod accounts;
 mod error;
+pub mod memberships;
 pub mod offers;
 pub mod orgs;
 pub mod outbox;

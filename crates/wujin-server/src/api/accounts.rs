@@ -14,22 +14,21 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use wujin_domain::account::{Login, check_name, check_password};
 use wujin_domain::{FieldError, Lang};
 
 use super::AppState;
+use super::auth::{COOKIE_NAME, caller, token_hash, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
 
-pub const COOKIE_NAME: &str = "wujin_session";
 /// A session without "remember me" lasts a working day; with it, thirty days.
 const SHORT_MS: i64 = 12 * 3600 * 1000;
 const LONG_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -75,7 +74,7 @@ fn field_error(lang: Lang, e: FieldError) -> ApiError {
     ApiError { status: StatusCode::BAD_REQUEST, code: e.code, message, field: Some(e.field.to_string()) }
 }
 
-fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
+pub fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY {
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -106,28 +105,18 @@ fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
     Ok(URL_SAFE_NO_PAD.encode(buf))
 }
 
-fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The session token from the request's cookies.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| kv.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('=').map(str::to_string))
+/// An argon2 hash of `password` with a fresh salt (tens of milliseconds: call it off the
+/// async threads).
+pub fn hash_password_now(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
 }
 
 async fn hash_password(lang: Lang, password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| ApiError::internal(lang, e))?
-    .map_err(|e| ApiError::internal(lang, e))
+    tokio::task::spawn_blocking(move || hash_password_now(&password))
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+        .map_err(|e| ApiError::internal(lang, e))
 }
 
 /// Checks a password against a stored hash, or against a fixed one when there is no
@@ -179,18 +168,6 @@ fn bad_credentials(lang: Lang) -> ApiError {
         message: match lang {
             Lang::Zh => "账号或密码不正确".into(),
             Lang::En => "wrong login or password".into(),
-        },
-        field: None,
-    }
-}
-
-fn not_signed_in(lang: Lang) -> ApiError {
-    ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        code: "not_signed_in",
-        message: match lang {
-            Lang::Zh => "请先登录".into(),
-            Lang::En => "sign in first".into(),
         },
         field: None,
     }
@@ -254,42 +231,43 @@ pub async fn sign_out(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let token = session_token(&headers).ok_or_else(|| not_signed_in(lang))?;
-    let hash = token_hash(&token);
-    let session =
-        app.store.session(&hash).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| not_signed_in(lang))?;
-    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if sent.is_empty() || sent != session.csrf {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "csrf",
-            message: match lang {
-                Lang::Zh => "缺少或错误的 x-csrf-token".into(),
-                Lang::En => "missing or wrong x-csrf-token".into(),
-            },
-            field: None,
-        });
-    }
-    app.store.delete_session(&hash).await.map_err(|e| ApiError::internal(lang, e))?;
+    writer(&app, lang, &headers).await?;
+    let token = super::auth::session_token(&headers).unwrap_or_default();
+    app.store.delete_session(&token_hash(&token)).await.map_err(|e| ApiError::internal(lang, e))?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     let gone = format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");
     resp.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&gone).map_err(|e| ApiError::internal(lang, e))?);
     Ok(resp)
 }
 
-/// Who is signed in.
-#[utoipa::path(get, path = "/api/v1/accounts/me", tag = "accounts", responses((status = 200, body = AccountView), (status = 401)))]
-pub async fn me(
-    State(app): State<AppState>,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-) -> Result<Json<AccountView>, ApiError> {
-    let token = session_token(&headers).ok_or_else(|| not_signed_in(lang))?;
-    let s = app
-        .store
-        .session(&token_hash(&token))
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?
-        .ok_or_else(|| not_signed_in(lang))?;
-    Ok(Json(AccountView { id: s.account_id, login: s.login, name: s.name }))
+#[derive(Serialize, ToSchema)]
+pub struct MembershipView {
+    pub org_id: i64,
+    pub org_name: String,
+    /// owner, admin or member.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub account: AccountView,
+    pub platform_admin: bool,
+    pub memberships: Vec<MembershipView>,
+}
+
+/// Who is signed in, and for which organisations they act.
+#[utoipa::path(get, path = "/api/v1/accounts/me", tag = "accounts", responses((status = 200, body = Me), (status = 401)))]
+pub async fn me(State(app): State<AppState>, ReqLang(lang): ReqLang, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
+    let s = caller(&app, lang, &headers).await?;
+    let internal = |e| ApiError::internal(lang, e);
+    let memberships = app.store.memberships(s.account_id).await.map_err(internal)?;
+    let platform_admin = app.store.is_platform_admin(s.account_id).await.map_err(internal)?;
+    Ok(Json(Me {
+        account: AccountView { id: s.account_id, login: s.login, name: s.name },
+        platform_admin,
+        memberships: memberships
+            .into_iter()
+            .map(|m| MembershipView { org_id: m.org_id, org_name: m.org_name, role: m.role.code().to_string() })
+            .collect(),
+    }))
 }

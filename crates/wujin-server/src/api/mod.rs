@@ -4,6 +4,8 @@
 //! render a view.
 
 pub mod accounts;
+pub mod auth;
+pub mod claims;
 pub mod error;
 pub mod lang;
 pub mod matching;
@@ -85,6 +87,9 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/accounts/me", get(accounts::me))
         .route("/api/v1/sessions", axum::routing::post(accounts::sign_in))
         .route("/api/v1/sessions/current", axum::routing::delete(accounts::sign_out))
+        .route("/api/v1/claims", get(claims::pending).post(claims::create))
+        .route("/api/v1/claims/{id}/approve", axum::routing::post(claims::approve))
+        .route("/api/v1/claims/{id}/reject", axum::routing::post(claims::reject))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))

@@ -38,3 +38,29 @@ pub fn assert_error(resp: &(StatusCode, Value), status: StatusCode, field: Optio
     assert!(err["message"].as_str().is_some_and(|c| !c.is_empty()), "{}", resp.1);
     assert_eq!(err["field"].as_str(), field, "{}", resp.1);
 }
+
+/// What a browser-like client sees of a reply.
+pub struct Reply {
+    pub status: StatusCode,
+    pub cookie: Option<String>,
+    pub body: Value,
+}
+
+/// Sends a request with a JSON body (if any) and headers through the router.
+pub async fn send(store: &Store, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+    let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+    let resp = wujin_server::api::router(store.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let cookie = resp.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    Reply { status, cookie, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+}
+
+/// The `name=value` part of a Set-Cookie header, as a browser sends it back.
+pub fn jar(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_string()
+}
