@@ -138,8 +138,24 @@ async fn health_openapi_and_taxonomy_answer() {
     let (s, doc) = get(&db.store, "/api/v1/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-    for path in ["/api/v1/orgs", "/api/v1/orgs/{id}", "/api/v1/offers", "/api/v1/offers/{id}", "/api/v1/taxonomy"] {
-        assert!(doc["paths"][path]["get"].is_object(), "{path} is documented");
+    for (method, path) in [
+        ("get", "/api/v1/orgs"),
+        ("get", "/api/v1/orgs/{id}"),
+        ("get", "/api/v1/offers"),
+        ("get", "/api/v1/offers/{id}"),
+        ("get", "/api/v1/taxonomy"),
+        ("get", "/api/v1/search"),
+        ("post", "/api/v1/match"),
+        ("post", "/api/v1/accounts"),
+        ("get", "/api/v1/accounts/me"),
+        ("post", "/api/v1/sessions"),
+        ("delete", "/api/v1/sessions/current"),
+        ("get", "/api/v1/claims"),
+        ("post", "/api/v1/claims"),
+        ("post", "/api/v1/claims/{id}/approve"),
+        ("post", "/api/v1/claims/{id}/reject"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
     }
     let (_, tax) = get(&db.store, "/api/v1/taxonomy").await;
     assert_eq!(tax["towns"].as_array().unwrap().len(), 14);

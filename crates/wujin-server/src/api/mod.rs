@@ -68,6 +68,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
         accounts::sign_in,
         accounts::sign_out,
         accounts::me,
+        claims::create,
+        claims::pending,
+        claims::approve,
+        claims::reject,
         taxonomy,
         healthz
     ),
