@@ -154,6 +154,9 @@ async fn health_openapi_and_taxonomy_answer() {
         ("post", "/api/v1/claims"),
         ("post", "/api/v1/claims/{id}/approve"),
         ("post", "/api/v1/claims/{id}/reject"),
+        ("get", "/api/v1/tokens"),
+        ("post", "/api/v1/tokens"),
+        ("delete", "/api/v1/tokens/{id}"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
     }

@@ -17,6 +17,7 @@ pub mod queries;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tokens;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -69,7 +69,7 @@ pub struct Signed {
     pub csrf_token: String,
 }
 
-fn field_error(lang: Lang, e: FieldError) -> ApiError {
+pub fn field_error(lang: Lang, e: FieldError) -> ApiError {
     let message = e.message(lang).to_string();
     ApiError { status: StatusCode::BAD_REQUEST, code: e.code, message, field: Some(e.field.to_string()) }
 }
@@ -99,7 +99,7 @@ pub fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T
     })
 }
 
-fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
+pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf)?;
     Ok(URL_SAFE_NO_PAD.encode(buf))
@@ -232,7 +232,8 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     writer(&app, lang, &headers).await?;
-    let token = super::auth::session_token(&headers).unwrap_or_default();
+    // Signing out ends a browser session; a token is revoked at /api/v1/tokens/{id}.
+    let token = super::auth::session_token(&headers).ok_or_else(|| super::auth::not_signed_in(lang))?;
     app.store.delete_session(&token_hash(&token)).await.map_err(|e| ApiError::internal(lang, e))?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     let gone = format!("{COOKIE_NAME}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0");

@@ -1,10 +1,10 @@
-//! Who is calling: the session behind the request's cookie, and the CSRF check every write
-//! made with that cookie passes. One place, so no route can forget either.
+//! Who is calling: the session behind the request's cookie or the API token in its
+//! `Authorization: Bearer` header, and the check every write passes — the CSRF token for a
+//! cookie, the `write` scope for a token. One place, so no route can forget either.
 
 use axum::http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 use wujin_domain::Lang;
-use wujin_store::accounts::Session;
 
 use super::AppState;
 use super::error::ApiError;
@@ -50,31 +50,76 @@ pub fn forbidden(lang: Lang) -> ApiError {
     }
 }
 
-/// The signed-in caller, or 401.
-pub async fn caller(app: &AppState, lang: Lang, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let token = session_token(headers).ok_or_else(|| not_signed_in(lang))?;
-    app.store
-        .session(&token_hash(&token))
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?
-        .ok_or_else(|| not_signed_in(lang))
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session; writes must echo this CSRF token.
+    Cookie { csrf: String },
+    /// An integrator's token with its scopes (read, write).
+    Token { scopes: Vec<String> },
 }
 
-/// The signed-in caller of a write: the session and its CSRF token in `x-csrf-token`, or
-/// 401 / 403 `csrf`.
-pub async fn writer(app: &AppState, lang: Lang, headers: &HeaderMap) -> Result<Session, ApiError> {
-    let session = caller(app, lang, headers).await?;
-    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if sent.is_empty() || sent != session.csrf {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "csrf",
-            message: match lang {
-                Lang::Zh => "缺少或错误的 x-csrf-token".into(),
-                Lang::En => "missing or wrong x-csrf-token".into(),
-            },
-            field: None,
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: i64,
+    pub login: String,
+    pub name: String,
+    pub via: Via,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The signed-in caller, or 401.
+pub async fn caller(app: &AppState, lang: Lang, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let internal = |e| ApiError::internal(lang, e);
+    if let Some(token) = bearer(headers) {
+        let owner = app.store.token_owner(&token_hash(token)).await.map_err(internal)?;
+        let owner = owner.ok_or_else(|| ApiError { code: "invalid_token", ..not_signed_in(lang) })?;
+        return Ok(Caller {
+            account_id: owner.account_id,
+            login: owner.login,
+            name: owner.name,
+            via: Via::Token { scopes: owner.scopes.split_whitespace().map(str::to_string).collect() },
         });
     }
-    Ok(session)
+    let token = session_token(headers).ok_or_else(|| not_signed_in(lang))?;
+    let s = app.store.session(&token_hash(&token)).await.map_err(internal)?.ok_or_else(|| not_signed_in(lang))?;
+    Ok(Caller { account_id: s.account_id, login: s.login, name: s.name, via: Via::Cookie { csrf: s.csrf } })
+}
+
+/// The signed-in caller of a write: a cookie session with its CSRF token in
+/// `x-csrf-token` (else 403 `csrf`), or a token with the `write` scope (else 403 `scope`).
+pub async fn writer(app: &AppState, lang: Lang, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let c = caller(app, lang, headers).await?;
+    match &c.via {
+        Via::Cookie { csrf } => {
+            let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            if sent.is_empty() || sent != csrf {
+                return Err(ApiError {
+                    status: StatusCode::FORBIDDEN,
+                    code: "csrf",
+                    message: match lang {
+                        Lang::Zh => "缺少或错误的 x-csrf-token".into(),
+                        Lang::En => "missing or wrong x-csrf-token".into(),
+                    },
+                    field: None,
+                });
+            }
+        }
+        Via::Token { scopes } if !scopes.iter().any(|s| s == "write") => {
+            return Err(ApiError {
+                status: StatusCode::FORBIDDEN,
+                code: "scope",
+                message: match lang {
+                    Lang::Zh => "该令牌没有写权限".into(),
+                    Lang::En => "this token has no write scope".into(),
+                },
+                field: None,
+            });
+        }
+        Via::Token { .. } => {}
+    }
+    Ok(c)
 }

@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod page;
 pub mod params;
 pub mod search;
+pub mod tokens;
 pub mod views;
 
 use std::sync::Arc;
@@ -72,6 +73,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
         claims::pending,
         claims::approve,
         claims::reject,
+        tokens::create,
+        tokens::list,
+        tokens::revoke,
         taxonomy,
         healthz
     ),
@@ -94,6 +98,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/claims", get(claims::pending).post(claims::create))
         .route("/api/v1/claims/{id}/approve", axum::routing::post(claims::approve))
         .route("/api/v1/claims/{id}/reject", axum::routing::post(claims::reject))
+        .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
+        .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))
