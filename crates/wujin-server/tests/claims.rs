@@ -71,5 +71,34 @@ both_backends! {
         assert_eq!((memberships[0]["org_id"].as_i64(), memberships[0]["role"].as_str()), (Some(orgs[0].id), Some("owner")));
         let admin_me = send(s, "GET", "/api/v1/accounts/me", None, &admin).await;
         assert_eq!(admin_me.body["platform_admin"], true);
+
+        // The owner brings in a colleague, who acts for the firm but may not manage people.
+        let org = orgs[0].id;
+        let members = format!("/api/v1/orgs/{org}/members");
+        let (c_cookie, c_csrf) = signed(s, "13857912345", "/api/v1/accounts").await;
+        let colleague = [("cookie", c_cookie.as_str()), ("x-csrf-token", c_csrf.as_str())];
+        assert_eq!(send(s, "GET", &members, None, &colleague).await.status, StatusCode::NOT_FOUND, "not a member yet");
+        let unknown = send(s, "POST", &members, Some(json!({"login": "nobody@example.cn", "role": "admin"})), &me).await;
+        assert_eq!((unknown.status, unknown.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("login")));
+        let bad_role = send(s, "POST", &members, Some(json!({"login": "13857912345", "role": "king"})), &me).await;
+        assert_eq!((bad_role.status, bad_role.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("role")));
+        let added = send(s, "POST", &members, Some(json!({"login": "138 5791 2345", "role": "admin"})), &me).await;
+        assert_eq!(added.status, StatusCode::NO_CONTENT, "{}", added.body);
+        let list = send(s, "GET", &members, None, &colleague).await;
+        let roles: Vec<(String, String)> = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["login"].as_str().unwrap().to_string(), m["role"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(roles, vec![("boss@cups.example.cn".to_string(), "owner".to_string()), ("13857912345".to_string(), "admin".to_string())]);
+        let by_admin = send(s, "POST", &members, Some(json!({"login": "admin@wujin.example.cn", "role": "member"})), &colleague).await;
+        assert_eq!(by_admin.status, StatusCode::FORBIDDEN, "an admin does not manage people");
+        let boss_id = after.body["account"]["id"].as_i64().unwrap();
+        let last = send(s, "DELETE", &format!("{members}/{boss_id}"), None, &me).await;
+        assert_eq!(last.status, StatusCode::CONFLICT, "the last owner stays");
+        let colleague_id = send(s, "GET", "/api/v1/accounts/me", None, &colleague).await.body["account"]["id"].as_i64().unwrap();
+        assert_eq!(send(s, "DELETE", &format!("{members}/{colleague_id}"), None, &me).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(send(s, "GET", &members, None, &colleague).await.status, StatusCode::NOT_FOUND);
     }
 }

@@ -157,6 +157,9 @@ async fn health_openapi_and_taxonomy_answer() {
         ("get", "/api/v1/tokens"),
         ("post", "/api/v1/tokens"),
         ("delete", "/api/v1/tokens/{id}"),
+        ("get", "/api/v1/orgs/{id}/members"),
+        ("post", "/api/v1/orgs/{id}/members"),
+        ("delete", "/api/v1/orgs/{id}/members/{account_id}"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
     }

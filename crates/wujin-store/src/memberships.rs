@@ -165,3 +165,120 @@ impl Store {
         Ok(if approve { Decided::Approved } else { Decided::Rejected })
     }
 }
+
+/// A person acting for an organisation, as its members see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub account_id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What removing a member found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removed {
+    Removed,
+    NotMember,
+    /// An organisation keeps at least one owner.
+    LastOwner,
+}
+
+impl Store {
+    /// The caller's role in an organisation, if any.
+    pub async fn role_of(&self, account_id: i64, org_id: i64) -> Result<Option<Role>> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND org_id = $2")
+                .bind(account_id)
+                .bind(org_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(role.as_deref().and_then(Role::from_code))
+    }
+
+    pub async fn members(&self, org_id: i64) -> Result<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT m.account_id, a.login, a.name, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id \
+             WHERE m.org_id = $1 ORDER BY m.account_id",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let role: String = r.try_get(3)?;
+                Ok(Member {
+                    account_id: r.try_get(0)?,
+                    login: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    role: Role::from_code(&role)
+                        .ok_or_else(|| StoreError::Corrupt(format!("memberships.role: {role}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a person to an organisation or changes their role, audited as done by `by`.
+    pub async fn set_member(&self, org_id: i64, account_id: i64, role: Role, by: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO memberships (account_id, org_id, role, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, org_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(account_id)
+        .bind(org_id)
+        .bind(role.code())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        Store::audit(
+            &mut tx,
+            &format!("account:{by}"),
+            "set_member",
+            "org",
+            Some(org_id),
+            &serde_json::json!({"account": account_id, "role": role.code()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a person from an organisation, never its last owner.
+    pub async fn remove_member(&self, org_id: i64, account_id: i64, by: i64) -> Result<Removed> {
+        let mut tx = self.begin().await?;
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM memberships WHERE account_id = $1 AND org_id = $2")
+                .bind(account_id)
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(role) = role else { return Ok(Removed::NotMember) };
+        if role == "owner" {
+            let owners: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+                    .bind(org_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if owners <= 1 {
+                return Ok(Removed::LastOwner);
+            }
+        }
+        sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND org_id = $2")
+            .bind(account_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        Store::audit(
+            &mut tx,
+            &format!("account:{by}"),
+            "remove_member",
+            "org",
+            Some(org_id),
+            &serde_json::json!({"account": account_id}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Removed::Removed)
+    }
+}

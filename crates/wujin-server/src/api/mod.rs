@@ -9,6 +9,7 @@ pub mod claims;
 pub mod error;
 pub mod lang;
 pub mod matching;
+pub mod members;
 pub mod offers;
 pub mod orgs;
 pub mod page;
@@ -76,6 +77,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
         tokens::create,
         tokens::list,
         tokens::revoke,
+        members::list,
+        members::set,
+        members::remove,
         taxonomy,
         healthz
     ),
@@ -100,6 +104,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/claims/{id}/reject", axum::routing::post(claims::reject))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/api/v1/orgs/{id}/members", get(members::list).post(members::set))
+        .route("/api/v1/orgs/{id}/members/{account_id}", axum::routing::delete(members::remove))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))

@@ -1,0 +1,149 @@
+//! The people of an organisation: its members list them (`GET /api/v1/orgs/{id}/members`);
+//! its owners add a registered person with a role or change it (`POST …/members`) and
+//! remove people (`DELETE …/members/{account_id}`), never the last owner. To anybody who
+//! is not a member the list does not exist (404, as API.md asks).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wujin_domain::Lang;
+use wujin_domain::account::{Login, Role};
+use wujin_store::memberships::Removed;
+
+use super::AppState;
+use super::auth::{caller, forbidden, writer};
+use super::error::ApiError;
+use super::lang::ReqLang;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    /// The person's login (email or mobile); they must have registered.
+    pub login: String,
+    /// owner, admin or member.
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub account_id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberList {
+    pub items: Vec<MemberView>,
+    pub next_cursor: Option<String>,
+}
+
+type RawPath = Result<Path<Vec<String>>, axum::extract::rejection::PathRejection>;
+
+fn ids(lang: Lang, raw: RawPath) -> Result<Vec<i64>, ApiError> {
+    let bad = || ApiError::bad(lang, "invalid_id", "id", "id 应为正整数", "id must be a positive whole number");
+    let Path(parts) = raw.map_err(|_| bad())?;
+    parts.iter().map(|p| p.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)).collect()
+}
+
+/// The people of an organisation (its members only).
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/members", tag = "accounts", responses((status = 200, body = MemberList), (status = 401), (status = 404)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+) -> Result<Json<MemberList>, ApiError> {
+    let me = caller(&app, lang, &headers).await?;
+    let org = ids(lang, raw)?[0];
+    let internal = |e| ApiError::internal(lang, e);
+    if app.store.role_of(me.account_id, org).await.map_err(internal)?.is_none() {
+        return Err(ApiError::not_found(lang));
+    }
+    let members = app.store.members(org).await.map_err(internal)?;
+    Ok(Json(MemberList {
+        items: members
+            .into_iter()
+            .map(|m| MemberView {
+                account_id: m.account_id,
+                login: m.login,
+                name: m.name,
+                role: m.role.code().to_string(),
+            })
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Add a registered person to the organisation, or change their role (owners only).
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/members", tag = "accounts", request_body = NewMember,
+    responses((status = 204), (status = 400), (status = 403), (status = 404), (status = 422)))]
+pub async fn set(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let org = ids(lang, raw)?[0];
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
+        None => return Err(ApiError::not_found(lang)),
+        Some(r) if !r.may_manage_people() => return Err(forbidden(lang)),
+        Some(_) => {}
+    }
+    let req: NewMember = super::accounts::read(lang, &body)?;
+    let role = Role::from_code(req.role.trim()).ok_or_else(|| super::unknown(lang, "role", &req.role))?;
+    let login = Login::parse(&req.login).map_err(|e| super::accounts::field_error(lang, e))?;
+    let Some(account) = app.store.account_by_login(login.as_str()).await.map_err(internal)? else {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..ApiError::bad(
+                lang,
+                "unknown_account",
+                "login",
+                "此人尚未注册，请先请其注册",
+                "nobody has registered with this login yet",
+            )
+        });
+    };
+    app.store.set_member(org, account.id, role, me.account_id).await.map_err(internal)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove a person from the organisation (owners only; never the last owner).
+#[utoipa::path(delete, path = "/api/v1/orgs/{id}/members/{account_id}", tag = "accounts",
+    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+pub async fn remove(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let ids = ids(lang, raw)?;
+    let (org, account) = (ids[0], ids.get(1).copied().unwrap_or(0));
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
+        None => return Err(ApiError::not_found(lang)),
+        Some(r) if !r.may_manage_people() => return Err(forbidden(lang)),
+        Some(_) => {}
+    }
+    match app.store.remove_member(org, account, me.account_id).await.map_err(internal)? {
+        Removed::Removed => Ok(StatusCode::NO_CONTENT),
+        Removed::NotMember => Err(ApiError::not_found(lang)),
+        Removed::LastOwner => Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "last_owner",
+            message: match lang {
+                Lang::Zh => "机构至少要保留一位所有者".into(),
+                Lang::En => "an organisation keeps at least one owner".into(),
+            },
+            field: None,
+        }),
+    }
+}
