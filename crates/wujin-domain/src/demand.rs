@@ -210,6 +210,168 @@ pub fn may_read_response(reader: Reader, state: DemandState, at: Moment) -> bool
     }
 }
 
+/// Who may see a published demand: providers that match it, or only those invited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Public,
+    Invited,
+}
+
+impl DemandState {
+    pub fn from_code(code: &str) -> Option<DemandState> {
+        [
+            DemandState::Draft,
+            DemandState::Open,
+            DemandState::Closed,
+            DemandState::Awarded,
+            DemandState::InProgress,
+            DemandState::Completed,
+            DemandState::Rated,
+            DemandState::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+}
+
+pub const MAX_TITLE: usize = 100;
+pub const MAX_NEED: usize = 5000;
+pub const MAX_LIST: usize = 10;
+
+/// The content of a demand as its buyer writes it, checked: a title, what is needed, goods
+/// (a category) or a service (a family), quantity and unit, a budget in fen, the standards
+/// and certificates required, the deadline for responses, the delivery town.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemandContent {
+    pub title: String,
+    pub need: String,
+    pub family: Option<String>,
+    pub category: Option<String>,
+    pub quantity: Option<i64>,
+    pub unit: Option<String>,
+    pub budget_fen: Option<i64>,
+    pub standards: Vec<String>,
+    pub certificates: Vec<String>,
+    pub deadline_ms: i64,
+    pub town: Option<String>,
+    pub visibility: Visibility,
+}
+
+impl DemandContent {
+    /// Every rule a demand's content must meet, each failure naming its field. Codes are
+    /// resolved against the taxonomy (names in either language are accepted).
+    pub fn check(mut self) -> Result<DemandContent, Vec<crate::FieldError>> {
+        use crate::FieldError as E;
+        let t = crate::Taxonomy::get();
+        let mut errs = vec![];
+        self.title = self.title.trim().to_string();
+        let n = self.title.chars().count();
+        if n == 0 || n > MAX_TITLE {
+            errs.push(E::new(
+                "title",
+                &self.title,
+                "invalid_length",
+                format!("标题应为1到{MAX_TITLE}个字"),
+                format!("a title takes 1 to {MAX_TITLE} characters"),
+            ));
+        }
+        if self.need.chars().count() > MAX_NEED {
+            errs.push(E::new(
+                "need",
+                "",
+                "too_long",
+                format!("需求说明最多{MAX_NEED}个字"),
+                format!("the need takes at most {MAX_NEED} characters"),
+            ));
+        }
+        if let Some(f) = &self.family {
+            match t.family(f) {
+                Some(x) => self.family = Some(x.entry.code.clone()),
+                None => errs.push(E::new(
+                    "family",
+                    f,
+                    "unknown_family",
+                    format!("未知的服务类别：{f}"),
+                    format!("unknown service family: {f}"),
+                )),
+            }
+        }
+        if let Some(c) = &self.category {
+            match t.category(c) {
+                Some(x) => self.category = Some(x.entry.code.clone()),
+                None => errs.push(E::new(
+                    "category",
+                    c,
+                    "unknown_category",
+                    format!("未知的类目：{c}"),
+                    format!("unknown category: {c}"),
+                )),
+            }
+        }
+        if let Some(town) = &self.town {
+            match t.town(town) {
+                Some(x) => self.town = Some(x.code.clone()),
+                None => errs.push(E::new(
+                    "town",
+                    town,
+                    "unknown_town",
+                    format!("未知的镇街：{town}"),
+                    format!("unknown town: {town}"),
+                )),
+            }
+        }
+        if self.quantity.is_some_and(|q| q <= 0) {
+            errs.push(E::new("quantity", "", "invalid_quantity", "数量应大于0", "quantity must be above 0"));
+        }
+        if self.budget_fen.is_some_and(|b| b < 0) {
+            errs.push(E::new("budget_fen", "", "invalid_budget", "预算不能为负", "a budget cannot be negative"));
+        }
+        if let Some(u) = &self.unit {
+            match t.unit(u) {
+                Some(x) => self.unit = Some(x.code.clone()),
+                None => errs.push(E::new(
+                    "unit",
+                    u,
+                    "unknown_unit",
+                    format!("未知的单位：{u}"),
+                    format!("unknown unit: {u}"),
+                )),
+            }
+        }
+        for (field, list) in [("standards", &mut self.standards), ("certificates", &mut self.certificates)] {
+            if list.len() > MAX_LIST {
+                errs.push(E::new(
+                    field,
+                    "",
+                    "too_many",
+                    format!("最多{MAX_LIST}项"),
+                    format!("at most {MAX_LIST} entries"),
+                ));
+                continue;
+            }
+            for v in list.iter_mut() {
+                let known = if field == "standards" {
+                    crate::sheet::normalise_standard(v)
+                } else {
+                    t.certificate(v).map(|c| c.code.clone())
+                };
+                match known {
+                    Some(k) => *v = k,
+                    None => errs.push(E::new(
+                        field,
+                        v,
+                        "unknown_value",
+                        format!("无法识别：{v}"),
+                        format!("not recognised: {v}"),
+                    )),
+                }
+            }
+        }
+        if errs.is_empty() { Ok(self) } else { Err(errs) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,6 +160,11 @@ async fn health_openapi_and_taxonomy_answer() {
         ("get", "/api/v1/orgs/{id}/members"),
         ("post", "/api/v1/orgs/{id}/members"),
         ("delete", "/api/v1/orgs/{id}/members/{account_id}"),
+        ("post", "/api/v1/demands"),
+        ("get", "/api/v1/demands/{id}"),
+        ("patch", "/api/v1/demands/{id}"),
+        ("post", "/api/v1/demands/{id}/publish"),
+        ("post", "/api/v1/demands/{id}/cancel"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
     }

@@ -8,6 +8,7 @@
 //! follow the store and a crash never leaves half a change behind.
 
 pub mod accounts;
+pub mod demands;
 mod error;
 pub mod memberships;
 pub mod offers;

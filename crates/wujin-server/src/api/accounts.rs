@@ -75,7 +75,13 @@ pub fn field_error(lang: Lang, e: FieldError) -> ApiError {
 }
 
 pub fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
-    if body.len() > MAX_BODY {
+    read_sized(lang, body, MAX_BODY)
+}
+
+/// Reads a JSON body of at most `max` bytes: not JSON is 400, the wrong shape 422 naming the
+/// field, too big 413.
+pub fn read_sized<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<T, ApiError> {
+    if body.len() > max {
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             field: None,

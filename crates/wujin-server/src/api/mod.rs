@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod claims;
+pub mod demands;
 pub mod error;
 pub mod lang;
 pub mod matching;
@@ -80,6 +81,11 @@ pub const MAX_BODY: usize = 1024 * 1024;
         members::list,
         members::set,
         members::remove,
+        demands::create,
+        demands::get,
+        demands::edit,
+        demands::publish,
+        demands::cancel,
         taxonomy,
         healthz
     ),
@@ -105,6 +111,10 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/v1/orgs/{id}/members", get(members::list).post(members::set))
+        .route("/api/v1/demands", axum::routing::post(demands::create))
+        .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))
+        .route("/api/v1/demands/{id}/publish", axum::routing::post(demands::publish))
+        .route("/api/v1/demands/{id}/cancel", axum::routing::post(demands::cancel))
         .route("/api/v1/orgs/{id}/members/{account_id}", axum::routing::delete(members::remove))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))

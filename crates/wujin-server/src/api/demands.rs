@@ -1,0 +1,312 @@
+//! Demands, first routes: `POST /api/v1/demands` (a draft), `GET /api/v1/demands/{id}`,
+//! `PATCH /api/v1/demands/{id}` (draft only), `POST …/publish`, `POST …/cancel`. Every
+//! state change goes through `wujin_domain::demand::transition`; every write names the
+//! revision it saw and gets 409 if somebody moved first. A draft, or a demand open to
+//! invited providers only, does not exist for anybody outside the buyer's organisation.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use wujin_domain::Lang;
+use wujin_domain::demand::{DemandAction, DemandContent, DemandState, Moment, Refused, Visibility, transition};
+use wujin_store::demands::{Demand, Write};
+
+use super::AppState;
+use super::auth::{Caller, caller, forbidden, writer};
+use super::error::ApiError;
+use super::lang::ReqLang;
+
+/// The content of a demand as sent. `deadline` is RFC 3339 ("2026-12-20T18:00:00+08:00")
+/// or a date, meaning the end of that day in China (23:59:59 +08:00).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemandBody {
+    /// The buyer organisation (on creation; the caller must belong to it).
+    pub org_id: Option<i64>,
+    /// The revision the caller saw (on PATCH).
+    pub revision: Option<i64>,
+    pub title: String,
+    #[serde(default)]
+    pub need: String,
+    pub family: Option<String>,
+    pub category: Option<String>,
+    pub quantity: Option<i64>,
+    pub unit: Option<String>,
+    pub budget_fen: Option<i64>,
+    #[serde(default)]
+    pub standards: Vec<String>,
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    pub deadline: String,
+    pub town: Option<String>,
+    /// public (default) or invited.
+    pub visibility: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionBody {
+    pub revision: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DemandView {
+    pub id: i64,
+    pub org_id: i64,
+    pub title: String,
+    pub need: String,
+    pub family: Option<String>,
+    pub category: Option<String>,
+    pub quantity: Option<i64>,
+    pub unit: Option<String>,
+    pub budget_fen: Option<i64>,
+    pub standards: Vec<String>,
+    pub certificates: Vec<String>,
+    /// RFC 3339, UTC.
+    pub deadline: String,
+    pub town: Option<String>,
+    pub visibility: String,
+    /// draft, open, closed, awarded, in_progress, completed, rated, cancelled.
+    pub state: String,
+    pub revision: i64,
+}
+
+fn view(d: Demand) -> DemandView {
+    let c = d.content;
+    let deadline = OffsetDateTime::from_unix_timestamp_nanos(c.deadline_ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default();
+    DemandView {
+        id: d.id,
+        org_id: d.org_id,
+        title: c.title,
+        need: c.need,
+        family: c.family,
+        category: c.category,
+        quantity: c.quantity,
+        unit: c.unit,
+        budget_fen: c.budget_fen,
+        standards: c.standards,
+        certificates: c.certificates,
+        deadline,
+        town: c.town,
+        visibility: match c.visibility {
+            Visibility::Public => "public".into(),
+            Visibility::Invited => "invited".into(),
+        },
+        state: d.state.code().into(),
+        revision: d.revision,
+    }
+}
+
+fn deadline_ms(lang: Lang, raw: &str) -> Result<i64, ApiError> {
+    let raw = raw.trim();
+    let bad = || {
+        ApiError::bad(
+            lang,
+            "invalid_date",
+            "deadline",
+            "截止时间格式应为 2026-12-20 或 RFC 3339",
+            "deadline must be a date (2026-12-20) or RFC 3339",
+        )
+    };
+    let t = match OffsetDateTime::parse(raw, &Rfc3339) {
+        Ok(t) => t,
+        Err(_) => OffsetDateTime::parse(&format!("{raw}T23:59:59+08:00"), &Rfc3339).map_err(|_| bad())?,
+    };
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn content(lang: Lang, b: &DemandBody) -> Result<DemandContent, ApiError> {
+    let visibility = match b.visibility.as_deref().map(str::trim) {
+        None | Some("public") => Visibility::Public,
+        Some("invited") => Visibility::Invited,
+        Some(other) => return Err(super::unknown(lang, "visibility", other)),
+    };
+    DemandContent {
+        title: b.title.clone(),
+        need: b.need.clone(),
+        family: b.family.clone(),
+        category: b.category.clone(),
+        quantity: b.quantity,
+        unit: b.unit.clone(),
+        budget_fen: b.budget_fen,
+        standards: b.standards.clone(),
+        certificates: b.certificates.clone(),
+        deadline_ms: deadline_ms(lang, &b.deadline)?,
+        town: b.town.clone(),
+        visibility,
+    }
+    .check()
+    .map_err(|errs| {
+        let first = errs.into_iter().next().expect("check fails with at least one error");
+        super::accounts::field_error(lang, first)
+    })
+}
+
+fn refused(lang: Lang, r: Refused) -> ApiError {
+    ApiError { status: StatusCode::CONFLICT, code: r.code, message: r.message(lang).to_string(), field: None }
+}
+
+fn stale(lang: Lang) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "stale_revision",
+        message: match lang {
+            Lang::Zh => "需求已被他人修改，请刷新后重试".into(),
+            Lang::En => "the demand changed since you read it; reload and try again".into(),
+        },
+        field: Some("revision".into()),
+    }
+}
+
+/// The demand as `me` may see it: 404 when it does not exist for them.
+async fn visible(
+    app: &AppState,
+    lang: Lang,
+    me: &Caller,
+    id: i64,
+) -> Result<(Demand, Option<wujin_domain::account::Role>), ApiError> {
+    let internal = |e| ApiError::internal(lang, e);
+    let d = app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    let role = app.store.role_of(me.account_id, d.org_id).await.map_err(internal)?;
+    let private = d.state == DemandState::Draft || d.content.visibility == Visibility::Invited;
+    if private && role.is_none() {
+        return Err(ApiError::not_found(lang));
+    }
+    Ok((d, role))
+}
+
+/// Save a draft demand for an organisation the caller belongs to.
+#[utoipa::path(post, path = "/api/v1/demands", tag = "demands", request_body = DemandBody,
+    responses((status = 201, body = DemandView), (status = 400), (status = 401), (status = 403), (status = 422)))]
+pub async fn create(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let b: DemandBody = super::accounts::read_sized(lang, &body, 64 * 1024)?;
+    let org = b
+        .org_id
+        .ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定发布需求的机构", "org_id is required"))?;
+    let internal = |e| ApiError::internal(lang, e);
+    if app.store.role_of(me.account_id, org).await.map_err(internal)?.is_none() {
+        return Err(forbidden(lang));
+    }
+    let c = content(lang, &b)?;
+    let d = app.store.create_demand(org, me.account_id, &c).await.map_err(internal)?;
+    Ok((StatusCode::CREATED, Json(view(d))).into_response())
+}
+
+/// A demand.
+#[utoipa::path(get, path = "/api/v1/demands/{id}", tag = "demands", responses((status = 200, body = DemandView), (status = 401), (status = 404)))]
+pub async fn get(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Result<Json<DemandView>, ApiError> {
+    let me = caller(&app, lang, &headers).await?;
+    let id = super::parse_id(lang, id)?;
+    Ok(Json(view(visible(&app, lang, &me, id).await?.0)))
+}
+
+/// Replace a draft's content (members of the buyer; the revision seen is required).
+#[utoipa::path(patch, path = "/api/v1/demands/{id}", tag = "demands", request_body = DemandBody,
+    responses((status = 200, body = DemandView), (status = 400), (status = 404), (status = 409)))]
+pub async fn edit(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    body: Bytes,
+) -> Result<Json<DemandView>, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let id = super::parse_id(lang, id)?;
+    let (d, role) = visible(&app, lang, &me, id).await?;
+    if role.is_none() {
+        return Err(forbidden(lang));
+    }
+    let b: DemandBody = super::accounts::read_sized(lang, &body, 64 * 1024)?;
+    let revision = b
+        .revision
+        .ok_or_else(|| ApiError::bad(lang, "required", "revision", "请提供所见的版本号", "revision is required"))?;
+    let now = wujin_store::now_ms();
+    transition(d.state, DemandAction::Edit, Moment { now_ms: now, deadline_ms: d.content.deadline_ms })
+        .map_err(|r| refused(lang, r))?;
+    let c = content(lang, &b)?;
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.update_demand(id, revision, &c, me.account_id).await.map_err(internal)? {
+        Write::Stale => Err(stale(lang)),
+        Write::Done => {
+            Ok(Json(view(app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
+        }
+    }
+}
+
+async fn act(
+    app: AppState,
+    lang: Lang,
+    headers: HeaderMap,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    body: Bytes,
+    action: DemandAction,
+) -> Result<Json<DemandView>, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let id = super::parse_id(lang, id)?;
+    let (d, role) = visible(&app, lang, &me, id).await?;
+    match role {
+        None => return Err(ApiError::not_found(lang)),
+        Some(r) if !r.may_act() => return Err(forbidden(lang)),
+        Some(_) => {}
+    }
+    let b: RevisionBody = super::accounts::read(lang, &body)?;
+    let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
+    let to = transition(d.state, action, at).map_err(|r| refused(lang, r))?;
+    let name = match action {
+        DemandAction::Publish => "publish",
+        _ => "cancel",
+    };
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.move_demand(id, b.revision, d.state, to, name, me.account_id).await.map_err(internal)? {
+        Write::Stale => Err(stale(lang)),
+        Write::Done => {
+            Ok(Json(view(app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
+        }
+    }
+}
+
+/// Publish a draft (owners and admins of the buyer).
+#[utoipa::path(post, path = "/api/v1/demands/{id}/publish", tag = "demands", request_body = RevisionBody,
+    responses((status = 200, body = DemandView), (status = 403), (status = 404), (status = 409)))]
+pub async fn publish(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    body: Bytes,
+) -> Result<Json<DemandView>, ApiError> {
+    act(app, lang, headers, id, body, DemandAction::Publish).await
+}
+
+/// Cancel a demand before its award (owners and admins of the buyer).
+#[utoipa::path(post, path = "/api/v1/demands/{id}/cancel", tag = "demands", request_body = RevisionBody,
+    responses((status = 200, body = DemandView), (status = 403), (status = 404), (status = 409)))]
+pub async fn cancel(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    body: Bytes,
+) -> Result<Json<DemandView>, ApiError> {
+    act(app, lang, headers, id, body, DemandAction::Cancel).await
+}

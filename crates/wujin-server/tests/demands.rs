@@ -1,0 +1,146 @@
+//! A firm drafts a demand, edits it, publishes it, cancels it: who may do what, what the
+//! state machine refuses and why, a stale revision told so, two publishes racing ending in
+//! one. Both engines.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{jar, send};
+use serde_json::{Value, json};
+use wujin_domain::account::Role;
+use wujin_store::{Store, both_backends};
+
+struct Person {
+    cookie: String,
+    csrf: String,
+    id: i64,
+}
+
+impl Person {
+    fn h(&self) -> [(&str, &str); 2] {
+        [("cookie", self.cookie.as_str()), ("x-csrf-token", self.csrf.as_str())]
+    }
+}
+
+async fn person(s: &Store, login: &str) -> Person {
+    let r = send(
+        s,
+        "POST",
+        "/api/v1/accounts",
+        Some(json!({"login": login, "name": "测试", "password": "correct horse"})),
+        &[],
+    )
+    .await;
+    Person {
+        cookie: jar(&r.cookie.unwrap()),
+        csrf: r.body["csrf_token"].as_str().unwrap().to_string(),
+        id: r.body["account"]["id"].as_i64().unwrap(),
+    }
+}
+
+fn need(org: i64, deadline: &str) -> Value {
+    json!({
+        "org_id": org,
+        "title": "5000件铝合金压铸电动工具外壳",
+        "need": "ADC12，800吨压铸，表面喷涂",
+        "category": "压铸件",
+        "quantity": 5000,
+        "unit": "件",
+        "budget_fen": 1800,
+        "standards": ["gb/t 3883.1"],
+        "certificates": ["ISO9001"],
+        "deadline": deadline,
+        "town": "芝英镇"
+    })
+}
+
+both_backends! {
+    async fn a_demand_goes_from_draft_to_open_by_the_rules(db) {
+        common::with_demo(&db.store).await;
+        let s = &db.store;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 1).await.unwrap();
+        let org = orgs[0].id;
+        let (owner, member, outsider) = (person(s, "boss@a.example.cn").await, person(s, "clerk@a.example.cn").await, person(s, "rival@b.example.cn").await);
+        s.set_member(org, owner.id, Role::Owner, owner.id).await.unwrap();
+        s.set_member(org, member.id, Role::Member, owner.id).await.unwrap();
+
+        let denied = send(s, "POST", "/api/v1/demands", Some(need(org, "2099-12-31")), &outsider.h()).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "only its people draft for a firm");
+        let draft = send(s, "POST", "/api/v1/demands", Some(need(org, "2099-12-31")), &member.h()).await;
+        assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.body);
+        assert_eq!((draft.body["state"].as_str(), draft.body["revision"].as_i64()), (Some("draft"), Some(1)));
+        assert_eq!(draft.body["category"], "parts.casting");
+        assert_eq!(draft.body["standards"], json!(["GB/T 3883.1-2014"]));
+        assert_eq!(draft.body["deadline"], "2099-12-31T15:59:59Z", "the end of the day in China");
+        let id = draft.body["id"].as_i64().unwrap();
+        let path = format!("/api/v1/demands/{id}");
+
+        assert_eq!(send(s, "GET", &path, None, &outsider.h()).await.status, StatusCode::NOT_FOUND, "a draft does not exist outside the firm");
+        assert_eq!(send(s, "GET", &path, None, &owner.h()).await.status, StatusCode::OK);
+
+        let mut changed = need(org, "2099-12-31");
+        changed["title"] = json!("6000件铝合金压铸电动工具外壳");
+        changed["revision"] = json!(7);
+        let stale = send(s, "PATCH", &path, Some(changed.clone()), &member.h()).await;
+        assert_eq!((stale.status, stale.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("stale_revision")));
+        changed["revision"] = json!(1);
+        let edited = send(s, "PATCH", &path, Some(changed.clone()), &member.h()).await;
+        assert_eq!((edited.status, edited.body["revision"].as_i64()), (StatusCode::OK, Some(2)), "{}", edited.body);
+
+        let by_member = send(s, "POST", &format!("{path}/publish"), Some(json!({"revision": 2})), &member.h()).await;
+        assert_eq!(by_member.status, StatusCode::FORBIDDEN, "a member drafts, an owner or admin publishes");
+        let published = send(s, "POST", &format!("{path}/publish"), Some(json!({"revision": 2})), &owner.h()).await;
+        assert_eq!((published.status, published.body["state"].as_str()), (StatusCode::OK, Some("open")), "{}", published.body);
+        let again = send(s, "POST", &format!("{path}/publish"), Some(json!({"revision": 3})), &owner.h()).await;
+        assert_eq!((again.status, again.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("wrong_state")));
+        changed["revision"] = json!(3);
+        let late_edit = send(s, "PATCH", &path, Some(changed), &owner.h()).await;
+        assert_eq!(late_edit.status, StatusCode::CONFLICT, "a published demand is not edited");
+        assert_eq!(send(s, "GET", &path, None, &outsider.h()).await.status, StatusCode::OK, "published to all");
+
+        let cancelled = send(s, "POST", &format!("{path}/cancel"), Some(json!({"revision": 3})), &owner.h()).await;
+        assert_eq!((cancelled.status, cancelled.body["state"].as_str()), (StatusCode::OK, Some("cancelled")));
+
+        let past = send(s, "POST", "/api/v1/demands", Some(need(org, "2001-01-01")), &owner.h()).await;
+        let past_id = past.body["id"].as_i64().unwrap();
+        let refused = send(s, "POST", &format!("/api/v1/demands/{past_id}/publish"), Some(json!({"revision": 1})), &owner.h()).await;
+        assert_eq!((refused.status, refused.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("deadline_passed")));
+        assert!(refused.body["error"]["message"].as_str().unwrap().contains("截止时间"));
+    }
+
+    async fn bad_demands_name_the_field_and_racing_publishes_end_in_one(db) {
+        common::with_demo(&db.store).await;
+        let s = &db.store;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 1).await.unwrap();
+        let org = orgs[0].id;
+        let owner = person(s, "boss@c.example.cn").await;
+        s.set_member(org, owner.id, Role::Owner, owner.id).await.unwrap();
+        for (key, value, field) in [
+            ("category", json!("月球车"), "category"),
+            ("town", json!("火星镇"), "town"),
+            ("deadline", json!("next week"), "deadline"),
+            ("quantity", json!(0), "quantity"),
+            ("title", json!(""), "title"),
+            ("standards", json!(["不是标准"]), "standards"),
+            ("visibility", json!("secret"), "visibility"),
+        ] {
+            let mut body = need(org, "2099-12-31");
+            body[key] = value;
+            let r = send(s, "POST", "/api/v1/demands", Some(body), &owner.h()).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{key}: {}", r.body);
+        }
+        let draft = send(s, "POST", "/api/v1/demands", Some(need(org, "2099-12-31")), &owner.h()).await;
+        let id = draft.body["id"].as_i64().unwrap();
+        let publish = format!("/api/v1/demands/{id}/publish");
+        let h = owner.h();
+        let (a, b) = tokio::join!(
+            send(s, "POST", &publish, Some(json!({"revision": 1})), &h),
+            send(s, "POST", &publish, Some(json!({"revision": 1})), &h)
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.body, b.body);
+        let d = s.demand(id).await.unwrap().unwrap();
+        assert_eq!((d.state.code(), d.revision), ("open", 2), "one publish, one revision step");
+    }
+}
