@@ -5,37 +5,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{jar, send};
+use common::{Person, send};
 use serde_json::{Value, json};
 use wujin_domain::account::Role;
 use wujin_store::{Store, both_backends};
 
-struct Person {
-    cookie: String,
-    csrf: String,
-    id: i64,
-}
-
-impl Person {
-    fn h(&self) -> [(&str, &str); 2] {
-        [("cookie", self.cookie.as_str()), ("x-csrf-token", self.csrf.as_str())]
-    }
-}
-
 async fn person(s: &Store, login: &str) -> Person {
-    let r = send(
-        s,
-        "POST",
-        "/api/v1/accounts",
-        Some(json!({"login": login, "name": "测试", "password": "correct horse"})),
-        &[],
-    )
-    .await;
-    Person {
-        cookie: jar(&r.cookie.unwrap()),
-        csrf: r.body["csrf_token"].as_str().unwrap().to_string(),
-        id: r.body["account"]["id"].as_i64().unwrap(),
-    }
+    common::sign_up(s, login).await
 }
 
 fn need(org: i64, deadline: &str) -> Value {

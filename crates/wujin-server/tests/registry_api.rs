@@ -165,6 +165,10 @@ async fn health_openapi_and_taxonomy_answer() {
         ("patch", "/api/v1/demands/{id}"),
         ("post", "/api/v1/demands/{id}/publish"),
         ("post", "/api/v1/demands/{id}/cancel"),
+        ("get", "/api/v1/demands/{id}/responses"),
+        ("post", "/api/v1/demands/{id}/responses"),
+        ("put", "/api/v1/demands/{id}/responses/{rid}"),
+        ("delete", "/api/v1/demands/{id}/responses/{rid}"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
     }

@@ -15,6 +15,7 @@ pub mod offers;
 pub mod orgs;
 pub mod outbox;
 pub mod queries;
+pub mod responses;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;

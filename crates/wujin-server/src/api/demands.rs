@@ -151,11 +151,11 @@ fn content(lang: Lang, b: &DemandBody) -> Result<DemandContent, ApiError> {
     })
 }
 
-fn refused(lang: Lang, r: Refused) -> ApiError {
+pub(super) fn refused(lang: Lang, r: Refused) -> ApiError {
     ApiError { status: StatusCode::CONFLICT, code: r.code, message: r.message(lang).to_string(), field: None }
 }
 
-fn stale(lang: Lang) -> ApiError {
+pub(super) fn stale(lang: Lang) -> ApiError {
     ApiError {
         status: StatusCode::CONFLICT,
         code: "stale_revision",
@@ -168,7 +168,7 @@ fn stale(lang: Lang) -> ApiError {
 }
 
 /// The demand as `me` may see it: 404 when it does not exist for them.
-async fn visible(
+pub(super) async fn visible(
     app: &AppState,
     lang: Lang,
     me: &Caller,

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,10 +13,10 @@ use wujin_domain::Lang;
 use wujin_domain::account::{Login, Role};
 use wujin_store::memberships::Removed;
 
-use super::AppState;
 use super::auth::{caller, forbidden, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
+use super::{AppState, RawPath, parse_ids as ids};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,14 +39,6 @@ pub struct MemberView {
 pub struct MemberList {
     pub items: Vec<MemberView>,
     pub next_cursor: Option<String>,
-}
-
-type RawPath = Result<Path<Vec<String>>, axum::extract::rejection::PathRejection>;
-
-fn ids(lang: Lang, raw: RawPath) -> Result<Vec<i64>, ApiError> {
-    let bad = || ApiError::bad(lang, "invalid_id", "id", "id 应为正整数", "id must be a positive whole number");
-    let Path(parts) = raw.map_err(|_| bad())?;
-    parts.iter().map(|p| p.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)).collect()
 }
 
 /// The people of an organisation (its members only).

@@ -15,6 +15,7 @@ pub mod offers;
 pub mod orgs;
 pub mod page;
 pub mod params;
+pub mod responses;
 pub mod search;
 pub mod tokens;
 pub mod views;
@@ -86,6 +87,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
         demands::edit,
         demands::publish,
         demands::cancel,
+        responses::create,
+        responses::list,
+        responses::revise,
+        responses::withdraw,
         taxonomy,
         healthz
     ),
@@ -115,6 +120,11 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))
         .route("/api/v1/demands/{id}/publish", axum::routing::post(demands::publish))
         .route("/api/v1/demands/{id}/cancel", axum::routing::post(demands::cancel))
+        .route("/api/v1/demands/{id}/responses", get(responses::list).post(responses::create))
+        .route(
+            "/api/v1/demands/{id}/responses/{rid}",
+            axum::routing::put(responses::revise).delete(responses::withdraw),
+        )
         .route("/api/v1/orgs/{id}/members/{account_id}", axum::routing::delete(members::remove))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
@@ -150,6 +160,16 @@ pub fn unknown(lang: Lang, field: &str, value: &str) -> ApiError {
         format!("{field} 的取值未知：{shown}"),
         format!("unknown {field}: {shown}"),
     )
+}
+
+/// Several path ids (`/orgs/{id}/members/{account_id}`).
+pub type RawPath = Result<Path<Vec<String>>, axum::extract::rejection::PathRejection>;
+
+/// Every id in the path: positive whole numbers, else a 400 naming `id`.
+pub fn parse_ids(lang: Lang, raw: RawPath) -> Result<Vec<i64>, ApiError> {
+    let bad = || ApiError::bad(lang, "invalid_id", "id", "id 应为正整数", "id must be a positive whole number");
+    let Path(parts) = raw.map_err(|_| bad())?;
+    parts.iter().map(|p| p.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)).collect()
 }
 
 /// A path id: a positive whole number, else a 400 naming `id`.

@@ -64,3 +64,29 @@ pub async fn send(store: &Store, method: &str, path: &str, body: Option<Value>, 
 pub fn jar(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_string()
 }
+
+/// A signed-in person as a browser holds them: the session cookie and the CSRF token.
+pub struct Person {
+    pub cookie: String,
+    pub csrf: String,
+    pub id: i64,
+}
+
+impl Person {
+    /// The headers of a write made from the browser.
+    pub fn h(&self) -> [(&str, &str); 2] {
+        [("cookie", self.cookie.as_str()), ("x-csrf-token", self.csrf.as_str())]
+    }
+}
+
+/// Signs a new person up through the API; they are signed in.
+pub async fn sign_up(store: &Store, login: &str) -> Person {
+    let body = serde_json::json!({"login": login, "name": "测试", "password": "correct horse"});
+    let r = send(store, "POST", "/api/v1/accounts", Some(body), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    Person {
+        cookie: jar(&r.cookie.unwrap()),
+        csrf: r.body["csrf_token"].as_str().unwrap().to_string(),
+        id: r.body["account"]["id"].as_i64().unwrap(),
+    }
+}

@@ -1,0 +1,274 @@
+//! Sealed responses: `POST /api/v1/demands/{id}/responses`, `GET …/responses` (what the
+//! caller may see and nothing else), `PUT …/responses/{rid}` (revise) and
+//! `DELETE …/responses/{rid}` (withdraw), the last two only until the deadline.
+//!
+//! Who may read a response is decided by `wujin_domain::demand::may_read_response` for each
+//! response and each caller: its own organisation always; the buyer once the deadline has
+//! passed; nobody else, ever. A response the caller may not read does not exist for them:
+//! it is left out of lists and a 404 anywhere else.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wujin_domain::Lang;
+use wujin_domain::demand::{Moment, Reader, may_read_response, responses_accepted};
+use wujin_store::demands::Write;
+use wujin_store::responses::{Response as Stored, Terms};
+
+use super::auth::{Caller, caller, forbidden, writer};
+use super::demands::{refused, stale, visible};
+use super::error::ApiError;
+use super::lang::ReqLang;
+use super::{AppState, RawPath, parse_ids as ids};
+
+const MAX_NOTES: usize = 2000;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseBody {
+    /// The responding organisation (on creation; the caller must act for it).
+    pub org_id: Option<i64>,
+    /// The revision the caller saw (on PUT).
+    pub revision: Option<i64>,
+    /// Price in fen.
+    pub price_fen: i64,
+    /// unit (per unit) or lump_sum.
+    pub basis: String,
+    pub lead_time_days: i64,
+    /// How many days the offer stands.
+    pub valid_days: i64,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withdraw {
+    pub revision: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResponseView {
+    pub id: i64,
+    pub demand_id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub price_fen: i64,
+    pub basis: String,
+    pub lead_time_days: i64,
+    pub valid_days: i64,
+    pub notes: String,
+    /// submitted or withdrawn.
+    pub state: String,
+    pub revision: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResponseList {
+    pub items: Vec<ResponseView>,
+    pub next_cursor: Option<String>,
+}
+
+fn view(r: Stored) -> ResponseView {
+    ResponseView {
+        id: r.id,
+        demand_id: r.demand_id,
+        org_id: r.org_id,
+        org_name: r.org_name,
+        price_fen: r.terms.price_fen,
+        basis: r.terms.basis,
+        lead_time_days: r.terms.lead_time_days,
+        valid_days: r.terms.valid_days,
+        notes: r.terms.notes,
+        state: r.state,
+        revision: r.revision,
+    }
+}
+
+fn terms(lang: Lang, b: &ResponseBody) -> Result<Terms, ApiError> {
+    let bad = |field: &str, zh: &str, en: &str| ApiError::bad(lang, "invalid_value", field, zh, en);
+    if !(0..=1_000_000_000_000).contains(&b.price_fen) {
+        return Err(bad("price_fen", "价格应为0到一百亿元之间的整数分", "price_fen must be whole fen from 0 to 10^12"));
+    }
+    if !matches!(b.basis.as_str(), "unit" | "lump_sum") {
+        return Err(super::unknown(lang, "basis", &b.basis));
+    }
+    if !(0..=3650).contains(&b.lead_time_days) {
+        return Err(bad("lead_time_days", "交期应为0到3650天", "lead_time_days must be 0 to 3650"));
+    }
+    if !(1..=365).contains(&b.valid_days) {
+        return Err(bad("valid_days", "有效期应为1到365天", "valid_days must be 1 to 365"));
+    }
+    if b.notes.chars().count() > MAX_NOTES {
+        return Err(bad("notes", "备注最多2000字", "notes take at most 2000 characters"));
+    }
+    Ok(Terms {
+        price_fen: b.price_fen,
+        basis: b.basis.clone(),
+        lead_time_days: b.lead_time_days,
+        valid_days: b.valid_days,
+        notes: b.notes.clone(),
+    })
+}
+
+/// Respond to a demand for an organisation the caller acts for.
+#[utoipa::path(post, path = "/api/v1/demands/{id}/responses", tag = "demands", request_body = ResponseBody,
+    responses((status = 201, body = ResponseView), (status = 400), (status = 403), (status = 404), (status = 409)))]
+pub async fn create(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let demand_id = ids(lang, raw)?[0];
+    let (d, _) = visible(&app, lang, &me, demand_id).await?;
+    let b: ResponseBody = super::accounts::read_sized(lang, &body, 16 * 1024)?;
+    let org =
+        b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定报价的机构", "org_id is required"))?;
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
+        Some(r) if r.may_act() => {}
+        _ => return Err(forbidden(lang)),
+    }
+    if org == d.org_id {
+        return Err(forbidden(lang));
+    }
+    responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
+        .map_err(|r| refused(lang, r))?;
+    let t = terms(lang, &b)?;
+    let Some(id) = app.store.create_response(demand_id, org, me.account_id, &t).await.map_err(internal)? else {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            ..ApiError::bad(
+                lang,
+                "already_responded",
+                "org_id",
+                "该机构已报价，请修改原报价",
+                "this organisation has responded; revise that response",
+            )
+        });
+    };
+    let r = app.store.response(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    Ok((StatusCode::CREATED, Json(view(r))).into_response())
+}
+
+/// The responses to a demand that the caller may read.
+#[utoipa::path(get, path = "/api/v1/demands/{id}/responses", tag = "demands", responses((status = 200, body = ResponseList), (status = 401), (status = 404)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+) -> Result<Json<ResponseList>, ApiError> {
+    let me = caller(&app, lang, &headers).await?;
+    let demand_id = ids(lang, raw)?[0];
+    let (d, _) = visible(&app, lang, &me, demand_id).await?;
+    let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
+    let internal = |e| ApiError::internal(lang, e);
+    let mine: Vec<i64> =
+        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    // Only a buyer past the deadline reads others' responses; everyone else's request
+    // touches their own rows only, so neither its answer nor its timing says how many
+    // others responded.
+    let unsealed = mine.contains(&d.org_id) && may_read_response(Reader::Buyer, d.state, at);
+    let rows = if unsealed {
+        app.store.responses_to(demand_id).await.map_err(internal)?
+    } else {
+        app.store.responses_by(demand_id, &mine).await.map_err(internal)?
+    };
+    let mut items = vec![];
+    for r in rows {
+        let who = if mine.contains(&r.org_id) {
+            Reader::Author
+        } else if mine.contains(&d.org_id) {
+            Reader::Buyer
+        } else {
+            Reader::Other
+        };
+        if may_read_response(who, d.state, at) && (who == Reader::Author || r.state == "submitted") {
+            items.push(view(r));
+        }
+    }
+    Ok(Json(ResponseList { items, next_cursor: None }))
+}
+
+/// The response `rid` of demand `id`, if the caller acts for the organisation that wrote it.
+async fn own(
+    app: &AppState,
+    lang: Lang,
+    me: &Caller,
+    ids: &[i64],
+) -> Result<(wujin_store::demands::Demand, Stored), ApiError> {
+    let (demand_id, rid) = (ids[0], ids.get(1).copied().unwrap_or(0));
+    let (d, _) = visible(app, lang, me, demand_id).await?;
+    let internal = |e| ApiError::internal(lang, e);
+    let r = app.store.response(rid).await.map_err(internal)?.filter(|r| r.demand_id == demand_id);
+    let Some(r) = r else { return Err(ApiError::not_found(lang)) };
+    match app.store.role_of(me.account_id, r.org_id).await.map_err(internal)? {
+        Some(role) if role.may_act() => Ok((d, r)),
+        Some(_) => Err(forbidden(lang)),
+        None => Err(ApiError::not_found(lang)),
+    }
+}
+
+/// Revise a response (its organisation's owners and admins, until the deadline).
+#[utoipa::path(put, path = "/api/v1/demands/{id}/responses/{rid}", tag = "demands", request_body = ResponseBody,
+    responses((status = 200, body = ResponseView), (status = 404), (status = 409)))]
+pub async fn revise(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+    body: Bytes,
+) -> Result<Json<ResponseView>, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let ids = ids(lang, raw)?;
+    let (d, r) = own(&app, lang, &me, &ids).await?;
+    responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
+        .map_err(|e| refused(lang, e))?;
+    let b: ResponseBody = super::accounts::read_sized(lang, &body, 16 * 1024)?;
+    let revision = b
+        .revision
+        .ok_or_else(|| ApiError::bad(lang, "required", "revision", "请提供所见的版本号", "revision is required"))?;
+    let t = terms(lang, &b)?;
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.change_response(r.id, revision, Some(&t), me.account_id).await.map_err(internal)? {
+        Write::Stale => Err(stale(lang)),
+        Write::Done => {
+            Ok(Json(view(app.store.response(r.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
+        }
+    }
+}
+
+/// Withdraw a response (until the deadline).
+#[utoipa::path(delete, path = "/api/v1/demands/{id}/responses/{rid}", tag = "demands", request_body = Withdraw,
+    responses((status = 204), (status = 404), (status = 409)))]
+pub async fn withdraw(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let ids = ids(lang, raw)?;
+    let (d, r) = own(&app, lang, &me, &ids).await?;
+    responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
+        .map_err(|e| refused(lang, e))?;
+    let b: Withdraw = super::accounts::read(lang, &body)?;
+    match app
+        .store
+        .change_response(r.id, b.revision, None, me.account_id)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+    {
+        Write::Stale => Err(stale(lang)),
+        Write::Done => Ok(StatusCode::NO_CONTENT),
+    }
+}

@@ -1,0 +1,92 @@
+//! Sealed quotes: a provider's response is visible to its own organisation, to the buyer
+//! only after the deadline, and to nobody else, ever — not to a competitor, not to a
+//! stranger, not before time. Revisions and withdrawals until the deadline, none after.
+//! Both engines; the deadline passes by moving it in the database, not by waiting.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Person, send};
+use serde_json::{Value, json};
+use wujin_domain::account::Role;
+use wujin_store::{Store, both_backends};
+
+/// Registers a person and, when `org` is given, makes them its owner.
+async fn person(s: &Store, login: &str, org: Option<i64>) -> Person {
+    let p = common::sign_up(s, login).await;
+    if let Some(org) = org {
+        s.set_member(org, p.id, Role::Owner, p.id).await.unwrap();
+    }
+    p
+}
+
+fn quote(org: i64, price: i64) -> Value {
+    json!({"org_id": org, "price_fen": price, "basis": "unit", "lead_time_days": 20, "valid_days": 30, "notes": "含税含运"})
+}
+
+fn prices(list: &Value) -> Vec<(i64, i64)> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["org_id"].as_i64().unwrap(), r["price_fen"].as_i64().unwrap()))
+        .collect()
+}
+
+both_backends! {
+    async fn a_quote_stays_sealed_until_the_deadline_and_from_rivals_for_ever(db) {
+        common::with_demo(&db.store).await;
+        let s = &db.store;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 3).await.unwrap();
+        let (a, b, c) = (orgs[0].id, orgs[1].id, orgs[2].id);
+        let buyer = person(s, "buyer@a.example.cn", Some(a)).await;
+        let maker = person(s, "sales@b.example.cn", Some(b)).await;
+        let rival = person(s, "sales@c.example.cn", Some(c)).await;
+        let stranger = person(s, "13900000000", None).await;
+
+        let demand = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "铝合金压铸外壳", "category": "压铸件", "deadline": "2099-12-31"})), &buyer.h()).await;
+        let id = demand.body["id"].as_i64().unwrap();
+        send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
+        let responses = format!("/api/v1/demands/{id}/responses");
+
+        let mine = send(s, "POST", &responses, Some(quote(b, 1850)), &maker.h()).await;
+        assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.body);
+        assert_eq!(send(s, "POST", &responses, Some(quote(b, 1700)), &maker.h()).await.status, StatusCode::CONFLICT, "one response per firm; revise it");
+        assert_eq!(send(s, "POST", &responses, Some(quote(c, 1700)), &maker.h()).await.status, StatusCode::FORBIDDEN, "not for another firm");
+        assert_eq!(send(s, "POST", &responses, Some(quote(a, 1)), &buyer.h()).await.status, StatusCode::FORBIDDEN, "not to one's own demand");
+        let bad = send(s, "POST", &responses, Some(json!({"org_id": c, "price_fen": -5, "basis": "unit", "lead_time_days": 1, "valid_days": 1})), &rival.h()).await;
+        assert_eq!((bad.status, bad.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("price_fen")));
+        let theirs = send(s, "POST", &responses, Some(quote(c, 1790)), &rival.h()).await;
+        assert_eq!(theirs.status, StatusCode::CREATED);
+        let (mine_id, theirs_id) = (mine.body["id"].as_i64().unwrap(), theirs.body["id"].as_i64().unwrap());
+
+        // Before the deadline: each firm sees its own, the buyer and strangers nothing.
+        assert_eq!(prices(&send(s, "GET", &responses, None, &buyer.h()).await.body), vec![], "sealed for the buyer");
+        assert_eq!(prices(&send(s, "GET", &responses, None, &maker.h()).await.body), vec![(b, 1850)]);
+        assert_eq!(prices(&send(s, "GET", &responses, None, &rival.h()).await.body), vec![(c, 1790)]);
+        assert_eq!(prices(&send(s, "GET", &responses, None, &stranger.h()).await.body), vec![]);
+
+        // The rival can neither revise nor withdraw another firm's quote, nor learn it exists.
+        let mut rewrite = quote(b, 1);
+        rewrite["revision"] = json!(1);
+        rewrite["org_id"] = Value::Null;
+        assert_eq!(send(s, "PUT", &format!("{responses}/{mine_id}"), Some(rewrite.clone()), &rival.h()).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(send(s, "DELETE", &format!("{responses}/{mine_id}"), Some(json!({"revision": 1})), &rival.h()).await.status, StatusCode::NOT_FOUND);
+
+        rewrite["price_fen"] = json!(1760);
+        let revised = send(s, "PUT", &format!("{responses}/{mine_id}"), Some(rewrite.clone()), &maker.h()).await;
+        assert_eq!((revised.status, revised.body["revision"].as_i64()), (StatusCode::OK, Some(2)), "{}", revised.body);
+        assert_eq!(send(s, "PUT", &format!("{responses}/{mine_id}"), Some(rewrite.clone()), &maker.h()).await.status, StatusCode::CONFLICT, "stale revision");
+        assert_eq!(send(s, "DELETE", &format!("{responses}/{theirs_id}"), Some(json!({"revision": 1})), &rival.h()).await.status, StatusCode::NO_CONTENT);
+
+        // The deadline passes.
+        sqlx::query("UPDATE demands SET deadline = $1 WHERE id = $2").bind(wujin_store::now_ms() - 1000).bind(id).execute(s.pool()).await.unwrap();
+        assert_eq!(prices(&send(s, "GET", &responses, None, &buyer.h()).await.body), vec![(b, 1760)], "unsealed: the latest revision, no withdrawn quote");
+        assert_eq!(prices(&send(s, "GET", &responses, None, &rival.h()).await.body), vec![(c, 1790)], "a firm still sees its own, withdrawn, and nothing else");
+        assert_eq!(prices(&send(s, "GET", &responses, None, &stranger.h()).await.body), vec![], "strangers never");
+        rewrite["revision"] = json!(2);
+        let late = send(s, "PUT", &format!("{responses}/{mine_id}"), Some(rewrite), &maker.h()).await;
+        assert_eq!((late.status, late.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("deadline_passed")));
+        assert_eq!(send(s, "POST", &responses, Some(quote(c, 1500)), &rival.h()).await.status, StatusCode::CONFLICT);
+    }
+}
