@@ -165,6 +165,7 @@ async fn health_openapi_and_taxonomy_answer() {
         ("patch", "/api/v1/demands/{id}"),
         ("post", "/api/v1/demands/{id}/publish"),
         ("post", "/api/v1/demands/{id}/cancel"),
+        ("post", "/api/v1/demands/{id}/awards"),
         ("get", "/api/v1/demands/{id}/responses"),
         ("post", "/api/v1/demands/{id}/responses"),
         ("put", "/api/v1/demands/{id}/responses/{rid}"),

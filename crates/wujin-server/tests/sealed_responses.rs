@@ -90,3 +90,42 @@ both_backends! {
         assert_eq!(send(s, "POST", &responses, Some(quote(c, 1500)), &rival.h()).await.status, StatusCode::CONFLICT);
     }
 }
+
+both_backends! {
+    async fn awards_come_after_the_deadline_and_two_racing_end_in_one(db) {
+        common::with_demo(&db.store).await;
+        let s = &db.store;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 3).await.unwrap();
+        let (a, b, c) = (orgs[0].id, orgs[1].id, orgs[2].id);
+        let buyer = person(s, "buyer@a.example.cn", Some(a)).await;
+        let maker = person(s, "sales@b.example.cn", Some(b)).await;
+        let rival = person(s, "sales@c.example.cn", Some(c)).await;
+        let demand = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "锁芯 10000 只", "category": "锁芯", "quantity": 10000, "deadline": "2099-12-31"})), &buyer.h()).await;
+        let id = demand.body["id"].as_i64().unwrap();
+        send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
+        let responses = format!("/api/v1/demands/{id}/responses");
+        let rb = send(s, "POST", &responses, Some(quote(b, 420)), &maker.h()).await.body["id"].as_i64().unwrap();
+        let rc = send(s, "POST", &responses, Some(quote(c, 410)), &rival.h()).await.body["id"].as_i64().unwrap();
+        let awards = format!("/api/v1/demands/{id}/awards");
+        let split = json!({"revision": 2, "awards": [{"response_id": rb, "quantity": 6000}, {"response_id": rc, "quantity": 4000}]});
+
+        let early = send(s, "POST", &awards, Some(split.clone()), &buyer.h()).await;
+        assert_eq!((early.status, early.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("before_deadline")));
+        sqlx::query("UPDATE demands SET deadline = $1 WHERE id = $2").bind(wujin_store::now_ms() - 1000).bind(id).execute(s.pool()).await.unwrap();
+        assert_eq!(send(s, "POST", &awards, Some(split.clone()), &maker.h()).await.status, StatusCode::NOT_FOUND, "providers do not award");
+        let wrong = send(s, "POST", &awards, Some(json!({"revision": 2, "awards": [{"response_id": rb}, {"response_id": 999999}]})), &buyer.h()).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+        assert_eq!(s.demand(id).await.unwrap().unwrap().state.code(), "open", "a refused award changes nothing");
+
+        let h = buyer.h();
+        let (x, y) = tokio::join!(send(s, "POST", &awards, Some(split.clone()), &h), send(s, "POST", &awards, Some(split.clone()), &h));
+        let mut statuses = [x.status, y.status];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{} / {}", x.body, y.body);
+        let won = if x.status == StatusCode::CREATED { x.body } else { y.body };
+        assert_eq!(won["demand"]["state"], "awarded");
+        assert_eq!(won["engagements"].as_array().unwrap().len(), 2);
+        let engagements: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM engagements WHERE demand_id = $1").bind(id).fetch_one(s.pool()).await.unwrap();
+        assert_eq!(engagements, 2, "one award, not two");
+    }
+}

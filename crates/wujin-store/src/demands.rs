@@ -195,3 +195,90 @@ impl Store {
         Ok(Write::Done)
     }
 }
+
+/// One award: a response of the demand and, optionally, the quantity given to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwardLine {
+    pub response_id: i64,
+    pub quantity: Option<i64>,
+}
+
+/// What an award found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Awarded {
+    /// The engagements created, one per line.
+    Done(Vec<i64>),
+    Stale,
+    /// A line names a response that is not a submitted response to this demand.
+    NotAResponse(i64),
+}
+
+impl Store {
+    /// Awards a closed demand (or an open one past its deadline, closing it on the way) to
+    /// one or several responses, all in one transaction: the state moves once, each line
+    /// becomes an engagement, and two awards racing end with one.
+    pub async fn award_demand(
+        &self,
+        id: i64,
+        revision: i64,
+        from: DemandState,
+        lines: &[AwardLine],
+        by: i64,
+    ) -> Result<Awarded> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE demands SET state = 'awarded', revision = revision + 1, updated_at = $1 WHERE id = $2 AND revision = $3 AND state = $4",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(revision)
+        .bind(from.code())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(Awarded::Stale);
+        }
+        let mut created = vec![];
+        for line in lines {
+            let row = sqlx::query(
+                "SELECT r.org_id, d.org_id FROM responses r JOIN demands d ON d.id = r.demand_id \
+                 WHERE r.id = $1 AND r.demand_id = $2 AND r.state = 'submitted'",
+            )
+            .bind(line.response_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // Dropping the transaction rolls the state change back.
+            let Some(row) = row else { return Ok(Awarded::NotAResponse(line.response_id)) };
+            let (provider, buyer): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            let e: i64 = sqlx::query(
+                "INSERT INTO engagements (demand_id, response_id, buyer_org_id, provider_org_id, quantity, state, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6) RETURNING id",
+            )
+            .bind(id)
+            .bind(line.response_id)
+            .bind(buyer)
+            .bind(provider)
+            .bind(line.quantity)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+            created.push(e);
+        }
+        Store::audit(
+            &mut tx,
+            &format!("account:{by}"),
+            "award",
+            "demand",
+            Some(id),
+            &serde_json::json!({"engagements": created}),
+        )
+        .await?;
+        outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        outbox::record(&mut tx, "engagement", "upsert", &created).await?;
+        tx.commit().await?;
+        Ok(Awarded::Done(created))
+    }
+}

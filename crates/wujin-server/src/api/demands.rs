@@ -310,3 +310,95 @@ pub async fn cancel(
 ) -> Result<Json<DemandView>, ApiError> {
     act(app, lang, headers, id, body, DemandAction::Cancel).await
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardLineBody {
+    pub response_id: i64,
+    /// The quantity given to this response, when the demand is split.
+    pub quantity: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardBody {
+    pub revision: i64,
+    /// One or several responses (at most 20).
+    pub awards: Vec<AwardLineBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AwardResult {
+    pub demand: DemandView,
+    /// The engagements created, one per award.
+    pub engagements: Vec<i64>,
+}
+
+/// Award the demand to one or several responses (owners and admins of the buyer, after the
+/// deadline); each award becomes an engagement.
+#[utoipa::path(post, path = "/api/v1/demands/{id}/awards", tag = "demands", request_body = AwardBody,
+    responses((status = 201, body = AwardResult), (status = 400), (status = 403), (status = 404), (status = 409)))]
+pub async fn award(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    use wujin_store::demands::{AwardLine, Awarded};
+    let me = writer(&app, lang, &headers).await?;
+    let id = super::parse_id(lang, id)?;
+    let (d, role) = visible(&app, lang, &me, id).await?;
+    match role {
+        None => return Err(ApiError::not_found(lang)),
+        Some(r) if !r.may_act() => return Err(forbidden(lang)),
+        Some(_) => {}
+    }
+    let b: AwardBody = super::accounts::read_sized(lang, &body, 16 * 1024)?;
+    if b.awards.is_empty() || b.awards.len() > 20 {
+        return Err(ApiError::bad(lang, "invalid_value", "awards", "请选择1到20个报价", "award 1 to 20 responses"));
+    }
+    let mut lines: Vec<AwardLine> = vec![];
+    for (i, a) in b.awards.iter().enumerate() {
+        if a.quantity.is_some_and(|q| q <= 0) || lines.iter().any(|l| l.response_id == a.response_id) {
+            let field = format!("awards/{i}");
+            return Err(ApiError {
+                field: Some(field),
+                ..ApiError::bad(
+                    lang,
+                    "invalid_value",
+                    "",
+                    "数量应大于0且每个报价只能选一次",
+                    "each response once, with a quantity above 0",
+                )
+            });
+        }
+        lines.push(AwardLine { response_id: a.response_id, quantity: a.quantity });
+    }
+    // An open demand past its deadline is closed on the way: the deadline closed it.
+    let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
+    let closed = if d.state == DemandState::Open {
+        transition(d.state, DemandAction::Close, at).map_err(|r| refused(lang, r))?
+    } else {
+        d.state
+    };
+    transition(closed, DemandAction::Award, at).map_err(|r| refused(lang, r))?;
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.award_demand(id, b.revision, d.state, &lines, me.account_id).await.map_err(internal)? {
+        Awarded::Stale => Err(stale(lang)),
+        Awarded::NotAResponse(rid) => Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..ApiError::bad(
+                lang,
+                "not_a_response",
+                "awards",
+                format!("报价 {rid} 不是本需求的有效报价"),
+                format!("response {rid} is not a standing response to this demand"),
+            )
+        }),
+        Awarded::Done(engagements) => {
+            let d = app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+            Ok((StatusCode::CREATED, Json(AwardResult { demand: view(d), engagements })).into_response())
+        }
+    }
+}

@@ -87,6 +87,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         demands::edit,
         demands::publish,
         demands::cancel,
+        demands::award,
         responses::create,
         responses::list,
         responses::revise,
@@ -120,6 +121,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))
         .route("/api/v1/demands/{id}/publish", axum::routing::post(demands::publish))
         .route("/api/v1/demands/{id}/cancel", axum::routing::post(demands::cancel))
+        .route("/api/v1/demands/{id}/awards", axum::routing::post(demands::award))
         .route("/api/v1/demands/{id}/responses", get(responses::list).post(responses::create))
         .route(
             "/api/v1/demands/{id}/responses/{rid}",
