@@ -166,6 +166,8 @@ async fn health_openapi_and_taxonomy_answer() {
         ("post", "/api/v1/demands/{id}/publish"),
         ("post", "/api/v1/demands/{id}/cancel"),
         ("post", "/api/v1/demands/{id}/awards"),
+        ("post", "/api/v1/engagements/{id}/complete"),
+        ("post", "/api/v1/engagements/{id}/ratings"),
         ("get", "/api/v1/demands/{id}/responses"),
         ("post", "/api/v1/demands/{id}/responses"),
         ("put", "/api/v1/demands/{id}/responses/{rid}"),

@@ -127,5 +127,24 @@ both_backends! {
         assert_eq!(won["engagements"].as_array().unwrap().len(), 2);
         let engagements: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM engagements WHERE demand_id = $1").bind(id).fetch_one(s.pool()).await.unwrap();
         assert_eq!(engagements, 2, "one award, not two");
+
+        // The work is done and both sides rate each other.
+        let e = won["engagements"][0].as_i64().unwrap();
+        let stranger = person(s, "13900000001", None).await;
+        assert_eq!(send(s, "POST", &format!("/api/v1/engagements/{e}/complete"), None, &stranger.h()).await.status, StatusCode::NOT_FOUND);
+        let too_soon = send(s, "POST", &format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 5})), &buyer.h()).await;
+        assert_eq!((too_soon.status, too_soon.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_completed")));
+        let half = send(s, "POST", &format!("/api/v1/engagements/{e}/complete"), None, &buyer.h()).await;
+        assert_eq!((half.body["state"].as_str(), half.body["buyer_done"].as_bool()), (Some("active"), Some(true)));
+        let done = send(s, "POST", &format!("/api/v1/engagements/{e}/complete"), None, &maker.h()).await;
+        assert_eq!(done.body["state"], "completed", "{}", done.body);
+        let bad = send(s, "POST", &format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 6})), &buyer.h()).await;
+        assert_eq!((bad.status, bad.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("score")));
+        let rated = send(s, "POST", &format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 4, "comment": "交期准时"})), &buyer.h()).await;
+        assert_eq!(rated.status, StatusCode::CREATED);
+        assert_eq!(send(s, "POST", &format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 1})), &buyer.h()).await.status, StatusCode::CONFLICT, "once per side");
+        send(s, "POST", &format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 5})), &maker.h()).await;
+        assert_eq!(s.rating_of(b).await.unwrap(), (1, Some(4.0)), "the maker's rating");
+        assert_eq!(s.rating_of(a).await.unwrap(), (1, Some(5.0)), "the buyer's rating");
     }
 }

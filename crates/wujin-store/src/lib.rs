@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod demands;
+pub mod engagements;
 mod error;
 pub mod memberships;
 pub mod offers;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod auth;
 pub mod claims;
 pub mod demands;
+pub mod engagements;
 pub mod error;
 pub mod lang;
 pub mod matching;
@@ -88,6 +89,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
         demands::publish,
         demands::cancel,
         demands::award,
+        engagements::complete,
+        engagements::rate,
         responses::create,
         responses::list,
         responses::revise,
@@ -122,6 +125,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/demands/{id}/publish", axum::routing::post(demands::publish))
         .route("/api/v1/demands/{id}/cancel", axum::routing::post(demands::cancel))
         .route("/api/v1/demands/{id}/awards", axum::routing::post(demands::award))
+        .route("/api/v1/engagements/{id}/complete", axum::routing::post(engagements::complete))
+        .route("/api/v1/engagements/{id}/ratings", axum::routing::post(engagements::rate))
         .route("/api/v1/demands/{id}/responses", get(responses::list).post(responses::create))
         .route(
             "/api/v1/demands/{id}/responses/{rid}",
