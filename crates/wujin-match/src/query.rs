@@ -424,11 +424,8 @@ impl MatchIndex {
         for term in &terms {
             let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
             scored.push((Occur::Should, self.text_query(term, if part { PART_WEIGHT } else { 1.0 })));
-            for syn in self.words.synonyms(term) {
-                // A synonym counts when the index holds it as one term.
-                if self.words.terms(syn).len() == 1 {
-                    scored.push((Occur::Should, self.text_query(syn, 0.8)));
-                }
+            for syn in self.words.whole_synonyms(term) {
+                scored.push((Occur::Should, self.text_query(syn, 0.8)));
             }
         }
         for s in &standards {

@@ -20,6 +20,9 @@ pub struct Words {
     /// term -> the synonym group it belongs to (index into `groups`).
     synonym_of: HashMap<String, usize>,
     groups: Vec<Vec<String>>,
+    /// Synonyms the index holds as one term (a query can look them up directly), worked
+    /// out once here rather than by cutting every synonym of every query word again.
+    whole: HashSet<String>,
     /// Words around a need that say nothing about it (想, 找, 的 …), from `data/stopwords.txt`.
     stop: HashSet<String>,
 }
@@ -83,7 +86,9 @@ impl Words {
             .flat_map(str::split_whitespace)
             .map(str::to_string)
             .collect();
-        Words { jieba, synonym_of, groups, stop }
+        let mut words = Words { jieba, synonym_of, groups, stop, whole: HashSet::new() };
+        words.whole = words.groups.iter().flatten().filter(|t| words.terms(t).len() == 1).cloned().collect();
+        words
     }
 
     /// The search-mode terms of `text`: lower-cased, without spaces and punctuation, with
@@ -115,6 +120,11 @@ impl Words {
         let all = self.terms(text);
         let kept: Vec<String> = all.iter().filter(|t| !self.stop.contains(t.as_str())).cloned().collect();
         if kept.is_empty() { all } else { kept }
+    }
+
+    /// Synonyms of `term` that the index holds as one term.
+    pub fn whole_synonyms(&self, term: &str) -> impl Iterator<Item = &str> {
+        self.synonyms(term).into_iter().filter(|s| self.whole.contains(*s))
     }
 
     /// Other names of the same thing (保温杯 -> 真空杯, 保温壶 …), not including `term`.

@@ -75,34 +75,7 @@ pub fn field_error(lang: Lang, e: FieldError) -> ApiError {
 }
 
 pub fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
-    read_sized(lang, body, MAX_BODY)
-}
-
-/// Reads a JSON body of at most `max` bytes: not JSON is 400, the wrong shape 422 naming the
-/// field, too big 413.
-pub fn read_sized<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<T, ApiError> {
-    if body.len() > max {
-        return Err(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            field: None,
-            ..ApiError::bad(lang, "too_large", "", "请求内容过长", "the body is too large")
-        });
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let field = if path == "." { inner.to_string().split('`').nth(1).unwrap_or("").to_string() } else { path };
-        ApiError {
-            status: if inner.is_syntax() || inner.is_eof() {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            },
-            field: (!field.is_empty()).then_some(field),
-            ..ApiError::bad(lang, "invalid_body", "", "请求内容格式有误", format!("the body does not fit: {inner}"))
-        }
-    })
+    super::body::read_json(lang, body, MAX_BODY)
 }
 
 pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {

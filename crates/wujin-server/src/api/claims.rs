@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,7 @@ async fn decide(
     app: AppState,
     lang: Lang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
     approve: bool,
 ) -> Result<StatusCode, ApiError> {
     let me = writer(&app, lang, &headers).await?;
@@ -143,7 +143,7 @@ pub async fn approve(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
 ) -> Result<StatusCode, ApiError> {
     decide(app, lang, headers, id, true).await
 }
@@ -154,7 +154,7 @@ pub async fn reject(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
 ) -> Result<StatusCode, ApiError> {
     decide(app, lang, headers, id, false).await
 }

@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -194,7 +194,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
-    let b: DemandBody = super::accounts::read_sized(lang, &body, 64 * 1024)?;
+    let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
     let org = b
         .org_id
         .ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定发布需求的机构", "org_id is required"))?;
@@ -213,7 +213,7 @@ pub async fn get(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
 ) -> Result<Json<DemandView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
     let id = super::parse_id(lang, id)?;
@@ -227,7 +227,7 @@ pub async fn edit(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
     body: Bytes,
 ) -> Result<Json<DemandView>, ApiError> {
     let me = writer(&app, lang, &headers).await?;
@@ -236,7 +236,7 @@ pub async fn edit(
     if role.is_none() {
         return Err(forbidden(lang));
     }
-    let b: DemandBody = super::accounts::read_sized(lang, &body, 64 * 1024)?;
+    let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
     let revision = b
         .revision
         .ok_or_else(|| ApiError::bad(lang, "required", "revision", "请提供所见的版本号", "revision is required"))?;
@@ -257,7 +257,7 @@ async fn act(
     app: AppState,
     lang: Lang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
     body: Bytes,
     action: DemandAction,
 ) -> Result<Json<DemandView>, ApiError> {
@@ -292,7 +292,7 @@ pub async fn publish(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
     body: Bytes,
 ) -> Result<Json<DemandView>, ApiError> {
     act(app, lang, headers, id, body, DemandAction::Publish).await
@@ -305,7 +305,7 @@ pub async fn cancel(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
     body: Bytes,
 ) -> Result<Json<DemandView>, ApiError> {
     act(app, lang, headers, id, body, DemandAction::Cancel).await
@@ -342,7 +342,7 @@ pub async fn award(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     use wujin_store::demands::{AwardLine, Awarded};
@@ -354,7 +354,7 @@ pub async fn award(
         Some(r) if !r.may_act() => return Err(forbidden(lang)),
         Some(_) => {}
     }
-    let b: AwardBody = super::accounts::read_sized(lang, &body, 16 * 1024)?;
+    let b: AwardBody = super::body::read_json(lang, &body, 16 * 1024)?;
     if b.awards.is_empty() || b.awards.len() > 20 {
         return Err(ApiError::bad(lang, "invalid_value", "awards", "请选择1到20个报价", "award 1 to 20 responses"));
     }

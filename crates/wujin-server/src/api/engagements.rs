@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -55,10 +55,8 @@ fn view(e: Engagement) -> EngagementView {
     }
 }
 
-type RawId = Result<Path<String>, axum::extract::rejection::PathRejection>;
-
 /// The engagement and the caller's side of it (they must act for that organisation).
-async fn side(app: &AppState, lang: Lang, me: &Caller, raw: RawId) -> Result<(Engagement, Side), ApiError> {
+async fn side(app: &AppState, lang: Lang, me: &Caller, raw: super::RawId) -> Result<(Engagement, Side), ApiError> {
     let id = super::parse_id(lang, raw)?;
     let internal = |e| ApiError::internal(lang, e);
     let e = app.store.engagement(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
@@ -79,7 +77,7 @@ pub async fn complete(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    raw: RawId,
+    raw: super::RawId,
 ) -> Result<Json<EngagementView>, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let (e, side) = side(&app, lang, &me, raw).await?;
@@ -95,7 +93,7 @@ pub async fn rate(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    raw: RawId,
+    raw: super::RawId,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;

@@ -63,48 +63,6 @@ fn unprocessable(lang: Lang, field: &str, zh: String, en: String) -> ApiError {
     ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, ..ApiError::bad(lang, "invalid_need", field, zh, en) }
 }
 
-/// Reads the body: not JSON is a 400; JSON of the wrong shape is a 422 naming the field.
-fn read_need(lang: Lang, body: &[u8]) -> Result<Need, ApiError> {
-    if body.len() > MAX_NEED_BYTES {
-        return Err(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            field: None,
-            ..ApiError::bad(
-                lang,
-                "too_large",
-                "",
-                "需求内容过长",
-                format!("a need takes at most {MAX_NEED_BYTES} bytes"),
-            )
-        });
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize::<_, Need>(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            let zh = "请求内容不是有效的 JSON";
-            return ApiError {
-                field: None,
-                ..ApiError::bad(lang, "invalid_json", "", zh, format!("the body is not valid JSON: {inner}"))
-            };
-        }
-        // An unknown or missing field is named in the message, not the path.
-        let msg = inner.to_string();
-        let field = if path == "." || path.is_empty() {
-            msg.split('`').nth(1).unwrap_or("").to_string()
-        } else {
-            format!("/{}", path.replace('.', "/"))
-        };
-        unprocessable(
-            lang,
-            field.trim_start_matches('/'),
-            format!("需求格式有误：{msg}"),
-            format!("the need does not fit: {msg}"),
-        )
-    })
-}
-
 /// Days from today until `deadline`.
 fn days_until(lang: Lang, deadline: &str) -> Result<u64, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -134,7 +92,7 @@ pub async fn match_need(
     ReqLang(lang): ReqLang,
     body: Bytes,
 ) -> Result<Json<SearchPage>, ApiError> {
-    let need = read_need(lang, &body)?;
+    let need: Need = super::body::read_json(lang, &body, MAX_NEED_BYTES)?;
     if need.text.trim().is_empty() {
         return Err(ApiError::bad(lang, "required", "text", "请描述需求", "text is required: describe the need"));
     }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod body;
 pub mod claims;
 pub mod demands;
 pub mod engagements;
@@ -169,6 +170,9 @@ pub fn unknown(lang: Lang, field: &str, value: &str) -> ApiError {
     )
 }
 
+/// One path id as axum hands it over (a bad one becomes a 400, not axum's text reply).
+pub type RawId = Result<Path<String>, axum::extract::rejection::PathRejection>;
+
 /// Several path ids (`/orgs/{id}/members/{account_id}`).
 pub type RawPath = Result<Path<Vec<String>>, axum::extract::rejection::PathRejection>;
 
@@ -180,10 +184,7 @@ pub fn parse_ids(lang: Lang, raw: RawPath) -> Result<Vec<i64>, ApiError> {
 }
 
 /// A path id: a positive whole number, else a 400 naming `id`.
-pub fn parse_id(
-    lang: Lang,
-    raw: Result<Path<String>, axum::extract::rejection::PathRejection>,
-) -> Result<i64, ApiError> {
+pub fn parse_id(lang: Lang, raw: RawId) -> Result<i64, ApiError> {
     raw.ok()
         .and_then(|Path(s)| s.trim().parse::<i64>().ok())
         .filter(|&n| n > 0)

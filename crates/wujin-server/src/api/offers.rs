@@ -1,7 +1,7 @@
 //! `GET /api/v1/offers` and `GET /api/v1/offers/{id}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use utoipa::IntoParams;
 use wujin_domain::sheet::normalise_standard;
 use wujin_domain::{Lang, OfferKind, Taxonomy};
@@ -150,7 +150,7 @@ pub async fn list(State(app): State<AppState>, ReqLang(lang): ReqLang, p: Params
 pub async fn get(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
 ) -> Result<Json<OfferView>, ApiError> {
     let id = parse_id(lang, id)?;
     match app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))? {

@@ -1,7 +1,7 @@
 //! `GET /api/v1/orgs` and `GET /api/v1/orgs/{id}`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use utoipa::IntoParams;
 use wujin_domain::{Lang, OrgKind, SizeClass, Taxonomy};
 use wujin_store::orgs::OrgFilter;
@@ -89,7 +89,7 @@ pub async fn list(State(app): State<AppState>, ReqLang(lang): ReqLang, p: Params
 pub async fn get(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
 ) -> Result<Json<OrgView>, ApiError> {
     let id = parse_id(lang, id)?;
     match app.store.org(id).await.map_err(|e| ApiError::internal(lang, e))? {

@@ -31,21 +31,39 @@ pub fn encode_cursor(last_id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("wj1:{last_id}"))
 }
 
+/// A cursor of a ranked list (search, match): how many items the next page skips.
+pub fn encode_offset(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("wjs:{offset}"))
+}
+
+fn bad_cursor(lang: Lang) -> ApiError {
+    ApiError::bad(
+        lang,
+        "invalid_cursor",
+        "cursor",
+        "cursor 无效：请使用上一页返回的 next_cursor",
+        "cursor is not one this server issued; use next_cursor from the previous page",
+    )
+}
+
+/// The number inside a cursor with this tag, or a 400 naming `cursor`.
+fn tagged(lang: Lang, raw: &str, tag: &str) -> Result<i64, ApiError> {
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad_cursor(lang))?;
+    let text = String::from_utf8(bytes).map_err(|_| bad_cursor(lang))?;
+    text.strip_prefix(tag).and_then(|n| n.parse::<i64>().ok()).ok_or_else(|| bad_cursor(lang))
+}
+
 pub fn decode_cursor(lang: Lang, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let bad = || {
-        ApiError::bad(
-            lang,
-            "invalid_cursor",
-            "cursor",
-            "cursor 无效：请使用上一页返回的 next_cursor",
-            "cursor is not one this server issued; use next_cursor from the previous page",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let id = text.strip_prefix("wj1:").and_then(|n| n.parse::<i64>().ok()).filter(|&n| n > 0).ok_or_else(bad)?;
-    Ok(Some(id))
+    let id = tagged(lang, raw, "wj1:")?;
+    if id > 0 { Ok(Some(id)) } else { Err(bad_cursor(lang)) }
+}
+
+/// The offset in a ranked list's cursor (0 without one); offsets reach below `max`.
+pub fn decode_offset(lang: Lang, raw: Option<&str>, max: usize) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(0) };
+    let n = tagged(lang, raw, "wjs:")?;
+    usize::try_from(n).ok().filter(|&n| n < max).ok_or_else(|| bad_cursor(lang))
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ pub async fn create(
     let me = writer(&app, lang, &headers).await?;
     let demand_id = ids(lang, raw)?[0];
     let (d, _) = visible(&app, lang, &me, demand_id).await?;
-    let b: ResponseBody = super::accounts::read_sized(lang, &body, 16 * 1024)?;
+    let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
     let org =
         b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定报价的机构", "org_id is required"))?;
     let internal = |e| ApiError::internal(lang, e);
@@ -232,7 +232,7 @@ pub async fn revise(
     let (d, r) = own(&app, lang, &me, &ids).await?;
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
         .map_err(|e| refused(lang, e))?;
-    let b: ResponseBody = super::accounts::read_sized(lang, &body, 16 * 1024)?;
+    let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
     let revision = b
         .revision
         .ok_or_else(|| ApiError::bad(lang, "required", "revision", "请提供所见的版本号", "revision is required"))?;

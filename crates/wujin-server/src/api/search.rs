@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use wujin_domain::sheet::normalise_standard;
@@ -271,24 +269,9 @@ fn fen_text(fen: u64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-pub fn encode_offset(offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("wjs:{offset}"))
-}
-
+/// Reads a search or match cursor.
 pub fn decode_offset(lang: Lang, raw: Option<&str>) -> Result<usize, ApiError> {
-    let Some(raw) = raw else { return Ok(0) };
-    let bad = || {
-        ApiError::bad(
-            lang,
-            "invalid_cursor",
-            "cursor",
-            "cursor 无效：请使用上一页返回的 next_cursor",
-            "cursor is not one this server issued; use next_cursor from the previous page",
-        )
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    text.strip_prefix("wjs:").and_then(|n| n.parse::<usize>().ok()).filter(|&n| n < MAX_ORGS).ok_or_else(bad)
+    super::page::decode_offset(lang, raw, MAX_ORGS)
 }
 
 /// Search offers and group them by organisation.
@@ -458,7 +441,7 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
     Ok(SearchPage {
         items,
         facets: result.facets.as_ref().map(facets_view).unwrap_or_default(),
-        next_cursor: more.then(|| encode_offset(wanted)),
+        next_cursor: more.then(|| super::page::encode_offset(wanted)),
         total: result.total,
     })
 }

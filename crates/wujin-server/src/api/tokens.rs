@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -124,7 +124,7 @@ pub async fn revoke(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    id: super::RawId,
 ) -> Result<StatusCode, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let id = super::parse_id(lang, id)?;
