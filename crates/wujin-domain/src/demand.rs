@@ -210,6 +210,36 @@ pub fn may_read_response(reader: Reader, state: DemandState, at: Moment) -> bool
     }
 }
 
+/// How the engagements of an awarded demand stand, as the store counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// A provider has started or some side has marked its work done.
+    pub started: bool,
+    /// Every engagement is completed (both sides marked it done).
+    pub all_completed: bool,
+    /// Every engagement is rated by both sides.
+    pub all_rated: bool,
+}
+
+/// The state an awarded demand moves to as its engagements move: in progress once work has
+/// begun on any of them, completed when all are, rated when both sides of all have rated.
+/// Each step goes through `transition`, so this rule cannot skip one.
+pub fn follow_engagements(state: DemandState, p: Progress) -> DemandState {
+    // Engagements exist only after the deadline, so any moment past it will do.
+    let at = Moment { now_ms: 1, deadline_ms: 0 };
+    let mut s = state;
+    for (due, action) in [
+        (p.started || p.all_completed, DemandAction::Start),
+        (p.all_completed, DemandAction::Complete),
+        (p.all_completed && p.all_rated, DemandAction::Rate),
+    ] {
+        if due && let Ok(next) = transition(s, action, at) {
+            s = next;
+        }
+    }
+    s
+}
+
 /// Who may see a published demand: providers that match it, or only those invited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -430,6 +460,19 @@ mod tests {
         assert_eq!(responses_accepted(S::Open, after()).unwrap_err().code, "deadline_passed");
         assert_eq!(responses_accepted(S::Draft, before()).unwrap_err().code, "not_open");
         assert_eq!(responses_accepted(S::Cancelled, before()).unwrap_err().code, "not_open");
+    }
+
+    #[test]
+    fn an_awarded_demand_follows_its_engagements() {
+        let p = |started, all_completed, all_rated| Progress { started, all_completed, all_rated };
+        assert_eq!(follow_engagements(S::Awarded, p(false, false, false)), S::Awarded);
+        assert_eq!(follow_engagements(S::Awarded, p(true, false, false)), S::InProgress);
+        assert_eq!(follow_engagements(S::Awarded, p(false, true, false)), S::Completed, "done without a start");
+        assert_eq!(follow_engagements(S::InProgress, p(true, true, true)), S::Rated);
+        assert_eq!(follow_engagements(S::Awarded, p(false, false, true)), S::Awarded, "no rating before completion");
+        for s in [S::Draft, S::Open, S::Closed, S::Cancelled] {
+            assert_eq!(follow_engagements(s, p(true, true, true)), s, "only an awarded demand follows");
+        }
     }
 
     fn action() -> impl Strategy<Value = A> {

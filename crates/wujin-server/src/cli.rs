@@ -128,9 +128,10 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCmd {
-    /// Create a platform admin, or make an existing account one. The password is read from
-    /// WUJIN_ADMIN_PASSWORD or, when that is unset, from the first line of standard input
-    /// (never from the command line, where the shell history would keep it).
+    /// Create a platform admin (or, with --officer, an officer of the pilot office, who reads
+    /// aggregates and never sealed content), or make an existing account one. The password is
+    /// read from WUJIN_ADMIN_PASSWORD or, when that is unset, from the first line of standard
+    /// input (never from the command line, where the shell history would keep it).
     Create {
         /// Email address or 11-digit mobile number.
         #[arg(long)]
@@ -138,6 +139,9 @@ pub enum AdminCmd {
         /// The name shown for the admin.
         #[arg(long)]
         name: String,
+        /// An officer of the pilot office instead of a platform admin.
+        #[arg(long)]
+        officer: bool,
     },
 }
 
@@ -234,7 +238,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Serve { addr, demo, index_dir } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
-            crate::serve::serve(&cli.db, addr, demo, &dir).await
+            crate::serve::serve(&cli.db, addr, demo, &dir, zh).await
         }
         Command::Reindex { index_dir } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
@@ -340,9 +344,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
-        Command::Admin { what: AdminCmd::Create { login, name } } => {
+        Command::Admin { what: AdminCmd::Create { login, name, officer } } => {
             let store = open(&cli.db).await?;
-            let result = create_admin(&store, &login, &name, lang).await;
+            let result = create_admin(&store, &login, &name, officer, lang).await;
             store.close().await;
             println!("{}", result?);
             Ok(())
@@ -387,7 +391,7 @@ async fn stats_queries(store: &Store, zero_hits: bool, limit: i64, lang: Lang) -
 }
 
 /// `wujin admin create`: the account (made if missing) becomes a platform admin.
-async fn create_admin(store: &Store, login: &str, name: &str, lang: Lang) -> Result<String, Failure> {
+async fn create_admin(store: &Store, login: &str, name: &str, officer: bool, lang: Lang) -> Result<String, Failure> {
     use wujin_domain::account::{Login, check_name, check_password};
     let zh = lang == Lang::Zh;
     let bad = |e: wujin_domain::FieldError| Failure { message: format!("{}: {}", e.field, e.message(lang)), code: 1 };
@@ -414,10 +418,15 @@ async fn create_admin(store: &Store, login: &str, name: &str, lang: Lang) -> Res
                 .ok_or_else(|| msg("the login was registered meanwhile; run the command again"))?
         }
     };
-    store.make_platform_admin(id).await.map_err(|e| msg(e.to_string()))?;
-    Ok(if zh {
-        format!("{} 现在是平台管理员（账号 {id}）", login.as_str())
+    if officer {
+        store.make_officer(id).await.map_err(|e| msg(e.to_string()))?;
     } else {
-        format!("{} is now a platform admin (account {id})", login.as_str())
+        store.make_platform_admin(id).await.map_err(|e| msg(e.to_string()))?;
+    }
+    Ok(match (zh, officer) {
+        (true, false) => format!("{} 现在是平台管理员（账号 {id}）", login.as_str()),
+        (false, false) => format!("{} is now a platform admin (account {id})", login.as_str()),
+        (true, true) => format!("{} 现在是试点办工作人员（账号 {id}）", login.as_str()),
+        (false, true) => format!("{} is now an officer of the pilot office (account {id})", login.as_str()),
     })
 }

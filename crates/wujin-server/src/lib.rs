@@ -4,6 +4,7 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod demo_people;
 pub mod querylog;
 pub mod serve;
 pub mod transfer;

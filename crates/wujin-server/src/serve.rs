@@ -13,7 +13,7 @@ use wujin_store::Table;
 use crate::api;
 use crate::cli::{Failure, load_demo, msg, open};
 
-pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path) -> Result<(), Failure> {
+pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, zh: bool) -> Result<(), Failure> {
     let store = open(db).await?;
     if demo {
         let empty = store.count_all(Table::Orgs).await.map_err(|e| msg(e.to_string()))? == 0;
@@ -21,6 +21,7 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path) -> 
             tracing::info!("empty database: loading the demo cluster");
             let (o, f, g, w) = load_demo(&store, wujin_demo::DEFAULT_SEED, wujin_demo::DEFAULT_FIRMS, true).await?;
             tracing::info!(orgs = o, offers = f, generate_s = g, write_s = w, "demo cluster loaded");
+            crate::demo_people::load(&store).await?;
         }
     }
     let index = Arc::new(MatchIndex::open(index_dir).map_err(|e| msg(format!("{}: {e}", index_dir.display())))?);
@@ -33,14 +34,19 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path) -> 
     let listener = TcpListener::bind(addr).await.map_err(|e| msg(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| msg(e.to_string()))?;
     println!("wujin listening on http://{local}  (API: http://{local}/api/v1/orgs, health: http://{local}/healthz)");
+    if demo && crate::demo_people::present(&store).await? {
+        print!("{}", crate::demo_people::how_to_sign_in(&crate::demo_people::people(&store).await?, zh));
+    }
     let queries = crate::querylog::QueryLog::start(store.clone());
-    let state = api::AppState { store: store.clone(), index: Some(index), queries: Some(queries.clone()) };
-    axum::serve(listener, api::router_with(state))
+    let state = api::AppState { index: Some(index), queries: Some(queries.clone()), ..api::AppState::new(store.clone()) };
+    let sweeper = tokio::spawn(sweep(state.clone(), stop.subscribe()));
+    axum::serve(listener, api::router_with(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| msg(format!("server: {e}")))?;
     let _ = stop.send(true);
     let _ = follower.await;
+    let _ = sweeper.await;
     queries.flush().await;
     tracing::info!("requests finished; closing the store");
     store.close().await;
@@ -58,6 +64,23 @@ async fn follow_store(store: wujin_store::Store, index: Arc<MatchIndex>, mut sto
                     tracing::warn!(error = %e, "search index follower");
                 }
             }
+        }
+    }
+}
+
+/// Every few seconds: closes the demands whose deadline has passed (so buyers hear of it in
+/// their inbox even if nobody opens the demand), and forgets idle sign-in addresses.
+async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match state.store.close_due(wujin_store::now_ms(), 100).await {
+            Ok(closed) if !closed.is_empty() => tracing::info!(demands = ?closed, "closed at their deadline"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "closing demands at their deadline"),
+        }
+        state.sign_in_limit.tidy();
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
         }
     }
 }

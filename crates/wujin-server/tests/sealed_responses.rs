@@ -115,7 +115,10 @@ both_backends! {
         assert_eq!(send(s, "POST", &awards, Some(split.clone()), &maker.h()).await.status, StatusCode::NOT_FOUND, "providers do not award");
         let wrong = send(s, "POST", &awards, Some(json!({"revision": 2, "awards": [{"response_id": rb}, {"response_id": 999999}]})), &buyer.h()).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
-        assert_eq!(s.demand(id).await.unwrap().unwrap().state.code(), "open", "a refused award changes nothing");
+        let after = s.demand(id).await.unwrap().unwrap();
+        assert_eq!((after.state.code(), after.revision), ("closed", 2), "the deadline closed it; the refused award changed nothing");
+        let none: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM engagements WHERE demand_id = $1").bind(id).fetch_one(s.pool()).await.unwrap();
+        assert_eq!(none, 0, "no engagement from a refused award");
 
         let h = buyer.h();
         let (x, y) = tokio::join!(send(s, "POST", &awards, Some(split.clone()), &h), send(s, "POST", &awards, Some(split.clone()), &h));

@@ -26,7 +26,7 @@ impl App {
         let index = Arc::new(MatchIndex::in_memory().unwrap());
         wujin_match::follow::rebuild(&db.store, &index, |_, _| {}).await.unwrap();
         let state =
-            AppState { store: db.store.clone(), index: Some(index), queries: Some(QueryLog::start(db.store.clone())) };
+            AppState { index: Some(index), queries: Some(QueryLog::start(db.store.clone())), ..AppState::new(db.store.clone()) };
         App { db, state }
     }
 

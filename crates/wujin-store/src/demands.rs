@@ -5,7 +5,8 @@
 use sqlx::Row;
 use wujin_domain::demand::{DemandContent, DemandState, Visibility};
 
-use crate::{Result, Store, StoreError, now_ms, outbox};
+use crate::inbox::{Kind, notify};
+use crate::{Result, Sql, Store, StoreError, Tx, now_ms, outbox};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Demand {
@@ -25,6 +26,8 @@ pub enum Write {
     Done,
     /// Somebody changed the demand since the given revision.
     Stale,
+    /// The demand no longer takes responses (its deadline passed or it left the open state).
+    Closed,
 }
 
 const COLUMNS: &str = "id, org_id, created_by, title, need, family, category, quantity, unit, budget_fen, standards, \
@@ -105,8 +108,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15) RETURNING id",
         );
         let id: i64 = bind_content(q.bind(org_id).bind(by), c).bind(now).fetch_one(&mut *tx).await?.try_get(0)?;
-        Store::audit(
+        Store::audit_for(
             &mut tx,
+            Some(org_id),
             &format!("account:{by}"),
             "create",
             "demand",
@@ -142,8 +146,10 @@ impl Store {
         if n == 0 {
             return Ok(Write::Stale);
         }
-        Store::audit(
+        let org = buyer_of(&mut tx, id).await?;
+        Store::audit_for(
             &mut tx,
+            Some(org),
             &format!("account:{by}"),
             "edit",
             "demand",
@@ -181,8 +187,10 @@ impl Store {
         if n == 0 {
             return Ok(Write::Stale);
         }
-        Store::audit(
+        let org = buyer_of(&mut tx, id).await?;
+        Store::audit_for(
             &mut tx,
+            Some(org),
             &format!("account:{by}"),
             action,
             "demand",
@@ -190,6 +198,25 @@ impl Store {
             &serde_json::json!({"from": from.code(), "to": to.code()}),
         )
         .await?;
+        let title: String =
+            sqlx::query_scalar("SELECT title FROM demands WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let detail = serde_json::json!({"title": title});
+        match to {
+            DemandState::Open => {
+                let invited: Vec<i64> =
+                    sqlx::query_scalar("SELECT org_id FROM invitations WHERE demand_id = $1 ORDER BY org_id")
+                        .bind(id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                crate::invitations::deliver(&mut tx, id, &invited, &title).await?;
+            }
+            DemandState::Cancelled => {
+                for org in responders(&mut tx, id).await? {
+                    notify(&mut tx, org, Kind::Cancelled, Some(id), None, &detail).await?;
+                }
+            }
+            _ => {}
+        }
         outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
         tx.commit().await?;
         Ok(Write::Done)
@@ -240,6 +267,7 @@ impl Store {
             return Ok(Awarded::Stale);
         }
         let mut created = vec![];
+        let mut winners = vec![];
         for line in lines {
             let row = sqlx::query(
                 "SELECT r.org_id, d.org_id FROM responses r JOIN demands d ON d.id = r.demand_id \
@@ -266,9 +294,15 @@ impl Store {
             .await?
             .try_get(0)?;
             created.push(e);
+            winners.push((e, provider, line.quantity));
         }
-        Store::audit(
+        let (buyer, title): (i64, String) = {
+            let r = sqlx::query("SELECT org_id, title FROM demands WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+            (r.try_get(0)?, r.try_get(1)?)
+        };
+        Store::audit_for(
             &mut tx,
+            Some(buyer),
             &format!("account:{by}"),
             "award",
             "demand",
@@ -276,9 +310,170 @@ impl Store {
             &serde_json::json!({"engagements": created}),
         )
         .await?;
+        for (e, provider, quantity) in &winners {
+            notify(
+                &mut tx,
+                *provider,
+                Kind::Awarded,
+                Some(id),
+                Some(*e),
+                &serde_json::json!({"title": title, "quantity": quantity}),
+            )
+            .await?;
+        }
+        for org in responders(&mut tx, id).await? {
+            if !winners.iter().any(|(_, p, _)| *p == org) {
+                notify(&mut tx, org, Kind::NotAwarded, Some(id), None, &serde_json::json!({"title": title})).await?;
+            }
+        }
         outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
         outbox::record(&mut tx, "engagement", "upsert", &created).await?;
         tx.commit().await?;
         Ok(Awarded::Done(created))
+    }
+}
+
+/// The buyer organisation of a demand, inside a transaction.
+async fn buyer_of(tx: &mut Tx, id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT org_id FROM demands WHERE id = $1").bind(id).fetch_one(&mut **tx).await?)
+}
+
+/// The organisations with a standing (submitted) response to a demand.
+async fn responders(tx: &mut Tx, id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT org_id FROM responses WHERE demand_id = $1 AND state = 'submitted' ORDER BY org_id")
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?)
+}
+
+/// Closes demand `id` if it is open and its deadline is at or before `now`: the state moves,
+/// and the buyer is told how many responses it may now read. The clock is not an editor, so
+/// the revision stays as it was. Response writes lock the same row first (see
+/// `responses::lock_open`), so a revision either lands before the close or is refused.
+async fn close_in(tx: &mut Tx, id: i64, now: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE demands SET state = 'closed', updated_at = $1 WHERE id = $2 AND state = 'open' AND deadline <= $1",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(false);
+    }
+    let r = sqlx::query("SELECT org_id, title FROM demands WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    let (buyer, title): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+    let count = responders(tx, id).await?.len();
+    Store::audit_for(tx, Some(buyer), "clock", "close", "demand", Some(id), &serde_json::json!({"responses": count}))
+        .await?;
+    outbox::record(tx, "demand", "upsert", &[id]).await?;
+    notify(tx, buyer, Kind::Unsealed, Some(id), None, &serde_json::json!({"title": title, "responses": count})).await?;
+    Ok(true)
+}
+
+/// Which demands to list, and where a page starts.
+#[derive(Debug, Clone, Default)]
+pub struct DemandFilter {
+    pub state: Option<DemandState>,
+    pub family: Option<String>,
+    pub category: Option<String>,
+    /// Only ids below this (the cursor; lists run newest first).
+    pub before: Option<i64>,
+}
+
+impl Store {
+    /// Closes demand `id` if its deadline has passed; true if this call closed it.
+    pub async fn close_if_due(&self, id: i64, now: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let closed = close_in(&mut tx, id, now).await?;
+        tx.commit().await?;
+        Ok(closed)
+    }
+
+    /// Closes up to `limit` open demands whose deadline has passed, oldest deadline first;
+    /// returns their ids. The server runs this every few seconds.
+    pub async fn close_due(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM demands WHERE state = 'open' AND deadline <= $1 ORDER BY deadline, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut closed = vec![];
+        for id in due {
+            if self.close_if_due(id, now).await? {
+                closed.push(id);
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The demands of these (buyer) organisations, newest first.
+    pub async fn demands_of(&self, orgs: &[i64], f: &DemandFilter, limit: i64) -> Result<Vec<Demand>> {
+        if orgs.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = Sql::new(self.backend(), &format!("SELECT {COLUMNS} FROM demands WHERE org_id IN "));
+        sql.bind_list(orgs.iter().copied());
+        filtered(&mut sql, f, limit);
+        sql.fetch_all(self.pool()).await?.iter().map(from_row).collect()
+    }
+
+    /// Demands a provider may respond to now: open, before the deadline, and public or
+    /// inviting one of `orgs`; not the providers' own. Newest first.
+    pub async fn open_demands(&self, orgs: &[i64], now: i64, f: &DemandFilter, limit: i64) -> Result<Vec<Demand>> {
+        let mut sql = Sql::new(
+            self.backend(),
+            &format!("SELECT {COLUMNS} FROM demands d WHERE state = 'open' AND deadline > "),
+        );
+        sql.bind(now).push(" AND (visibility = 'public'");
+        if !orgs.is_empty() {
+            sql.push(" OR EXISTS (SELECT 1 FROM invitations i WHERE i.demand_id = d.id AND i.org_id IN ")
+                .bind_list(orgs.iter().copied())
+                .push(")")
+                .push(") AND org_id NOT IN ")
+                .bind_list(orgs.iter().copied());
+        } else {
+            sql.push(")");
+        }
+        filtered(&mut sql, f, limit);
+        sql.fetch_all(self.pool()).await?.iter().map(from_row).collect()
+    }
+
+    /// How many standing responses a demand has. Counts are aggregates, not content: the
+    /// callers decide who may see even this (the buyer after the deadline, officers).
+    pub async fn response_count(&self, demand: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE demand_id = $1 AND state = 'submitted'")
+            .bind(demand)
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
+
+fn filtered(sql: &mut Sql, f: &DemandFilter, limit: i64) {
+    if let Some(s) = f.state {
+        sql.push(" AND state = ").bind(s.code().to_string());
+    }
+    if let Some(x) = &f.family {
+        sql.push(" AND family = ").bind(x.clone());
+    }
+    if let Some(x) = &f.category {
+        sql.push(" AND category = ").bind(x.clone());
+    }
+    if let Some(b) = f.before {
+        sql.push(" AND id < ").bind(b);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+}
+
+impl Store {
+    /// Moves a demand's deadline into the past without the state machine. Only the demo
+    /// uses it, to write a history (demands already closed, awarded, rated) into a fresh
+    /// demo database; no route reaches it.
+    pub async fn backdate_deadline(&self, id: i64, deadline: i64) -> Result<()> {
+        sqlx::query("UPDATE demands SET deadline = $1 WHERE id = $2").bind(deadline).bind(id).execute(self.pool()).await?;
+        Ok(())
     }
 }

@@ -8,12 +8,16 @@
 //! follow the store and a crash never leaves half a change behind.
 
 pub mod accounts;
+pub mod audit;
 pub mod demands;
 pub mod engagements;
+pub mod inbox;
+pub mod invitations;
 mod error;
 pub mod memberships;
 pub mod offers;
 pub mod orgs;
+pub mod overview;
 pub mod outbox;
 pub mod queries;
 pub mod responses;
@@ -194,15 +198,31 @@ impl Store {
         entity_id: Option<i64>,
         detail: &serde_json::Value,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO audit (at, actor, action, entity, entity_id, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(now_ms())
+        Store::audit_for(tx, None, actor, action, entity, entity_id, detail).await
+    }
+
+    /// Appends an audit row that belongs to organisation `org` (which reads it on `GET /audit`).
+    pub async fn audit_for(
+        tx: &mut Tx,
+        org: Option<i64>,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        entity_id: Option<i64>,
+        detail: &serde_json::Value,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (at, actor, action, entity, entity_id, detail, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(now_ms())
             .bind(actor.to_string())
             .bind(action.to_string())
             .bind(entity.to_string())
             .bind(entity_id)
-            .bind(detail.to_string())
-            .execute(&mut **tx)
-            .await?;
+        .bind(detail.to_string())
+        .bind(org)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 }

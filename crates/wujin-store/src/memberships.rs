@@ -57,6 +57,25 @@ impl Store {
         Ok(v == Some(1))
     }
 
+    /// Whether an account is an officer of the pilot office (reads aggregates only).
+    pub async fn is_officer(&self, account_id: i64) -> Result<bool> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT officer FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(v == Some(1))
+    }
+
+    /// Makes an account an officer of the pilot office (from the command line only).
+    pub async fn make_officer(&self, account_id: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE accounts SET officer = 1 WHERE id = $1").bind(account_id).execute(&mut *tx).await?;
+        Store::audit(&mut tx, "wujin admin create", "make_officer", "account", Some(account_id), &serde_json::json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Makes an account a platform admin (from the command line only).
     pub async fn make_platform_admin(&self, account_id: i64) -> Result<()> {
         let mut tx = self.begin().await?;

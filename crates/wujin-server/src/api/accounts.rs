@@ -182,7 +182,31 @@ pub async fn sign_up(State(app): State<AppState>, ReqLang(lang): ReqLang, body: 
 /// Sign in.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "accounts", request_body = SignIn,
     responses((status = 200, body = Signed), (status = 401), (status = 422)))]
-pub async fn sign_in(State(app): State<AppState>, ReqLang(lang): ReqLang, body: Bytes) -> Result<Response, ApiError> {
+pub async fn sign_in(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    // The address the connection came from (absent only when the router is called in-process).
+    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    if let Some(ip) = peer
+        && let Err(wait) = app.sign_in_limit.check(ip)
+    {
+        let secs = wait.as_secs().max(1);
+        let mut resp = ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "too_many_attempts",
+            message: match lang {
+                Lang::Zh => format!("登录尝试过于频繁，请 {secs} 秒后再试"),
+                Lang::En => format!("too many sign-in attempts from this address; try again in {secs} s"),
+            },
+            field: None,
+        }
+        .into_response();
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(resp);
+    }
     let req: SignIn = read(lang, &body)?;
     // A login that cannot exist is checked like one that does not.
     let account = match Login::parse(&req.login) {
@@ -232,6 +256,8 @@ pub struct MembershipView {
 pub struct Me {
     pub account: AccountView,
     pub platform_admin: bool,
+    /// An officer of the pilot office (reads aggregates).
+    pub officer: bool,
     pub memberships: Vec<MembershipView>,
 }
 
@@ -242,9 +268,11 @@ pub async fn me(State(app): State<AppState>, ReqLang(lang): ReqLang, headers: He
     let internal = |e| ApiError::internal(lang, e);
     let memberships = app.store.memberships(s.account_id).await.map_err(internal)?;
     let platform_admin = app.store.is_platform_admin(s.account_id).await.map_err(internal)?;
+    let officer = app.store.is_officer(s.account_id).await.map_err(internal)?;
     Ok(Json(Me {
         account: AccountView { id: s.account_id, login: s.login, name: s.name },
         platform_admin,
+        officer,
         memberships: memberships
             .into_iter()
             .map(|m| MembershipView { org_id: m.org_id, org_name: m.org_name, role: m.role.code().to_string() })

@@ -177,11 +177,33 @@ pub(super) async fn visible(
     let internal = |e| ApiError::internal(lang, e);
     let d = app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     let role = app.store.role_of(me.account_id, d.org_id).await.map_err(internal)?;
-    let private = d.state == DemandState::Draft || d.content.visibility == Visibility::Invited;
-    if private && role.is_none() {
-        return Err(ApiError::not_found(lang));
+    if role.is_some() || (d.state != DemandState::Draft && d.content.visibility == Visibility::Public) {
+        return Ok((d, role));
     }
-    Ok((d, role))
+    if d.state != DemandState::Draft && !invited_orgs(app, lang, me, &d).await?.is_empty() {
+        return Ok((d, role));
+    }
+    Err(ApiError::not_found(lang))
+}
+
+/// The caller's organisations invited to demand `d`.
+pub(super) async fn invited_orgs(app: &AppState, lang: Lang, me: &Caller, d: &Demand) -> Result<Vec<i64>, ApiError> {
+    let internal = |e| ApiError::internal(lang, e);
+    let mine: Vec<i64> =
+        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    app.store.invited_among(d.id, &mine).await.map_err(internal)
+}
+
+/// 409: the demand no longer takes responses.
+pub(super) fn closed(lang: Lang) -> ApiError {
+    refused(
+        lang,
+        Refused {
+            code: "deadline_passed",
+            zh: "截止时间已过，不能再提交、修改或撤回报价".into(),
+            en: "the deadline has passed; responses can no longer be submitted, revised or withdrawn".into(),
+        },
+    )
 }
 
 /// Save a draft demand for an organisation the caller belongs to.
@@ -246,7 +268,7 @@ pub async fn edit(
     let c = content(lang, &b)?;
     let internal = |e| ApiError::internal(lang, e);
     match app.store.update_demand(id, revision, &c, me.account_id).await.map_err(internal)? {
-        Write::Stale => Err(stale(lang)),
+        Write::Stale | Write::Closed => Err(stale(lang)),
         Write::Done => {
             Ok(Json(view(app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
         }
@@ -278,7 +300,7 @@ async fn act(
     };
     let internal = |e| ApiError::internal(lang, e);
     match app.store.move_demand(id, b.revision, d.state, to, name, me.account_id).await.map_err(internal)? {
-        Write::Stale => Err(stale(lang)),
+        Write::Stale | Write::Closed => Err(stale(lang)),
         Write::Done => {
             Ok(Json(view(app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
         }
@@ -375,15 +397,18 @@ pub async fn award(
         }
         lines.push(AwardLine { response_id: a.response_id, quantity: a.quantity });
     }
-    // An open demand past its deadline is closed on the way: the deadline closed it.
-    let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
-    let closed = if d.state == DemandState::Open {
-        transition(d.state, DemandAction::Close, at).map_err(|r| refused(lang, r))?
-    } else {
-        d.state
-    };
-    transition(closed, DemandAction::Award, at).map_err(|r| refused(lang, r))?;
+    // An open demand past its deadline is closed first: the deadline closed it, whether or
+    // not the server's sweep has come round to it yet.
     let internal = |e| ApiError::internal(lang, e);
+    let now = wujin_store::now_ms();
+    let at = Moment { now_ms: now, deadline_ms: d.content.deadline_ms };
+    let d = if d.state == DemandState::Open && !at.before_deadline() {
+        app.store.close_if_due(id, now).await.map_err(internal)?;
+        app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?
+    } else {
+        d
+    };
+    transition(d.state, DemandAction::Award, at).map_err(|r| refused(lang, r))?;
     match app.store.award_demand(id, b.revision, d.state, &lines, me.account_id).await.map_err(internal)? {
         Awarded::Stale => Err(stale(lang)),
         Awarded::NotAResponse(rid) => Err(ApiError {
@@ -401,4 +426,94 @@ pub async fn award(
             Ok((StatusCode::CREATED, Json(AwardResult { demand: view(d), engagements })).into_response())
         }
     }
+}
+
+/// Which demands to list.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// mine (default: the demands of the caller's organisations) or open (demands the
+    /// caller's organisations may respond to now: public ones and those inviting them).
+    scope: Option<String>,
+    /// Only this organisation's demands (scope mine; the caller must belong to it).
+    org_id: Option<i64>,
+    /// draft, open, closed, awarded, in_progress, completed, rated, cancelled.
+    state: Option<String>,
+    /// Service family code or name.
+    family: Option<String>,
+    /// Category code or name.
+    category: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DemandSummary {
+    #[serde(flatten)]
+    pub demand: DemandView,
+    /// Standing responses: shown to the buyer once the deadline has passed, else null.
+    pub responses: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DemandList {
+    pub items: Vec<DemandSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// Demands: the caller's own organisations' (scope=mine) or those open to them (scope=open).
+#[utoipa::path(get, path = "/api/v1/demands", tag = "demands", params(ListParams),
+    responses((status = 200, body = DemandList), (status = 400), (status = 401), (status = 403)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    p: super::params::Params,
+) -> Result<Json<DemandList>, ApiError> {
+    use wujin_store::demands::DemandFilter;
+    let me = caller(&app, lang, &headers).await?;
+    let limit = super::page::limit(lang, p.get("limit"))?;
+    let before = super::page::decode_cursor(lang, p.get("cursor"))?;
+    let internal = |e| ApiError::internal(lang, e);
+    let t = wujin_domain::Taxonomy::get();
+    let mut f = DemandFilter { before, ..Default::default() };
+    if let Some(v) = p.get("state") {
+        f.state = Some(DemandState::from_code(v.trim()).ok_or_else(|| super::unknown(lang, "state", v))?);
+    }
+    if let Some(v) = p.get("family") {
+        f.family = Some(t.family(v).ok_or_else(|| super::unknown(lang, "family", v))?.entry.code.clone());
+    }
+    if let Some(v) = p.get("category") {
+        f.category = Some(t.category(v).ok_or_else(|| super::unknown(lang, "category", v))?.entry.code.clone());
+    }
+    let mine: Vec<i64> =
+        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let now = wujin_store::now_ms();
+    let rows = match p.get("scope").map(str::trim).unwrap_or("mine") {
+        "mine" => {
+            let orgs = match p.get("org_id") {
+                None => mine.clone(),
+                Some(raw) => match raw.trim().parse::<i64>() {
+                    Ok(o) if mine.contains(&o) => vec![o],
+                    Ok(_) => return Err(forbidden(lang)),
+                    Err(_) => return Err(super::unknown(lang, "org_id", raw)),
+                },
+            };
+            app.store.demands_of(&orgs, &f, limit + 1).await.map_err(internal)?
+        }
+        "open" => app.store.open_demands(&mine, now, &f, limit + 1).await.map_err(internal)?,
+        other => return Err(super::unknown(lang, "scope", other)),
+    };
+    let more = rows.len() as i64 > limit;
+    let mut items = vec![];
+    for d in rows.into_iter().take(limit as usize) {
+        let unsealed = mine.contains(&d.org_id) && d.state != DemandState::Draft && now >= d.content.deadline_ms;
+        let responses = if unsealed { Some(app.store.response_count(d.id).await.map_err(internal)?) } else { None };
+        items.push(DemandSummary { demand: view(d), responses });
+    }
+    let next_cursor = if more { items.last().map(|i| super::page::encode_cursor(i.demand.id)) } else { None };
+    Ok(Json(DemandList { items, next_cursor }))
 }

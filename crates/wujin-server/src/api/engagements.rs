@@ -14,7 +14,7 @@ use wujin_domain::Lang;
 use wujin_store::engagements::{Engagement, Side};
 
 use super::AppState;
-use super::auth::{Caller, forbidden, writer};
+use super::auth::{Caller, caller, forbidden, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
 
@@ -31,6 +31,8 @@ pub struct EngagementView {
     pub state: String,
     pub buyer_done: bool,
     pub provider_done: bool,
+    /// The provider has started the work.
+    pub started: bool,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -52,6 +54,7 @@ fn view(e: Engagement) -> EngagementView {
         state: e.state,
         buyer_done: e.buyer_done,
         provider_done: e.provider_done,
+        started: e.started,
     }
 }
 
@@ -68,6 +71,46 @@ async fn side(app: &AppState, lang: Lang, me: &Caller, raw: super::RawId) -> Res
         }
     }
     Err(ApiError::not_found(lang))
+}
+
+/// An engagement (members of either side).
+#[utoipa::path(get, path = "/api/v1/engagements/{id}", tag = "demands",
+    responses((status = 200, body = EngagementView), (status = 401), (status = 404)))]
+pub async fn get(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: super::RawId,
+) -> Result<Json<EngagementView>, ApiError> {
+    let me = caller(&app, lang, &headers).await?;
+    let id = super::parse_id(lang, raw)?;
+    let internal = |e| ApiError::internal(lang, e);
+    let e = app.store.engagement(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    for org in [e.buyer_org_id, e.provider_org_id] {
+        if app.store.role_of(me.account_id, org).await.map_err(internal)?.is_some() {
+            return Ok(Json(view(e)));
+        }
+    }
+    Err(ApiError::not_found(lang))
+}
+
+/// The provider starts the work (its owners and admins); the demand is then in progress.
+#[utoipa::path(post, path = "/api/v1/engagements/{id}/start", tag = "demands",
+    responses((status = 200, body = EngagementView), (status = 403), (status = 404)))]
+pub async fn start(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: super::RawId,
+) -> Result<Json<EngagementView>, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let (e, side) = side(&app, lang, &me, raw).await?;
+    if side != Side::Provider {
+        return Err(forbidden(lang));
+    }
+    let internal = |e| ApiError::internal(lang, e);
+    app.store.start(e.id, me.account_id).await.map_err(internal)?;
+    Ok(Json(view(app.store.engagement(e.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
 }
 
 /// Mark the work done for the caller's side.

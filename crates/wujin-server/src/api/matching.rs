@@ -28,7 +28,7 @@ pub const MAX_NEED_BYTES: usize = 64 * 1024;
 pub const MAX_REQUIRED: usize = 10;
 
 /// A need: "5,000 die-cast aluminium housings by the 20th", "exterior design of a food jar".
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Need {
     /// The need in the buyer's words (required, at most 500 characters).
@@ -93,6 +93,12 @@ pub async fn match_need(
     body: Bytes,
 ) -> Result<Json<SearchPage>, ApiError> {
     let need: Need = super::body::read_json(lang, &body, MAX_NEED_BYTES)?;
+    let p = prepare(lang, &need)?;
+    answer(&app, lang, p, "match").await.map(Json)
+}
+
+/// The search a need stands for, every value checked.
+pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
     if need.text.trim().is_empty() {
         return Err(ApiError::bad(lang, "required", "text", "请描述需求", "text is required: describe the need"));
     }
@@ -153,5 +159,5 @@ pub async fn match_need(
         }
     };
     let offset = decode_offset(lang, need.cursor.as_deref())?;
-    answer(&app, lang, Prepared { query: q, filters, limit: limit as usize, offset }, "match").await.map(Json)
+    Ok(Prepared { query: q, filters, limit: limit as usize, offset })
 }

@@ -4,17 +4,22 @@
 //! render a view.
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod claims;
 pub mod demands;
 pub mod engagements;
 pub mod error;
+pub mod inbox;
+pub mod invitations;
 pub mod lang;
+pub mod limits;
 pub mod matching;
 pub mod members;
 pub mod offers;
 pub mod orgs;
+pub mod overview;
 pub mod page;
 pub mod params;
 pub mod responses;
@@ -51,6 +56,15 @@ pub struct AppState {
     pub index: Option<Arc<MatchIndex>>,
     /// Where searches are recorded; None where nobody reads them (tests of other routes).
     pub queries: Option<crate::querylog::QueryLog>,
+    /// Sign-in attempts per client address.
+    pub sign_in_limit: Arc<limits::SignInLimit>,
+}
+
+impl AppState {
+    /// The state of a server on `store` without a search index or a query log.
+    pub fn new(store: Store) -> AppState {
+        AppState { store, index: None, queries: None, sign_in_limit: Arc::default() }
+    }
 }
 
 /// The largest request body we read. Nothing in this API takes more than a form's worth.
@@ -90,12 +104,23 @@ pub const MAX_BODY: usize = 1024 * 1024;
         demands::publish,
         demands::cancel,
         demands::award,
+        demands::list,
+        invitations::invite,
+        invitations::list,
+        invitations::suggestions,
+        inbox::list,
+        inbox::read,
+        audit::list,
+        overview::demands,
+        engagements::get,
+        engagements::start,
         engagements::complete,
         engagements::rate,
         responses::create,
         responses::list,
         responses::revise,
         responses::withdraw,
+        responses::history,
         taxonomy,
         healthz
     ),
@@ -104,7 +129,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct ApiDoc;
 
 pub fn router(store: Store) -> Router {
-    router_with(AppState { store, index: None, queries: None })
+    router_with(AppState::new(store))
 }
 
 pub fn router_with(state: AppState) -> Router {
@@ -121,7 +146,16 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/v1/orgs/{id}/members", get(members::list).post(members::set))
-        .route("/api/v1/demands", axum::routing::post(demands::create))
+        .route("/api/v1/demands", get(demands::list).post(demands::create))
+        .route("/api/v1/demands/{id}/invitations", get(invitations::list).post(invitations::invite))
+        .route("/api/v1/demands/{id}/suggestions", get(invitations::suggestions))
+        .route("/api/v1/responses", get(responses::history))
+        .route("/api/v1/inbox", get(inbox::list))
+        .route("/api/v1/inbox/{id}/read", axum::routing::post(inbox::read))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/overview/demands", get(overview::demands))
+        .route("/api/v1/engagements/{id}", get(engagements::get))
+        .route("/api/v1/engagements/{id}/start", axum::routing::post(engagements::start))
         .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))
         .route("/api/v1/demands/{id}/publish", axum::routing::post(demands::publish))
         .route("/api/v1/demands/{id}/cancel", axum::routing::post(demands::cancel))

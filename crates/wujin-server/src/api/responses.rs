@@ -15,12 +15,12 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wujin_domain::Lang;
-use wujin_domain::demand::{Moment, Reader, may_read_response, responses_accepted};
+use wujin_domain::demand::{DemandState, Moment, Reader, Visibility, may_read_response, responses_accepted};
 use wujin_store::demands::Write;
-use wujin_store::responses::{Response as Stored, Terms};
+use wujin_store::responses::{Created, Response as Stored, Terms};
 
 use super::auth::{Caller, caller, forbidden, writer};
-use super::demands::{refused, stale, visible};
+use super::demands::{closed, refused, stale, visible};
 use super::error::ApiError;
 use super::lang::ReqLang;
 use super::{AppState, RawPath, parse_ids as ids};
@@ -139,11 +139,26 @@ pub async fn create(
     if org == d.org_id {
         return Err(forbidden(lang));
     }
+    if d.content.visibility == Visibility::Invited
+        && app.store.invited_among(d.id, &[org]).await.map_err(internal)?.is_empty()
+    {
+        return Err(ApiError {
+            code: "not_invited",
+            message: match lang {
+                Lang::Zh => "该需求仅限受邀机构报价".into(),
+                Lang::En => "this demand takes responses from invited organisations only".into(),
+            },
+            field: Some("org_id".into()),
+            ..forbidden(lang)
+        });
+    }
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
         .map_err(|r| refused(lang, r))?;
     let t = terms(lang, &b)?;
-    let Some(id) = app.store.create_response(demand_id, org, me.account_id, &t).await.map_err(internal)? else {
-        return Err(ApiError {
+    let id = match app.store.create_response(demand_id, org, me.account_id, &t).await.map_err(internal)? {
+        Created::Done(id) => id,
+        Created::Closed => return Err(closed(lang)),
+        Created::Already => return Err(ApiError {
             status: StatusCode::CONFLICT,
             ..ApiError::bad(
                 lang,
@@ -152,7 +167,7 @@ pub async fn create(
                 "该机构已报价，请修改原报价",
                 "this organisation has responded; revise that response",
             )
-        });
+        }),
     };
     let r = app.store.response(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     Ok((StatusCode::CREATED, Json(view(r))).into_response())
@@ -178,7 +193,19 @@ pub async fn list(
     // others responded.
     let unsealed = mine.contains(&d.org_id) && may_read_response(Reader::Buyer, d.state, at);
     let rows = if unsealed {
-        app.store.responses_to(demand_id).await.map_err(internal)?
+        // The buyer reads only a closed demand: closing takes the row lock every response
+        // write takes, so no revision can land after this read began.
+        if d.state == DemandState::Open {
+            app.store.close_if_due(d.id, at.now_ms).await.map_err(internal)?;
+        }
+        let rows = app.store.responses_to(demand_id).await.map_err(internal)?;
+        let read: Vec<(i64, i64)> = rows
+            .iter()
+            .filter(|r| r.state == "submitted" && !mine.contains(&r.org_id))
+            .map(|r| (r.id, r.org_id))
+            .collect();
+        app.store.record_reads(me.account_id, d.org_id, &read).await.map_err(internal)?;
+        rows
     } else {
         app.store.responses_by(demand_id, &mine).await.map_err(internal)?
     };
@@ -240,6 +267,7 @@ pub async fn revise(
     let internal = |e| ApiError::internal(lang, e);
     match app.store.change_response(r.id, revision, Some(&t), me.account_id).await.map_err(internal)? {
         Write::Stale => Err(stale(lang)),
+        Write::Closed => Err(closed(lang)),
         Write::Done => {
             Ok(Json(view(app.store.response(r.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
         }
@@ -269,6 +297,74 @@ pub async fn withdraw(
         .map_err(|e| ApiError::internal(lang, e))?
     {
         Write::Stale => Err(stale(lang)),
+        Write::Closed => Err(closed(lang)),
         Write::Done => Ok(StatusCode::NO_CONTENT),
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuoteView {
+    #[serde(flatten)]
+    pub response: ResponseView,
+    pub demand_title: String,
+    /// The demand's state.
+    pub demand_state: String,
+    pub quantity: Option<i64>,
+    pub unit: Option<String>,
+    /// The quantity awarded to this response, when it won.
+    pub awarded_quantity: Option<i64>,
+    /// pending, won, lost, cancelled or withdrawn.
+    pub outcome: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuoteList {
+    pub items: Vec<QuoteView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The caller's own responses across all demands, newest first, with how each fared
+/// (`org_id` narrows to one of the caller's organisations).
+#[utoipa::path(get, path = "/api/v1/responses", tag = "demands",
+    params(("org_id" = Option<i64>, Query, description = "one of the caller's organisations"),
+        ("limit" = Option<u32>, Query, description = "1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = QuoteList), (status = 400), (status = 401), (status = 403)))]
+pub async fn history(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    p: super::params::Params,
+) -> Result<Json<QuoteList>, ApiError> {
+    let me = caller(&app, lang, &headers).await?;
+    let limit = super::page::limit(lang, p.get("limit"))?;
+    let before = super::page::decode_cursor(lang, p.get("cursor"))?;
+    let internal = |e| ApiError::internal(lang, e);
+    let mine: Vec<i64> =
+        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let orgs = match p.get("org_id") {
+        None => mine,
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(o) if mine.contains(&o) => vec![o],
+            Ok(_) => return Err(forbidden(lang)),
+            Err(_) => return Err(super::unknown(lang, "org_id", raw)),
+        },
+    };
+    let rows = app.store.quote_history(&orgs, before, limit + 1).await.map_err(internal)?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<QuoteView> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|q| QuoteView {
+            response: view(q.response),
+            demand_title: q.demand_title,
+            demand_state: q.demand_state,
+            quantity: q.quantity,
+            unit: q.unit,
+            awarded_quantity: q.awarded_quantity,
+            outcome: q.outcome.code().into(),
+        })
+        .collect();
+    let next_cursor = if more { items.last().map(|i| super::page::encode_cursor(i.response.id)) } else { None };
+    Ok(Json(QuoteList { items, next_cursor }))
 }

@@ -48,12 +48,23 @@ pub struct Reply {
 
 /// Sends a request with a JSON body (if any) and headers through the router.
 pub async fn send(store: &Store, method: &str, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+    send_to(&wujin_server::api::AppState::new(store.clone()), method, path, body, headers).await
+}
+
+/// The same, to a server with the given state (a search index, for instance).
+pub async fn send_to(
+    app: &wujin_server::api::AppState,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
     let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
-    let resp = wujin_server::api::router(store.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
+    let resp = wujin_server::api::router_with(app.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
     let status = resp.status();
     let cookie = resp.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
@@ -89,4 +100,30 @@ pub async fn sign_up(store: &Store, login: &str) -> Person {
         csrf: r.body["csrf_token"].as_str().unwrap().to_string(),
         id: r.body["account"]["id"].as_i64().unwrap(),
     }
+}
+
+/// A server state with a search index built from the store.
+pub async fn with_index(store: &Store) -> wujin_server::api::AppState {
+    let index = std::sync::Arc::new(wujin_match::MatchIndex::in_memory().unwrap());
+    wujin_match::follow::rebuild(store, &index, |_, _| {}).await.unwrap();
+    wujin_server::api::AppState { index: Some(index), ..wujin_server::api::AppState::new(store.clone()) }
+}
+
+/// Registers a person and, when `org` is given, makes them its owner.
+pub async fn owner(store: &Store, login: &str, org: Option<i64>) -> Person {
+    let p = sign_up(store, login).await;
+    if let Some(org) = org {
+        store.set_member(org, p.id, wujin_domain::account::Role::Owner, p.id).await.unwrap();
+    }
+    p
+}
+
+/// Moves a demand's deadline into the past, as time would.
+pub async fn pass_deadline(store: &Store, demand: i64) {
+    store.backdate_deadline(demand, wujin_store::now_ms() - 1000).await.unwrap();
+}
+
+/// A quote in the API's shape.
+pub fn quote(org: i64, price: i64) -> Value {
+    serde_json::json!({"org_id": org, "price_fen": price, "basis": "unit", "lead_time_days": 20, "valid_days": 30, "notes": "含税含运"})
 }

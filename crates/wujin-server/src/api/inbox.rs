@@ -1,0 +1,123 @@
+//! `GET /api/v1/inbox`: what the caller's organisations should know (invitations, responses
+//! unsealed at the deadline, awards, work marked done, ratings), newest first, with the count
+//! unread; `POST /api/v1/inbox/{id}/read` marks one read. Items never carry sealed content.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::{caller, writer};
+use super::error::ApiError;
+use super::lang::ReqLang;
+
+#[derive(Serialize, ToSchema)]
+pub struct InboxItem {
+    pub id: i64,
+    /// The organisation the item is for.
+    pub org_id: i64,
+    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated.
+    pub kind: String,
+    pub demand_id: Option<i64>,
+    pub engagement_id: Option<i64>,
+    /// What the item is about (the demand's title, how many responses, a score).
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    /// The item in the request's language.
+    pub text: String,
+    /// Epoch milliseconds.
+    pub at: i64,
+    pub read: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Inbox {
+    pub items: Vec<InboxItem>,
+    pub next_cursor: Option<String>,
+    pub unread: i64,
+}
+
+/// One line for an item, in the request's language.
+fn text(lang: wujin_domain::Lang, kind: &str, d: &serde_json::Value) -> String {
+    use wujin_domain::Lang::*;
+    let title = d["title"].as_str().unwrap_or("");
+    match (lang, kind) {
+        (Zh, "invitation") => format!("邀请您报价：{title}"),
+        (En, "invitation") => format!("You are invited to respond: {title}"),
+        (Zh, "unsealed") => format!("「{title}」已截止，收到 {} 份报价，现可查看", d["responses"]),
+        (En, "unsealed") => format!("{title}: the deadline has passed; {} responses can now be read", d["responses"]),
+        (Zh, "awarded") => format!("您的报价已中标：{title}"),
+        (En, "awarded") => format!("Your response won: {title}"),
+        (Zh, "not_awarded") => format!("「{title}」已定标给其他机构"),
+        (En, "not_awarded") => format!("{title} was awarded to others"),
+        (Zh, "cancelled") => format!("需求已取消：{title}"),
+        (En, "cancelled") => format!("The demand was cancelled: {title}"),
+        (Zh, "completed") => "对方已确认完成".into(),
+        (En, "completed") => "The other side marked the work completed".into(),
+        (Zh, "rated") => format!("对方给了您 {} 分", d["score"]),
+        (En, "rated") => format!("You were rated {} of 5", d["score"]),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// The inbox of the caller's organisations.
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "demands",
+    params(("limit" = Option<u32>, Query, description = "1 to 100 (default 20)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = Inbox), (status = 400), (status = 401)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    p: super::params::Params,
+) -> Result<Json<Inbox>, ApiError> {
+    let me = caller(&app, lang, &headers).await?;
+    let limit = super::page::limit(lang, p.get("limit"))?;
+    let before = super::page::decode_cursor(lang, p.get("cursor"))?;
+    let internal = |e| ApiError::internal(lang, e);
+    let orgs: Vec<i64> =
+        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let rows = app.store.inbox(&orgs, before, limit + 1).await.map_err(internal)?;
+    let more = rows.len() as i64 > limit;
+    let items: Vec<InboxItem> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|i| InboxItem {
+            text: text(lang, &i.kind, &i.detail),
+            id: i.id,
+            org_id: i.org_id,
+            kind: i.kind,
+            demand_id: i.demand_id,
+            engagement_id: i.engagement_id,
+            detail: i.detail,
+            at: i.at,
+            read: i.read,
+        })
+        .collect();
+    let next_cursor = if more { items.last().map(|i| super::page::encode_cursor(i.id)) } else { None };
+    let unread = app.store.unread(&orgs).await.map_err(internal)?;
+    Ok(Json(Inbox { items, next_cursor, unread }))
+}
+
+/// Mark an item read.
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", tag = "demands",
+    responses((status = 204), (status = 401), (status = 404)))]
+pub async fn read(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: super::RawId,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let id = super::parse_id(lang, raw)?;
+    let internal = |e| ApiError::internal(lang, e);
+    let orgs: Vec<i64> =
+        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    if app.store.mark_read(id, &orgs).await.map_err(internal)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(lang))
+    }
+}

@@ -1,0 +1,129 @@
+//! The in-app inbox: what an organisation should know about its demands and responses (an
+//! invitation, responses unsealed at the deadline, an award, work marked done, a rating).
+//! Items are written in the transaction of the change they report, so none is lost or sent
+//! for a change that rolled back. They name the demand and never carry sealed content: an
+//! item for a provider says it was awarded, not what anybody else quoted.
+
+use sqlx::Row;
+
+use crate::{Result, Sql, Store, Tx, now_ms};
+
+/// What an item reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The organisation was invited to respond to a demand.
+    Invitation,
+    /// The deadline passed; the buyer may read the responses.
+    Unsealed,
+    /// The organisation's response won (all or part of) the award.
+    Awarded,
+    /// The demand was awarded to others.
+    NotAwarded,
+    /// The demand the organisation responded to was cancelled.
+    Cancelled,
+    /// The other side marked the work done.
+    Completed,
+    /// The other side rated the organisation.
+    Rated,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Invitation => "invitation",
+            Kind::Unsealed => "unsealed",
+            Kind::Awarded => "awarded",
+            Kind::NotAwarded => "not_awarded",
+            Kind::Cancelled => "cancelled",
+            Kind::Completed => "completed",
+            Kind::Rated => "rated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: i64,
+    pub org_id: i64,
+    pub kind: String,
+    pub demand_id: Option<i64>,
+    pub engagement_id: Option<i64>,
+    pub detail: serde_json::Value,
+    pub at: i64,
+    pub read: bool,
+}
+
+/// Adds an item for `org` inside the caller's transaction.
+pub async fn notify(
+    tx: &mut Tx,
+    org: i64,
+    kind: Kind,
+    demand: Option<i64>,
+    engagement: Option<i64>,
+    detail: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query("INSERT INTO inbox (org_id, kind, demand_id, engagement_id, detail, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(org)
+        .bind(kind.code())
+        .bind(demand)
+        .bind(engagement)
+        .bind(detail.to_string())
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The items of these organisations, newest first, after the `before` id if given.
+    pub async fn inbox(&self, orgs: &[i64], before: Option<i64>, limit: i64) -> Result<Vec<Item>> {
+        if orgs.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = Sql::new(
+            self.backend(),
+            "SELECT id, org_id, kind, demand_id, engagement_id, detail, at, read_at FROM inbox WHERE org_id IN ",
+        );
+        sql.bind_list(orgs.iter().copied());
+        if let Some(b) = before {
+            sql.push(" AND id < ").bind(b);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+        let rows = sql.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let detail: String = r.try_get(5)?;
+                Ok(Item {
+                    id: r.try_get(0)?,
+                    org_id: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    demand_id: r.try_get(3)?,
+                    engagement_id: r.try_get(4)?,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                    at: r.try_get(6)?,
+                    read: r.try_get::<Option<i64>, _>(7)?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// How many items of these organisations are unread.
+    pub async fn unread(&self, orgs: &[i64]) -> Result<i64> {
+        if orgs.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::new(self.backend(), "SELECT COUNT(*) FROM inbox WHERE read_at IS NULL AND org_id IN ");
+        sql.bind_list(orgs.iter().copied());
+        Ok(sql.fetch_one_scalar(self.pool()).await?)
+    }
+
+    /// Marks an item read if it belongs to one of these organisations; false if it does not.
+    pub async fn mark_read(&self, id: i64, orgs: &[i64]) -> Result<bool> {
+        if orgs.is_empty() {
+            return Ok(false);
+        }
+        let mut sql = Sql::new(self.backend(), "UPDATE inbox SET read_at = COALESCE(read_at, ");
+        sql.bind(now_ms()).push(") WHERE id = ").bind(id).push(" AND org_id IN ").bind_list(orgs.iter().copied());
+        Ok(sql.execute(self.pool()).await?.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,65 @@
+//! What the pilot office sees of demands: counts and aggregates, never a demand's sealed
+//! responses, never which firm quoted what. Every number here is a COUNT or a sum over
+//! many rows.
+
+use sqlx::Row;
+
+use crate::{Result, Store};
+
+/// Demands counted by one key (a state, a service family, a category).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub key: String,
+    pub demands: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemandOverview {
+    pub by_state: Vec<Count>,
+    pub by_family: Vec<Count>,
+    /// Published demands (not drafts).
+    pub published: i64,
+    /// Standing responses to published demands.
+    pub responses: i64,
+    /// Published demands past their deadline that drew fewer than three responses: where
+    /// the cluster's supply is thin.
+    pub thin: i64,
+    pub engagements: i64,
+    pub ratings: i64,
+}
+
+async fn counts(store: &Store, column: &str) -> Result<Vec<Count>> {
+    let rows = sqlx::query(&format!(
+        "SELECT COALESCE({column}, ''), COUNT(*) FROM demands WHERE state <> 'draft' GROUP BY 1 ORDER BY 2 DESC, 1"
+    ))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(|r| Ok(Count { key: r.try_get(0)?, demands: r.try_get(1)? })).collect()
+}
+
+impl Store {
+    /// The demand side of the cluster in numbers, as of `now`.
+    pub async fn demand_overview(&self, now: i64) -> Result<DemandOverview> {
+        let one = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(self.pool()).await };
+        let thin: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM demands d WHERE d.state NOT IN ('draft', 'cancelled') AND d.deadline <= $1 \
+             AND (SELECT COUNT(*) FROM responses r WHERE r.demand_id = d.id AND r.state = 'submitted') < 3",
+        )
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(DemandOverview {
+            by_state: counts(self, "state").await?,
+            by_family: counts(self, "family").await?,
+            published: one("SELECT COUNT(*) FROM demands WHERE state <> 'draft'").await?,
+            responses: one(
+                "SELECT COUNT(*) FROM responses r JOIN demands d ON d.id = r.demand_id \
+                 WHERE r.state = 'submitted' AND d.state <> 'draft'",
+            )
+            .await?,
+            thin,
+            engagements: one("SELECT COUNT(*) FROM engagements").await?,
+            ratings: one("SELECT COUNT(*) FROM ratings").await?,
+        })
+    }
+}
