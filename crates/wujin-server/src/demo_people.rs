@@ -132,21 +132,15 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     draft(c).await?;
 
     // Open to all: die-cast lids, with the die-caster's sealed quote.
-    let mut c =
-        content("铝合金压铸杯盖外壳 5000 件", "ADC12 铝合金，表面喷砂阳极氧化，附图纸。", now + 14 * DAY);
+    let mut c = content("铝合金压铸杯盖外壳 5000 件", "ADC12 铝合金，表面喷砂阳极氧化，附图纸。", now + 14 * DAY);
     (c.category, c.quantity, c.unit) = (Some("parts.casting".into()), Some(5000), Some("piece".into()));
     let open = draft(c).await?.id;
     publish(open).await?;
     respond(open, caster, caster_p, terms(1850, "unit", 25, "含税含运，模具费另计")).await?;
 
     // Open by invitation: testing, the lab invited and answering.
-    let mut c = content(
-        "304 不锈钢保温杯 GB/T 29606 检测",
-        "一批 20 只样品，需出具 CMA 报告。",
-        now + 10 * DAY,
-    );
-    (c.family, c.standards, c.visibility) =
-        (Some("testing".into()), vec!["GB/T 29606".into()], Visibility::Invited);
+    let mut c = content("304 不锈钢保温杯 GB/T 29606 检测", "一批 20 只样品，需出具 CMA 报告。", now + 10 * DAY);
+    (c.family, c.standards, c.visibility) = (Some("testing".into()), vec!["GB/T 29606".into()], Visibility::Invited);
     let invited = draft(c).await?.id;
     s.invite(invited, &[lab], buyer).await.map_err(fail)?;
     publish(invited).await?;
@@ -163,9 +157,12 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
 
     // Awarded, in progress, completed and rated: die-cast parts and design work.
     let mut steps = vec![];
-    for (title, quantity) in
-        [("压铸杯底座 3000 件", 3000), ("压铸手柄 8000 件", 8000), ("压铸壶盖 2000 件", 2000), ("压铸杯盖 6000 件", 6000)]
-    {
+    for (title, quantity) in [
+        ("压铸杯底座 3000 件", 3000),
+        ("压铸手柄 8000 件", 8000),
+        ("压铸壶盖 2000 件", 2000),
+        ("压铸杯盖 6000 件", 6000),
+    ] {
         let mut c = content(title, "ADC12，附图纸。", now + DAY);
         (c.category, c.quantity, c.unit) = (Some("parts.casting".into()), Some(quantity), Some("piece".into()));
         let id = draft(c).await?.id;

@@ -38,7 +38,8 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, zh:
         print!("{}", crate::demo_people::how_to_sign_in(&crate::demo_people::people(&store).await?, zh));
     }
     let queries = crate::querylog::QueryLog::start(store.clone());
-    let state = api::AppState { index: Some(index), queries: Some(queries.clone()), ..api::AppState::new(store.clone()) };
+    let state =
+        api::AppState { index: Some(index), queries: Some(queries.clone()), ..api::AppState::new(store.clone()) };
     let sweeper = tokio::spawn(sweep(state.clone(), stop.subscribe()));
     axum::serve(listener, api::router_with(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

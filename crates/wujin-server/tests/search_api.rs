@@ -25,8 +25,11 @@ impl App {
         common::with_demo(&db.store).await;
         let index = Arc::new(MatchIndex::in_memory().unwrap());
         wujin_match::follow::rebuild(&db.store, &index, |_, _| {}).await.unwrap();
-        let state =
-            AppState { index: Some(index), queries: Some(QueryLog::start(db.store.clone())), ..AppState::new(db.store.clone()) };
+        let state = AppState {
+            index: Some(index),
+            queries: Some(QueryLog::start(db.store.clone())),
+            ..AppState::new(db.store.clone())
+        };
         App { db, state }
     }
 

@@ -424,10 +424,8 @@ impl Store {
     /// Demands a provider may respond to now: open, before the deadline, and public or
     /// inviting one of `orgs`; not the providers' own. Newest first.
     pub async fn open_demands(&self, orgs: &[i64], now: i64, f: &DemandFilter, limit: i64) -> Result<Vec<Demand>> {
-        let mut sql = Sql::new(
-            self.backend(),
-            &format!("SELECT {COLUMNS} FROM demands d WHERE state = 'open' AND deadline > "),
-        );
+        let mut sql =
+            Sql::new(self.backend(), &format!("SELECT {COLUMNS} FROM demands d WHERE state = 'open' AND deadline > "));
         sql.bind(now).push(" AND (visibility = 'public'");
         if !orgs.is_empty() {
             sql.push(" OR EXISTS (SELECT 1 FROM invitations i WHERE i.demand_id = d.id AND i.org_id IN ")
@@ -473,7 +471,11 @@ impl Store {
     /// uses it, to write a history (demands already closed, awarded, rated) into a fresh
     /// demo database; no route reaches it.
     pub async fn backdate_deadline(&self, id: i64, deadline: i64) -> Result<()> {
-        sqlx::query("UPDATE demands SET deadline = $1 WHERE id = $2").bind(deadline).bind(id).execute(self.pool()).await?;
+        sqlx::query("UPDATE demands SET deadline = $1 WHERE id = $2")
+            .bind(deadline)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 }

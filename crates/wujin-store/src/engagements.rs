@@ -138,8 +138,15 @@ impl Store {
         )
         .await?;
         let (demand, _, _) = parties(&mut tx, id).await?;
-        notify(&mut tx, of_org, Kind::Rated, Some(demand), Some(id), &serde_json::json!({"by": by_org, "score": score}))
-            .await?;
+        notify(
+            &mut tx,
+            of_org,
+            Kind::Rated,
+            Some(demand),
+            Some(id),
+            &serde_json::json!({"by": by_org, "score": score}),
+        )
+        .await?;
         outbox::record(&mut tx, "rating", "upsert", &[of_org]).await?;
         follow(&mut tx, demand, by).await?;
         tx.commit().await?;
@@ -181,9 +188,11 @@ async fn follow(tx: &mut Tx, demand: i64, by: i64) -> Result<()> {
     .await?;
     let (all, started, completed, ratings): (i64, i64, i64, i64) =
         (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
-    let state: String = sqlx::query_scalar("SELECT state FROM demands WHERE id = $1").bind(demand).fetch_one(&mut **tx).await?;
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM demands WHERE id = $1").bind(demand).fetch_one(&mut **tx).await?;
     let from = DemandState::from_code(&state).ok_or_else(|| StoreError::Corrupt(format!("demands.state: {state}")))?;
-    let progress = Progress { started: started > 0, all_completed: all > 0 && completed == all, all_rated: ratings == 2 * all };
+    let progress =
+        Progress { started: started > 0, all_completed: all > 0 && completed == all, all_rated: ratings == 2 * all };
     let to = follow_engagements(from, progress);
     if to == from {
         return Ok(());
@@ -194,7 +203,8 @@ async fn follow(tx: &mut Tx, demand: i64, by: i64) -> Result<()> {
         .bind(demand)
         .execute(&mut **tx)
         .await?;
-    let buyer: i64 = sqlx::query_scalar("SELECT org_id FROM demands WHERE id = $1").bind(demand).fetch_one(&mut **tx).await?;
+    let buyer: i64 =
+        sqlx::query_scalar("SELECT org_id FROM demands WHERE id = $1").bind(demand).fetch_one(&mut **tx).await?;
     Store::audit_for(
         tx,
         Some(buyer),

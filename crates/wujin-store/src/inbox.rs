@@ -62,15 +62,17 @@ pub async fn notify(
     engagement: Option<i64>,
     detail: &serde_json::Value,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO inbox (org_id, kind, demand_id, engagement_id, detail, at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(org)
-        .bind(kind.code())
-        .bind(demand)
-        .bind(engagement)
-        .bind(detail.to_string())
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO inbox (org_id, kind, demand_id, engagement_id, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(org)
+    .bind(kind.code())
+    .bind(demand)
+    .bind(engagement)
+    .bind(detail.to_string())
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

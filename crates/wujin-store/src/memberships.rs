@@ -70,8 +70,15 @@ impl Store {
     pub async fn make_officer(&self, account_id: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE accounts SET officer = 1 WHERE id = $1").bind(account_id).execute(&mut *tx).await?;
-        Store::audit(&mut tx, "wujin admin create", "make_officer", "account", Some(account_id), &serde_json::json!({}))
-            .await?;
+        Store::audit(
+            &mut tx,
+            "wujin admin create",
+            "make_officer",
+            "account",
+            Some(account_id),
+            &serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

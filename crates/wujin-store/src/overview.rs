@@ -52,10 +52,8 @@ impl Store {
             by_state: counts(self, "state").await?,
             by_family: counts(self, "family").await?,
             published: one("SELECT COUNT(*) FROM demands WHERE state <> 'draft'").await?,
-            responses: one(
-                "SELECT COUNT(*) FROM responses r JOIN demands d ON d.id = r.demand_id \
-                 WHERE r.state = 'submitted' AND d.state <> 'draft'",
-            )
+            responses: one("SELECT COUNT(*) FROM responses r JOIN demands d ON d.id = r.demand_id \
+                 WHERE r.state = 'submitted' AND d.state <> 'draft'")
             .await?,
             thin,
             engagements: one("SELECT COUNT(*) FROM engagements").await?,

@@ -69,12 +69,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Response> {
 /// and the close are ordered: a revision committed before the close is what the buyer
 /// reads, and one that comes after is refused. Nothing lands in between.
 async fn lock_open(tx: &mut Tx, demand: i64, now: i64) -> Result<bool> {
-    let n = sqlx::query("UPDATE demands SET updated_at = updated_at WHERE id = $1 AND state = 'open' AND deadline > $2")
-        .bind(demand)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let n =
+        sqlx::query("UPDATE demands SET updated_at = updated_at WHERE id = $1 AND state = 'open' AND deadline > $2")
+            .bind(demand)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     Ok(n == 1)
 }
 
@@ -158,7 +159,10 @@ impl Store {
     /// Revises (new terms) or withdraws (`terms` None) a response still at `revision`.
     pub async fn change_response(&self, id: i64, revision: i64, terms: Option<&Terms>, by: i64) -> Result<Write> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT demand_id, org_id FROM responses WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+        let row = sqlx::query("SELECT demand_id, org_id FROM responses WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else { return Ok(Write::Stale) };
         let (demand, org): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
         if !lock_open(&mut tx, demand, now_ms()).await? {

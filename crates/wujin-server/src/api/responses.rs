@@ -158,16 +158,18 @@ pub async fn create(
     let id = match app.store.create_response(demand_id, org, me.account_id, &t).await.map_err(internal)? {
         Created::Done(id) => id,
         Created::Closed => return Err(closed(lang)),
-        Created::Already => return Err(ApiError {
-            status: StatusCode::CONFLICT,
-            ..ApiError::bad(
-                lang,
-                "already_responded",
-                "org_id",
-                "该机构已报价，请修改原报价",
-                "this organisation has responded; revise that response",
-            )
-        }),
+        Created::Already => {
+            return Err(ApiError {
+                status: StatusCode::CONFLICT,
+                ..ApiError::bad(
+                    lang,
+                    "already_responded",
+                    "org_id",
+                    "该机构已报价，请修改原报价",
+                    "this organisation has responded; revise that response",
+                )
+            });
+        }
     };
     let r = app.store.response(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     Ok((StatusCode::CREATED, Json(view(r))).into_response())
