@@ -1,0 +1,248 @@
+//! Who may do what to a demand and its responses: every role against every endpoint that
+//! touches one, each cell on a fresh demand in the state the endpoint needs, on both
+//! engines. The expected table is written out below, one row per endpoint, so a change in
+//! who may do what shows up as a changed row in review.
+//!
+//! A cell is the status the caller gets; for reading responses, `+` after it means the
+//! invited provider's quote (its price) was in the answer and `-` that it was not.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Person, quote, send_to};
+use serde_json::{Value, json};
+use wujin_domain::account::Role;
+use wujin_domain::demand::{DemandContent, DemandState, Visibility};
+use wujin_server::api::AppState;
+use wujin_store::demands::{AwardLine, Awarded};
+use wujin_store::engagements::Side;
+use wujin_store::responses::{Created, Terms};
+use wujin_store::{Store, both_backends};
+
+/// The roles, in the order of the table's columns.
+const ROLES: [&str; 8] =
+    ["anonymous", "buyer member", "buyer admin", "invited provider", "uninvited provider", "competitor", "officer", "platform admin"];
+
+/// The quote of the invited provider, the one every read looks for.
+const PRICE: i64 = 1850;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Stage {
+    Draft,
+    /// Published, nobody has responded yet.
+    Fresh,
+    /// Published, the invited provider and the competitor have responded.
+    Open,
+    /// Past the deadline, closed.
+    Closed,
+    Awarded,
+    /// Both sides marked the work done.
+    Completed,
+}
+
+struct World {
+    app: AppState,
+    /// The buyer organisation, and the providers: invited, uninvited, competitor (invited too).
+    a: i64,
+    p: i64,
+    u: i64,
+    c: i64,
+    owner: i64,
+    p_owner: i64,
+    c_owner: i64,
+    people: Vec<Option<Person>>,
+}
+
+struct Scene {
+    demand: i64,
+    response: Option<i64>,
+    engagement: Option<i64>,
+}
+
+impl World {
+    async fn new(s: &Store) -> World {
+        common::with_demo(s).await;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 4).await.unwrap();
+        let (a, p, u, c) = (orgs[0].id, orgs[1].id, orgs[2].id, orgs[3].id);
+        let owner = common::owner(s, "owner@a.example.cn", Some(a)).await;
+        let member = common::sign_up(s, "member@a.example.cn").await;
+        s.set_member(a, member.id, Role::Member, owner.id).await.unwrap();
+        let admin = common::sign_up(s, "admin@a.example.cn").await;
+        s.set_member(a, admin.id, Role::Admin, owner.id).await.unwrap();
+        let invited = common::owner(s, "sales@p.example.cn", Some(p)).await;
+        let uninvited = common::owner(s, "sales@u.example.cn", Some(u)).await;
+        let rival = common::owner(s, "sales@c.example.cn", Some(c)).await;
+        let officer = common::sign_up(s, "officer@gov.example.cn").await;
+        s.make_officer(officer.id).await.unwrap();
+        let padmin = common::sign_up(s, "root@wujin.example.cn").await;
+        s.make_platform_admin(padmin.id).await.unwrap();
+        World {
+            app: common::with_index(s).await,
+            a,
+            p,
+            u,
+            c,
+            owner: owner.id,
+            p_owner: invited.id,
+            c_owner: rival.id,
+            people: vec![None, Some(member), Some(admin), Some(invited), Some(uninvited), Some(rival), Some(officer), Some(padmin)],
+        }
+    }
+
+    /// A new demand of the buyer, invited-only (P and C invited) unless `public`, at `stage`.
+    async fn scene(&self, stage: Stage, public: bool) -> Scene {
+        let s = &self.app.store;
+        let c = DemandContent {
+            title: "铝合金压铸外壳".into(),
+            need: "ADC12".into(),
+            family: None,
+            category: Some("parts.casting".into()),
+            quantity: Some(5000),
+            unit: None,
+            budget_fen: None,
+            standards: vec![],
+            certificates: vec![],
+            deadline_ms: wujin_store::now_ms() + 86_400_000,
+            town: None,
+            visibility: if public { Visibility::Public } else { Visibility::Invited },
+        };
+        let demand = s.create_demand(self.a, self.owner, &c).await.unwrap().id;
+        let mut scene = Scene { demand, response: None, engagement: None };
+        if stage == Stage::Draft {
+            return scene;
+        }
+        s.invite(demand, &[self.p, self.c], self.owner).await.unwrap();
+        s.move_demand(demand, 1, DemandState::Draft, DemandState::Open, "publish", self.owner).await.unwrap();
+        if stage == Stage::Fresh {
+            return scene;
+        }
+        let terms = |price| Terms { price_fen: price, basis: "unit".into(), lead_time_days: 20, valid_days: 30, notes: String::new() };
+        let Created::Done(r) = s.create_response(demand, self.p, self.p_owner, &terms(PRICE)).await.unwrap() else { panic!() };
+        s.create_response(demand, self.c, self.c_owner, &terms(1790)).await.unwrap();
+        scene.response = Some(r);
+        if stage == Stage::Open {
+            return scene;
+        }
+        s.backdate_deadline(demand, wujin_store::now_ms() - 1000).await.unwrap();
+        s.close_if_due(demand, wujin_store::now_ms()).await.unwrap();
+        if stage == Stage::Closed {
+            return scene;
+        }
+        let line = AwardLine { response_id: r, quantity: Some(5000) };
+        let Awarded::Done(e) = s.award_demand(demand, 2, DemandState::Closed, &[line], self.owner).await.unwrap() else { panic!() };
+        scene.engagement = Some(e[0]);
+        if stage == Stage::Completed {
+            s.mark_done(e[0], Side::Buyer, self.owner).await.unwrap();
+            s.mark_done(e[0], Side::Provider, self.p_owner).await.unwrap();
+        }
+        scene
+    }
+
+    /// The organisation a role answers for (its own, or the invited provider's when it has none).
+    fn org_of(&self, role: usize) -> i64 {
+        match role {
+            1 | 2 => self.a,
+            4 => self.u,
+            5 => self.c,
+            _ => self.p,
+        }
+    }
+}
+
+/// One row of the table: an endpoint, the stage it needs, and the call.
+struct Row {
+    name: &'static str,
+    stage: Stage,
+    public: bool,
+    expected: [&'static str; 8],
+}
+
+fn rows() -> Vec<Row> {
+    let row = |name, stage, public, expected| Row { name, stage, public, expected };
+    use Stage::*;
+    vec![
+        //                                                          anon   member  admin   invited  uninv  rival   officer padmin
+        row("GET demand", Open, false, ["401", "200", "200", "200", "404", "200", "404", "404"]),
+        row("GET public demand", Open, true, ["401", "200", "200", "200", "200", "200", "200", "200"]),
+        row("PATCH draft", Draft, false, ["401", "200", "200", "404", "404", "404", "404", "404"]),
+        row("publish", Draft, false, ["401", "403", "200", "404", "404", "404", "404", "404"]),
+        row("cancel", Open, false, ["401", "403", "200", "404", "404", "404", "404", "404"]),
+        row("invite", Open, false, ["401", "403", "201", "404", "404", "404", "404", "404"]),
+        row("GET invitations", Open, false, ["401", "200", "200", "404", "404", "404", "404", "404"]),
+        row("GET suggestions", Open, false, ["401", "200", "200", "404", "404", "404", "404", "404"]),
+        row("respond", Fresh, false, ["401", "403", "403", "201", "404", "201", "404", "404"]),
+        row("respond to public", Fresh, true, ["401", "403", "403", "201", "201", "201", "403", "403"]),
+        row("GET responses before deadline", Open, false, ["401", "200-", "200-", "200+", "404", "200-", "404", "404"]),
+        row("GET responses after deadline", Closed, false, ["401", "200+", "200+", "200+", "404", "200-", "404", "404"]),
+        row("GET public responses after deadline", Closed, true, ["401", "200+", "200+", "200+", "200-", "200-", "200-", "200-"]),
+        row("revise response", Open, false, ["401", "404", "404", "200", "404", "404", "404", "404"]),
+        row("withdraw response", Open, false, ["401", "404", "404", "204", "404", "404", "404", "404"]),
+        row("award", Closed, false, ["401", "403", "201", "404", "404", "404", "404", "404"]),
+        row("GET engagement", Awarded, false, ["401", "200", "200", "200", "404", "404", "404", "404"]),
+        row("start engagement", Awarded, false, ["401", "403", "403", "200", "404", "404", "404", "404"]),
+        row("complete engagement", Awarded, false, ["401", "403", "200", "200", "404", "404", "404", "404"]),
+        row("rate engagement", Completed, false, ["401", "403", "201", "201", "404", "404", "404", "404"]),
+        row("GET audit of the buyer", Open, false, ["401", "403", "200", "403", "403", "403", "403", "403"]),
+        row("GET demand overview", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+    ]
+}
+
+async fn call(w: &World, row: &Row, role: usize) -> String {
+    let sc = w.scene(row.stage, row.public).await;
+    let d = sc.demand;
+    let h: Vec<(&str, &str)> = w.people[role].as_ref().map(|p| p.h().to_vec()).unwrap_or_default();
+    let rid = sc.response.unwrap_or(0);
+    let e = sc.engagement.unwrap_or(0);
+    let (method, path, body): (&str, String, Option<Value>) = match row.name {
+        "GET demand" | "GET public demand" => ("GET", format!("/api/v1/demands/{d}"), None),
+        "PATCH draft" => ("PATCH", format!("/api/v1/demands/{d}"), Some(json!({"revision": 1, "title": "改", "deadline": "2099-12-31"}))),
+        "publish" => ("POST", format!("/api/v1/demands/{d}/publish"), Some(json!({"revision": 1}))),
+        "cancel" => ("POST", format!("/api/v1/demands/{d}/cancel"), Some(json!({"revision": 2}))),
+        "invite" => ("POST", format!("/api/v1/demands/{d}/invitations"), Some(json!({"org_ids": [w.u]}))),
+        "GET invitations" => ("GET", format!("/api/v1/demands/{d}/invitations"), None),
+        "GET suggestions" => ("GET", format!("/api/v1/demands/{d}/suggestions"), None),
+        "respond" | "respond to public" => ("POST", format!("/api/v1/demands/{d}/responses"), Some(quote(w.org_of(role), PRICE))),
+        "GET responses before deadline" | "GET responses after deadline" | "GET public responses after deadline" => {
+            ("GET", format!("/api/v1/demands/{d}/responses"), None)
+        }
+        "revise response" => {
+            let mut q = quote(w.org_of(role), 1700);
+            q["org_id"] = Value::Null;
+            q["revision"] = json!(1);
+            ("PUT", format!("/api/v1/demands/{d}/responses/{rid}"), Some(q))
+        }
+        "withdraw response" => ("DELETE", format!("/api/v1/demands/{d}/responses/{rid}"), Some(json!({"revision": 1}))),
+        "award" => ("POST", format!("/api/v1/demands/{d}/awards"), Some(json!({"revision": 2, "awards": [{"response_id": rid}]}))),
+        "GET engagement" => ("GET", format!("/api/v1/engagements/{e}"), None),
+        "start engagement" => ("POST", format!("/api/v1/engagements/{e}/start"), None),
+        "complete engagement" => ("POST", format!("/api/v1/engagements/{e}/complete"), None),
+        "rate engagement" => ("POST", format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 4}))),
+        "GET audit of the buyer" => ("GET", format!("/api/v1/audit?org_id={}", w.a), None),
+        "GET demand overview" => ("GET", "/api/v1/overview/demands".into(), None),
+        other => panic!("no call for {other}"),
+    };
+    let r = send_to(&w.app, method, &path, body, &h).await;
+    let mut cell = r.status.as_u16().to_string();
+    if row.name.starts_with("GET") && row.name.contains("responses") && r.status == StatusCode::OK {
+        let items = r.body["items"].as_array().unwrap();
+        let sees = items.iter().any(|i| i["org_id"].as_i64() == Some(w.p) && i["price_fen"].as_i64() == Some(PRICE));
+        cell.push(if sees { '+' } else { '-' });
+    }
+    cell
+}
+
+both_backends! {
+    async fn every_role_meets_every_demand_endpoint_as_the_table_says(db) {
+        let w = World::new(&db.store).await;
+        let mut wrong = vec![];
+        for row in rows() {
+            for (role, expected) in row.expected.iter().enumerate() {
+                let got = call(&w, &row, role).await;
+                if got != *expected {
+                    wrong.push(format!("{:<38} {:<20} expected {expected:<5} got {got}", row.name, ROLES[role]));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "cells that differ from the table:\n{}", wrong.join("\n"));
+    }
+}
