@@ -20,8 +20,16 @@ use wujin_store::responses::{Created, Terms};
 use wujin_store::{Store, both_backends};
 
 /// The roles, in the order of the table's columns.
-const ROLES: [&str; 8] =
-    ["anonymous", "buyer member", "buyer admin", "invited provider", "uninvited provider", "competitor", "officer", "platform admin"];
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "buyer member",
+    "buyer admin",
+    "invited provider",
+    "uninvited provider",
+    "competitor",
+    "officer",
+    "platform admin",
+];
 
 /// The quote of the invited provider, the one every read looks for.
 const PRICE: i64 = 1850;
@@ -85,7 +93,16 @@ impl World {
             owner: owner.id,
             p_owner: invited.id,
             c_owner: rival.id,
-            people: vec![None, Some(member), Some(admin), Some(invited), Some(uninvited), Some(rival), Some(officer), Some(padmin)],
+            people: vec![
+                None,
+                Some(member),
+                Some(admin),
+                Some(invited),
+                Some(uninvited),
+                Some(rival),
+                Some(officer),
+                Some(padmin),
+            ],
         }
     }
 
@@ -116,8 +133,16 @@ impl World {
         if stage == Stage::Fresh {
             return scene;
         }
-        let terms = |price| Terms { price_fen: price, basis: "unit".into(), lead_time_days: 20, valid_days: 30, notes: String::new() };
-        let Created::Done(r) = s.create_response(demand, self.p, self.p_owner, &terms(PRICE)).await.unwrap() else { panic!() };
+        let terms = |price| Terms {
+            price_fen: price,
+            basis: "unit".into(),
+            lead_time_days: 20,
+            valid_days: 30,
+            notes: String::new(),
+        };
+        let Created::Done(r) = s.create_response(demand, self.p, self.p_owner, &terms(PRICE)).await.unwrap() else {
+            panic!()
+        };
         s.create_response(demand, self.c, self.c_owner, &terms(1790)).await.unwrap();
         scene.response = Some(r);
         if stage == Stage::Open {
@@ -129,7 +154,10 @@ impl World {
             return scene;
         }
         let line = AwardLine { response_id: r, quantity: Some(5000) };
-        let Awarded::Done(e) = s.award_demand(demand, 2, DemandState::Closed, &[line], self.owner).await.unwrap() else { panic!() };
+        let Awarded::Done(e) = s.award_demand(demand, 2, DemandState::Closed, &[line], self.owner).await.unwrap()
+        else {
+            panic!()
+        };
         scene.engagement = Some(e[0]);
         if stage == Stage::Completed {
             s.mark_done(e[0], Side::Buyer, self.owner).await.unwrap();
@@ -173,8 +201,18 @@ fn rows() -> Vec<Row> {
         row("respond", Fresh, false, ["401", "403", "403", "201", "404", "201", "404", "404"]),
         row("respond to public", Fresh, true, ["401", "403", "403", "201", "201", "201", "403", "403"]),
         row("GET responses before deadline", Open, false, ["401", "200-", "200-", "200+", "404", "200-", "404", "404"]),
-        row("GET responses after deadline", Closed, false, ["401", "200+", "200+", "200+", "404", "200-", "404", "404"]),
-        row("GET public responses after deadline", Closed, true, ["401", "200+", "200+", "200+", "200-", "200-", "200-", "200-"]),
+        row(
+            "GET responses after deadline",
+            Closed,
+            false,
+            ["401", "200+", "200+", "200+", "404", "200-", "404", "404"],
+        ),
+        row(
+            "GET public responses after deadline",
+            Closed,
+            true,
+            ["401", "200+", "200+", "200+", "200-", "200-", "200-", "200-"],
+        ),
         row("revise response", Open, false, ["401", "404", "404", "200", "404", "404", "404", "404"]),
         row("withdraw response", Open, false, ["401", "404", "404", "204", "404", "404", "404", "404"]),
         row("award", Closed, false, ["401", "403", "201", "404", "404", "404", "404", "404"]),
@@ -195,13 +233,19 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
     let e = sc.engagement.unwrap_or(0);
     let (method, path, body): (&str, String, Option<Value>) = match row.name {
         "GET demand" | "GET public demand" => ("GET", format!("/api/v1/demands/{d}"), None),
-        "PATCH draft" => ("PATCH", format!("/api/v1/demands/{d}"), Some(json!({"revision": 1, "title": "改", "deadline": "2099-12-31"}))),
+        "PATCH draft" => (
+            "PATCH",
+            format!("/api/v1/demands/{d}"),
+            Some(json!({"revision": 1, "title": "改", "deadline": "2099-12-31"})),
+        ),
         "publish" => ("POST", format!("/api/v1/demands/{d}/publish"), Some(json!({"revision": 1}))),
         "cancel" => ("POST", format!("/api/v1/demands/{d}/cancel"), Some(json!({"revision": 2}))),
         "invite" => ("POST", format!("/api/v1/demands/{d}/invitations"), Some(json!({"org_ids": [w.u]}))),
         "GET invitations" => ("GET", format!("/api/v1/demands/{d}/invitations"), None),
         "GET suggestions" => ("GET", format!("/api/v1/demands/{d}/suggestions"), None),
-        "respond" | "respond to public" => ("POST", format!("/api/v1/demands/{d}/responses"), Some(quote(w.org_of(role), PRICE))),
+        "respond" | "respond to public" => {
+            ("POST", format!("/api/v1/demands/{d}/responses"), Some(quote(w.org_of(role), PRICE)))
+        }
         "GET responses before deadline" | "GET responses after deadline" | "GET public responses after deadline" => {
             ("GET", format!("/api/v1/demands/{d}/responses"), None)
         }
@@ -212,7 +256,11 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             ("PUT", format!("/api/v1/demands/{d}/responses/{rid}"), Some(q))
         }
         "withdraw response" => ("DELETE", format!("/api/v1/demands/{d}/responses/{rid}"), Some(json!({"revision": 1}))),
-        "award" => ("POST", format!("/api/v1/demands/{d}/awards"), Some(json!({"revision": 2, "awards": [{"response_id": rid}]}))),
+        "award" => (
+            "POST",
+            format!("/api/v1/demands/{d}/awards"),
+            Some(json!({"revision": 2, "awards": [{"response_id": rid}]})),
+        ),
         "GET engagement" => ("GET", format!("/api/v1/engagements/{e}"), None),
         "start engagement" => ("POST", format!("/api/v1/engagements/{e}/start"), None),
         "complete engagement" => ("POST", format!("/api/v1/engagements/{e}/complete"), None),

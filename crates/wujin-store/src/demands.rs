@@ -20,10 +20,11 @@ pub struct Demand {
     pub updated_at: i64,
 }
 
-/// What a guarded write found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
-    Done,
+/// What a guarded write found. `Done` carries the record as this write left it (read in
+/// its transaction, so a later writer's change never shows in this caller's answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write<T = ()> {
+    Done(T),
     /// Somebody changed the demand since the given revision.
     Stale,
     /// The demand no longer takes responses (its deadline passed or it left the open state).
@@ -135,7 +136,7 @@ impl Store {
     }
 
     /// Replaces a draft's content if it is still at `revision`.
-    pub async fn update_demand(&self, id: i64, revision: i64, c: &DemandContent, by: i64) -> Result<Write> {
+    pub async fn update_demand(&self, id: i64, revision: i64, c: &DemandContent, by: i64) -> Result<Write<Demand>> {
         let mut tx = self.begin().await?;
         let q = sqlx::query(
             "UPDATE demands SET title = $1, need = $2, family = $3, category = $4, quantity = $5, unit = $6, budget_fen = $7, \
@@ -158,8 +159,11 @@ impl Store {
         )
         .await?;
         outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        let row =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM demands WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        let demand = from_row(&row)?;
         tx.commit().await?;
-        Ok(Write::Done)
+        Ok(Write::Done(demand))
     }
 
     /// Moves a demand from `from` (at `revision`) to `to`; `action` goes to the audit log.
@@ -171,7 +175,7 @@ impl Store {
         to: DemandState,
         action: &str,
         by: i64,
-    ) -> Result<Write> {
+    ) -> Result<Write<Demand>> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE demands SET state = $1, revision = revision + 1, updated_at = $2 WHERE id = $3 AND revision = $4 AND state = $5",
@@ -218,8 +222,11 @@ impl Store {
             _ => {}
         }
         outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        let row =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM demands WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        let demand = from_row(&row)?;
         tx.commit().await?;
-        Ok(Write::Done)
+        Ok(Write::Done(demand))
     }
 }
 

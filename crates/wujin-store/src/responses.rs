@@ -157,7 +157,13 @@ impl Store {
     }
 
     /// Revises (new terms) or withdraws (`terms` None) a response still at `revision`.
-    pub async fn change_response(&self, id: i64, revision: i64, terms: Option<&Terms>, by: i64) -> Result<Write> {
+    pub async fn change_response(
+        &self,
+        id: i64,
+        revision: i64,
+        terms: Option<&Terms>,
+        by: i64,
+    ) -> Result<Write<Response>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query("SELECT demand_id, org_id FROM responses WHERE id = $1")
             .bind(id)
@@ -209,8 +215,10 @@ impl Store {
             &serde_json::json!({"revision": revision + 1}),
         )
         .await?;
+        let row = sqlx::query(&format!("{SELECT} WHERE r.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        let response = from_row(&row)?;
         tx.commit().await?;
-        Ok(Write::Done)
+        Ok(Write::Done(response))
     }
 }
 

@@ -269,9 +269,7 @@ pub async fn edit(
     let internal = |e| ApiError::internal(lang, e);
     match app.store.update_demand(id, revision, &c, me.account_id).await.map_err(internal)? {
         Write::Stale | Write::Closed => Err(stale(lang)),
-        Write::Done => {
-            Ok(Json(view(app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
-        }
+        Write::Done(d) => Ok(Json(view(d))),
     }
 }
 
@@ -301,9 +299,7 @@ async fn act(
     let internal = |e| ApiError::internal(lang, e);
     match app.store.move_demand(id, b.revision, d.state, to, name, me.account_id).await.map_err(internal)? {
         Write::Stale | Write::Closed => Err(stale(lang)),
-        Write::Done => {
-            Ok(Json(view(app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
-        }
+        Write::Done(d) => Ok(Json(view(d))),
     }
 }
 

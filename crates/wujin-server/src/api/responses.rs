@@ -270,9 +270,7 @@ pub async fn revise(
     match app.store.change_response(r.id, revision, Some(&t), me.account_id).await.map_err(internal)? {
         Write::Stale => Err(stale(lang)),
         Write::Closed => Err(closed(lang)),
-        Write::Done => {
-            Ok(Json(view(app.store.response(r.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
-        }
+        Write::Done(r) => Ok(Json(view(r))),
     }
 }
 
@@ -300,7 +298,7 @@ pub async fn withdraw(
     {
         Write::Stale => Err(stale(lang)),
         Write::Closed => Err(closed(lang)),
-        Write::Done => Ok(StatusCode::NO_CONTENT),
+        Write::Done(_) => Ok(StatusCode::NO_CONTENT),
     }
 }
 
