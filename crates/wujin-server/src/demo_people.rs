@@ -34,9 +34,13 @@ fn fail(e: impl std::fmt::Display) -> Failure {
     msg(format!("demo accounts: {e}"))
 }
 
-/// The first organisation with an offer in `category`, other than those in `not`.
+/// The first organisation with an offer in `category` (a category, or with `group` a
+/// top-level category or service family), other than those in `not`.
 async fn org_offering(store: &Store, category: &str, not: &[i64]) -> Result<i64, Failure> {
-    let f = OrgFilter { categories: Some(vec![category.to_string()]), ..Default::default() };
+    let f = match category.strip_prefix("group:") {
+        Some(g) => OrgFilter { group: Some(g.to_string()), ..Default::default() },
+        None => OrgFilter { categories: Some(vec![category.to_string()]), ..Default::default() },
+    };
     let (orgs, _) = store.list_orgs(&f, None, 10).await.map_err(fail)?;
     orgs.into_iter()
         .find(|o| !not.contains(&o.id))
@@ -88,7 +92,7 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     let flask = org_offering(store, "cups.vacuum_cup", &[]).await?;
     let design = org_offering(store, "svc.industrial_design", &[flask]).await?;
     let design2 = org_offering(store, "svc.industrial_design", &[flask, design]).await?;
-    let lab = org_offering(store, "svc.food_contact_testing", &[flask]).await?;
+    let lab = org_offering(store, "group:testing", &[flask]).await?;
     let caster = org_offering(store, "cap.die_casting", &[flask]).await?;
     let hash = crate::api::accounts::hash_password_now(PASSWORD).map_err(fail)?;
     let [l_flask, l_design, l_lab, l_caster, l_officer, l_admin] = LOGINS;

@@ -73,3 +73,44 @@ both_backends! {
         assert_eq!(send(s, "POST", "/api/v1/accounts", Some(huge), &[]).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }
+
+/// A sign-in attempt from `ip`, through one server (whose limiter is shared across calls).
+async fn attempt(app: &wujin_server::api::AppState, ip: [u8; 4], login: &str) -> (StatusCode, Option<String>, String) {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use tower::ServiceExt;
+    let body = json!({"login": login, "password": "not the password"}).to_string();
+    let mut req = axum::http::Request::post("/api/v1/sessions")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+    let resp = wujin_server::api::router_with(app.clone()).oneshot(req).await.unwrap();
+    let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    (status, retry, v["error"]["code"].as_str().unwrap_or("").to_string())
+}
+
+both_backends! {
+    async fn one_address_trying_many_logins_is_slowed_and_told_when_to_retry(db) {
+        let s = &db.store;
+        common::sign_up(s, "real@example.cn").await;
+        let app = wujin_server::api::AppState::new(s.clone());
+        let burst = wujin_server::api::limits::SIGN_IN_BURST as usize;
+        for i in 0..burst {
+            // Real and made-up logins alike count, and are answered alike.
+            let login = if i % 2 == 0 { "real@example.cn".to_string() } else { format!("nobody{i}@example.cn") };
+            let (status, _, code) = attempt(&app, [10, 0, 0, 1], &login).await;
+            assert_eq!((status, code.as_str()), (StatusCode::UNAUTHORIZED, "bad_credentials"), "attempt {i}");
+        }
+        for login in ["real@example.cn", "nobody@example.cn"] {
+            let (status, retry, code) = attempt(&app, [10, 0, 0, 1], login).await;
+            assert_eq!((status, code.as_str()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"), "{login}");
+            assert!(retry.unwrap().parse::<u64>().unwrap() >= 1, "says when to retry");
+        }
+        let (status, _, _) = attempt(&app, [10, 0, 0, 2], "real@example.cn").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "another address is not slowed");
+    }
+}
