@@ -6,12 +6,13 @@
 //! the last number that was committed with its documents, and re-applying an event is
 //! harmless (an upsert by offer id).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use wujin_store::offers::{Offer, OfferFilter};
+use wujin_store::reputation::Reputation;
 use wujin_store::{Store, StoreError};
 
-use crate::index::{MatchError, MatchIndex, OfferDoc};
+use crate::index::{MatchError, MatchIndex, OfferDoc, Standing};
 
 /// Events read per round.
 const EVENTS: i64 = 2000;
@@ -44,7 +45,7 @@ pub enum FollowError {
 }
 
 /// The index's view of stored offers.
-fn docs_of(offers: &[Offer]) -> Vec<OfferDoc<'_>> {
+fn docs_of<'a>(offers: &'a [Offer], standing: &HashMap<i64, Reputation>) -> Vec<OfferDoc<'a>> {
     offers
         .iter()
         .map(|o| OfferDoc {
@@ -53,9 +54,31 @@ fn docs_of(offers: &[Offer]) -> Vec<OfferDoc<'_>> {
             org_name: &o.org_name,
             town: o.town.as_deref(),
             certificates: &o.org_certificates,
+            standing: standing.get(&o.org_id).map(standing_of).unwrap_or_default(),
             record: &o.record,
         })
         .collect()
+}
+
+fn standing_of(r: &Reputation) -> Standing {
+    Standing {
+        ratings: r.ratings.max(0) as u64,
+        rating_avg: r.rating_avg.unwrap_or(0.0) as f32,
+        invited: r.invited.max(0) as u64,
+        answered: r.answered.max(0) as u64,
+        verified: r.verified,
+    }
+}
+
+/// The documents of `offers`, with their organisations' standing read from the store.
+async fn docs_with_standing<'a>(store: &Store, offers: &'a [Offer]) -> Result<Vec<OfferDoc<'a>>, FollowError> {
+    let orgs: BTreeSet<i64> = offers.iter().map(|o| o.org_id).collect();
+    let orgs: Vec<i64> = orgs.into_iter().collect();
+    let mut standing = HashMap::new();
+    for chunk in orgs.chunks(500) {
+        standing.extend(store.reputations(chunk).await?);
+    }
+    Ok(docs_of(offers, &standing))
 }
 
 async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<(), FollowError> {
@@ -64,7 +87,7 @@ async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<
     for id in ids.iter().filter(|id| !found.contains(id)) {
         index.delete(*id as u64);
     }
-    index.upsert(&docs_of(&offers))?;
+    index.upsert(&docs_with_standing(store, &offers).await?)?;
     Ok(())
 }
 
@@ -103,8 +126,8 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
                 "offer" => {
                     ids.insert(e.entity_id);
                 }
-                // An organisation's name and town are indexed with each of its offers.
-                "org" => {
+                // An organisation's name, town and standing are indexed with each of its offers.
+                "org" | "rating" | "reputation" => {
                     let filter = OfferFilter { org_id: Some(e.entity_id), ..Default::default() };
                     let mut cursor = None;
                     loop {
@@ -144,7 +167,7 @@ pub async fn rebuild(
         let offers = store.offers_after(after, 5000).await?;
         let Some(last) = offers.last() else { break };
         after = last.id;
-        index.upsert(&docs_of(&offers))?;
+        index.upsert(&docs_with_standing(store, &offers).await?)?;
         done += offers.len() as u64;
         progress(done, total);
     }

@@ -29,7 +29,21 @@ pub struct OfferDoc<'a> {
     pub town: Option<&'a str>,
     /// Certificates the organisation holds.
     pub certificates: &'a [String],
+    pub standing: Standing,
     pub record: &'a OfferRecord,
+}
+
+/// How the organisation has dealt on the platform, as the ranking reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Standing {
+    /// Ratings received, and their average (1 to 5).
+    pub ratings: u64,
+    pub rating_avg: f32,
+    /// Invitations received to published demands, and how many it answered.
+    pub invited: u64,
+    pub answered: u64,
+    /// Its credit code was verified by a platform admin approving a claim.
+    pub verified: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -48,6 +62,12 @@ pub(crate) struct Fields {
     pub(crate) standard: Field,
     pub(crate) certificate: Field,
     pub(crate) certs: Field,
+    pub(crate) ratings: Field,
+    /// The average rating times ten (0 without ratings).
+    pub(crate) rating: Field,
+    pub(crate) invited: Field,
+    pub(crate) answered: Field,
+    pub(crate) verified: Field,
     pub(crate) price_min: Field,
     pub(crate) price_max: Field,
     pub(crate) lead_days: Field,
@@ -56,7 +76,7 @@ pub(crate) struct Fields {
 }
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 3";
+const FORMAT: &str = "wujin-index 4";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -91,6 +111,11 @@ fn schema() -> (Schema, Fields) {
         standard: b.add_text_field("standard", STRING | STORED | FAST),
         certificate: b.add_text_field("certificate", STRING | FAST | STORED),
         certs: b.add_u64_field("certs", FAST),
+        ratings: b.add_u64_field("ratings", FAST),
+        rating: b.add_u64_field("rating", FAST),
+        invited: b.add_u64_field("invited", FAST),
+        answered: b.add_u64_field("answered", FAST),
+        verified: b.add_u64_field("verified", FAST),
         price_min: b.add_u64_field("price_min", INDEXED | FAST | STORED),
         price_max: b.add_u64_field("price_max", INDEXED | FAST | STORED),
         lead_days: b.add_u64_field("lead_days", INDEXED | FAST | STORED),
@@ -183,6 +208,12 @@ impl MatchIndex {
                 doc.add_text(f.certificate, c);
             }
             doc.add_u64(f.certs, d.certificates.len() as u64);
+            let st = d.standing;
+            doc.add_u64(f.ratings, st.ratings);
+            doc.add_u64(f.rating, (st.rating_avg * 10.0).round().clamp(0.0, 50.0) as u64);
+            doc.add_u64(f.invited, st.invited);
+            doc.add_u64(f.answered, st.answered.min(st.invited));
+            doc.add_u64(f.verified, st.verified as u64);
             if let Some(p) = r.price {
                 doc.add_u64(f.price_min, p.min().0.max(0) as u64);
                 doc.add_u64(f.price_max, p.max().0.max(0) as u64);
@@ -270,6 +301,7 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
                 org_name: &org.name,
                 town: org.town.as_deref(),
                 certificates: &org.certificates,
+                standing: Standing::default(),
                 record: r,
             })
         })

@@ -51,6 +51,16 @@ const PER_CERT: f32 = 0.03;
 const MAX_CERTS: u64 = 5;
 /// Being in the town the need names.
 const SAME_TOWN: f32 = 1.2;
+/// Each star above (below) 3 adds (takes) this much, once five ratings back the average:
+/// from -4 % for a firm rated 1 to +4 % for one rated 5.
+const PER_STAR: f32 = 0.02;
+const FULL_CONFIDENCE: u64 = 5;
+/// A firm that answers every invitation gains half this, one that answers none loses half.
+const RESPONSE_RATE: f32 = 0.06;
+/// A response rate is read only after this many invitations.
+const MIN_INVITED: u64 = 3;
+/// A verified credit code.
+const VERIFIED: f32 = 1.02;
 
 /// What a user asks: free text plus hard filters. Every field but `text` narrows the result;
 /// `near_town` only orders it.
@@ -118,6 +128,12 @@ pub enum Signal {
     Certificates(u64),
     /// The organisation is in the town the need names.
     SameTown,
+    /// Buyers rated the organisation: the average times ten (45 is 4.5 of 5), and how many.
+    Rating { tenths: u64, count: u64 },
+    /// Of the invitations it received, the organisation answered `answered` of `invited`.
+    ResponseRate { answered: u64, invited: u64 },
+    /// Its credit code was verified: a platform admin approved a claim of it.
+    Verified,
 }
 
 impl Signal {
@@ -125,6 +141,15 @@ impl Signal {
         match self {
             Signal::Certificates(n) => 1.0 + PER_CERT * n.min(MAX_CERTS) as f32,
             Signal::SameTown => SAME_TOWN,
+            // Above or below a middling 3, weighed by how many ratings back it.
+            Signal::Rating { tenths, count } => {
+                let confidence = count.min(FULL_CONFIDENCE) as f32 / FULL_CONFIDENCE as f32;
+                1.0 + PER_STAR * (tenths as f32 / 10.0 - 3.0) * confidence
+            }
+            Signal::ResponseRate { answered, invited } => {
+                1.0 + RESPONSE_RATE * (answered as f32 / invited.max(1) as f32 - 0.5)
+            }
+            Signal::Verified => VERIFIED,
         }
     }
 }
@@ -200,6 +225,7 @@ fn first_ord(column: Option<&StrColumn>, doc: DocId) -> Option<u64> {
 /// signals kept in the store.
 struct SignalReader {
     certs: Option<tantivy::columnar::Column<u64>>,
+    standing: [Option<tantivy::columnar::Column<u64>>; 5],
     towns: Option<StrColumn>,
     near: Option<u64>,
     categories: Option<StrColumn>,
@@ -217,6 +243,7 @@ impl SignalReader {
     fn new(segment: &SegmentReader, near_town: Option<&str>, intents: &[Intent]) -> SignalReader {
         let fast = segment.fast_fields();
         let certs = fast.u64("certs").ok();
+        let standing = ["rating", "ratings", "answered", "invited", "verified"].map(|f| fast.u64(f).ok());
         let towns = fast.str("town").ok().flatten();
         let near = near_town.and_then(|t| towns.as_ref()?.dictionary().term_ord(t.as_bytes()).ok().flatten());
         let categories = fast.str("category").ok().flatten();
@@ -232,7 +259,7 @@ impl SignalReader {
             .map(|k| k.code().to_string())
             .collect();
         let work = (!work.is_empty()).then(|| ords_of(kinds.as_ref(), &work));
-        SignalReader { certs, towns, near, categories, groups, intent_categories, intent_groups, kinds, work }
+        SignalReader { certs, standing, towns, near, categories, groups, intent_categories, intent_groups, kinds, work }
     }
 
     /// Whether the document is of a category or family the need names.
@@ -252,13 +279,21 @@ impl SignalReader {
         intent * kind * self.signals(doc).0
     }
 
-    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 2]) {
+    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 5]) {
         let certs = self.certs.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let same_town = match (self.near, &self.towns) {
             (Some(ord), Some(col)) => col.term_ords(doc).next() == Some(ord),
             _ => false,
         };
-        let s = [(certs > 0).then_some(Signal::Certificates(certs)), same_town.then_some(Signal::SameTown)];
+        let [tenths, count, answered, invited, verified] =
+            self.standing.each_ref().map(|c| c.as_ref().and_then(|c| c.first(doc)).unwrap_or(0));
+        let s = [
+            (certs > 0).then_some(Signal::Certificates(certs)),
+            same_town.then_some(Signal::SameTown),
+            (count > 0).then_some(Signal::Rating { tenths, count }),
+            (invited >= MIN_INVITED).then_some(Signal::ResponseRate { answered, invited }),
+            (verified > 0).then_some(Signal::Verified),
+        ];
         (s.iter().flatten().map(|s| s.factor()).product(), s)
     }
 }

@@ -30,6 +30,32 @@ fn certificates_order_firms_that_match_equally() {
 }
 
 #[test]
+fn how_a_firm_has_dealt_orders_firms_that_match_equally() {
+    use wujin_match::Standing;
+    let same = || offer("x", "铝合金压铸件", "压铸件", "ADC12", "");
+    let with = |standing: Standing| common::Firm { standing, ..firm(same(), "330784105", &[]) };
+    let idx = index_of(&[
+        with(Standing::default()),
+        with(Standing { ratings: 6, rating_avg: 4.8, invited: 10, answered: 9, verified: true }),
+        with(Standing { ratings: 5, rating_avg: 1.4, invited: 4, answered: 0, verified: false }),
+        // Two invitations are too few to judge a response rate by.
+        with(Standing { invited: 2, answered: 0, ..Standing::default() }),
+    ]);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("压铸件") }).unwrap();
+    let order: Vec<u64> = r.hits.iter().map(|h| h.offer_id).collect();
+    assert_eq!(order[0], 2, "well rated, answers, verified");
+    assert_eq!(*order.last().unwrap(), 3, "rated poorly and never answers");
+    let good = &r.hits[0].signals;
+    assert!(good.contains(&Signal::Rating { tenths: 48, count: 6 }), "{good:?}");
+    assert!(good.contains(&Signal::ResponseRate { answered: 9, invited: 10 }) && good.contains(&Signal::Verified));
+    assert!(r.hits.iter().find(|h| h.offer_id == 4).unwrap().signals.is_empty(), "no signal from two invitations");
+    for h in &r.hits {
+        let product: f32 = h.signals.iter().map(|s| s.factor()).product();
+        assert!((0.9..1.12).contains(&product), "reputation orders, it never decides: {product}");
+    }
+}
+
+#[test]
 fn local_firms_come_first_when_the_need_names_a_town() {
     let same = || offer("x", "铝合金压铸件", "压铸件", "800T压铸", "");
     let idx = index_of(&[firm(same(), "330784106", &[]), firm(same(), "330784112", &[])]);
@@ -67,6 +93,7 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
             org_name: "永康市测试有限公司",
             town: Some("330784001"),
             certificates: &certs,
+            standing: Default::default(),
             record: r,
         };
         idx.upsert(&[doc]).unwrap();

@@ -213,6 +213,7 @@ impl Store {
                         .fetch_all(&mut *tx)
                         .await?;
                 crate::invitations::deliver(&mut tx, id, &invited, &title).await?;
+                outbox::record(&mut tx, "reputation", "upsert", &invited).await?;
             }
             DemandState::Cancelled => {
                 for org in responders(&mut tx, id).await? {

@@ -72,6 +72,7 @@ impl Store {
         if state == "open" {
             deliver(&mut tx, demand, &new, &title).await?;
         }
+        crate::outbox::record(&mut tx, "reputation", "upsert", &new).await?;
         Store::audit_for(
             &mut tx,
             Some(buyer),

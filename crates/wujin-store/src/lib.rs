@@ -20,6 +20,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod overview;
 pub mod queries;
+pub mod reputation;
 pub mod responses;
 mod sql;
 #[cfg(feature = "testing")]

@@ -177,6 +177,7 @@ impl Store {
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
+            crate::outbox::record(&mut tx, "reputation", "upsert", &[org_id]).await?;
         }
         Store::audit(
             &mut tx,

@@ -118,6 +118,8 @@ impl Store {
         .await?;
         let Some(id) = id else { return Ok(Created::Already) };
         history(&mut tx, id, by).await?;
+        // Answering counts towards the provider's response rate.
+        crate::outbox::record(&mut tx, "reputation", "upsert", &[org_id]).await?;
         Store::audit_for(
             &mut tx,
             Some(org_id),

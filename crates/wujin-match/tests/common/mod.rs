@@ -37,10 +37,17 @@ pub struct Firm {
     pub offer: OfferRecord,
     pub town: &'static str,
     pub certificates: Vec<String>,
+    /// How it has dealt on the platform (none by default).
+    pub standing: wujin_match::Standing,
 }
 
 pub fn firm(offer: OfferRecord, town: &'static str, certificates: &[&str]) -> Firm {
-    Firm { offer, town, certificates: certificates.iter().map(|s| s.to_string()).collect() }
+    Firm {
+        offer,
+        town,
+        certificates: certificates.iter().map(|s| s.to_string()).collect(),
+        standing: Default::default(),
+    }
 }
 
 /// Offer ids are 1.., organisation ids 101..
@@ -55,6 +62,7 @@ pub fn index_of(firms: &[Firm]) -> MatchIndex {
             org_name: "永康市测试有限公司",
             town: Some(f.town),
             certificates: &f.certificates,
+            standing: f.standing,
             record: &f.offer,
         })
         .collect();

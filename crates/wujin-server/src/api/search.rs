@@ -93,10 +93,14 @@ pub struct TermMatch {
 
 #[derive(Serialize, ToSchema)]
 pub struct SignalEffect {
-    /// certificates (the organisation holds `value` of them) or same_town.
+    /// certificates (the organisation holds `value` of them), same_town, rating (`value`
+    /// ratings averaging `detail`), response_rate (`value` per cent of `detail` invitations
+    /// answered) or verified (its credit code was checked by a platform admin).
     pub name: String,
     pub value: Option<u64>,
-    /// How much the signal raised the score: 0.09 is +9 %.
+    /// The figure behind the signal, as text ("4.5/5", "7/9").
+    pub detail: Option<String>,
+    /// How much the signal moved the score, to a tenth of a per cent: 0.09 is +9 %, -0.004 is -0.4 %.
     pub effect: f32,
 }
 
@@ -322,11 +326,17 @@ pub async fn search(
 }
 
 fn signal_view(s: Signal) -> SignalEffect {
-    let effect = ((s.factor() - 1.0) * 100.0).round() / 100.0;
-    match s {
-        Signal::Certificates(n) => SignalEffect { name: "certificates".into(), value: Some(n), effect },
-        Signal::SameTown => SignalEffect { name: "same_town".into(), value: None, effect },
-    }
+    let effect = ((s.factor() - 1.0) * 1000.0).round() / 1000.0;
+    let (name, value, detail) = match s {
+        Signal::Certificates(n) => ("certificates", Some(n), None),
+        Signal::SameTown => ("same_town", None, None),
+        Signal::Rating { tenths, count } => ("rating", Some(count), Some(format!("{}.{}/5", tenths / 10, tenths % 10))),
+        Signal::ResponseRate { answered, invited } => {
+            ("response_rate", Some(answered * 100 / invited.max(1)), Some(format!("{answered}/{invited}")))
+        }
+        Signal::Verified => ("verified", None, None),
+    };
+    SignalEffect { name: name.into(), value, detail, effect }
 }
 
 fn facets_view(f: &Facets) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
