@@ -114,3 +114,26 @@ both_backends! {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "another address is not slowed");
     }
 }
+
+both_backends! {
+    async fn a_changed_password_signs_out_the_other_sessions(db) {
+        let s = &db.store;
+        let here = common::sign_up(s, "wang@example.cn").await;
+        let body = json!({"login": "wang@example.cn", "password": "correct horse"});
+        let there = send(s, "POST", "/api/v1/sessions", Some(body), &[]).await;
+        let there = jar(&there.cookie.unwrap());
+        let path = "/api/v1/accounts/me/password";
+        let wrong = send(s, "POST", path, Some(json!({"current_password": "guess", "new_password": "battery staple"})), &here.h()).await;
+        assert_eq!((wrong.status, wrong.body["error"]["field"].as_str()), (StatusCode::FORBIDDEN, Some("current_password")));
+        let short = send(s, "POST", path, Some(json!({"current_password": "correct horse", "new_password": "short"})), &here.h()).await;
+        assert_eq!((short.status, short.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("new_password")));
+        let ok = send(s, "POST", path, Some(json!({"current_password": "correct horse", "new_password": "battery staple"})), &here.h()).await;
+        assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.body);
+        assert_eq!(send(s, "GET", "/api/v1/accounts/me", None, &here.h()).await.status, StatusCode::OK, "this session stays");
+        assert_eq!(send(s, "GET", "/api/v1/accounts/me", None, &[("cookie", &there)]).await.status, StatusCode::UNAUTHORIZED, "the other ends");
+        let old = send(s, "POST", "/api/v1/sessions", Some(json!({"login": "wang@example.cn", "password": "correct horse"})), &[]).await;
+        assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+        let new = send(s, "POST", "/api/v1/sessions", Some(json!({"login": "wang@example.cn", "password": "battery staple"})), &[]).await;
+        assert_eq!(new.status, StatusCode::OK);
+    }
+}

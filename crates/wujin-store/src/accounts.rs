@@ -120,4 +120,31 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.pool()).await?;
         Ok(())
     }
+
+    /// Sets a new password hash and ends every other session of the account (a changed
+    /// password should lock out whoever knew the old one); `keep` is the session in use.
+    pub async fn set_password(&self, account_id: i64, hash: &str, keep: Option<&str>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+            .bind(account_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?;
+        Store::audit(
+            &mut tx,
+            &format!("account:{account_id}"),
+            "change_password",
+            "account",
+            Some(account_id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

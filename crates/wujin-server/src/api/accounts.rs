@@ -25,7 +25,7 @@ use wujin_domain::account::{Login, check_name, check_password};
 use wujin_domain::{FieldError, Lang};
 
 use super::AppState;
-use super::auth::{COOKIE_NAME, caller, token_hash, writer};
+use super::auth::{COOKIE_NAME, caller, not_signed_in, token_hash, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
 
@@ -278,4 +278,45 @@ pub async fn me(State(app): State<AppState>, ReqLang(lang): ReqLang, headers: He
             .map(|m| MembershipView { org_id: m.org_id, org_name: m.org_name, role: m.role.code().to_string() })
             .collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 8 to 128 characters.
+    pub new_password: String,
+}
+
+/// Change one's password: the current one is required; every other session ends.
+#[utoipa::path(post, path = "/api/v1/accounts/me/password", tag = "accounts", request_body = PasswordChange,
+    responses((status = 204), (status = 400), (status = 401), (status = 403)))]
+pub async fn change_password(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let req: PasswordChange = read(lang, &body)?;
+    let internal = |e| ApiError::internal(lang, e);
+    let account = app.store.account_by_login(&me.login).await.map_err(internal)?.ok_or_else(|| not_signed_in(lang))?;
+    if !verify(lang, req.current_password, Some(account.password_hash)).await? {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            ..ApiError::bad(
+                lang,
+                "wrong_password",
+                "current_password",
+                "当前密码不正确",
+                "the current password is wrong",
+            )
+        });
+    }
+    check_password(&req.new_password)
+        .map_err(|e| ApiError { field: Some("new_password".into()), ..field_error(lang, e) })?;
+    let hash = hash_password(lang, req.new_password).await?;
+    let keep = super::auth::session_token(&headers).map(|t| token_hash(&t));
+    app.store.set_password(me.account_id, &hash, keep.as_deref()).await.map_err(internal)?;
+    Ok(StatusCode::NO_CONTENT)
 }

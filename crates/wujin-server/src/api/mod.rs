@@ -88,6 +88,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         accounts::sign_in,
         accounts::sign_out,
         accounts::me,
+        accounts::change_password,
         claims::create,
         claims::pending,
         claims::approve,
@@ -138,6 +139,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/match", axum::routing::post(matching::match_need))
         .route("/api/v1/accounts", axum::routing::post(accounts::sign_up))
         .route("/api/v1/accounts/me", get(accounts::me))
+        .route("/api/v1/accounts/me/password", axum::routing::post(accounts::change_password))
         .route("/api/v1/sessions", axum::routing::post(accounts::sign_in))
         .route("/api/v1/sessions/current", axum::routing::delete(accounts::sign_out))
         .route("/api/v1/claims", get(claims::pending).post(claims::create))
