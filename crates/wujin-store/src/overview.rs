@@ -6,11 +6,11 @@ use sqlx::Row;
 
 use crate::{Result, Store};
 
-/// Demands counted by one key (a state, a service family, a category).
+/// Something counted by one key (demands by state or family; providers by family).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Count {
     pub key: String,
-    pub demands: i64,
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ async fn counts(store: &Store, column: &str) -> Result<Vec<Count>> {
     ))
     .fetch_all(store.pool())
     .await?;
-    rows.iter().map(|r| Ok(Count { key: r.try_get(0)?, demands: r.try_get(1)? })).collect()
+    rows.iter().map(|r| Ok(Count { key: r.try_get(0)?, count: r.try_get(1)? })).collect()
 }
 
 impl Store {
@@ -58,6 +58,40 @@ impl Store {
             thin,
             engagements: one("SELECT COUNT(*) FROM engagements").await?,
             ratings: one("SELECT COUNT(*) FROM ratings").await?,
+        })
+    }
+}
+
+/// The cluster at a glance, as the home page shows it to everybody.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glance {
+    pub orgs: i64,
+    pub offers: i64,
+    /// Organisations offering services of each family.
+    pub providers_by_family: Vec<Count>,
+    /// Public demands open for responses.
+    pub open_demands: i64,
+}
+
+impl Store {
+    pub async fn glance(&self, now: i64) -> Result<Glance> {
+        let rows = sqlx::query(
+            "SELECT grp, COUNT(DISTINCT org_id) FROM offers WHERE kind = 'service' GROUP BY grp ORDER BY 2 DESC, 1",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let providers_by_family =
+            rows.iter().map(|r| Ok(Count { key: r.try_get(0)?, count: r.try_get(1)? })).collect::<Result<_>>()?;
+        Ok(Glance {
+            orgs: sqlx::query_scalar("SELECT COUNT(*) FROM orgs").fetch_one(self.pool()).await?,
+            offers: sqlx::query_scalar("SELECT COUNT(*) FROM offers").fetch_one(self.pool()).await?,
+            providers_by_family,
+            open_demands: sqlx::query_scalar(
+                "SELECT COUNT(*) FROM demands WHERE state = 'open' AND visibility = 'public' AND deadline > $1",
+            )
+            .bind(now)
+            .fetch_one(self.pool())
+            .await?,
         })
     }
 }

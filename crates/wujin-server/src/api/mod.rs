@@ -177,6 +177,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}", get(orgs::get))
         .route("/api/v1/offers", get(offers::list))
         .route("/api/v1/offers/{id}", get(offers::get))
+        .merge(crate::pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -50,7 +50,7 @@ pub async fn demands(
     }
     let o = app.store.demand_overview(wujin_store::now_ms()).await.map_err(internal)?;
     let counted = |v: Vec<wujin_store::overview::Count>| {
-        v.into_iter().map(|c| Counted { key: c.key, demands: c.demands }).collect()
+        v.into_iter().map(|c| Counted { key: c.key, demands: c.count }).collect()
     };
     Ok(Json(DemandOverviewView {
         by_state: counted(o.by_state),

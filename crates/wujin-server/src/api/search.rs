@@ -286,6 +286,13 @@ pub async fn search(
     ReqLang(lang): ReqLang,
     p: Params,
 ) -> Result<Json<SearchPage>, ApiError> {
+    let prepared = prepare(lang, &p)?;
+    answer(&app, lang, prepared, "search").await.map(Json)
+}
+
+/// The search the query parameters stand for, every value checked (the search page reads
+/// the same parameters).
+pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
     let mut q = SearchQuery { text: text_param(lang, "q", p.get("q").unwrap_or(""))?, ..Default::default() };
     let mut filters = vec![];
     let mut n = Narrow { lang, q: &mut q, filters: &mut filters };
@@ -322,7 +329,7 @@ pub async fn search(
         limit: limit(lang, p.get("limit"))? as usize,
         offset: decode_offset(lang, p.get("cursor"))?,
     };
-    answer(&app, lang, prepared, "search").await.map(Json)
+    Ok(prepared)
 }
 
 fn signal_view(s: Signal) -> SignalEffect {

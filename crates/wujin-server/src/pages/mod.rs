@@ -1,0 +1,133 @@
+//! Pages: the platform in the browser, rendered on the server from templates compiled into
+//! the binary, with the stylesheet embedded too, so it works on a closed network. Chinese by
+//! default; English by a switch remembered in a cookie. Every string comes from the message
+//! catalogue. The core flows need no JavaScript: links and forms.
+
+pub mod catalogue;
+mod home;
+pub mod search;
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::Query;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use minijinja::value::Rest;
+use minijinja::{Environment, State, Value, context};
+use serde::Deserialize;
+use wujin_domain::Lang;
+
+use crate::api::AppState;
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "wujin_lang";
+
+const CSS: &str = include_str!("../../pages/static/wujin.css");
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("base.html", include_str!("../../pages/templates/base.html")),
+            ("home.html", include_str!("../../pages/templates/home.html")),
+            ("search.html", include_str!("../../pages/templates/search.html")),
+            ("search_form.html", include_str!("../../pages/templates/search_form.html")),
+            ("message.html", include_str!("../../pages/templates/message.html")),
+        ] {
+            env.add_template(name, source).expect("templates are checked by the page tests");
+        }
+        env.add_function("t", |state: &State, key: &str, args: Rest<Value>| -> String {
+            let lang = match state.lookup("lang").and_then(|v| v.as_str().map(str::to_string)).as_deref() {
+                Some("en") => Lang::En,
+                _ => Lang::Zh,
+            };
+            let args: Vec<String> = args.iter().map(|v| v.to_string()).collect();
+            catalogue::text(lang, key, &args)
+        });
+        env
+    })
+}
+
+/// The language of a page request: `?lang=` if given, else the remembered choice, else
+/// Chinese.
+pub fn page_lang(headers: &HeaderMap, query: Option<&str>) -> Lang {
+    if let Some(q) = query {
+        for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+            if k == "lang" {
+                return if v.starts_with("en") { Lang::En } else { Lang::Zh };
+            }
+        }
+    }
+    let remembered = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(LANG_COOKIE)?.strip_prefix('=').map(str::to_string));
+    match remembered.as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// Renders `template` with `ctx` plus what every page needs (the language, the switch to
+/// the other one, the path to come back to).
+pub fn render(status: StatusCode, template: &str, lang: Lang, here: &str, ctx: Value) -> Response {
+    let (code, other, html_lang, other_html_lang) = match lang {
+        Lang::Zh => ("zh", "en", "zh-CN", "en"),
+        Lang::En => ("en", "zh", "en", "zh-CN"),
+    };
+    let base = context! { lang => code, other_lang => other, html_lang, other_html_lang, here };
+    let result = env().get_template(template).and_then(|t| t.render(context! { ..base, ..ctx }));
+    match result {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            // Never a stack trace on a page: the detail goes to the log.
+            tracing::error!(error = %e, template, "page rendering");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(catalogue::text(lang, "error_title", &[]))).into_response()
+        }
+    }
+}
+
+/// A page with a title and one message (errors, not found).
+pub fn message(status: StatusCode, lang: Lang, here: &str, title_key: &str, message: &str) -> Response {
+    let title = catalogue::text(lang, title_key, &[]);
+    render(status, "message.html", lang, here, context! { title, message })
+}
+
+#[derive(Deserialize)]
+struct Switch {
+    to: Option<String>,
+    back: Option<String>,
+}
+
+/// `/lang?to=en&back=/search?q=…`: remembers the language for a year and goes back.
+async fn switch(Query(s): Query<Switch>) -> Response {
+    let to = if s.to.as_deref() == Some("en") { "en" } else { "zh" };
+    // Only a path on this site: never an open redirect.
+    let back = s.back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\')).unwrap_or("/".into());
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    let cookie = format!("{LANG_COOKIE}={to}; Path=/; Max-Age=31536000; SameSite=Lax");
+    if let (Ok(c), Ok(l)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(&back)) {
+        resp.headers_mut().insert(SET_COOKIE, c);
+        resp.headers_mut().insert(LOCATION, l);
+    }
+    resp
+}
+
+async fn stylesheet() -> Response {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], CSS).into_response()
+}
+
+/// The page routes, merged into the server's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/search", get(search::search))
+        .route("/lang", get(switch))
+        .route("/static/wujin.css", get(stylesheet))
+}

@@ -1,0 +1,246 @@
+//! The search page: the same search as `GET /api/v1/search` (same parameters, same checks,
+//! same ranking), shown as a page — facets as links that narrow or widen, each firm with its
+//! best offers and, in plain words, why it was found; pages; an empty state that suggests
+//! where to go next. A bad parameter is shown on the page, in the user's language.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde::Serialize;
+use wujin_domain::{Lang, Taxonomy};
+
+use super::catalogue::text;
+use super::{page_lang, render};
+use crate::api::AppState;
+use crate::api::params::Params;
+use crate::api::search::{SearchItem, SearchPage, answer, prepare};
+
+/// Catalogue keys chosen here rather than in a template (the catalogue test checks them).
+pub const KEYS: &[&str] = &[
+    "facet_kind",
+    "facet_category",
+    "facet_family",
+    "facet_town",
+    "facet_standard",
+    "facet_certificate",
+    "kind_product",
+    "kind_service",
+    "kind_capacity",
+    "why_terms",
+    "why_standards",
+    "why_certificates",
+    "why_same_town",
+    "why_rating",
+    "why_response_rate",
+    "why_verified",
+    "error_title",
+    "unavailable",
+];
+
+/// The filters a facet sets, in the order the page lists them.
+const FACETS: [(&str, &str); 6] = [
+    ("kind", "facet_kind"),
+    ("family", "facet_family"),
+    ("category", "facet_category"),
+    ("town", "facet_town"),
+    ("standard", "facet_standard"),
+    ("certificate", "facet_certificate"),
+];
+
+/// Values shown per facet.
+const PER_FACET: usize = 8;
+
+#[derive(Serialize)]
+struct FacetValue {
+    name: String,
+    count: u64,
+    href: String,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct FacetGroup {
+    label: &'static str,
+    values: Vec<FacetValue>,
+}
+
+#[derive(Serialize)]
+struct OfferLine {
+    kind: String,
+    title: String,
+    price: Option<String>,
+    lead: Option<i32>,
+    standards: String,
+}
+
+#[derive(Serialize)]
+struct ResultItem {
+    name: String,
+    town: String,
+    offers: Vec<OfferLine>,
+    more: usize,
+    why: String,
+}
+
+/// `/search?…` with `changes` applied (None removes a parameter); the cursor always goes.
+fn href(p: &Params, changes: &[(&str, Option<&str>)]) -> String {
+    let mut pairs: Vec<(String, String)> =
+        p.0.iter()
+            .filter(|(k, _)| k.as_str() != "cursor" && k.as_str() != "lang")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+    for (k, v) in changes {
+        pairs.retain(|(x, _)| x != k);
+        if let Some(v) = v {
+            pairs.push((k.to_string(), v.to_string()));
+        }
+    }
+    pairs.sort();
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        s.append_pair(k, v);
+    }
+    let qs = s.finish();
+    if qs.is_empty() { "/search".into() } else { format!("/search?{qs}") }
+}
+
+fn kind_name(lang: Lang, code: &str) -> String {
+    text(lang, &format!("kind_{code}"), &[])
+}
+
+fn value_name(lang: Lang, facet: &str, code: &str) -> String {
+    let t = Taxonomy::get();
+    let name = match facet {
+        "kind" => Some(kind_name(lang, code)),
+        "family" => t.family(code).map(|f| f.entry.name(lang).to_string()),
+        "category" => t.category(code).map(|c| c.entry.name(lang).to_string()),
+        "town" => t.town(code).map(|e| e.name(lang).to_string()),
+        _ => None,
+    };
+    name.unwrap_or_else(|| code.to_string())
+}
+
+fn facets(lang: Lang, p: &Params, page: &SearchPage) -> Vec<FacetGroup> {
+    let mut groups = vec![];
+    for (facet, label) in FACETS {
+        let Some(values) = page.facets.get(facet) else { continue };
+        let mut values: Vec<(&String, &u64)> = values.iter().filter(|(_, n)| **n > 0).collect();
+        values.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let current = p.get(facet);
+        let values: Vec<FacetValue> = values
+            .into_iter()
+            .take(PER_FACET)
+            .map(|(code, n)| {
+                let active = current == Some(code.as_str());
+                FacetValue {
+                    name: value_name(lang, facet, code),
+                    count: *n,
+                    href: href(p, &[(facet, if active { None } else { Some(code.as_str()) })]),
+                    active,
+                }
+            })
+            .collect();
+        if !values.is_empty() {
+            groups.push(FacetGroup { label, values });
+        }
+    }
+    groups
+}
+
+/// Why a firm was found, in one line of plain words.
+fn why(lang: Lang, item: &SearchItem) -> String {
+    let mut parts = vec![];
+    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    // The same word can match in several fields; it is said once.
+    let mut terms: Vec<&str> = vec![];
+    for t in &item.explanation.terms {
+        if !terms.contains(&t.term.as_str()) {
+            terms.push(t.term.as_str());
+        }
+    }
+    if !terms.is_empty() {
+        parts.push(text(lang, "why_terms", &[terms.join(sep)]));
+    }
+    if !item.explanation.standards.is_empty() {
+        parts.push(text(lang, "why_standards", &[item.explanation.standards.join(sep)]));
+    }
+    for s in &item.explanation.signals {
+        let v = s.value.unwrap_or(0).to_string();
+        let line = match s.name.as_str() {
+            "certificates" => text(lang, "why_certificates", &[v]),
+            "same_town" => text(lang, "why_same_town", &[]),
+            "rating" => text(lang, "why_rating", &[s.detail.clone().unwrap_or_default()]),
+            "response_rate" => text(lang, "why_response_rate", &[v]),
+            "verified" => text(lang, "why_verified", &[]),
+            _ => continue,
+        };
+        parts.push(line);
+    }
+    parts.join(" · ")
+}
+
+fn items(lang: Lang, page: &SearchPage) -> Vec<ResultItem> {
+    page.items
+        .iter()
+        .map(|i| ResultItem {
+            name: i.org.name.clone(),
+            town: i.org.town.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
+            offers: i
+                .offers
+                .iter()
+                .map(|o| OfferLine {
+                    kind: kind_name(lang, &o.kind),
+                    title: o.title.clone(),
+                    price: o.price.clone(),
+                    lead: o.lead_time_days,
+                    standards: o.standards.join(" "),
+                })
+                .collect(),
+            more: i.matched_offers.saturating_sub(i.offers.len()),
+            why: why(lang, i),
+        })
+        .collect()
+}
+
+pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery, p: Params) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = href(&p, &[]);
+    let q = p.get("q").unwrap_or("").to_string();
+    let suggestions: Vec<_> = Taxonomy::get()
+        .families
+        .iter()
+        .filter(|f| f.integration)
+        .map(|f| context! { code => f.entry.code.clone(), name => f.entry.name(lang).to_string() })
+        .collect();
+    let shown = match prepare(lang, &p) {
+        Ok(prepared) => answer(&app, lang, prepared, "search").await,
+        Err(e) => Err(e),
+    };
+    match shown {
+        Ok(page) => {
+            let next_href = page.next_cursor.as_ref().map(|c| {
+                let mut h = href(&p, &[]);
+                h.push(if h.contains('?') { '&' } else { '?' });
+                h.push_str(&format!("cursor={c}"));
+                h
+            });
+            let first_href = p.get("cursor").map(|_| href(&p, &[]));
+            let filtered = FACETS.iter().any(|(f, _)| p.get(f).is_some());
+            let ctx = context! {
+                q, total => page.total, items => Value::from(Serde(items(lang, &page))),
+                facets => Value::from(Serde(facets(lang, &p, &page))),
+                next_href, first_href, filtered, clear_href => href(&p, &FACETS.map(|(f, _)| (f, None))),
+                suggestions, error => None::<String>,
+            };
+            render(StatusCode::OK, "search.html", lang, &here, ctx)
+        }
+        Err(e) => {
+            let error =
+                if e.status == StatusCode::SERVICE_UNAVAILABLE { text(lang, "unavailable", &[]) } else { e.message };
+            let ctx = context! { q, items => Vec::<Value>::new(), facets => Vec::<Value>::new(), suggestions, error };
+            render(e.status, "search.html", lang, &here, ctx)
+        }
+    }
+}
