@@ -265,3 +265,66 @@ async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result
     }
     Ok(())
 }
+
+/// What a firm's registration found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    /// The account and the new organisation, the account its owner.
+    Done {
+        account_id: i64,
+        org_id: i64,
+    },
+    LoginTaken,
+    /// The registry has this credit code already: the person claims it instead.
+    OrgExists(i64),
+}
+
+impl Store {
+    /// Registers a person with a firm the registry does not know yet, in one transaction:
+    /// the account, the organisation, the person as its owner.
+    pub async fn register_firm(&self, login: &str, name: &str, hash: &str, org: &OrgRecord) -> Result<Registered> {
+        let mut tx = self.begin().await?;
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE uscc = $1")
+            .bind(org.uscc.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(id) = existing {
+            return Ok(Registered::OrgExists(id));
+        }
+        let now = crate::now_ms();
+        let account: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO accounts (login, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (login) DO NOTHING RETURNING id",
+        )
+        .bind(login)
+        .bind(name)
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(account_id) = account else { return Ok(Registered::LoginTaken) };
+        upsert(&mut tx, std::slice::from_ref(org)).await?;
+        let org_id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE uscc = $1")
+            .bind(org.uscc.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO memberships (account_id, org_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+            .bind(account_id)
+            .bind(org_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        Store::audit_for(
+            &mut tx,
+            Some(org_id),
+            &format!("account:{account_id}"),
+            "register",
+            "org",
+            Some(org_id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Registered::Done { account_id, org_id })
+    }
+}

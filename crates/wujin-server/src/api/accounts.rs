@@ -91,7 +91,7 @@ pub fn hash_password_now(password: &str) -> Result<String, argon2::password_hash
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
 }
 
-async fn hash_password(lang: Lang, password: String) -> Result<String, ApiError> {
+pub async fn hash_password(lang: Lang, password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || hash_password_now(&password))
         .await
         .map_err(|e| ApiError::internal(lang, e))?
@@ -100,7 +100,7 @@ async fn hash_password(lang: Lang, password: String) -> Result<String, ApiError>
 
 /// Checks a password against a stored hash, or against a fixed one when there is no
 /// account, so both cases cost the same.
-async fn verify(lang: Lang, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(lang: Lang, password: String, stored: Option<String>) -> Result<bool, ApiError> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY
         .get_or_init(|| {
@@ -119,6 +119,19 @@ async fn verify(lang: Lang, password: String, stored: Option<String>) -> Result<
     .map_err(|e| ApiError::internal(lang, e))
 }
 
+/// Starts a session for `account_id`: the Set-Cookie value and the session's CSRF token.
+pub async fn new_session(app: &AppState, account_id: i64, remember: bool) -> Result<(String, String), String> {
+    let token = random_token(32).map_err(|e| e.to_string())?;
+    let csrf = random_token(24).map_err(|e| e.to_string())?;
+    let ttl = if remember { LONG_MS } else { SHORT_MS };
+    app.store
+        .create_session(account_id, &token_hash(&token), &csrf, wujin_store::now_ms() + ttl)
+        .await
+        .map_err(|e| e.to_string())?;
+    let max_age = if remember { format!("; Max-Age={}", LONG_MS / 1000) } else { String::new() };
+    Ok((format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/{max_age}"), csrf))
+}
+
 async fn start_session(
     app: &AppState,
     lang: Lang,
@@ -126,15 +139,7 @@ async fn start_session(
     remember: bool,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
-    let token = random_token(32).map_err(|e| ApiError::internal(lang, e))?;
-    let csrf = random_token(24).map_err(|e| ApiError::internal(lang, e))?;
-    let ttl = if remember { LONG_MS } else { SHORT_MS };
-    app.store
-        .create_session(account.id, &token_hash(&token), &csrf, wujin_store::now_ms() + ttl)
-        .await
-        .map_err(|e| ApiError::internal(lang, e))?;
-    let max_age = if remember { format!("; Max-Age={}", LONG_MS / 1000) } else { String::new() };
-    let cookie = format!("{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/{max_age}");
+    let (cookie, csrf) = new_session(app, account.id, remember).await.map_err(|e| ApiError::internal(lang, e))?;
     let mut resp = (status, Json(Signed { account, csrf_token: csrf })).into_response();
     resp.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(lang, e))?);
     Ok(resp)

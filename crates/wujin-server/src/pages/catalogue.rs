@@ -48,11 +48,25 @@ mod tests {
             include_str!("../../pages/templates/search.html"),
             include_str!("../../pages/templates/search_form.html"),
             include_str!("../../pages/templates/message.html"),
+            include_str!("../../pages/templates/field.html"),
+            include_str!("../../pages/templates/login.html"),
+            include_str!("../../pages/templates/register.html"),
+            include_str!("../../pages/templates/org.html"),
+            include_str!("../../pages/templates/offer.html"),
         ];
         let mut used = vec![];
         for t in templates {
             for part in t.split("t(\"").skip(1) {
                 used.push(part.split('"').next().unwrap().to_string());
+            }
+            // Keys handed to the field template: label="…", hint="…".
+            for marker in ["label=\"", "hint=\""] {
+                for part in t.split(marker).skip(1) {
+                    let key = part.split('"').next().unwrap();
+                    if !key.is_empty() {
+                        used.push(key.to_string());
+                    }
+                }
             }
         }
         // Keys chosen in code (facet labels, kinds, reasons) are listed where they are used.

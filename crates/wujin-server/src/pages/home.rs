@@ -40,5 +40,6 @@ pub async fn home(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
     let others: Vec<FamilyLink> = t.families.iter().filter(|f| !f.integration).map(link).collect();
     let glance = context! { orgs => glance.orgs, offers => glance.offers, open_demands => glance.open_demands };
     let (integrations, others) = (Value::from(Serde(&integrations)), Value::from(Serde(&others)));
-    render(StatusCode::OK, "home.html", lang, "/", context! { glance, integrations, others, q => "" })
+    let user = super::user_ctx(&super::session::page_user(&app, &headers).await);
+    render(StatusCode::OK, "home.html", lang, "/", context! { glance, integrations, others, q => "", user })
 }

@@ -3,9 +3,12 @@
 //! default; English by a switch remembered in a cookie. Every string comes from the message
 //! catalogue. The core flows need no JavaScript: links and forms.
 
+mod account;
 pub mod catalogue;
 mod home;
+mod registry;
 pub mod search;
+pub mod session;
 
 use std::sync::OnceLock;
 
@@ -37,6 +40,11 @@ fn env() -> &'static Environment<'static> {
             ("search.html", include_str!("../../pages/templates/search.html")),
             ("search_form.html", include_str!("../../pages/templates/search_form.html")),
             ("message.html", include_str!("../../pages/templates/message.html")),
+            ("field.html", include_str!("../../pages/templates/field.html")),
+            ("login.html", include_str!("../../pages/templates/login.html")),
+            ("register.html", include_str!("../../pages/templates/register.html")),
+            ("org.html", include_str!("../../pages/templates/org.html")),
+            ("offer.html", include_str!("../../pages/templates/offer.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -99,6 +107,11 @@ pub fn message(status: StatusCode, lang: Lang, here: &str, title_key: &str, mess
     render(status, "message.html", lang, here, context! { title, message })
 }
 
+/// What the layout shows of the signed-in person (nothing when nobody is).
+pub fn user_ctx(user: &Option<session::PageUser>) -> Value {
+    user.as_ref().map(|u| u.view()).unwrap_or(Value::from(()))
+}
+
 #[derive(Deserialize)]
 struct Switch {
     to: Option<String>,
@@ -127,6 +140,11 @@ async fn stylesheet() -> Response {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/register", get(account::register_page).post(account::register))
+        .route("/logout", axum::routing::post(account::logout))
+        .route("/orgs/{id}", get(registry::org))
+        .route("/offers/{id}", get(registry::offer))
         .route("/search", get(search::search))
         .route("/lang", get(switch))
         .route("/static/wujin.css", get(stylesheet))

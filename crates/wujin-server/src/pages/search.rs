@@ -68,6 +68,7 @@ struct FacetGroup {
 
 #[derive(Serialize)]
 struct OfferLine {
+    id: i64,
     kind: String,
     title: String,
     price: Option<String>,
@@ -77,6 +78,7 @@ struct OfferLine {
 
 #[derive(Serialize)]
 struct ResultItem {
+    id: i64,
     name: String,
     town: String,
     offers: Vec<OfferLine>,
@@ -185,12 +187,14 @@ fn items(lang: Lang, page: &SearchPage) -> Vec<ResultItem> {
     page.items
         .iter()
         .map(|i| ResultItem {
+            id: i.org.id,
             name: i.org.name.clone(),
             town: i.org.town.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
             offers: i
                 .offers
                 .iter()
                 .map(|o| OfferLine {
+                    id: o.id,
                     kind: kind_name(lang, &o.kind),
                     title: o.title.clone(),
                     price: o.price.clone(),
@@ -214,6 +218,7 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
         .filter(|f| f.integration)
         .map(|f| context! { code => f.entry.code.clone(), name => f.entry.name(lang).to_string() })
         .collect();
+    let user = super::user_ctx(&super::session::page_user(&app, &headers).await);
     let shown = match prepare(lang, &p) {
         Ok(prepared) => answer(&app, lang, prepared, "search").await,
         Err(e) => Err(e),
@@ -232,14 +237,15 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
                 q, total => page.total, items => Value::from(Serde(items(lang, &page))),
                 facets => Value::from(Serde(facets(lang, &p, &page))),
                 next_href, first_href, filtered, clear_href => href(&p, &FACETS.map(|(f, _)| (f, None))),
-                suggestions, error => None::<String>,
+                suggestions, error => None::<String>, user,
             };
             render(StatusCode::OK, "search.html", lang, &here, ctx)
         }
         Err(e) => {
             let error =
                 if e.status == StatusCode::SERVICE_UNAVAILABLE { text(lang, "unavailable", &[]) } else { e.message };
-            let ctx = context! { q, items => Vec::<Value>::new(), facets => Vec::<Value>::new(), suggestions, error };
+            let ctx =
+                context! { q, items => Vec::<Value>::new(), facets => Vec::<Value>::new(), suggestions, error, user };
             render(e.status, "search.html", lang, &here, ctx)
         }
     }

@@ -1,0 +1,74 @@
+//! Who is looking at a page, and the rules every page form follows: a form body is read
+//! whole (bounded by the server's body limit) as `application/x-www-form-urlencoded`; a form
+//! of a signed-in person carries the session's CSRF token in a hidden field; the sign-in and
+//! registration forms, made before there is a session, are accepted only from this site
+//! (the browser's Origin header names this host).
+
+use std::collections::HashMap;
+
+use axum::http::HeaderMap;
+use axum::http::header::{HOST, ORIGIN};
+use minijinja::{Value, context};
+use wujin_store::memberships::Membership;
+
+use crate::api::AppState;
+use crate::api::auth::{session_token, token_hash};
+
+/// A signed-in person, as pages see them.
+pub struct PageUser {
+    pub account_id: i64,
+    pub name: String,
+    pub csrf: String,
+    pub orgs: Vec<Membership>,
+    pub officer: bool,
+}
+
+impl PageUser {
+    /// What the page layout shows of them.
+    pub fn view(&self) -> Value {
+        let orgs: Vec<Value> = self
+            .orgs
+            .iter()
+            .map(|m| context! { id => m.org_id, name => m.org_name.clone(), role => m.role.code() })
+            .collect();
+        context! { name => self.name.clone(), csrf => self.csrf.clone(), orgs, officer => self.officer }
+    }
+
+    pub fn org_ids(&self) -> Vec<i64> {
+        self.orgs.iter().map(|m| m.org_id).collect()
+    }
+}
+
+/// The person behind the request's session cookie, if any.
+pub async fn page_user(app: &AppState, headers: &HeaderMap) -> Option<PageUser> {
+    let token = session_token(headers)?;
+    let s = app.store.session(&token_hash(&token)).await.ok()??;
+    let orgs = app.store.memberships(s.account_id).await.ok()?;
+    let officer = app.store.is_officer(s.account_id).await.unwrap_or(false);
+    Some(PageUser { account_id: s.account_id, name: s.name, csrf: s.csrf, orgs, officer })
+}
+
+/// A form body's fields (the last value wins when a name repeats; at most 200 fields).
+pub fn form(body: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(body).take(200).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// Every value of a repeated field (checkboxes).
+pub fn form_all(body: &[u8], name: &str) -> Vec<String> {
+    form_urlencoded::parse(body).take(200).filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).collect()
+}
+
+/// Whether a signed-in person's form carries their session's token.
+pub fn csrf_ok(user: &PageUser, f: &HashMap<String, String>) -> bool {
+    f.get("csrf").is_some_and(|t| !t.is_empty() && *t == user.csrf)
+}
+
+/// Whether a form sent before sign-in came from a page of this site.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+    match (headers.get(ORIGIN).and_then(|v| v.to_str().ok()), host) {
+        // Browsers send Origin with every POST; a request without one is not from a page.
+        (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
+        _ => false,
+    }
+}
