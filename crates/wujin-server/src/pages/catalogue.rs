@@ -60,7 +60,7 @@ mod tests {
                 used.push(part.split('"').next().unwrap().to_string());
             }
             // Keys handed to the field template: label="…", hint="…".
-            for marker in ["label=\"", "hint=\""] {
+            for marker in [", label=\"", ", hint=\""] {
                 for part in t.split(marker).skip(1) {
                     let key = part.split('"').next().unwrap();
                     if !key.is_empty() {
