@@ -68,3 +68,130 @@ async fn the_core_pages_fit_a_phone_without_scrolling_sideways() {
     }
     s.finish().await;
 }
+
+/// A credit code the demo registry does not hold, with a right check character.
+fn new_code(n: u32) -> String {
+    wujin_domain::Uscc::complete(&format!("91330784MA9{n:06}")).unwrap().as_str().to_string()
+}
+
+async fn register(s: &Session, login: &str, firm: &str, uscc: &str) {
+    s.goto("/register").await;
+    s.fill("login", login).await;
+    s.fill("name", "测试经理").await;
+    s.fill("password", "correct horse").await;
+    s.fill("uscc", uscc).await;
+    s.fill("firm", firm).await;
+    s.click("form.form button[type=submit]").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_credit_code_is_named_on_its_field() {
+    let mut s = Session::start("bad-code", 1280, 900).await;
+    let good = new_code(1);
+    let wrong_check = format!("{}{}", &good[..17], if good.ends_with('0') { '1' } else { '0' });
+    register(&s, "maker@example.cn", "永康测试杯业有限公司", &wrong_check).await;
+    s.shot("bad-code").await;
+    let error = s.text("#uscc-error").await;
+    assert!(error.contains("校验"), "the field says what is wrong: {error}");
+    assert_eq!(
+        s.c.find(Locator::Id("uscc")).await.unwrap().attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        s.c.find(Locator::Id("firm")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("永康测试杯业有限公司"),
+        "what was typed stays"
+    );
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_until_the_deadline() {
+    let mut s = Session::start("demand-flow", 1280, 1000).await;
+    // The buyer registers and posts a demand.
+    register(&s, "buyer@example.cn", "永康测试杯业有限公司", &new_code(2)).await;
+    s.goto("/demands/new").await;
+    s.fill("title", "铝合金压铸杯盖外壳 5000 件").await;
+    s.fill("need", "ADC12 铝合金，喷砂阳极氧化").await;
+    s.fill("category", "压铸件").await;
+    s.fill("quantity", "5000").await;
+    s.c.execute("document.getElementById('deadline').value = '2099-12-31';", vec![]).await.unwrap();
+    s.shot("post-demand").await;
+    s.click("#save-draft").await;
+    let demand_path = s.path().await;
+    let id: i64 =
+        demand_path.rsplit('/').next().unwrap().parse().unwrap_or_else(|_| panic!("a demand page: {demand_path}"));
+    assert!(s.has("#publish").await);
+    s.click("#publish").await;
+    assert_eq!(s.text("#state").await, "征集中");
+    s.shot("published").await;
+    s.sign_out().await;
+
+    // The maker registers, finds it and answers.
+    register(&s, "sales@example.cn", "永康测试压铸有限公司", &new_code(3)).await;
+    s.goto("/demands").await;
+    assert!(s.text("#open-demands").await.contains("铝合金压铸杯盖外壳"));
+    s.goto(&demand_path).await;
+    s.fill("price", "18.50").await;
+    s.fill("lead_time_days", "20").await;
+    s.click("#send-response").await;
+    assert!(s.text("#my-response").await.contains("18.50"), "the maker sees its own quote");
+    s.shot("responded").await;
+    s.sign_out().await;
+
+    // Before the deadline the buyer sees that quotes are sealed, and no price.
+    s.sign_in("buyer@example.cn", "correct horse").await;
+    s.goto(&demand_path).await;
+    assert!(s.has("#sealed").await && !s.has("#responses").await);
+    assert!(!s.c.source().await.unwrap().contains("18.50"), "no price anywhere on the page");
+    s.shot("sealed").await;
+
+    // The deadline passes; the buyer compares, awards and marks the work done.
+    s.app.store.backdate_deadline(id, wujin_store::now_ms() - 1000).await.unwrap();
+    s.goto(&demand_path).await;
+    let table = s.text("#responses").await;
+    assert!(
+        table.contains("永康测试压铸有限公司") && table.contains("18.50") && table.contains("92500.00"),
+        "price and total: {table}"
+    );
+    assert!(s.has("#download").await);
+    s.shot("unsealed").await;
+    s.c.find(Locator::Css("#responses input[type=checkbox]")).await.unwrap().click().await.unwrap();
+    s.click("#award").await;
+    assert_eq!(s.text("#state").await, "已定标");
+    s.click("#engagements button[id^=complete-]").await;
+    s.shot("awarded").await;
+    s.sign_out().await;
+
+    // The maker starts, completes and rates.
+    s.sign_in("sales@example.cn", "correct horse").await;
+    s.goto(&demand_path).await;
+    s.click("#engagements button[id^=start-]").await;
+    s.click("#engagements button[id^=complete-]").await;
+    assert_eq!(s.text("#state").await, "已完成");
+    s.click("#engagements button[id^=rate-button-]").await;
+    s.shot("provider-rated").await;
+    s.sign_out().await;
+
+    s.sign_in("buyer@example.cn", "correct horse").await;
+    s.goto(&demand_path).await;
+    s.fill(
+        &format!(
+            "comment-{}",
+            s.c.find(Locator::Css("#engagements form[id^=rate-]"))
+                .await
+                .unwrap()
+                .attr("id")
+                .await
+                .unwrap()
+                .unwrap()
+                .trim_start_matches("rate-")
+        ),
+        "交期准时",
+    )
+    .await;
+    s.click("#engagements button[id^=rate-button-]").await;
+    assert_eq!(s.text("#state").await, "已评价");
+    s.shot("rated").await;
+    s.finish().await;
+}

@@ -5,6 +5,7 @@
 
 mod account;
 pub mod catalogue;
+pub mod demands;
 mod home;
 mod registry;
 pub mod search;
@@ -45,6 +46,9 @@ fn env() -> &'static Environment<'static> {
             ("register.html", include_str!("../../pages/templates/register.html")),
             ("org.html", include_str!("../../pages/templates/org.html")),
             ("offer.html", include_str!("../../pages/templates/offer.html")),
+            ("demands.html", include_str!("../../pages/templates/demands.html")),
+            ("demand_new.html", include_str!("../../pages/templates/demand_new.html")),
+            ("demand.html", include_str!("../../pages/templates/demand.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -144,6 +148,11 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(account::register_page).post(account::register))
         .route("/logout", axum::routing::post(account::logout))
         .route("/orgs/{id}", get(registry::org))
+        .route("/demands", get(demands::list))
+        .route("/demands/new", get(demands::new_page).post(demands::create))
+        .route("/demands/{id}", get(demands::page))
+        .route("/demands/{id}/responses.xlsx", get(demands::download))
+        .route("/demands/{id}/{action}", axum::routing::post(demands::act))
         .route("/offers/{id}", get(registry::offer))
         .route("/search", get(search::search))
         .route("/lang", get(switch))

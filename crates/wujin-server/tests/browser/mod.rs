@@ -113,3 +113,45 @@ impl Session {
         let _ = self.driver.wait();
     }
 }
+
+impl Session {
+    /// Types `value` into the field with this id (clearing it first).
+    pub async fn fill(&self, id: &str, value: &str) {
+        let e = self.c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    /// Clicks the element with this CSS selector and waits until the browser has left the
+    /// page (the old document's root goes stale), so the next step sees the answer.
+    pub async fn click(&self, css: &str) {
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
+        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.click().await.unwrap();
+        let started = Instant::now();
+        while old.tag_name().await.is_ok() {
+            assert!(started.elapsed() < Duration::from_secs(15), "{css}: the page did not change");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.c.wait().for_element(Locator::Css("body")).await.unwrap();
+    }
+
+    pub async fn path(&self) -> String {
+        self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    pub async fn has(&self, css: &str) -> bool {
+        self.c.find(Locator::Css(css)).await.is_ok()
+    }
+
+    pub async fn sign_out(&self) {
+        self.click("#sign-out").await;
+    }
+
+    pub async fn sign_in(&self, login: &str, password: &str) {
+        self.goto("/login").await;
+        self.fill("login", login).await;
+        self.fill("password", password).await;
+        self.click("form.form button[type=submit]").await;
+    }
+}

@@ -1,0 +1,589 @@
+//! The demand pages: my demands and those open to me, posting a demand, and one demand's
+//! page for whoever may see it — the buyer (publish, invite the suggested providers, cancel,
+//! compare the responses once the deadline has passed, download them, award, complete,
+//! rate) and a provider (respond, revise, withdraw until the deadline; start, complete and
+//! rate after an award).
+//!
+//! Pages do not hold rules of their own: every read and every write goes through the JSON
+//! API's handler for it, with the person's session, so a page shows exactly what the API
+//! would show them and refuses exactly what it would refuse. A form carries the session's
+//! CSRF token, checked here and handed on as the API's header.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde_json::{Value as Json, json};
+use wujin_domain::{Lang, Taxonomy};
+
+use super::account::see_other;
+use super::catalogue::text;
+use super::session::{PageUser, csrf_ok, form, form_all, page_user};
+use super::{page_lang, render, user_ctx};
+use crate::api::error::ApiError;
+use crate::api::lang::ReqLang;
+use crate::api::{AppState, demands as d, engagements as e, invitations as inv, responses as r};
+
+/// Catalogue keys made from values (states, kinds), for the catalogue test.
+pub const KEYS: &[&str] = &[
+    "state_draft",
+    "state_open",
+    "state_closed",
+    "state_awarded",
+    "state_in_progress",
+    "state_completed",
+    "state_rated",
+    "state_cancelled",
+    "response_submitted",
+    "response_withdrawn",
+    "engagement_active",
+    "engagement_completed",
+    "basis_unit",
+    "basis_lump_sum",
+    "left_days",
+    "left_hours",
+    "whole_number",
+    "yuan_amount",
+    "col_provider",
+    "col_price",
+    "col_basis",
+    "col_total",
+    "col_lead",
+    "col_valid",
+    "col_rating",
+    "col_rate",
+    "col_standards",
+    "col_notes",
+];
+
+/// The JSON an API handler answered, or its error.
+async fn json_of<R: IntoResponse>(result: Result<R, ApiError>) -> Result<Json, ApiError> {
+    let resp = result?.into_response();
+    let bytes = axum::body::to_bytes(resp.into_body(), 8 * 1024 * 1024).await.unwrap_or_default();
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Json::Null))
+}
+
+fn id(raw: i64) -> crate::api::RawId {
+    Ok(Path(raw.to_string()))
+}
+
+fn ids(a: i64, b: i64) -> crate::api::RawPath {
+    Ok(Path(vec![a.to_string(), b.to_string()]))
+}
+
+fn body(v: Json) -> Bytes {
+    Bytes::from(v.to_string())
+}
+
+/// The request's headers as the API's write check wants them: the session's CSRF token
+/// in `x-csrf-token`, once the form has shown it has it.
+fn write_headers(headers: &HeaderMap, user: &PageUser) -> HeaderMap {
+    let mut h = headers.clone();
+    if let Ok(v) = HeaderValue::from_str(&user.csrf) {
+        h.insert("x-csrf-token", v);
+    }
+    h
+}
+
+fn to_value(v: &Json) -> Value {
+    Value::from(Serde(v.clone()))
+}
+
+fn sign_in_first(here: &str) -> Response {
+    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    see_other(&format!("/login?next={next}"), None)
+}
+
+/// "3 天 4 小时" until `deadline` (RFC 3339), or None once it has passed.
+fn countdown(lang: Lang, deadline: &str) -> Option<String> {
+    let t = time::OffsetDateTime::parse(deadline, &time::format_description::well_known::Rfc3339).ok()?;
+    let left = (t - time::OffsetDateTime::now_utc()).whole_minutes();
+    if left <= 0 {
+        return None;
+    }
+    let (days, hours, minutes) = (left / 1440, left % 1440 / 60, left % 60);
+    Some(if days > 0 {
+        text(lang, "left_days", &[days.to_string(), hours.to_string()])
+    } else {
+        text(lang, "left_hours", &[hours.to_string(), minutes.to_string()])
+    })
+}
+
+/// An RFC 3339 instant as a clock in Yongkang shows it ("2026-12-20 18:00").
+fn china_time(rfc3339: &str) -> String {
+    let Ok(t) = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) else {
+        return rfc3339.to_string();
+    };
+    let china = time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset");
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    t.to_offset(china).format(&format).unwrap_or_else(|_| rfc3339.to_string())
+}
+
+fn state_name(lang: Lang, state: &str) -> String {
+    text(lang, &format!("state_{state}"), &[])
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Yuan as typed ("18", "18.5") to fen, or None.
+fn fen_of(raw: &str) -> Option<i64> {
+    wujin_domain::Fen::parse_yuan(raw.trim()).ok().map(|f| f.0).filter(|f| *f >= 0)
+}
+
+/// `/demands`: the demands of my firms, and those open to them.
+pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands") };
+    let params = |q: &str| crate::api::params::Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect());
+    let mine = json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), params("limit=100")).await).await;
+    let open =
+        json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), params("scope=open&limit=100")).await)
+            .await;
+    let shape = |v: Result<Json, ApiError>| -> Vec<Value> {
+        v.ok()
+            .and_then(|v| v["items"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|i| {
+                let deadline = i["deadline"].as_str().unwrap_or("");
+                context! {
+                    id => i["id"].as_i64(), title => i["title"].as_str().unwrap_or("").to_string(),
+                    state => state_name(lang, i["state"].as_str().unwrap_or("")),
+                    left => countdown(lang, deadline), responses => i["responses"].as_i64(),
+                    invited => i["visibility"] == "invited",
+                }
+            })
+            .collect()
+    };
+    let ctx = context! { mine => shape(mine), open => shape(open), user => user_ctx(&Some(user)) };
+    render(StatusCode::OK, "demands.html", lang, "/demands", ctx)
+}
+
+fn new_form_ctx(
+    lang: Lang,
+    user: &PageUser,
+    values: &HashMap<String, String>,
+    errors: &HashMap<String, String>,
+) -> Value {
+    let t = Taxonomy::get();
+    let families: Vec<Value> = t
+        .families
+        .iter()
+        .map(|f| context! { code => f.entry.code.clone(), name => f.entry.name(lang).to_string() })
+        .collect();
+    let towns: Vec<Value> =
+        t.towns.iter().map(|e| context! { code => e.code.clone(), name => e.name(lang).to_string() }).collect();
+    context! {
+        values => Value::from(Serde(values.clone())), errors => Value::from(Serde(errors.clone())),
+        families, towns, user => user.view(),
+    }
+}
+
+pub async fn new_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/new") };
+    render(
+        StatusCode::OK,
+        "demand_new.html",
+        lang,
+        "/demands/new",
+        new_form_ctx(lang, &user, &HashMap::new(), &HashMap::new()),
+    )
+}
+
+/// An API error as the form shows it: on its field when it names one the form has.
+fn field_of(e: &ApiError, form_fields: &[&str]) -> (String, String) {
+    let field = e.field.clone().unwrap_or_default();
+    let top = field.split('/').next().unwrap_or("").to_string();
+    let key = if form_fields.contains(&top.as_str()) { top } else { "form".into() };
+    (key, e.message.clone())
+}
+
+pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
+    let lang = page_lang(&headers, None);
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/new") };
+    let f = form(&raw);
+    let mut errors = HashMap::new();
+    let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    if !csrf_ok(&user, &f) {
+        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
+    }
+    let quantity = match get("quantity").map(|q| q.parse::<i64>()) {
+        Some(Ok(q)) => Some(q),
+        Some(Err(_)) => {
+            errors.insert("quantity".into(), text(lang, "whole_number", &[]));
+            None
+        }
+        None => None,
+    };
+    let budget = match get("budget").map(|b| fen_of(&b)) {
+        Some(Some(b)) => Some(b),
+        Some(None) => {
+            errors.insert("budget".into(), text(lang, "yuan_amount", &[]));
+            None
+        }
+        None => None,
+    };
+    let split = |v: Option<String>| -> Vec<String> {
+        v.map(|s| {
+            s.split([',', '，', ';', '；', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+        })
+        .unwrap_or_default()
+    };
+    let request = json!({
+        "org_id": get("org_id").and_then(|o| o.parse::<i64>().ok()),
+        "title": get("title").unwrap_or_default(), "need": get("need").unwrap_or_default(),
+        "family": get("family"), "category": get("category"), "quantity": quantity, "unit": get("unit"),
+        "budget_fen": budget, "standards": split(get("standards")), "certificates": split(get("certificates")),
+        "deadline": get("deadline").unwrap_or_default(), "town": get("town"),
+        "visibility": get("visibility").unwrap_or_else(|| "public".into()),
+    });
+    if errors.is_empty() {
+        let h = write_headers(&headers, &user);
+        match json_of(d::create(State(app.clone()), ReqLang(lang), h, body(request)).await).await {
+            Ok(v) => return see_other(&format!("/demands/{}", v["id"].as_i64().unwrap_or(0)), None),
+            Err(e) => {
+                let fields = [
+                    "org_id",
+                    "title",
+                    "need",
+                    "family",
+                    "category",
+                    "quantity",
+                    "unit",
+                    "standards",
+                    "certificates",
+                    "deadline",
+                    "town",
+                    "visibility",
+                ];
+                let (k, m) = field_of(&e, &fields);
+                let k = if k == "budget_fen" { "budget".into() } else { k };
+                errors.insert(k, m);
+            }
+        }
+    }
+    let values: HashMap<String, String> = f.into_iter().filter(|(k, _)| k != "csrf").collect();
+    render(
+        StatusCode::BAD_REQUEST,
+        "demand_new.html",
+        lang,
+        "/demands/new",
+        new_form_ctx(lang, &user, &values, &errors),
+    )
+}
+
+/// Sorting the responses table: a column and its direction.
+fn sort_key(item: &Json, by: &str) -> i64 {
+    match by {
+        "lead" => item["lead_time_days"].as_i64().unwrap_or(i64::MAX),
+        "total" => item["total_fen"].as_i64().unwrap_or(i64::MAX),
+        "rating" => -(item["rating_tenths"].as_i64().unwrap_or(0)),
+        _ => item["price_fen"].as_i64().unwrap_or(i64::MAX),
+    }
+}
+
+/// The responses the buyer may read, with what the table shows beside each: total, the
+/// provider's rating and response rate, and the required standards its offers meet.
+async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: &Json, sort: &str) -> Vec<Json> {
+    let did = demand["id"].as_i64().unwrap_or(0);
+    let Ok(list) =
+        json_of(r::list(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(vec![did.to_string()]))).await)
+            .await
+    else {
+        return vec![];
+    };
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    let orgs: Vec<i64> = items.iter().filter_map(|i| i["org_id"].as_i64()).collect();
+    let reputations = app.store.reputations(&orgs).await.unwrap_or_default();
+    let quantity = demand["quantity"].as_i64();
+    let required: Vec<String> = demand["standards"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let mut rows = vec![];
+    for mut i in items {
+        let org = i["org_id"].as_i64().unwrap_or(0);
+        let price = i["price_fen"].as_i64().unwrap_or(0);
+        let total = match (i["basis"].as_str(), quantity) {
+            (Some("unit"), Some(q)) => Some(price.saturating_mul(q)),
+            (Some("lump_sum"), _) => Some(price),
+            _ => None,
+        };
+        let rep = reputations.get(&org).copied().unwrap_or_default();
+        let mut met = vec![];
+        for s in &required {
+            let f =
+                wujin_store::offers::OfferFilter { org_id: Some(org), standard: Some(s.clone()), ..Default::default() };
+            if app.store.count_offers(&f, 1).await.ok().flatten().unwrap_or(0) > 0 {
+                met.push(s.clone());
+            }
+        }
+        i["price"] = json!(yuan(price));
+        i["total_fen"] = json!(total);
+        i["total"] = json!(total.map(yuan));
+        i["basis_name"] = json!(text(lang, &format!("basis_{}", i["basis"].as_str().unwrap_or("unit")), &[]));
+        i["rating_tenths"] = json!(rep.rating_avg.map(|a| (a * 10.0).round() as i64));
+        i["rating"] = json!(rep.rating_avg.map(|a| format!("{a:.1} ({})", rep.ratings)));
+        i["response_rate"] = json!((rep.invited > 0).then(|| format!("{}%", rep.answered * 100 / rep.invited)));
+        i["standards_met"] = json!(met.join(" · "));
+        rows.push(i);
+    }
+    rows.sort_by_key(|i| sort_key(i, sort));
+    rows
+}
+
+/// `/demands/{id}`: the demand as the person may see it, with what they may do now.
+pub async fn page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    Path(raw): Path<String>,
+) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = format!("/demands/{raw}");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let Some(did) = raw.parse::<i64>().ok().filter(|i| *i > 0) else {
+        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    };
+    let q: HashMap<String, String> =
+        query.as_deref().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+    let read = || async { json_of(d::get(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await).await };
+    let mut demand = match read().await {
+        Ok(v) => v,
+        Err(e) => return super::message(e.status, lang, &here, "not_found_title", &e.message),
+    };
+    // Past its deadline an open demand is closed, whether or not the sweep has come by.
+    if demand["state"] == "open" && countdown(lang, demand["deadline"].as_str().unwrap_or("")).is_none() {
+        let _ = app.store.close_if_due(did, wujin_store::now_ms()).await;
+        demand = read().await.unwrap_or(demand);
+    }
+    let buyer = user.org_ids().contains(&demand["org_id"].as_i64().unwrap_or(0));
+    let state = demand["state"].as_str().unwrap_or("").to_string();
+    let deadline = demand["deadline"].as_str().unwrap_or("").to_string();
+    let left = countdown(lang, &deadline);
+    let t = Taxonomy::get();
+    let mut view = demand.clone();
+    view["state_name"] = json!(state_name(lang, &state));
+    view["family_name"] =
+        json!(demand["family"].as_str().and_then(|f| t.family(f)).map(|f| f.entry.name(lang).to_string()));
+    view["category_name"] =
+        json!(demand["category"].as_str().and_then(|c| t.category(c)).map(|c| c.entry.name(lang).to_string()));
+    view["budget"] = json!(demand["budget_fen"].as_i64().map(yuan));
+    view["deadline_local"] = json!(china_time(&deadline));
+    let sort = q.get("sort").cloned().unwrap_or_else(|| "price".into());
+    let (mut responses, mut mine, mut suggestions, mut invited, mut engagements) =
+        (vec![], vec![], Json::Null, Json::Null, vec![]);
+    if buyer {
+        if left.is_none() && state != "draft" {
+            responses = response_rows(&app, lang, &headers, &demand, &sort).await;
+        }
+        if left.is_some() && (state == "draft" || state == "open") {
+            suggestions = json_of(inv::suggestions(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await)
+                .await
+                .unwrap_or(Json::Null);
+            invited = json_of(inv::list(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await)
+                .await
+                .unwrap_or(Json::Null);
+        }
+    } else if let Ok(v) =
+        json_of(r::list(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(vec![did.to_string()]))).await)
+            .await
+    {
+        mine = v["items"].as_array().cloned().unwrap_or_default();
+        for m in mine.iter_mut() {
+            let p = m["price_fen"].as_i64().unwrap_or(0);
+            m["price"] = json!(yuan(p));
+            m["basis_name"] = json!(text(lang, &format!("basis_{}", m["basis"].as_str().unwrap_or("unit")), &[]));
+        }
+    }
+    // Engagements of this demand that the person's firms are a side of.
+    if let Ok(rows) = sqlx_engagements(&app, did).await {
+        for eid in rows {
+            if let Ok(v) = json_of(e::get(State(app.clone()), ReqLang(lang), headers.clone(), id(eid)).await).await {
+                let mut v = v;
+                let side_buyer = user.org_ids().contains(&v["buyer_org_id"].as_i64().unwrap_or(0));
+                v["side"] = json!(if side_buyer { "buyer" } else { "provider" });
+                engagements.push(v);
+            }
+        }
+    }
+    let orgs_for_response: Vec<Value> = user
+        .orgs
+        .iter()
+        .filter(|m| m.role.may_act() && Some(m.org_id) != demand["org_id"].as_i64())
+        .map(|m| context! { id => m.org_id, name => m.org_name.clone() })
+        .collect();
+    let mut invited_ids: Vec<i64> = vec![];
+    if let Some(a) = invited["items"].as_array() {
+        invited_ids = a.iter().filter_map(|i| i["org_id"].as_i64()).collect();
+    }
+    let flash = q.get("error").cloned();
+    let open_now = state == "open" && left.is_some();
+    let ctx = context! {
+        demand => to_value(&view), buyer, left, open_now,
+        responses => to_value(&Json::Array(responses)), mine => to_value(&Json::Array(mine)),
+        suggestions => to_value(&suggestions["items"]), invited => to_value(&invited["items"]), invited_ids,
+        engagements => to_value(&Json::Array(engagements)), orgs_for_response, sort, flash,
+        user => user.view(),
+    };
+    render(StatusCode::OK, "demand.html", lang, &here, ctx)
+}
+
+/// The engagements of a demand (ids only; each is read through the API, which decides who
+/// may see it).
+async fn sqlx_engagements(app: &AppState, demand: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM engagements WHERE demand_id = $1 ORDER BY id")
+        .bind(demand)
+        .fetch_all(app.store.pool())
+        .await
+}
+
+/// Back to the demand's page, with the API's refusal to show if there was one.
+fn back(did: i64, result: Result<Json, ApiError>) -> Response {
+    match result {
+        Ok(_) => see_other(&format!("/demands/{did}"), None),
+        Err(e) => {
+            let msg: String = form_urlencoded::byte_serialize(e.message.as_bytes()).collect();
+            see_other(&format!("/demands/{did}?error={msg}"), None)
+        }
+    }
+}
+
+/// One action form on a demand's page: `/demands/{id}/{action}`.
+pub async fn act(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((raw, action)): Path<(String, String)>,
+    raw_body: Bytes,
+) -> Response {
+    let lang = page_lang(&headers, None);
+    let Some(did) = raw.parse::<i64>().ok().filter(|i| *i > 0) else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&format!("/demands/{did}")) };
+    let f = form(&raw_body);
+    if !csrf_ok(&user, &f) {
+        return back(did, Err(ApiError { message: text(lang, "form_expired", &[]), ..ApiError::not_found(lang) }));
+    }
+    let h = write_headers(&headers, &user);
+    let (st, rl) = (State(app.clone()), ReqLang(lang));
+    let num = |k: &str| f.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let result = match action.as_str() {
+        "publish" => json_of(d::publish(st, rl, h, id(did), body(json!({"revision": num("revision")}))).await).await,
+        "cancel" => json_of(d::cancel(st, rl, h, id(did), body(json!({"revision": num("revision")}))).await).await,
+        "invite" => {
+            let orgs: Vec<i64> = form_all(&raw_body, "org").iter().filter_map(|o| o.parse().ok()).collect();
+            json_of(inv::invite(st, rl, h, id(did), body(json!({"org_ids": orgs}))).await).await
+        }
+        "respond" | "revise" => {
+            let price = f.get("price").and_then(|p| fen_of(p));
+            let mut b = json!({
+                "price_fen": price.unwrap_or(-1), "basis": f.get("basis").cloned().unwrap_or_else(|| "unit".into()),
+                "lead_time_days": num("lead_time_days").unwrap_or(-1), "valid_days": num("valid_days").unwrap_or(0),
+                "notes": f.get("notes").cloned().unwrap_or_default(),
+            });
+            if action == "respond" {
+                b["org_id"] = json!(num("org_id"));
+                json_of(r::create(st, rl, h, Ok(Path(vec![did.to_string()])), body(b)).await).await
+            } else {
+                b["revision"] = json!(num("revision"));
+                json_of(r::revise(st, rl, h, ids(did, num("response").unwrap_or(0)), body(b)).await).await
+            }
+        }
+        "withdraw" => {
+            let b = body(json!({"revision": num("revision")}));
+            json_of(r::withdraw(st, rl, h, ids(did, num("response").unwrap_or(0)), b).await).await
+        }
+        "award" => {
+            let picked: Vec<i64> = form_all(&raw_body, "response").iter().filter_map(|o| o.parse().ok()).collect();
+            let lines: Vec<Json> = picked
+                .iter()
+                .map(|rid| json!({"response_id": rid, "quantity": num(&format!("quantity_{rid}"))}))
+                .collect();
+            json_of(d::award(st, rl, h, id(did), body(json!({"revision": num("revision"), "awards": lines}))).await)
+                .await
+        }
+        "start" => json_of(e::start(st, rl, h, id(num("engagement").unwrap_or(0))).await).await,
+        "complete" => json_of(e::complete(st, rl, h, id(num("engagement").unwrap_or(0))).await).await,
+        "rate" => {
+            let b = body(
+                json!({"score": num("score").unwrap_or(0), "comment": f.get("comment").cloned().unwrap_or_default()}),
+            );
+            json_of(e::rate(st, rl, h, id(num("engagement").unwrap_or(0)), b).await).await
+        }
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    back(did, result)
+}
+
+/// `/demands/{id}/responses.xlsx`: the responses table as a spreadsheet (the buyer, after
+/// the deadline; anybody else gets what the API gives them, which is their own at most).
+pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(raw): Path<String>) -> Response {
+    let lang = page_lang(&headers, None);
+    let Some(did) = raw.parse::<i64>().ok().filter(|i| *i > 0) else { return StatusCode::NOT_FOUND.into_response() };
+    if page_user(&app, &headers).await.is_none() {
+        return sign_in_first(&format!("/demands/{did}"));
+    }
+    let Ok(demand) = json_of(d::get(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let rows = response_rows(&app, lang, &headers, &demand, "price").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let heads = [
+        "col_provider",
+        "col_price",
+        "col_basis",
+        "col_total",
+        "col_lead",
+        "col_valid",
+        "col_rating",
+        "col_rate",
+        "col_standards",
+        "col_notes",
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        let _ = sheet.write_string(0, c as u16, text(lang, h, &[]));
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        let s = |k: &str| row[k].as_str().unwrap_or("").to_string();
+        let _ = sheet.write_string(r, 0, s("org_name"));
+        let _ = sheet.write_number(r, 1, row["price_fen"].as_i64().unwrap_or(0) as f64 / 100.0);
+        let _ = sheet.write_string(r, 2, s("basis_name"));
+        if let Some(t) = row["total_fen"].as_i64() {
+            let _ = sheet.write_number(r, 3, t as f64 / 100.0);
+        }
+        let _ = sheet.write_number(r, 4, row["lead_time_days"].as_i64().unwrap_or(0) as f64);
+        let _ = sheet.write_number(r, 5, row["valid_days"].as_i64().unwrap_or(0) as f64);
+        let _ = sheet.write_string(r, 6, s("rating"));
+        let _ = sheet.write_string(r, 7, s("response_rate"));
+        let _ = sheet.write_string(r, 8, s("standards_met"));
+        let _ = sheet.write_string(r, 9, s("notes"));
+    }
+    match book.save_to_buffer() {
+        Ok(bytes) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"demand-{did}-responses.xlsx\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "responses spreadsheet");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
