@@ -195,3 +195,47 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     s.shot("rated").await;
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
+    let mut s = Session::start("demo-people", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let password = wujin_server::demo_people::PASSWORD;
+
+    s.sign_in("officer@demo.wujin.cn", password).await;
+    s.goto("/overview").await;
+    let charts = s.c.find_all(Locator::Css("svg.chart title")).await.unwrap();
+    assert_eq!(charts.len(), 5, "sector, town and service-family charts");
+    assert_eq!(s.text("#thin").await, "5", "demands that drew fewer than three quotes");
+    assert!(!s.c.source().await.unwrap().contains("1850"), "no quote on the officer's page");
+    s.shot("overview").await;
+    s.c.set_window_size(390, 844).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the overview fits a phone");
+    s.shot("overview-phone").await;
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.sign_out().await;
+
+    s.sign_in("casting@demo.wujin.cn", password).await;
+    s.goto("/quotes").await;
+    let quotes = s.text("#quotes").await;
+    assert!(quotes.contains("中标") && quotes.contains("已撤回") && quotes.contains("待定"), "{quotes}");
+    s.shot("quotes").await;
+    s.goto("/inbox").await;
+    assert!(s.text("#inbox").await.contains("您的报价已中标"));
+    s.shot("inbox").await;
+    s.sign_out().await;
+
+    // The buyer's officer page is closed to it; its people and tokens are its own.
+    s.sign_in("flask@demo.wujin.cn", password).await;
+    s.goto("/overview").await;
+    assert!(s.text("main").await.contains("仅供试点办"), "not for a firm");
+    s.goto("/tokens").await;
+    s.fill("token-name", "ERP 同步").await;
+    s.click("form.form button[type=submit]").await;
+    assert!(s.text("#new-token").await.contains("wjt_"), "the token is shown once");
+    s.shot("token").await;
+    s.goto("/demands").await;
+    s.click("a[href$='/members']").await;
+    assert!(s.text("#members").await.contains("flask@demo.wujin.cn"));
+    s.finish().await;
+}

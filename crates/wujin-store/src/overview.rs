@@ -95,3 +95,37 @@ impl Store {
         })
     }
 }
+
+/// The registry counted the ways the pilot office's overview groups it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegistryCounts {
+    pub orgs_by_town: Vec<Count>,
+    /// Organisations per GB/T 4754 class (an organisation with two classes counts in both).
+    pub orgs_by_sector: Vec<Count>,
+    pub offers_by_town: Vec<Count>,
+    pub offers_by_category: Vec<Count>,
+}
+
+impl Store {
+    pub async fn registry_counts(&self) -> Result<RegistryCounts> {
+        let counted = |sql: &'static str| async move {
+            let rows = sqlx::query(sql).fetch_all(self.pool()).await?;
+            rows.iter().map(|r| Ok(Count { key: r.try_get(0)?, count: r.try_get(1)? })).collect::<Result<Vec<_>>>()
+        };
+        let mut by_sector: std::collections::BTreeMap<String, i64> = Default::default();
+        for r in sqlx::query("SELECT sectors FROM orgs").fetch_all(self.pool()).await? {
+            let text: String = r.try_get(0)?;
+            for s in serde_json::from_str::<Vec<String>>(&text).unwrap_or_default() {
+                *by_sector.entry(s).or_default() += 1;
+            }
+        }
+        Ok(RegistryCounts {
+            orgs_by_town: counted("SELECT COALESCE(town, ''), COUNT(*) FROM orgs GROUP BY 1 ORDER BY 2 DESC, 1")
+                .await?,
+            orgs_by_sector: by_sector.into_iter().map(|(key, count)| Count { key, count }).collect(),
+            offers_by_town: counted("SELECT COALESCE(town, ''), COUNT(*) FROM offers GROUP BY 1 ORDER BY 2 DESC, 1")
+                .await?,
+            offers_by_category: counted("SELECT category, COUNT(*) FROM offers GROUP BY 1 ORDER BY 2 DESC, 1").await?,
+        })
+    }
+}

@@ -56,6 +56,11 @@ mod tests {
             include_str!("../../pages/templates/demands.html"),
             include_str!("../../pages/templates/demand_new.html"),
             include_str!("../../pages/templates/demand.html"),
+            include_str!("../../pages/templates/quotes.html"),
+            include_str!("../../pages/templates/inbox.html"),
+            include_str!("../../pages/templates/tokens.html"),
+            include_str!("../../pages/templates/members.html"),
+            include_str!("../../pages/templates/overview.html"),
         ];
         let mut used = vec![];
         for t in templates {
@@ -79,6 +84,19 @@ mod tests {
         // Keys chosen in code (facet labels, kinds, reasons) are listed where they are used.
         used.extend(super::super::search::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::demands::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::mine::KEYS.iter().map(|k| k.to_string()));
+        used.extend(
+            [
+                "chart_orgs_by_sector",
+                "chart_offers_by_sector",
+                "chart_orgs_by_town",
+                "chart_offers_by_town",
+                "chart_providers_by_family",
+                "officers_only",
+                "forbidden_title",
+            ]
+            .map(String::from),
+        );
         assert!(used.len() > 20, "{used:?}");
         for key in used {
             let msg = m.get(&key).unwrap_or_else(|| panic!("{key} is not in messages.toml"));

@@ -61,7 +61,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// The JSON an API handler answered, or its error.
-async fn json_of<R: IntoResponse>(result: Result<R, ApiError>) -> Result<Json, ApiError> {
+pub(super) async fn json_of<R: IntoResponse>(result: Result<R, ApiError>) -> Result<Json, ApiError> {
     let resp = result?.into_response();
     let bytes = axum::body::to_bytes(resp.into_body(), 8 * 1024 * 1024).await.unwrap_or_default();
     Ok(serde_json::from_slice(&bytes).unwrap_or(Json::Null))
@@ -81,7 +81,7 @@ fn body(v: Json) -> Bytes {
 
 /// The request's headers as the API's write check wants them: the session's CSRF token
 /// in `x-csrf-token`, once the form has shown it has it.
-fn write_headers(headers: &HeaderMap, user: &PageUser) -> HeaderMap {
+pub(super) fn write_headers(headers: &HeaderMap, user: &PageUser) -> HeaderMap {
     let mut h = headers.clone();
     if let Ok(v) = HeaderValue::from_str(&user.csrf) {
         h.insert("x-csrf-token", v);

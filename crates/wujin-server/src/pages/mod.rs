@@ -5,8 +5,11 @@
 
 mod account;
 pub mod catalogue;
+pub mod chart;
 pub mod demands;
 mod home;
+pub mod mine;
+mod overview;
 mod registry;
 pub mod search;
 pub mod session;
@@ -49,6 +52,11 @@ fn env() -> &'static Environment<'static> {
             ("demands.html", include_str!("../../pages/templates/demands.html")),
             ("demand_new.html", include_str!("../../pages/templates/demand_new.html")),
             ("demand.html", include_str!("../../pages/templates/demand.html")),
+            ("quotes.html", include_str!("../../pages/templates/quotes.html")),
+            ("inbox.html", include_str!("../../pages/templates/inbox.html")),
+            ("tokens.html", include_str!("../../pages/templates/tokens.html")),
+            ("members.html", include_str!("../../pages/templates/members.html")),
+            ("overview.html", include_str!("../../pages/templates/overview.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -148,6 +156,14 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(account::register_page).post(account::register))
         .route("/logout", axum::routing::post(account::logout))
         .route("/orgs/{id}", get(registry::org))
+        .route("/quotes", get(mine::quotes))
+        .route("/inbox", get(mine::inbox_page))
+        .route("/inbox/{id}/read", axum::routing::post(mine::inbox_read))
+        .route("/tokens", get(mine::tokens_page))
+        .route("/tokens/{action}", axum::routing::post(mine::tokens_act))
+        .route("/orgs/{id}/members", get(mine::members_page))
+        .route("/orgs/{id}/members/{action}", axum::routing::post(mine::members_act))
+        .route("/overview", get(overview::overview))
         .route("/demands", get(demands::list))
         .route("/demands/new", get(demands::new_page).post(demands::create))
         .route("/demands/{id}", get(demands::page))

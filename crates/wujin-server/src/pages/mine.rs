@@ -1,0 +1,269 @@
+//! A person's own pages: the quote history of their firms, the inbox, their API tokens and
+//! the members of a firm they belong to. Reads and writes go through the API's handlers, as
+//! on the demand pages.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde_json::{Value as Json, json};
+use wujin_domain::Lang;
+
+use super::account::see_other;
+use super::catalogue::text;
+use super::demands::{json_of, write_headers};
+use super::session::{csrf_ok, form, form_all, page_user};
+use super::{page_lang, render};
+use crate::api::lang::ReqLang;
+use crate::api::params::Params;
+use crate::api::{AppState, inbox, members, responses, tokens};
+
+fn sign_in_first(here: &str) -> Response {
+    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    see_other(&format!("/login?next={next}"), None)
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+fn params(q: &str) -> Params {
+    Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+}
+
+/// Catalogue keys made from values here, for the catalogue test.
+pub const KEYS: &[&str] = &[
+    "outcome_pending",
+    "outcome_won",
+    "outcome_lost",
+    "outcome_cancelled",
+    "outcome_withdrawn",
+    "inbox_invitation",
+    "inbox_unsealed",
+    "inbox_awarded",
+    "inbox_not_awarded",
+    "inbox_cancelled",
+    "inbox_completed",
+    "inbox_rated",
+    "role_owner",
+    "role_admin",
+    "role_member",
+];
+
+/// `/quotes`: every quote of my firms, with how it fared.
+pub async fn quotes(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/quotes") };
+    let list =
+        json_of(responses::history(State(app.clone()), ReqLang(lang), headers.clone(), params("limit=100")).await)
+            .await
+            .unwrap_or(Json::Null);
+    let rows: Vec<Value> = list["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|q| {
+            context! {
+                demand_id => q["demand_id"].as_i64(), title => q["demand_title"].as_str().unwrap_or("").to_string(),
+                org => q["org_name"].as_str().unwrap_or("").to_string(), price => yuan(q["price_fen"].as_i64().unwrap_or(0)),
+                basis => text(lang, &format!("basis_{}", q["basis"].as_str().unwrap_or("unit")), &[]),
+                lead => q["lead_time_days"].as_i64(),
+                outcome => text(lang, &format!("outcome_{}", q["outcome"].as_str().unwrap_or("pending")), &[]),
+                awarded => q["awarded_quantity"].as_i64(),
+            }
+        })
+        .collect();
+    render(StatusCode::OK, "quotes.html", lang, "/quotes", context! { rows, user => user.view() })
+}
+
+/// One inbox item in words.
+fn inbox_text(lang: Lang, item: &Json) -> String {
+    let d = &item["detail"];
+    let title = d["title"].as_str().unwrap_or("").to_string();
+    let args = match item["kind"].as_str() {
+        Some("unsealed") => vec![title, d["responses"].to_string()],
+        Some("rated") => vec![d["score"].to_string()],
+        _ => vec![title],
+    };
+    text(lang, &format!("inbox_{}", item["kind"].as_str().unwrap_or("")), &args)
+}
+
+/// `/inbox`: what my firms should know, newest first.
+pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/inbox") };
+    let list = json_of(inbox::list(State(app.clone()), ReqLang(lang), headers.clone(), params("limit=100")).await)
+        .await
+        .unwrap_or(Json::Null);
+    let items: Vec<Value> = list["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|i| context! { id => i["id"].as_i64(), text => inbox_text(lang, i), demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool() })
+        .collect();
+    let claimed = query.as_deref().is_some_and(|q| q.contains("claimed=1"));
+    let ctx = context! { items, unread => list["unread"].as_i64(), claimed, user => user.view() };
+    render(StatusCode::OK, "inbox.html", lang, "/inbox", ctx)
+}
+
+pub async fn inbox_read(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    let lang = page_lang(&headers, None);
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/inbox") };
+    if csrf_ok(&user, &form(&body)) {
+        let h = write_headers(&headers, &user);
+        let _ = json_of(inbox::read(State(app.clone()), ReqLang(lang), h, Ok(Path(raw))).await).await;
+    }
+    see_other("/inbox", None)
+}
+
+/// `/tokens`: my API tokens; a new one is shown once.
+pub async fn tokens_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/tokens") };
+    show_tokens(&app, lang, &headers, &user, None, None).await
+}
+
+async fn show_tokens(
+    app: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    user: &super::session::PageUser,
+    created: Option<Json>,
+    error: Option<String>,
+) -> Response {
+    let list =
+        json_of(tokens::list(State(app.clone()), ReqLang(lang), headers.clone()).await).await.unwrap_or(Json::Null);
+    let ctx = context! {
+        tokens => Value::from(Serde(list["items"].clone())), created => Value::from(Serde(created.unwrap_or(Json::Null))),
+        error, user => user.view(),
+    };
+    render(StatusCode::OK, "tokens.html", lang, "/tokens", ctx)
+}
+
+pub async fn tokens_act(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    raw: Bytes,
+) -> Response {
+    let lang = page_lang(&headers, None);
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/tokens") };
+    let f = form(&raw);
+    if !csrf_ok(&user, &f) {
+        return show_tokens(&app, lang, &headers, &user, None, Some(text(lang, "form_expired", &[]))).await;
+    }
+    let h = write_headers(&headers, &user);
+    match action.as_str() {
+        "new" => {
+            let b = json!({"name": f.get("name").cloned().unwrap_or_default(), "scopes": form_all(&raw, "scope")});
+            match json_of(tokens::create(State(app.clone()), ReqLang(lang), h, Bytes::from(b.to_string())).await).await
+            {
+                Ok(v) => show_tokens(&app, lang, &headers, &user, Some(v), None).await,
+                Err(e) => show_tokens(&app, lang, &headers, &user, None, Some(e.message)).await,
+            }
+        }
+        "revoke" => {
+            let id = f.get("id").cloned().unwrap_or_default();
+            let _ = json_of(tokens::revoke(State(app.clone()), ReqLang(lang), h, Ok(Path(id))).await).await;
+            see_other("/tokens", None)
+        }
+        _ => see_other("/tokens", None),
+    }
+}
+
+/// `/orgs/{id}/members`: a firm's people; its owners add and remove them.
+pub async fn members_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    Path(raw): Path<String>,
+) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = format!("/orgs/{raw}/members");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let error = query
+        .as_deref()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()));
+    let list = match json_of(
+        members::list(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(vec![raw.clone()]))).await,
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return super::message(e.status, lang, &here, "not_found_title", &e.message),
+    };
+    let org_id: i64 = raw.parse().unwrap_or(0);
+    let owner = user.orgs.iter().any(|m| m.org_id == org_id && m.role.may_manage_people());
+    let org_name = user.orgs.iter().find(|m| m.org_id == org_id).map(|m| m.org_name.clone()).unwrap_or_default();
+    let people: Vec<Value> = list["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| {
+            context! {
+                id => m["account_id"].as_i64(), login => m["login"].as_str().unwrap_or("").to_string(),
+                name => m["name"].as_str().unwrap_or("").to_string(),
+                role => text(lang, &format!("role_{}", m["role"].as_str().unwrap_or("member")), &[]),
+            }
+        })
+        .collect();
+    let ctx = context! { people, owner, org_id, org_name, error, user => user.view() };
+    render(StatusCode::OK, "members.html", lang, &here, ctx)
+}
+
+pub async fn members_act(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((raw, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let lang = page_lang(&headers, None);
+    let here = format!("/orgs/{raw}/members");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let f = form(&body);
+    let result = if !csrf_ok(&user, &f) {
+        Err(text(lang, "form_expired", &[]))
+    } else {
+        let h = write_headers(&headers, &user);
+        let r = match action.as_str() {
+            "add" => {
+                let b = json!({"login": f.get("login").cloned().unwrap_or_default(), "role": f.get("role").cloned().unwrap_or_default()});
+                json_of(
+                    members::set(
+                        State(app.clone()),
+                        ReqLang(lang),
+                        h,
+                        Ok(Path(vec![raw.clone()])),
+                        Bytes::from(b.to_string()),
+                    )
+                    .await,
+                )
+                .await
+            }
+            "remove" => {
+                let who = f.get("account").cloned().unwrap_or_default();
+                json_of(members::remove(State(app.clone()), ReqLang(lang), h, Ok(Path(vec![raw.clone(), who]))).await)
+                    .await
+            }
+            _ => Ok(Json::Null),
+        };
+        r.map_err(|e| e.message)
+    };
+    match result {
+        Ok(_) => see_other(&here, None),
+        Err(m) => {
+            let m: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
+            see_other(&format!("{here}?error={m}"), None)
+        }
+    }
+}

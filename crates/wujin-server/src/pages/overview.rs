@@ -1,0 +1,93 @@
+//! `/overview`: the pilot office's first look at the cluster — firms and offers by sector
+//! and by town, providers per service family, open demands, demands that drew fewer than
+//! three responses, and what people searched for and did not find — as charts drawn on the
+//! server. Officers and platform admins only; numbers, never a firm's quote.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::{Value, context};
+use wujin_domain::Taxonomy;
+
+use super::account::see_other;
+use super::catalogue::text;
+use super::chart::bars;
+use super::session::page_user;
+use super::{page_lang, render};
+use crate::api::AppState;
+
+/// Bars shown per chart.
+const TOP: usize = 12;
+
+pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return see_other("/login?next=%2Foverview", None) };
+    let admin = app.store.is_platform_admin(user.account_id).await.unwrap_or(false);
+    if !user.officer && !admin {
+        return super::message(
+            StatusCode::FORBIDDEN,
+            lang,
+            "/overview",
+            "forbidden_title",
+            &text(lang, "officers_only", &[]),
+        );
+    }
+    let now = wujin_store::now_ms();
+    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (
+        app.store.registry_counts().await,
+        app.store.glance(now).await,
+        app.store.demand_overview(now).await,
+        app.store.zero_hit_queries(15).await,
+    ) else {
+        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
+    };
+    let t = Taxonomy::get();
+    let town_name =
+        |code: &str| t.town(code).map(|e| e.name(lang).to_string()).unwrap_or_else(|| text(lang, "none", &[]));
+    let top = |rows: Vec<(String, i64)>| rows.into_iter().take(TOP).collect::<Vec<_>>();
+    // Sectors by pillar: the classes roll up into the cluster's pillar industries.
+    let mut by_pillar: std::collections::BTreeMap<String, i64> = Default::default();
+    for c in &counts.orgs_by_sector {
+        let pillar = t.sector(&c.key).map(|s| s.pillar.clone()).unwrap_or_else(|| c.key.clone());
+        *by_pillar.entry(pillar).or_default() += c.count;
+    }
+    let pillar_name = |code: &str| {
+        t.pillars.iter().find(|p| p.code == code).map(|p| p.name(lang).to_string()).unwrap_or_else(|| code.to_string())
+    };
+    let mut pillars: Vec<(String, i64)> = by_pillar.iter().map(|(k, v)| (pillar_name(k), *v)).collect();
+    pillars.sort_by_key(|p| std::cmp::Reverse(p.1));
+    let mut offers_by_pillar: std::collections::BTreeMap<String, i64> = Default::default();
+    for c in &counts.offers_by_category {
+        let Some(cat) = t.category(&c.key) else { continue };
+        let Some(sector) = cat.sector.as_deref().and_then(|s| t.sector(s)) else { continue };
+        *offers_by_pillar.entry(sector.pillar.clone()).or_default() += c.count;
+    }
+    let mut offer_pillars: Vec<(String, i64)> = offers_by_pillar.iter().map(|(k, v)| (pillar_name(k), *v)).collect();
+    offer_pillars.sort_by_key(|p| std::cmp::Reverse(p.1));
+    let towns =
+        |rows: &[wujin_store::overview::Count]| top(rows.iter().map(|c| (town_name(&c.key), c.count)).collect());
+    let families: Vec<(String, i64)> = glance
+        .providers_by_family
+        .iter()
+        .map(|c| (t.family(&c.key).map(|f| f.entry.name(lang).to_string()).unwrap_or_else(|| c.key.clone()), c.count))
+        .collect();
+    let charts: Vec<Value> = [
+        ("chart_orgs_by_sector", top(pillars)),
+        ("chart_offers_by_sector", top(offer_pillars)),
+        ("chart_orgs_by_town", towns(&counts.orgs_by_town)),
+        ("chart_offers_by_town", towns(&counts.offers_by_town)),
+        ("chart_providers_by_family", families),
+    ]
+    .into_iter()
+    .map(|(key, rows)| {
+        let title = text(lang, key, &[]);
+        context! { title => title.clone(), svg => Value::from_safe_string(bars(&title, &rows)) }
+    })
+    .collect();
+    let zero: Vec<Value> = zero.iter().map(|z| context! { text => z.text.clone(), times => z.times }).collect();
+    let ctx = context! {
+        charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
+        responses => demands.responses, user => user.view(),
+    };
+    render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
+}
