@@ -215,6 +215,12 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     s.c.set_window_size(1280, 1000).await.unwrap();
     s.sign_out().await;
 
+    s.sign_in("lab@demo.wujin.cn", password).await;
+    s.goto("/demands").await;
+    let first = s.text("#open-demands li").await;
+    assert!(first.contains("GB/T 29606") && first.contains("受邀"), "the lab's invitation comes first: {first}");
+    s.sign_out().await;
+
     s.sign_in("casting@demo.wujin.cn", password).await;
     s.goto("/quotes").await;
     let quotes = s.text("#quotes").await;

@@ -156,11 +156,35 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
                     id => i["id"].as_i64(), title => i["title"].as_str().unwrap_or("").to_string(),
                     state => state_name(lang, i["state"].as_str().unwrap_or("")),
                     left => countdown(lang, deadline), responses => i["responses"].as_i64(),
-                    invited => i["visibility"] == "invited",
+                    invited => i["visibility"] == "invited", matches => i["matches"].as_bool().unwrap_or(false),
                 }
             })
             .collect()
     };
+    // What my firms offer, as categories and their groups (families, top-level categories):
+    // open demands about one of them match me and come first.
+    let t = Taxonomy::get();
+    let mut offered: std::collections::HashSet<String> = Default::default();
+    for org in user.org_ids() {
+        let f = wujin_store::offers::OfferFilter { org_id: Some(org), ..Default::default() };
+        for o in app.store.list_offers(&f, None, 500).await.map(|(o, _)| o).unwrap_or_default() {
+            if let Some(g) = t.group_of(&o.record.category) {
+                offered.insert(g.to_string());
+            }
+            offered.insert(o.record.category.clone());
+        }
+    }
+    let matches = |d: &Json| {
+        let about = [d["category"].as_str(), d["family"].as_str()];
+        about.iter().flatten().any(|c| offered.contains(*c) || t.group_of(c).is_some_and(|g| offered.contains(g)))
+    };
+    let mut open_items: Vec<Json> = open.as_ref().ok().and_then(|v| v["items"].as_array().cloned()).unwrap_or_default();
+    for d in open_items.iter_mut() {
+        d["matches"] = json!(matches(d) || d["visibility"] == "invited");
+    }
+    // Invitations and matches first, newest first within each.
+    open_items.sort_by_key(|d| !d["matches"].as_bool().unwrap_or(false));
+    let open = Ok(json!({"items": open_items}));
     let ctx = context! { mine => shape(mine), open => shape(open), user => user_ctx(&Some(user)) };
     render(StatusCode::OK, "demands.html", lang, "/demands", ctx)
 }
