@@ -33,16 +33,21 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, zh:
     let follower = tokio::spawn(follow_store(store.clone(), index.clone(), stopped));
     let listener = TcpListener::bind(addr).await.map_err(|e| msg(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| msg(e.to_string()))?;
-    println!("wujin listening on http://{local}  (API: http://{local}/api/v1/orgs, health: http://{local}/healthz)");
+    // The handlers are in place before anybody is told the server is up: a SIGTERM sent the
+    // moment the address is printed still finishes cleanly.
+    let shutdown = shutdown_signal();
     if demo && crate::demo_people::present(&store).await? {
         print!("{}", crate::demo_people::how_to_sign_in(&crate::demo_people::people(&store).await?, zh));
     }
+    println!(
+        "wujin listening on http://{local}  (pages: http://{local}/, API: http://{local}/api/v1/orgs, health: http://{local}/healthz)"
+    );
     let queries = crate::querylog::QueryLog::start(store.clone());
     let state =
         api::AppState { index: Some(index), queries: Some(queries.clone()), ..api::AppState::new(store.clone()) };
     let sweeper = tokio::spawn(sweep(state.clone(), stop.subscribe()));
     axum::serve(listener, api::router_with(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| msg(format!("server: {e}")))?;
     let _ = stop.send(true);
@@ -86,25 +91,28 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        tracing::info!("shutdown signal received");
     }
-    tracing::info!("shutdown signal received");
 }

@@ -226,6 +226,7 @@ pub async fn upsert(
         };
         let by_ext: HashMap<&str, &OfferRecord> = chunk.iter().map(|r| (r.external_id.as_str(), r)).collect();
         let mut changed = Vec::with_capacity(rows.len());
+        let mut updated = vec![];
         for row in &rows {
             let id: i64 = row.try_get(0)?;
             let ext: String = row.try_get(1)?;
@@ -234,15 +235,19 @@ pub async fn upsert(
                 stats.inserted += 1;
             } else {
                 stats.updated += 1;
+                updated.push(id);
             }
             changed.push((id, by_ext[ext.as_str()]));
         }
         stats.unchanged += (chunk.len() - rows.len()) as u64;
         if !changed.is_empty() {
             let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
-            let mut del = Sql::new(b, "DELETE FROM offer_standards WHERE offer_id IN ");
-            del.bind_list(ids.iter().copied());
-            del.execute(&mut **tx).await?;
+            // A new offer has no standards rows yet: only revised ones lose their old rows.
+            if !updated.is_empty() {
+                let mut del = Sql::new(b, "DELETE FROM offer_standards WHERE offer_id IN ");
+                del.bind_list(updated.iter().copied());
+                del.execute(&mut **tx).await?;
+            }
             let rows: Vec<(i64, &OfferRecord, &String)> =
                 changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, *r, s))).collect();
             insert_standards(tx, &rows, orgs).await?;
@@ -306,7 +311,7 @@ async fn insert_values(
 }
 
 /// PostgreSQL: the batch travels as one JSON parameter and is unpacked by
-/// `jsonb_to_recordset`. A statement with twenty placeholders per row costs the server more
+/// `json_to_recordset`. A statement with twenty placeholders per row costs the server more
 /// to parse and plan than the rows cost to write (measured with `wujin bench`).
 async fn insert_json(
     tx: &mut Tx,
@@ -340,7 +345,7 @@ async fn insert_json(
     }
     let text = format!(
         "INSERT INTO offers ({COLUMNS}, revision, created_at, updated_at) SELECT {COLUMNS}, 1, $2, $2 \
-         FROM jsonb_to_recordset($1::jsonb) AS x(external_id text, org_id bigint, kind text, title text, title_en text, \
+         FROM json_to_recordset($1::json) AS x(external_id text, org_id bigint, kind text, title text, title_en text, \
          description text, category text, grp text, town text, specs text, standards text, price_min_fen bigint, \
          price_max_fen bigint, unit text, moq bigint, lead_time_days bigint, hours_per_week bigint, content_hash text)\
          {UPDATE_ON_CONFLICT}"
@@ -368,7 +373,7 @@ async fn insert_standards(
                 .collect();
             sqlx::query(
                 "INSERT INTO offer_standards (offer_id, standard, kind, category, grp, town) \
-                 SELECT offer_id, standard, kind, category, grp, town FROM jsonb_to_recordset($1::jsonb) \
+                 SELECT offer_id, standard, kind, category, grp, town FROM json_to_recordset($1::json) \
                  AS x(offer_id bigint, standard text, kind text, category text, grp text, town text)",
             )
             .bind(serde_json::Value::Array(json).to_string())

@@ -23,13 +23,13 @@ pub struct Event {
 }
 
 /// Records that `topic` entities `ids` changed (`op`: upsert or delete). The ids travel as
-/// one JSON array, unpacked by the engine (`json_each` in SQLite, `jsonb_array_elements_text`
+/// one JSON array, unpacked by the engine (`json_each` in SQLite, `json_array_elements_text`
 /// in PostgreSQL): one parameter instead of four per row.
 pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<()> {
     let at = now_ms();
     let from = match crate::backend_of(tx) {
         crate::Backend::Sqlite => "json_each($4)",
-        crate::Backend::Postgres => "jsonb_array_elements_text($4::jsonb)",
+        crate::Backend::Postgres => "json_array_elements_text($4::json)",
     };
     let text =
         format!("INSERT INTO outbox (topic, entity_id, op, at) SELECT $1, CAST(value AS BIGINT), $2, $3 FROM {from}");
