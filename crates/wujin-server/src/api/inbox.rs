@@ -39,27 +39,15 @@ pub struct Inbox {
     pub unread: i64,
 }
 
-/// One line for an item, in the request's language.
+/// One line for an item, in the request's language, from the pages' message catalogue.
 fn text(lang: wujin_domain::Lang, kind: &str, d: &serde_json::Value) -> String {
-    use wujin_domain::Lang::*;
-    let title = d["title"].as_str().unwrap_or("");
-    match (lang, kind) {
-        (Zh, "invitation") => format!("邀请您报价：{title}"),
-        (En, "invitation") => format!("You are invited to respond: {title}"),
-        (Zh, "unsealed") => format!("「{title}」已截止，收到 {} 份报价，现可查看", d["responses"]),
-        (En, "unsealed") => format!("{title}: the deadline has passed; {} responses can now be read", d["responses"]),
-        (Zh, "awarded") => format!("您的报价已中标：{title}"),
-        (En, "awarded") => format!("Your response won: {title}"),
-        (Zh, "not_awarded") => format!("「{title}」已定标给其他机构"),
-        (En, "not_awarded") => format!("{title} was awarded to others"),
-        (Zh, "cancelled") => format!("需求已取消：{title}"),
-        (En, "cancelled") => format!("The demand was cancelled: {title}"),
-        (Zh, "completed") => "对方已确认完成".into(),
-        (En, "completed") => "The other side marked the work completed".into(),
-        (Zh, "rated") => format!("对方给了您 {} 分", d["score"]),
-        (En, "rated") => format!("You were rated {} of 5", d["score"]),
-        (_, other) => other.to_string(),
-    }
+    let title = d["title"].as_str().unwrap_or("").to_string();
+    let args = match kind {
+        "unsealed" => vec![title, d["responses"].to_string()],
+        "rated" => vec![d["score"].to_string()],
+        _ => vec![title],
+    };
+    crate::pages::catalogue::text(lang, &format!("inbox_{kind}"), &args)
 }
 
 /// The inbox of the caller's organisations.

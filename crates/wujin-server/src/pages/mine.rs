@@ -79,18 +79,6 @@ pub async fn quotes(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
     render(StatusCode::OK, "quotes.html", lang, "/quotes", context! { rows, user => user.view() })
 }
 
-/// One inbox item in words.
-fn inbox_text(lang: Lang, item: &Json) -> String {
-    let d = &item["detail"];
-    let title = d["title"].as_str().unwrap_or("").to_string();
-    let args = match item["kind"].as_str() {
-        Some("unsealed") => vec![title, d["responses"].to_string()],
-        Some("rated") => vec![d["score"].to_string()],
-        _ => vec![title],
-    };
-    text(lang, &format!("inbox_{}", item["kind"].as_str().unwrap_or("")), &args)
-}
-
 /// `/inbox`: what my firms should know, newest first.
 pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
@@ -103,7 +91,7 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|i| context! { id => i["id"].as_i64(), text => inbox_text(lang, i), demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool() })
+        .map(|i| context! { id => i["id"].as_i64(), text => i["text"].as_str().unwrap_or("").to_string(), demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool() })
         .collect();
     let claimed = query.as_deref().is_some_and(|q| q.contains("claimed=1"));
     let ctx = context! { items, unread => list["unread"].as_i64(), claimed, user => user.view() };
