@@ -16,10 +16,11 @@ async fn a_search_for_vacuum_cups_shows_their_makers_and_why_in_either_language(
     s.goto("/").await;
     assert_eq!(s.c.title().await.unwrap(), "永康五金产业服务平台 · 五金");
     s.shot("home").await;
+    // From the keyboard: type the need and press Enter.
     let q = s.c.find(Locator::Id("q")).await.unwrap();
-    q.send_keys("保温杯").await.unwrap();
-    s.c.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
-    s.c.wait().for_element(Locator::Id("results")).await.unwrap();
+    let old = s.c.find(Locator::Css("html")).await.unwrap();
+    q.send_keys("保温杯\u{E007}").await.unwrap();
+    s.left(old, "Enter in the search box").await;
     s.shot("results-zh").await;
     let first = s.text("#results li.result").await;
     assert!(first.contains("保温杯") || first.contains("杯"), "a vacuum-cup maker first: {first}");
@@ -193,6 +194,16 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     s.click("#engagements button[id^=rate-button-]").await;
     assert_eq!(s.text("#state").await, "已评价");
     s.shot("rated").await;
+
+    // The same flow's pages at a phone's width: the responses table scrolls inside itself,
+    // the page never sideways.
+    s.c.set_window_size(390, 844).await.unwrap();
+    for path in [demand_path.as_str(), "/demands", "/demands/new", "/quotes", "/inbox"] {
+        s.goto(path).await;
+        assert!(!s.scrolls_sideways().await, "{path} scrolls sideways at 390 px");
+    }
+    s.goto(&demand_path).await;
+    s.shot("rated-phone").await;
     s.finish().await;
 }
 

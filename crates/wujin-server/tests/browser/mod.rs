@@ -128,9 +128,14 @@ impl Session {
         let old = self.c.find(Locator::Css("html")).await.unwrap();
         let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         e.click().await.unwrap();
+        self.left(old, css).await;
+    }
+
+    /// Waits until the document whose root is `old` is gone (a new page has replaced it).
+    pub async fn left(&self, old: fantoccini::elements::Element, what: &str) {
         let started = Instant::now();
         while old.tag_name().await.is_ok() {
-            assert!(started.elapsed() < Duration::from_secs(15), "{css}: the page did not change");
+            assert!(started.elapsed() < Duration::from_secs(15), "{what}: the page did not change");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.c.wait().for_element(Locator::Css("body")).await.unwrap();
