@@ -38,6 +38,18 @@ async fn a_search_for_vacuum_cups_shows_their_makers_and_why_in_either_language(
     s.goto("/").await;
     assert_eq!(s.text("h1").await, "The Yongkang hardware cluster's service platform", "the choice is remembered");
     s.shot("home-en").await;
+
+    // A firm's page from a result, and an offer's page from the firm's.
+    s.goto("/search?q=%E4%BF%9D%E6%B8%A9%E6%9D%AF").await;
+    let firm = s.text("#results li.result h2").await;
+    s.click("#results li.result h2 a").await;
+    assert_eq!(s.text("h1").await, firm);
+    s.shot("org").await;
+    let offer = s.text("ul.results li.result a").await;
+    s.click("ul.results li.result a").await;
+    assert_eq!(s.text("h1").await, offer);
+    assert!(s.text("main").await.contains(&firm), "the offer names its firm");
+    s.shot("offer").await;
     s.finish().await;
 }
 
@@ -122,6 +134,13 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     let demand_path = s.path().await;
     let id: i64 =
         demand_path.rsplit('/').next().unwrap().parse().unwrap_or_else(|_| panic!("a demand page: {demand_path}"));
+    // wujin suggests die-casters with reasons; the buyer invites the first.
+    let suggested = s.text("#invite-form").await;
+    assert!(suggested.contains("匹配理由") && suggested.contains("压铸"), "{suggested}");
+    s.c.find(Locator::Css("#invite-form input[type=checkbox]")).await.unwrap().click().await.unwrap();
+    s.click("#invite").await;
+    assert!(s.has("#invited").await, "the invited firm is listed");
+    s.shot("invited").await;
     assert!(s.has("#publish").await);
     s.click("#publish").await;
     assert_eq!(s.text("#state").await, "征集中");
