@@ -112,6 +112,18 @@ both_backends! {
         }
         let (status, _, _) = attempt(&app, [10, 0, 0, 2], "real@example.cn").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "another address is not slowed");
+
+        // The sign-in page is no way around the limit.
+        use tower::ServiceExt;
+        let mut req = axum::http::Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("host", "wujin.example.cn")
+            .header("origin", "https://wujin.example.cn")
+            .body(axum::body::Body::from("login=real%40example.cn&password=guess"))
+            .unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([10, 0, 0, 1], 40000))));
+        let page = wujin_server::api::router_with(app.clone()).oneshot(req).await.unwrap();
+        assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
     }
 }
 

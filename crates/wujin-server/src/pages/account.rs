@@ -46,7 +46,19 @@ pub async fn login_page(headers: HeaderMap, RawQuery(query): RawQuery) -> Respon
     render(StatusCode::OK, "login.html", lang, "/login", context! { next, values => empty(), error => "" })
 }
 
-pub async fn login(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Whether the client's address may try to sign in (or register) now; the same per-address
+/// limit as the API's sign-in, so the pages are no way around it.
+fn within_limit(app: &AppState, extensions: &axum::http::Extensions) -> bool {
+    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    peer.is_none_or(|ip| app.sign_in_limit.check(ip).is_ok())
+}
+
+pub async fn login(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
     let lang = page_lang(&headers, None);
     let f = form(&body);
     let retry = |status: StatusCode, error: String| {
@@ -55,6 +67,9 @@ pub async fn login(State(app): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     if !same_origin(&headers) {
         return retry(StatusCode::FORBIDDEN, text(lang, "form_expired", &[]));
+    }
+    if !within_limit(&app, &extensions) {
+        return retry(StatusCode::TOO_MANY_REQUESTS, text(lang, "too_many_attempts", &[]));
     }
     let login = f.get("login").map(String::as_str).unwrap_or("");
     let password = f.get("password").cloned().unwrap_or_default();
@@ -111,13 +126,20 @@ pub async fn register_page(headers: HeaderMap, RawQuery(query): RawQuery) -> Res
     render(StatusCode::OK, "register.html", lang, "/register", ctx)
 }
 
-pub async fn register(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn register(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
     let lang = page_lang(&headers, None);
     let f = form(&body);
     let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     let mut errors: HashMap<&str, String> = HashMap::new();
     if !same_origin(&headers) {
         errors.insert("form", text(lang, "form_expired", &[]));
+    } else if !within_limit(&app, &extensions) {
+        errors.insert("form", text(lang, "too_many_attempts", &[]));
     }
     let login = Login::parse(&field("login")).map_err(|e| errors.insert("login", e.message(lang).to_string())).ok();
     let name = check_name(&field("name")).map_err(|e| errors.insert("name", e.message(lang).to_string())).ok();
