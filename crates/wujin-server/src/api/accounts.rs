@@ -160,7 +160,15 @@ fn bad_credentials(lang: Lang) -> ApiError {
 /// Register a person; they are signed in at once.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUp,
     responses((status = 201, body = Signed), (status = 400), (status = 409), (status = 422)))]
-pub async fn sign_up(State(app): State<AppState>, ReqLang(lang): ReqLang, body: Bytes) -> Result<Response, ApiError> {
+pub async fn sign_up(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    extensions: axum::http::Extensions,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if let Some(limited) = limited(&app, lang, &extensions) {
+        return Ok(limited);
+    }
     let req: SignUp = read(lang, &body)?;
     let login = Login::parse(&req.login).map_err(|e| field_error(lang, e))?;
     let name = check_name(&req.name).map_err(|e| field_error(lang, e))?;
@@ -184,6 +192,27 @@ pub async fn sign_up(State(app): State<AppState>, ReqLang(lang): ReqLang, body: 
     start_session(&app, lang, account, req.remember, StatusCode::CREATED).await
 }
 
+/// A 429 with `Retry-After` when the client's address has used its sign-in (and sign-up)
+/// attempts; None when it may go on. The address is absent only when the router is called
+/// in-process.
+fn limited(app: &AppState, lang: Lang, extensions: &axum::http::Extensions) -> Option<Response> {
+    let ip = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?.0.ip();
+    let wait = app.sign_in_limit.check(ip).err()?;
+    let secs = wait.as_secs().max(1);
+    let mut resp = ApiError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "too_many_attempts",
+        message: match lang {
+            Lang::Zh => format!("登录尝试过于频繁，请 {secs} 秒后再试"),
+            Lang::En => format!("too many sign-in attempts from this address; try again in {secs} s"),
+        },
+        field: None,
+    }
+    .into_response();
+    resp.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
+    Some(resp)
+}
+
 /// Sign in.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "accounts", request_body = SignIn,
     responses((status = 200, body = Signed), (status = 401), (status = 422)))]
@@ -193,24 +222,8 @@ pub async fn sign_in(
     extensions: axum::http::Extensions,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    // The address the connection came from (absent only when the router is called in-process).
-    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    if let Some(ip) = peer
-        && let Err(wait) = app.sign_in_limit.check(ip)
-    {
-        let secs = wait.as_secs().max(1);
-        let mut resp = ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            code: "too_many_attempts",
-            message: match lang {
-                Lang::Zh => format!("登录尝试过于频繁，请 {secs} 秒后再试"),
-                Lang::En => format!("too many sign-in attempts from this address; try again in {secs} s"),
-            },
-            field: None,
-        }
-        .into_response();
-        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
-        return Ok(resp);
+    if let Some(limited) = limited(&app, lang, &extensions) {
+        return Ok(limited);
     }
     let req: SignIn = read(lang, &body)?;
     // A login that cannot exist is checked like one that does not.
