@@ -187,8 +187,14 @@ pub fn router_with(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-async fn not_found(ReqLang(lang): ReqLang) -> ApiError {
-    ApiError::route_not_found(lang)
+/// An unknown path: the API's JSON error under `/api/` (and `/healthz`), a page elsewhere.
+async fn not_found(ReqLang(lang): ReqLang, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    if path.starts_with("/api/") || path == "/api" || path.starts_with("/healthz") {
+        return ApiError::route_not_found(lang).into_response();
+    }
+    let lang = crate::pages::page_lang(&headers, uri.query());
+    crate::pages::message(StatusCode::NOT_FOUND, lang, "/", "not_found_title", "")
 }
 
 async fn method_not_allowed(ReqLang(lang): ReqLang) -> ApiError {
