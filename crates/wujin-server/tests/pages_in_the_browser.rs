@@ -134,6 +134,15 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     let demand_path = s.path().await;
     let id: i64 =
         demand_path.rsplit('/').next().unwrap().parse().unwrap_or_else(|_| panic!("a demand page: {demand_path}"));
+    // The draft is corrected before it goes out: a bad quantity is named on its field.
+    s.click("#edit").await;
+    s.fill("quantity", "五千").await;
+    s.click("#save-draft").await;
+    assert!(s.text(".has-error").await.contains("整数"), "the quantity field says what is wrong");
+    s.fill("quantity", "5000").await;
+    s.fill("title", "铝合金压铸杯盖外壳 5000 件（ADC12）").await;
+    s.click("#save-draft").await;
+    assert_eq!(s.text("h1").await, "铝合金压铸杯盖外壳 5000 件（ADC12）");
     // wujin suggests die-casters with reasons; the buyer invites the first.
     let suggested = s.text("#invite-form").await;
     assert!(suggested.contains("匹配理由") && suggested.contains("压铸"), "{suggested}");
@@ -150,7 +159,7 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     // The maker registers, finds it and answers.
     register(&s, "sales@example.cn", "永康测试压铸有限公司", &new_code(3)).await;
     s.goto("/demands").await;
-    assert!(s.text("#open-demands").await.contains("铝合金压铸杯盖外壳"));
+    assert!(s.text("#open-demands").await.contains("铝合金压铸杯盖外壳 5000 件（ADC12）"));
     s.goto(&demand_path).await;
     s.fill("price", "18.50").await;
     s.fill("lead_time_days", "20").await;

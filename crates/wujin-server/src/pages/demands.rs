@@ -229,15 +229,10 @@ fn field_of(e: &ApiError, form_fields: &[&str]) -> (String, String) {
     (key, e.message.clone())
 }
 
-pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
-    let lang = page_lang(&headers, None);
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/new") };
-    let f = form(&raw);
-    let mut errors = HashMap::new();
+/// The API request a demand form stands for, and the mistakes the form itself can see
+/// (a quantity that is not a number, a budget that is not an amount).
+fn demand_request(lang: Lang, f: &HashMap<String, String>, errors: &mut HashMap<String, String>) -> Json {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    if !csrf_ok(&user, &f) {
-        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
-    }
     let quantity = match get("quantity").map(|q| q.parse::<i64>()) {
         Some(Ok(q)) => Some(q),
         Some(Err(_)) => {
@@ -260,37 +255,54 @@ pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes)
         })
         .unwrap_or_default()
     };
-    let request = json!({
-        "org_id": get("org_id").and_then(|o| o.parse::<i64>().ok()),
+    json!({
         "title": get("title").unwrap_or_default(), "need": get("need").unwrap_or_default(),
         "family": get("family"), "category": get("category"), "quantity": quantity, "unit": get("unit"),
         "budget_fen": budget, "standards": split(get("standards")), "certificates": split(get("certificates")),
         "deadline": get("deadline").unwrap_or_default(), "town": get("town"),
         "visibility": get("visibility").unwrap_or_else(|| "public".into()),
-    });
+    })
+}
+
+/// The form's fields an API error may name.
+const DEMAND_FIELDS: [&str; 13] = [
+    "org_id",
+    "title",
+    "need",
+    "family",
+    "category",
+    "quantity",
+    "unit",
+    "budget_fen",
+    "standards",
+    "certificates",
+    "deadline",
+    "town",
+    "visibility",
+];
+
+/// An API refusal of a demand form, on the field it names.
+fn demand_error(e: &ApiError, errors: &mut HashMap<String, String>) {
+    let (k, m) = field_of(e, &DEMAND_FIELDS);
+    let k = if k == "budget_fen" { "budget".into() } else { k };
+    errors.insert(k, m);
+}
+
+pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
+    let lang = page_lang(&headers, None);
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/new") };
+    let f = form(&raw);
+    let mut errors = HashMap::new();
+    if !csrf_ok(&user, &f) {
+        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
+    }
+    let mut request = demand_request(lang, &f, &mut errors);
+    request["org_id"] = json!(f.get("org_id").and_then(|o| o.trim().parse::<i64>().ok()));
     if errors.is_empty() {
         let h = write_headers(&headers, &user);
         match json_of(d::create(State(app.clone()), ReqLang(lang), h, body(request)).await).await {
             Ok(v) => return see_other(&format!("/demands/{}", v["id"].as_i64().unwrap_or(0)), None),
-            Err(e) => {
-                let fields = [
-                    "org_id",
-                    "title",
-                    "need",
-                    "family",
-                    "category",
-                    "quantity",
-                    "unit",
-                    "standards",
-                    "certificates",
-                    "deadline",
-                    "town",
-                    "visibility",
-                ];
-                let (k, m) = field_of(&e, &fields);
-                let k = if k == "budget_fen" { "budget".into() } else { k };
-                errors.insert(k, m);
-            }
+            Err(e) => demand_error(&e, &mut errors),
         }
     }
     let values: HashMap<String, String> = f.into_iter().filter(|(k, _)| k != "csrf").collect();
@@ -301,6 +313,87 @@ pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes)
         "/demands/new",
         new_form_ctx(lang, &user, &values, &errors),
     )
+}
+
+/// `/demands/{id}/edit`: a draft's form, filled with what it says now.
+pub async fn edit_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    Path(raw): Path<String>,
+) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = format!("/demands/{raw}/edit");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let Some(did) = raw.parse::<i64>().ok().filter(|i| *i > 0) else {
+        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    };
+    let d = match json_of(d::get(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await).await {
+        Ok(v) if v["state"] == "draft" && user.org_ids().contains(&v["org_id"].as_i64().unwrap_or(0)) => v,
+        Ok(_) => return see_other(&format!("/demands/{did}"), None),
+        Err(e) => return super::message(e.status, lang, &here, "not_found_title", &e.message),
+    };
+    let s = |k: &str| d[k].as_str().unwrap_or("").to_string();
+    let list = |k: &str| {
+        d[k].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+    };
+    let values: HashMap<String, String> = [
+        ("title", s("title")),
+        ("need", s("need")),
+        ("family", s("family")),
+        (
+            "category",
+            d["category"]
+                .as_str()
+                .and_then(|c| Taxonomy::get().category(c))
+                .map(|c| c.entry.name(lang).to_string())
+                .unwrap_or_default(),
+        ),
+        ("quantity", d["quantity"].as_i64().map(|q| q.to_string()).unwrap_or_default()),
+        ("unit", s("unit")),
+        ("budget", d["budget_fen"].as_i64().map(yuan).unwrap_or_default()),
+        ("standards", list("standards")),
+        ("deadline", china_time(&s("deadline")).chars().take(10).collect()),
+        ("town", s("town")),
+        ("visibility", s("visibility")),
+        ("revision", d["revision"].as_i64().unwrap_or(0).to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let ctx = context! { edit_id => did, ..new_form_ctx(lang, &user, &values, &HashMap::new()) };
+    render(StatusCode::OK, "demand_new.html", lang, &here, ctx)
+}
+
+pub async fn edit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    raw_body: Bytes,
+) -> Response {
+    let lang = page_lang(&headers, None);
+    let here = format!("/demands/{raw}/edit");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let Some(did) = raw.parse::<i64>().ok().filter(|i| *i > 0) else {
+        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    };
+    let f = form(&raw_body);
+    let mut errors = HashMap::new();
+    if !csrf_ok(&user, &f) {
+        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
+    }
+    let mut request = demand_request(lang, &f, &mut errors);
+    request["revision"] = json!(f.get("revision").and_then(|r| r.trim().parse::<i64>().ok()));
+    if errors.is_empty() {
+        let h = write_headers(&headers, &user);
+        match json_of(d::edit(State(app.clone()), ReqLang(lang), h, id(did), body(request)).await).await {
+            Ok(_) => return see_other(&format!("/demands/{did}"), None),
+            Err(e) => demand_error(&e, &mut errors),
+        }
+    }
+    let values: HashMap<String, String> = f.into_iter().filter(|(k, _)| k != "csrf").collect();
+    let ctx = context! { edit_id => did, ..new_form_ctx(lang, &user, &values, &errors) };
+    render(StatusCode::BAD_REQUEST, "demand_new.html", lang, &here, ctx)
 }
 
 /// Sorting the responses table: a column and its direction.

@@ -168,6 +168,7 @@ pub fn routes() -> Router<AppState> {
         .route("/demands/new", get(demands::new_page).post(demands::create))
         .route("/demands/{id}", get(demands::page))
         .route("/demands/{id}/responses.xlsx", get(demands::download))
+        .route("/demands/{id}/edit", get(demands::edit_page).post(demands::edit))
         .route("/demands/{id}/{action}", axum::routing::post(demands::act))
         .route("/offers/{id}", get(registry::offer))
         .route("/search", get(search::search))
