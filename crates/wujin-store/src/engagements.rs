@@ -77,6 +77,14 @@ impl Store {
         Ok(())
     }
 
+    /// The engagements of a demand, oldest first.
+    pub async fn engagement_ids(&self, demand: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM engagements WHERE demand_id = $1 ORDER BY id")
+            .bind(demand)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// Marks one side done; the engagement is completed when both are. One statement, so
     /// two sides marking at once cannot miss each other. The other side hears of it.
     pub async fn mark_done(&self, id: i64, side: Side, by: i64) -> Result<()> {

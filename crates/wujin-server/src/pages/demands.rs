@@ -521,7 +521,8 @@ pub async fn page(
         }
     }
     // Engagements of this demand that the person's firms are a side of.
-    if let Ok(rows) = sqlx_engagements(&app, did).await {
+    // Ids only: each is read through the API, which decides who may see it.
+    if let Ok(rows) = app.store.engagement_ids(did).await {
         for eid in rows {
             if let Ok(v) = json_of(e::get(State(app.clone()), ReqLang(lang), headers.clone(), id(eid)).await).await {
                 let mut v = v;
@@ -551,15 +552,6 @@ pub async fn page(
         user => user.view(),
     };
     render(StatusCode::OK, "demand.html", lang, &here, ctx)
-}
-
-/// The engagements of a demand (ids only; each is read through the API, which decides who
-/// may see it).
-async fn sqlx_engagements(app: &AppState, demand: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM engagements WHERE demand_id = $1 ORDER BY id")
-        .bind(demand)
-        .fetch_all(app.store.pool())
-        .await
 }
 
 /// Back to the demand's page, with the API's refusal to show if there was one.
