@@ -400,3 +400,15 @@ async fn insert_standards(
     }
     Ok(())
 }
+
+impl Store {
+    /// The categories these organisations offer something in.
+    pub async fn categories_offered(&self, orgs: &[i64]) -> Result<Vec<String>> {
+        if orgs.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = Sql::new(self.backend(), "SELECT DISTINCT category FROM offers WHERE org_id IN ");
+        sql.bind_list(orgs.iter().copied());
+        Ok(sql.fetch_all_as::<(String,), _>(self.pool()).await?.into_iter().map(|(c,)| c).collect())
+    }
+}

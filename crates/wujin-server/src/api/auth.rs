@@ -123,3 +123,9 @@ pub async fn writer(app: &AppState, lang: Lang, headers: &HeaderMap) -> Result<C
     }
     Ok(c)
 }
+
+/// The organisations the caller acts for (any role).
+pub async fn org_ids(app: &AppState, lang: Lang, me: &Caller) -> Result<Vec<i64>, ApiError> {
+    let memberships = app.store.memberships(me.account_id).await.map_err(|e| ApiError::internal(lang, e))?;
+    Ok(memberships.iter().map(|m| m.org_id).collect())
+}

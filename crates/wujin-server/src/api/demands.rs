@@ -79,10 +79,7 @@ pub struct DemandView {
 
 fn view(d: Demand) -> DemandView {
     let c = d.content;
-    let deadline = OffsetDateTime::from_unix_timestamp_nanos(c.deadline_ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default();
+    let deadline = super::views::rfc3339(c.deadline_ms);
     DemandView {
         id: d.id,
         org_id: d.org_id,
@@ -189,8 +186,7 @@ pub(super) async fn visible(
 /// The caller's organisations invited to demand `d`.
 pub(super) async fn invited_orgs(app: &AppState, lang: Lang, me: &Caller, d: &Demand) -> Result<Vec<i64>, ApiError> {
     let internal = |e| ApiError::internal(lang, e);
-    let mine: Vec<i64> =
-        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let mine = super::auth::org_ids(app, lang, me).await?;
     app.store.invited_among(d.id, &mine).await.map_err(internal)
 }
 
@@ -485,8 +481,7 @@ pub async fn list(
     if let Some(v) = p.get("category") {
         f.category = Some(t.category(v).ok_or_else(|| super::unknown(lang, "category", v))?.entry.code.clone());
     }
-    let mine: Vec<i64> =
-        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let mine = super::auth::org_ids(&app, lang, &me).await?;
     let now = wujin_store::now_ms();
     let rows = match p.get("scope").map(str::trim).unwrap_or("mine") {
         "mine" => {

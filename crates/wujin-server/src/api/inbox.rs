@@ -65,8 +65,7 @@ pub async fn list(
     let limit = super::page::limit(lang, p.get("limit"))?;
     let before = super::page::decode_cursor(lang, p.get("cursor"))?;
     let internal = |e| ApiError::internal(lang, e);
-    let orgs: Vec<i64> =
-        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let orgs = super::auth::org_ids(&app, lang, &me).await?;
     let rows = app.store.inbox(&orgs, before, limit + 1).await.map_err(internal)?;
     let more = rows.len() as i64 > limit;
     let items: Vec<InboxItem> = rows
@@ -101,8 +100,7 @@ pub async fn read(
     let me = writer(&app, lang, &headers).await?;
     let id = super::parse_id(lang, raw)?;
     let internal = |e| ApiError::internal(lang, e);
-    let orgs: Vec<i64> =
-        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let orgs = super::auth::org_ids(&app, lang, &me).await?;
     if app.store.mark_read(id, &orgs).await.map_err(internal)? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -10,8 +10,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use wujin_domain::Lang;
 use wujin_domain::demand::{DemandState, Moment};
@@ -51,13 +49,6 @@ pub struct InvitationList {
     pub invited_now: Vec<i64>,
 }
 
-fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 /// The demand, if the caller belongs to its buyer (with `act`: as an owner or admin).
 async fn buyers(app: &AppState, lang: Lang, me: &Caller, raw: super::RawId, act: bool) -> Result<Demand, ApiError> {
     let id = super::parse_id(lang, raw)?;
@@ -73,7 +64,7 @@ async fn listed(app: &AppState, lang: Lang, d: &Demand, now: Vec<i64>) -> Result
     let rows = app.store.invitations(d.id).await.map_err(|e| ApiError::internal(lang, e))?;
     let items = rows
         .into_iter()
-        .map(|i| InvitationView { org_id: i.org_id, org_name: i.org_name, at: rfc3339(i.at) })
+        .map(|i| InvitationView { org_id: i.org_id, org_name: i.org_name, at: super::views::rfc3339(i.at) })
         .collect();
     Ok(InvitationList { items, invited_now: now })
 }

@@ -188,8 +188,7 @@ pub async fn list(
     let (d, _) = visible(&app, lang, &me, demand_id).await?;
     let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
     let internal = |e| ApiError::internal(lang, e);
-    let mine: Vec<i64> =
-        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let mine = super::auth::org_ids(&app, lang, &me).await?;
     // Only a buyer past the deadline reads others' responses; everyone else's request
     // touches their own rows only, so neither its answer nor its timing says how many
     // others responded.
@@ -340,8 +339,7 @@ pub async fn history(
     let limit = super::page::limit(lang, p.get("limit"))?;
     let before = super::page::decode_cursor(lang, p.get("cursor"))?;
     let internal = |e| ApiError::internal(lang, e);
-    let mine: Vec<i64> =
-        app.store.memberships(me.account_id).await.map_err(internal)?.iter().map(|m| m.org_id).collect();
+    let mine = super::auth::org_ids(&app, lang, &me).await?;
     let orgs = match p.get("org_id") {
         None => mine,
         Some(raw) => match raw.trim().parse::<i64>() {

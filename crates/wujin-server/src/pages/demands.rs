@@ -22,8 +22,8 @@ use wujin_domain::{Lang, Taxonomy};
 
 use super::account::see_other;
 use super::catalogue::text;
-use super::session::{PageUser, csrf_ok, form, form_all, page_user};
-use super::{page_lang, render, user_ctx};
+use super::session::{PageUser, csrf_ok, form, form_all, page_user, sign_in_first};
+use super::{page_lang, render, user_ctx, yuan};
 use crate::api::error::ApiError;
 use crate::api::lang::ReqLang;
 use crate::api::{AppState, demands as d, engagements as e, invitations as inv, responses as r};
@@ -93,11 +93,6 @@ fn to_value(v: &Json) -> Value {
     Value::from(Serde(v.clone()))
 }
 
-fn sign_in_first(here: &str) -> Response {
-    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-    see_other(&format!("/login?next={next}"), None)
-}
-
 /// "3 天 4 小时" until `deadline` (RFC 3339), or None once it has passed.
 fn countdown(lang: Lang, deadline: &str) -> Option<String> {
     let t = time::OffsetDateTime::parse(deadline, &time::format_description::well_known::Rfc3339).ok()?;
@@ -125,10 +120,6 @@ fn china_time(rfc3339: &str) -> String {
 
 fn state_name(lang: Lang, state: &str) -> String {
     text(lang, &format!("state_{state}"), &[])
-}
-
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
 }
 
 /// Yuan as typed ("18", "18.5") to fen, or None.
@@ -165,14 +156,11 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
     // open demands about one of them match me and come first.
     let t = Taxonomy::get();
     let mut offered: std::collections::HashSet<String> = Default::default();
-    for org in user.org_ids() {
-        let f = wujin_store::offers::OfferFilter { org_id: Some(org), ..Default::default() };
-        for o in app.store.list_offers(&f, None, 500).await.map(|(o, _)| o).unwrap_or_default() {
-            if let Some(g) = t.group_of(&o.record.category) {
-                offered.insert(g.to_string());
-            }
-            offered.insert(o.record.category.clone());
+    for category in app.store.categories_offered(&user.org_ids()).await.unwrap_or_default() {
+        if let Some(g) = t.group_of(&category) {
+            offered.insert(g.to_string());
         }
+        offered.insert(category);
     }
     let matches = |d: &Json| {
         let about = [d["category"].as_str(), d["family"].as_str()];

@@ -14,20 +14,11 @@ use wujin_domain::Lang;
 use super::account::see_other;
 use super::catalogue::text;
 use super::demands::{json_of, write_headers};
-use super::session::{csrf_ok, form, form_all, page_user};
-use super::{page_lang, render};
+use super::session::{csrf_ok, form, form_all, page_user, sign_in_first};
+use super::{page_lang, render, yuan};
 use crate::api::lang::ReqLang;
 use crate::api::params::Params;
 use crate::api::{AppState, inbox, members, responses, tokens};
-
-fn sign_in_first(here: &str) -> Response {
-    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-    see_other(&format!("/login?next={next}"), None)
-}
-
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
 
 fn params(q: &str) -> Params {
     Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect())

@@ -119,6 +119,12 @@ pub fn message(status: StatusCode, lang: Lang, here: &str, title_key: &str, mess
     render(status, "message.html", lang, here, context! { title, message })
 }
 
+/// Fen as yuan with two decimals, as pages show money ("18.50").
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", (fen / 100).abs(), (fen % 100).abs())
+}
+
 /// What the layout shows of the signed-in person (nothing when nobody is).
 pub fn user_ctx(user: &Option<session::PageUser>) -> Value {
     user.as_ref().map(|u| u.view()).unwrap_or(Value::from(()))

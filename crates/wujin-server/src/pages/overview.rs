@@ -9,10 +9,9 @@ use axum::response::Response;
 use minijinja::{Value, context};
 use wujin_domain::Taxonomy;
 
-use super::account::see_other;
 use super::catalogue::text;
 use super::chart::bars;
-use super::session::page_user;
+use super::session::{page_user, sign_in_first};
 use super::{page_lang, render};
 use crate::api::AppState;
 
@@ -21,7 +20,7 @@ const TOP: usize = 12;
 
 pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
-    let Some(user) = page_user(&app, &headers).await else { return see_other("/login?next=%2Foverview", None) };
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/overview") };
     let admin = app.store.is_platform_admin(user.account_id).await.unwrap_or(false);
     if !user.officer && !admin {
         return super::message(

@@ -10,12 +10,8 @@ use wujin_store::offers::OfferFilter;
 
 use super::catalogue::text;
 use super::session::page_user;
-use super::{page_lang, render, user_ctx};
+use super::{page_lang, render, user_ctx, yuan};
 use crate::api::AppState;
-
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
 
 fn not_found(lang: Lang, here: &str) -> Response {
     super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", "")

@@ -72,3 +72,9 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         _ => false,
     }
 }
+
+/// Off to the sign-in page, coming back to `here` afterwards.
+pub fn sign_in_first(here: &str) -> axum::response::Response {
+    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    super::account::see_other(&format!("/login?next={next}"), None)
+}
