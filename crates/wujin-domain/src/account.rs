@@ -1,7 +1,7 @@
 //! People who sign in: how a login (email or mobile number), a display name and a password
 //! are checked before anything is stored. Bounds on every field: these come from strangers.
 
-use crate::FieldError;
+use crate::{FieldError, msg};
 
 pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 128;
@@ -27,7 +27,7 @@ impl Login {
             return if ok {
                 Ok(Login(email))
             } else {
-                Err(FieldError::new("login", raw, "invalid_email", "邮箱格式不正确", "not a valid email address"))
+                Err(FieldError::new("login", raw, "invalid_email", msg!("login_email")))
             };
         }
         let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
@@ -35,13 +35,7 @@ impl Login {
         if digits.len() == 11 && digits.starts_with('1') && digits.chars().all(|c| c.is_ascii_digit()) {
             Ok(Login(digits))
         } else {
-            Err(FieldError::new(
-                "login",
-                raw,
-                "invalid_login",
-                "请输入邮箱或11位手机号",
-                "give an email address or an 11-digit mobile number",
-            ))
+            Err(FieldError::new("login", raw, "invalid_login", msg!("login_invalid")))
         }
     }
 
@@ -54,22 +48,10 @@ impl Login {
 pub fn check_password(p: &str) -> Result<(), FieldError> {
     let n = p.chars().count();
     if n < MIN_PASSWORD {
-        return Err(FieldError::new(
-            "password",
-            "",
-            "too_short",
-            format!("密码至少{MIN_PASSWORD}位"),
-            format!("a password needs at least {MIN_PASSWORD} characters"),
-        ));
+        return Err(FieldError::new("password", "", "too_short", msg!("password_short", MIN_PASSWORD)));
     }
     if n > MAX_PASSWORD {
-        return Err(FieldError::new(
-            "password",
-            "",
-            "too_long",
-            format!("密码最多{MAX_PASSWORD}位"),
-            format!("a password takes at most {MAX_PASSWORD} characters"),
-        ));
+        return Err(FieldError::new("password", "", "too_long", msg!("password_long", MAX_PASSWORD)));
     }
     Ok(())
 }
@@ -83,8 +65,7 @@ pub fn check_name(raw: &str) -> Result<String, FieldError> {
             "name",
             raw,
             if n == 0 { "required" } else { "too_long" },
-            format!("姓名应为1到{MAX_NAME}个字"),
-            format!("a name takes 1 to {MAX_NAME} characters"),
+            msg!("person_name_length", MAX_NAME),
         ));
     }
     Ok(name.to_string())

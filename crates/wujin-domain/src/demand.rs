@@ -13,6 +13,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Lang;
+use crate::messages::{Arg, Msg};
+use crate::msg;
 
 /// Where a demand stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,8 +90,16 @@ impl std::fmt::Display for Refused {
     }
 }
 
-fn refused(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Refused {
-    Refused { code, zh: zh.into(), en: en.into() }
+impl Refused {
+    /// The refusal `code`, said by the domain catalogue's `msg`.
+    pub fn new(code: &'static str, msg: Msg) -> Refused {
+        let (zh, en) = crate::messages::both(&msg);
+        Refused { code, zh, en }
+    }
+}
+
+fn refused(code: &'static str, msg: Msg) -> Refused {
+    Refused::new(code, msg)
 }
 
 /// The clock a transition is judged against.
@@ -110,32 +120,14 @@ impl Moment {
 pub fn transition(state: DemandState, action: DemandAction, at: Moment) -> Result<DemandState, Refused> {
     use DemandAction as A;
     use DemandState as S;
-    let wrong = || {
-        refused(
-            "wrong_state",
-            format!("需求当前为「{}」，不能执行此操作", state_zh(state)),
-            format!("the demand is {}; {} is not possible now", state.code().replace('_', " "), action_en(action)),
-        )
-    };
+    let wrong = || refused("wrong_state", msg!("demand_wrong_state", state.arg(), action.arg()));
     match (state, action) {
         (S::Draft, A::Edit) => Ok(S::Draft),
         (S::Draft, A::Publish) if at.before_deadline() => Ok(S::Open),
-        (S::Draft, A::Publish) => Err(refused(
-            "deadline_passed",
-            "截止时间已过，请先修改截止时间再发布",
-            "the deadline has passed; set a later one before publishing",
-        )),
+        (S::Draft, A::Publish) => Err(refused("deadline_passed", msg!("publish_after_deadline"))),
         (S::Open, A::Close) if !at.before_deadline() => Ok(S::Closed),
-        (S::Open, A::Close) => Err(refused(
-            "before_deadline",
-            "截止时间未到，报价仍处于密封状态",
-            "the deadline has not passed; responses stay sealed until then",
-        )),
-        (S::Open, A::Award) if at.before_deadline() => Err(refused(
-            "before_deadline",
-            "截止时间未到，不能定标",
-            "responses can be awarded only after the deadline",
-        )),
+        (S::Open, A::Close) => Err(refused("before_deadline", msg!("close_before_deadline"))),
+        (S::Open, A::Award) if at.before_deadline() => Err(refused("before_deadline", msg!("award_before_deadline"))),
         (S::Closed, A::Award) => Ok(S::Awarded),
         (S::Awarded, A::Start) => Ok(S::InProgress),
         (S::InProgress, A::Complete) => Ok(S::Completed),
@@ -145,29 +137,46 @@ pub fn transition(state: DemandState, action: DemandAction, at: Moment) -> Resul
     }
 }
 
-fn state_zh(s: DemandState) -> &'static str {
-    match s {
-        DemandState::Draft => "草稿",
-        DemandState::Open => "征集中",
-        DemandState::Closed => "已截止",
-        DemandState::Awarded => "已定标",
-        DemandState::InProgress => "执行中",
-        DemandState::Completed => "已完成",
-        DemandState::Rated => "已评价",
-        DemandState::Cancelled => "已取消",
+impl DemandState {
+    /// The state's name as a message argument (`state_open` … in the domain catalogue).
+    pub fn arg(self) -> Arg {
+        Arg::Key(match self {
+            DemandState::Draft => "state_draft",
+            DemandState::Open => "state_open",
+            DemandState::Closed => "state_closed",
+            DemandState::Awarded => "state_awarded",
+            DemandState::InProgress => "state_in_progress",
+            DemandState::Completed => "state_completed",
+            DemandState::Rated => "state_rated",
+            DemandState::Cancelled => "state_cancelled",
+        })
     }
 }
 
-fn action_en(a: DemandAction) -> &'static str {
-    match a {
-        DemandAction::Edit => "editing",
-        DemandAction::Publish => "publishing",
-        DemandAction::Close => "closing",
-        DemandAction::Award => "awarding",
-        DemandAction::Start => "starting",
-        DemandAction::Complete => "completing",
-        DemandAction::Rate => "rating",
-        DemandAction::Cancel => "cancelling",
+impl DemandAction {
+    pub const ALL: [DemandAction; 8] = [
+        DemandAction::Edit,
+        DemandAction::Publish,
+        DemandAction::Close,
+        DemandAction::Award,
+        DemandAction::Start,
+        DemandAction::Complete,
+        DemandAction::Rate,
+        DemandAction::Cancel,
+    ];
+
+    /// The action's name as a message argument (`action_edit` … in the domain catalogue).
+    pub fn arg(self) -> Arg {
+        Arg::Key(match self {
+            DemandAction::Edit => "action_edit",
+            DemandAction::Publish => "action_publish",
+            DemandAction::Close => "action_close",
+            DemandAction::Award => "action_award",
+            DemandAction::Start => "action_start",
+            DemandAction::Complete => "action_complete",
+            DemandAction::Rate => "action_rate",
+            DemandAction::Cancel => "action_cancel",
+        })
     }
 }
 
@@ -175,16 +184,24 @@ fn action_en(a: DemandAction) -> &'static str {
 pub fn responses_accepted(state: DemandState, at: Moment) -> Result<(), Refused> {
     match state {
         DemandState::Open if at.before_deadline() => Ok(()),
-        DemandState::Open | DemandState::Closed => Err(refused(
-            "deadline_passed",
-            "截止时间已过，不能再提交、修改或撤回报价",
-            "the deadline has passed; responses can no longer be submitted, revised or withdrawn",
-        )),
-        _ => Err(refused(
-            "not_open",
-            format!("需求当前为「{}」，不接受报价", state_zh(state)),
-            format!("the demand is {}; it takes no responses", state.code().replace('_', " ")),
-        )),
+        DemandState::Open | DemandState::Closed => Err(deadline_passed()),
+        _ => Err(refused("not_open", msg!("responses_not_open", state.arg()))),
+    }
+}
+
+/// The refusal of a response write that reached the store after the deadline closed the
+/// demand (the store's guard, not the clock read here, found it closed).
+pub fn deadline_passed() -> Refused {
+    refused("deadline_passed", msg!("responses_after_deadline"))
+}
+
+/// Whether the buyer may still invite providers: to a draft, or to an open demand before
+/// its deadline (an invitation after it could not be answered).
+pub fn invitations_accepted(state: DemandState, at: Moment) -> Result<(), Refused> {
+    match state {
+        DemandState::Draft => Ok(()),
+        DemandState::Open if at.before_deadline() => Ok(()),
+        _ => Err(refused("wrong_state", msg!("invitations_closed"))),
     }
 }
 
@@ -249,19 +266,19 @@ pub enum Visibility {
 }
 
 impl DemandState {
+    pub const ALL: [DemandState; 8] = [
+        DemandState::Draft,
+        DemandState::Open,
+        DemandState::Closed,
+        DemandState::Awarded,
+        DemandState::InProgress,
+        DemandState::Completed,
+        DemandState::Rated,
+        DemandState::Cancelled,
+    ];
+
     pub fn from_code(code: &str) -> Option<DemandState> {
-        [
-            DemandState::Draft,
-            DemandState::Open,
-            DemandState::Closed,
-            DemandState::Awarded,
-            DemandState::InProgress,
-            DemandState::Completed,
-            DemandState::Rated,
-            DemandState::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 }
 
@@ -298,33 +315,17 @@ impl DemandContent {
         self.title = self.title.trim().to_string();
         let n = self.title.chars().count();
         if n == 0 || n > MAX_TITLE {
-            errs.push(E::new(
-                "title",
-                &self.title,
-                "invalid_length",
-                format!("标题应为1到{MAX_TITLE}个字"),
-                format!("a title takes 1 to {MAX_TITLE} characters"),
-            ));
+            errs.push(E::new("title", &self.title, "invalid_length", msg!("title_length", MAX_TITLE)));
         }
         if self.need.chars().count() > MAX_NEED {
-            errs.push(E::new(
-                "need",
-                "",
-                "too_long",
-                format!("需求说明最多{MAX_NEED}个字"),
-                format!("the need takes at most {MAX_NEED} characters"),
-            ));
+            errs.push(E::new("need", "", "too_long", msg!("need_length", MAX_NEED)));
         }
         if let Some(f) = &self.family {
             match t.family(f) {
                 Some(x) => self.family = Some(x.entry.code.clone()),
-                None => errs.push(E::new(
-                    "family",
-                    f,
-                    "unknown_family",
-                    format!("未知的服务类别：{f}"),
-                    format!("unknown service family: {f}"),
-                )),
+                None => {
+                    errs.push(E::new("family", f, "unknown_family", msg!("unknown_value", Arg::Key("what_family"), f)))
+                }
             }
         }
         if let Some(c) = &self.category {
@@ -334,50 +335,33 @@ impl DemandContent {
                     "category",
                     c,
                     "unknown_category",
-                    format!("未知的类目：{c}"),
-                    format!("unknown category: {c}"),
+                    msg!("unknown_value", Arg::Key("what_category"), c),
                 )),
             }
         }
         if let Some(town) = &self.town {
             match t.town(town) {
                 Some(x) => self.town = Some(x.code.clone()),
-                None => errs.push(E::new(
-                    "town",
-                    town,
-                    "unknown_town",
-                    format!("未知的镇街：{town}"),
-                    format!("unknown town: {town}"),
-                )),
+                None => {
+                    errs.push(E::new("town", town, "unknown_town", msg!("unknown_value", Arg::Key("what_town"), town)))
+                }
             }
         }
         if self.quantity.is_some_and(|q| q <= 0) {
-            errs.push(E::new("quantity", "", "invalid_quantity", "数量应大于0", "quantity must be above 0"));
+            errs.push(E::new("quantity", "", "invalid_quantity", msg!("quantity_positive")));
         }
         if self.budget_fen.is_some_and(|b| b < 0) {
-            errs.push(E::new("budget_fen", "", "invalid_budget", "预算不能为负", "a budget cannot be negative"));
+            errs.push(E::new("budget_fen", "", "invalid_budget", msg!("budget_negative")));
         }
         if let Some(u) = &self.unit {
             match t.unit(u) {
                 Some(x) => self.unit = Some(x.code.clone()),
-                None => errs.push(E::new(
-                    "unit",
-                    u,
-                    "unknown_unit",
-                    format!("未知的单位：{u}"),
-                    format!("unknown unit: {u}"),
-                )),
+                None => errs.push(E::new("unit", u, "unknown_unit", msg!("unknown_value", Arg::Key("what_unit"), u))),
             }
         }
         for (field, list) in [("standards", &mut self.standards), ("certificates", &mut self.certificates)] {
             if list.len() > MAX_LIST {
-                errs.push(E::new(
-                    field,
-                    "",
-                    "too_many",
-                    format!("最多{MAX_LIST}项"),
-                    format!("at most {MAX_LIST} entries"),
-                ));
+                errs.push(E::new(field, "", "too_many", msg!("list_items", MAX_LIST)));
                 continue;
             }
             for v in list.iter_mut() {
@@ -388,13 +372,7 @@ impl DemandContent {
                 };
                 match known {
                     Some(k) => *v = k,
-                    None => errs.push(E::new(
-                        field,
-                        v,
-                        "unknown_value",
-                        format!("无法识别：{v}"),
-                        format!("not recognised: {v}"),
-                    )),
+                    None => errs.push(E::new(field, v, "unknown_value", msg!("not_recognised", &v))),
                 }
             }
         }
@@ -436,6 +414,24 @@ mod tests {
         assert!(s.is_final());
     }
 
+    /// State and action names are chosen at run time, so no literal names their keys: every
+    /// pair is said here, and a key missing from the catalogue would show as itself.
+    #[test]
+    fn every_state_and_action_has_words_in_both_languages() {
+        for s in S::ALL {
+            for a in A::ALL {
+                let (zh, en) = crate::messages::both(&msg!("demand_wrong_state", s.arg(), a.arg()));
+                for text in [&zh, &en] {
+                    assert!(!text.contains("state_") && !text.contains("action_"), "{text}");
+                }
+            }
+        }
+        for k in crate::OfferKind::ALL {
+            let (zh, en) = crate::messages::both(&msg!("kind_mismatch", "x", k.arg()));
+            assert!(!zh.contains("kind_") && !en.contains("kind_"), "{zh} / {en}");
+        }
+    }
+
     #[test]
     fn refusals_say_why() {
         let e = transition(S::Draft, A::Publish, after()).unwrap_err();
@@ -451,6 +447,15 @@ mod tests {
         assert!(e.message(Lang::En).contains("editing is not possible"), "{e}");
         for s in [S::Draft, S::Open, S::Closed] {
             assert_eq!(transition(s, A::Cancel, after()), Ok(S::Cancelled));
+        }
+    }
+
+    #[test]
+    fn invitations_are_taken_by_drafts_and_open_demands_before_the_deadline() {
+        assert!(invitations_accepted(S::Draft, after()).is_ok());
+        assert!(invitations_accepted(S::Open, before()).is_ok());
+        for (s, at) in [(S::Open, after()), (S::Closed, after()), (S::Awarded, after()), (S::Cancelled, before())] {
+            assert_eq!(invitations_accepted(s, at).unwrap_err().code, "wrong_state", "{s:?}");
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod demand;
+pub mod messages;
 pub mod money;
 pub mod offer;
 pub mod org;
@@ -61,18 +62,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(
-        field: &'static str,
-        value: &str,
-        code: &'static str,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
+    /// The rule `code` broken by `value` in `field`, said by the domain catalogue's `msg`.
+    pub fn new(field: &'static str, value: &str, code: &'static str, msg: messages::Msg) -> Self {
         let mut v: String = value.chars().take(80).collect();
         if value.chars().count() > 80 {
             v.push('…');
         }
-        FieldError { field, value: v, code, zh: zh.into(), en: en.into() }
+        let (zh, en) = messages::both(&msg);
+        FieldError { field, value: v, code, zh, en }
     }
 
     pub fn message(&self, lang: Lang) -> &str {

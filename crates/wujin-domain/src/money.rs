@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::messages::Msg;
+use crate::msg;
+
 /// An amount in fen. Negative prices make no sense in a catalogue, so the parser refuses them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -12,28 +15,33 @@ pub struct Fen(pub i64);
 /// The largest price we accept: 10 bn yuan, far above any listing, far below i64 overflow.
 pub const MAX_FEN: i64 = 1_000_000_000_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoneyError {
-    #[error("not an amount in yuan")]
     NotANumber,
-    #[error("at most two decimals (fen)")]
     TooManyDecimals,
-    #[error("amount is negative")]
     Negative,
-    #[error("amount is too large")]
     TooLarge,
 }
 
 impl MoneyError {
-    pub fn message_zh(&self) -> &'static str {
+    /// What to tell the person who typed the amount.
+    pub fn msg(&self) -> Msg {
         match self {
-            Self::NotANumber => "不是有效的金额（元）",
-            Self::TooManyDecimals => "金额最多保留两位小数（分）",
-            Self::Negative => "金额不能为负数",
-            Self::TooLarge => "金额过大",
+            Self::NotANumber => msg!("money_not_a_number"),
+            Self::TooManyDecimals => msg!("money_decimals"),
+            Self::Negative => msg!("money_negative"),
+            Self::TooLarge => msg!("money_too_large"),
         }
     }
 }
+
+impl std::fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::messages::domain().render(crate::Lang::En, &self.msg()))
+    }
+}
+
+impl std::error::Error for MoneyError {}
 
 impl Fen {
     /// Parses yuan: optional ¥/￥ sign, optional thousands commas, up to two decimals.

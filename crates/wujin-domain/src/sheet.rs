@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use crate::FieldError;
+use crate::messages::{Arg, Msg};
 use crate::money::Fen;
+use crate::msg;
 use crate::offer::{OfferRecord, PriceRange};
 use crate::org::{Contact, OrgKind, OrgRecord, SizeClass};
 use crate::taxonomy::{OfferKind, Taxonomy, compact_standard};
@@ -66,22 +68,32 @@ pub const OFFER_COLUMNS: &[Column] = &[
 ];
 
 /// What a file's header row says, or why it cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderError {
-    #[error("required column missing: {zh} / {key}")]
     Missing { key: &'static str, zh: &'static str },
-    #[error("column given twice: {0}")]
     Duplicate(String),
 }
 
 impl HeaderError {
-    pub fn message_zh(&self) -> String {
+    pub fn msg(&self) -> Msg {
         match self {
-            Self::Missing { key, zh } => format!("缺少必填列：{zh}（{key}）"),
-            Self::Duplicate(h) => format!("列重复：{h}"),
+            Self::Missing { key, zh } => msg!("header_missing", zh, key),
+            Self::Duplicate(h) => msg!("header_twice", h),
         }
     }
+
+    pub fn message(&self, lang: crate::Lang) -> String {
+        crate::messages::domain().render(lang, &self.msg())
+    }
 }
+
+impl std::fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(crate::Lang::En))
+    }
+}
+
+impl std::error::Error for HeaderError {}
 
 fn header_key(h: &str) -> String {
     fold(h)
@@ -171,15 +183,13 @@ impl<'a> Check<'a> {
                     column.key,
                     "",
                     "required",
-                    format!("{}不能为空", column.zh),
-                    format!("{} is required", column.key),
+                    msg!("cell_required", column.zh, column.key),
                 )),
                 Some(v) if char_len(v) > column.max_len => c.errors.push(FieldError::new(
                     column.key,
                     v,
                     "too_long",
-                    format!("{}最多{}个字符", column.zh, column.max_len),
-                    format!("{} takes at most {} characters", column.key, column.max_len),
+                    msg!("cell_too_long", column.zh, column.key, column.max_len),
                 )),
                 _ => {}
             }
@@ -197,18 +207,13 @@ impl<'a> Check<'a> {
         (char_len(v) <= self.column(key).max_len).then_some(v)
     }
 
-    fn fail(&mut self, key: &'static str, value: &str, code: &'static str, zh: String, en: String) {
-        self.errors.push(FieldError::new(key, value, code, zh, en));
+    fn fail(&mut self, key: &'static str, value: &str, code: &'static str, msg: Msg) {
+        self.errors.push(FieldError::new(key, value, code, msg));
     }
 
-    fn unknown(&mut self, key: &'static str, value: &str, what_zh: &str, what_en: &str) {
-        self.fail(
-            key,
-            value,
-            "unknown_value",
-            format!("未知的{what_zh}：{value}"),
-            format!("unknown {what_en}: {value}"),
-        );
+    /// `value` is not one the taxonomy knows for `key`; `what` names the list it is not in.
+    fn unknown(&mut self, key: &'static str, value: &str, what: Arg) {
+        self.fail(key, value, "unknown_value", msg!("unknown_value", what, value));
     }
 
     fn int(&mut self, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
@@ -218,13 +223,7 @@ impl<'a> Check<'a> {
             Ok(n) if range.contains(&n) => Some(n),
             _ => {
                 let col = self.column(key);
-                self.fail(
-                    key,
-                    v,
-                    "out_of_range",
-                    format!("{}应为{}到{}之间的整数", col.zh, range.start(), range.end()),
-                    format!("{key} must be a whole number from {} to {}", range.start(), range.end()),
-                );
+                self.fail(key, v, "out_of_range", msg!("cell_range", col.zh, key, range.start(), range.end()));
                 None
             }
         }
@@ -235,13 +234,7 @@ impl<'a> Check<'a> {
         let items = split_list(v);
         if items.len() > max_items {
             let col = self.column(key);
-            self.fail(
-                key,
-                v,
-                "too_many",
-                format!("{}最多{}项", col.zh, max_items),
-                format!("{key} takes at most {max_items} items"),
-            );
+            self.fail(key, v, "too_many", msg!("cell_items", col.zh, key, max_items));
             return vec![];
         }
         items
@@ -280,7 +273,7 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
     let uscc = c.text("uscc").and_then(|v| match Uscc::parse(v) {
         Ok(u) => Some(u),
         Err(e) => {
-            c.fail("uscc", v, "invalid_uscc", e.message_zh(), e.to_string());
+            c.fail("uscc", v, "invalid_uscc", e.msg());
             None
         }
     });
@@ -288,14 +281,14 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
     if let Some(n) = &name
         && char_len(n) < 2
     {
-        c.fail("name", n, "too_short", "企业名称至少2个字符".into(), "name takes at least 2 characters".into());
+        c.fail("name", n, "too_short", msg!("org_name_short", 2));
     }
     let kind = match c.text("kind") {
         None => Some(OrgKind::Manufacturer),
         Some(v) => match t.org_kind(v).and_then(|e| OrgKind::from_code(&e.code)) {
             Some(k) => Some(k),
             None => {
-                c.unknown("kind", v, "机构类型", "organisation kind");
+                c.unknown("kind", v, Arg::Key("what_org_kind"));
                 None
             }
         },
@@ -305,7 +298,7 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         Some(v) => match t.town(v) {
             Some(e) => Some(e.code.clone()),
             None => {
-                c.unknown("town", v, "镇街", "town");
+                c.unknown("town", v, Arg::Key("what_town"));
                 None
             }
         },
@@ -315,7 +308,7 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         match t.sector(&s) {
             Some(sec) if !sectors.contains(&sec.entry.code) => sectors.push(sec.entry.code.clone()),
             Some(_) => {}
-            None => c.unknown("sectors", &s, "行业", "sector"),
+            None => c.unknown("sectors", &s, Arg::Key("what_sector")),
         }
     }
     let mut chain = vec![];
@@ -323,13 +316,13 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         match t.chain_stage(&s) {
             Some(e) if !chain.contains(&e.code) => chain.push(e.code.clone()),
             Some(_) => {}
-            None => c.unknown("chain", &s, "产业链环节", "chain stage"),
+            None => c.unknown("chain", &s, Arg::Key("what_chain")),
         }
     }
     let size_class = c.text("size_class").and_then(|v| {
         let found = t.size_class(v).and_then(|e| SizeClass::from_code(&e.code));
         if found.is_none() {
-            c.unknown("size_class", v, "规模", "size class");
+            c.unknown("size_class", v, Arg::Key("what_size_class"));
         }
         found
     });
@@ -338,7 +331,7 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
     let revenue_band = c.text("revenue_band").and_then(|v| {
         let found = t.revenue_band(v).map(|e| e.code.clone());
         if found.is_none() {
-            c.unknown("revenue_band", v, "营收规模", "revenue band");
+            c.unknown("revenue_band", v, Arg::Key("what_revenue_band"));
         }
         found
     });
@@ -347,26 +340,20 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         match t.certificate(&s) {
             Some(e) if !certificates.contains(&e.code) => certificates.push(e.code.clone()),
             Some(_) => {}
-            None => c.unknown("certificates", &s, "证书", "certificate"),
+            None => c.unknown("certificates", &s, Arg::Key("what_certificate")),
         }
     }
     let phone = c.optional("phone");
     if let Some(p) = &phone
         && !valid_phone(p)
     {
-        c.fail(
-            "phone",
-            p,
-            "invalid_phone",
-            "电话应为11位手机号或带区号的固定电话（如0579-87123456）".into(),
-            "phone must be an 11-digit mobile number or a landline with area code (0579-87123456)".into(),
-        );
+        c.fail("phone", p, "invalid_phone", msg!("phone_form", "0579-87123456"));
     }
     let email = c.optional("email");
     if let Some(e) = &email
         && !valid_email(e)
     {
-        c.fail("email", e, "invalid_email", "邮箱格式不正确".into(), "not an email address".into());
+        c.fail("email", e, "invalid_email", msg!("email_form"));
     }
     let contact = Contact { name: c.optional("contact_name"), phone, email, address: c.optional("address") };
     let name_en = c.optional("name_en");
@@ -432,28 +419,16 @@ fn parse_specs(c: &mut Check, v: &str) -> Vec<(String, String)> {
             Some((k, val)) if !k.trim().is_empty() && char_len(k.trim()) <= 30 && char_len(val.trim()) <= 100 => {
                 let k = k.trim().to_string();
                 if specs.iter().any(|(x, _)| *x == k) {
-                    c.fail(
-                        "specs",
-                        item,
-                        "duplicate_key",
-                        format!("规格项重复：{k}"),
-                        format!("spec key given twice: {k}"),
-                    );
+                    c.fail("specs", item, "duplicate_key", msg!("spec_twice", &k));
                 } else {
                     specs.push((k, val.trim().to_string()));
                 }
             }
-            _ => c.fail(
-                "specs",
-                item,
-                "invalid_specs",
-                "规格应写成“键=值”，多项用分号分隔；键最多30字，值最多100字".into(),
-                "specs are key=value pairs separated by semicolons (key ≤ 30, value ≤ 100 characters)".into(),
-            ),
+            _ => c.fail("specs", item, "invalid_specs", msg!("spec_form", 30, 100)),
         }
     }
     if specs.len() > 40 {
-        c.fail("specs", v, "too_many", "规格最多40项".into(), "at most 40 spec items".into());
+        c.fail("specs", v, "too_many", msg!("spec_items", 40));
     }
     specs
 }
@@ -467,25 +442,19 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
     if let Some(id) = &external_id
         && id.chars().any(|ch| ch.is_control() || ch.is_whitespace())
     {
-        c.fail(
-            "external_id",
-            id,
-            "invalid_external_id",
-            "外部编号不能包含空格或控制字符".into(),
-            "external_id may not contain spaces or control characters".into(),
-        );
+        c.fail("external_id", id, "invalid_external_id", msg!("external_id_form"));
     }
     let org_uscc = c.text("org_uscc").and_then(|v| match Uscc::parse(v) {
         Ok(u) => Some(u),
         Err(e) => {
-            c.fail("org_uscc", v, "invalid_uscc", e.message_zh(), e.to_string());
+            c.fail("org_uscc", v, "invalid_uscc", e.msg());
             None
         }
     });
     let category = c.text("category").and_then(|v| {
         let found = t.category(v);
         if found.is_none() {
-            c.unknown("category", v, "类目", "category");
+            c.unknown("category", v, Arg::Key("what_category"));
         }
         found
     });
@@ -493,7 +462,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
         (None, cat) => cat.map(|cat| cat.kind),
         (Some(v), cat) => match t.offer_kind(v) {
             None => {
-                c.unknown("kind", v, "供给类型", "offer kind");
+                c.unknown("kind", v, Arg::Key("what_offer_kind"));
                 None
             }
             Some(k) => {
@@ -504,8 +473,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
                         "category",
                         &cat.entry.code,
                         "kind_mismatch",
-                        format!("类目“{}”不属于类型“{v}”", cat.entry.zh),
-                        format!("category {} is not a {} category", cat.entry.code, k.code()),
+                        msg!("kind_mismatch", cat.entry.arg(), k.arg()),
                     );
                 }
                 Some(k)
@@ -517,20 +485,14 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
         match normalise_standard(&s) {
             Some(n) if !standards.contains(&n) => standards.push(n),
             Some(_) => {}
-            None => c.fail(
-                "standards",
-                &s,
-                "invalid_standard",
-                format!("不是有效的标准编号：{s}（例如 GB/T 29606-2013）"),
-                format!("not a standard number: {s} (e.g. GB/T 29606-2013)"),
-            ),
+            None => c.fail("standards", &s, "invalid_standard", msg!("standard_form", &s, "GB/T 29606-2013")),
         }
     }
     let price_of = |c: &mut Check, key: &'static str| {
         c.text(key).and_then(|v| match Fen::parse_yuan(v) {
             Ok(f) => Some(f),
             Err(e) => {
-                c.fail(key, v, "invalid_price", e.message_zh().to_string(), format!("{key}: {e}"));
+                c.fail(key, v, "invalid_price", msg!("price_invalid", key, Arg::Key(e.msg().key)));
                 None
             }
         })
@@ -543,13 +505,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
         (Some(lo), Some(hi)) => {
             let r = PriceRange::new(lo, hi);
             if r.is_none() {
-                c.fail(
-                    "price_max",
-                    c.cells.get("price_max").unwrap_or(""),
-                    "price_range",
-                    "最高价不能低于最低价".into(),
-                    "price_max is below price_min".into(),
-                );
+                c.fail("price_max", c.cells.get("price_max").unwrap_or(""), "price_range", msg!("price_range"));
             }
             r
         }
@@ -557,7 +513,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
     let unit = c.text("unit").and_then(|v| {
         let found = t.unit(v).map(|u| u.code.clone());
         if found.is_none() {
-            c.unknown("unit", v, "单位", "unit");
+            c.unknown("unit", v, Arg::Key("what_unit"));
         }
         found
     });
@@ -565,13 +521,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
     let lead_time_days = c.int("lead_time_days", 0..=3650).map(|d| d as i32);
     let hours_per_week = c.int("hours_per_week", 1..=168).map(|h| h as i32);
     if hours_per_week.is_some() && kind.is_some_and(|k| k != OfferKind::Capacity) {
-        c.fail(
-            "hours_per_week",
-            c.cells.get("hours_per_week").unwrap_or(""),
-            "capacity_only",
-            "每周机时只适用于产能类供给".into(),
-            "hours_per_week applies to capacity offers only".into(),
-        );
+        c.fail("hours_per_week", c.cells.get("hours_per_week").unwrap_or(""), "capacity_only", msg!("capacity_only"));
     }
     let specs = match c.text("specs") {
         Some(v) => parse_specs(&mut c, v),

@@ -27,6 +27,11 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry's name as a message argument, in whichever language the message is said.
+    pub fn arg(&self) -> crate::messages::Arg {
+        crate::messages::Arg::Words { zh: self.zh.clone(), en: self.en.clone() }
+    }
+
     pub fn name(&self, lang: Lang) -> &str {
         match lang {
             Lang::Zh => &self.zh,
@@ -74,6 +79,15 @@ impl OfferKind {
 
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The kind's name as a message argument (`kind_product` … in the domain catalogue).
+    pub fn arg(self) -> crate::messages::Arg {
+        crate::messages::Arg::Key(match self {
+            Self::Product => "kind_product",
+            Self::Service => "kind_service",
+            Self::Capacity => "kind_capacity",
+        })
     }
 }
 

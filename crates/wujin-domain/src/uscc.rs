@@ -9,6 +9,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::messages::Msg;
+use crate::msg;
+
 /// The 31 symbols of the code, each worth its index (no I, O, Z, S or V).
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1..=17: 3^(i-1) mod 31.
@@ -21,30 +24,35 @@ const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 
 pub struct Uscc(String);
 
 /// Why a credit code was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UsccError {
-    #[error("a credit code has 18 characters, this one has {0}")]
     WrongLength(usize),
-    #[error("character {position} ('{found}') is not allowed in a credit code")]
     BadCharacter { position: usize, found: char },
-    #[error("the check character is wrong: it should be {expected}")]
     WrongCheck { expected: char },
 }
 
 impl UsccError {
-    /// The message in Chinese, for the people who type these codes every day.
-    pub fn message_zh(&self) -> String {
+    /// What to tell the clerk who typed the code: which rule, and where.
+    pub fn msg(&self) -> Msg {
         match self {
-            Self::WrongLength(n) => format!("统一社会信用代码应为18位，实际为{n}位"),
-            Self::BadCharacter { position, found } => {
-                format!("统一社会信用代码第{position}位字符“{found}”不合法")
-            }
-            Self::WrongCheck { expected } => {
-                format!("统一社会信用代码校验位错误：应为 {expected}")
-            }
+            Self::WrongLength(n) => msg!("uscc_length", n),
+            Self::BadCharacter { position, found } => msg!("uscc_character", position, found),
+            Self::WrongCheck { expected } => msg!("uscc_check", expected),
         }
     }
+
+    pub fn message(&self, lang: crate::Lang) -> String {
+        crate::messages::domain().render(lang, &self.msg())
+    }
 }
+
+impl fmt::Display for UsccError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(crate::Lang::En))
+    }
+}
+
+impl std::error::Error for UsccError {}
 
 fn value_of(c: u8) -> Option<u32> {
     ALPHABET.iter().position(|&a| a == c).map(|v| v as u32)
@@ -169,7 +177,7 @@ mod tests {
     #[test]
     fn wrong_check_character_names_the_right_one() {
         assert_eq!(Uscc::parse("91350100M000100Y4Z"), Err(UsccError::WrongCheck { expected: '3' }));
-        assert!(UsccError::WrongCheck { expected: 'B' }.message_zh().contains("应为 B"));
+        assert!(UsccError::WrongCheck { expected: 'B' }.message(crate::Lang::Zh).contains("应为 B"));
     }
 
     #[test]

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use wujin_domain::Lang;
+use wujin_domain::{Lang, msg};
 use wujin_store::Store;
 
+use crate::messages::say;
 use crate::transfer::export::{self, ExportFormat};
 use crate::transfer::import::{self, Kind, Options};
 use crate::transfer::read::{self, Format};
@@ -234,11 +235,10 @@ pub async fn load_demo(
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let lang = Lang::from_tag(&cli.lang);
-    let zh = lang == Lang::Zh;
     match cli.command {
         Command::Serve { addr, demo, index_dir } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
-            crate::serve::serve(&cli.db, addr, demo, &dir, zh).await
+            crate::serve::serve(&cli.db, addr, demo, &dir, lang).await
         }
         Command::Reindex { index_dir } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
@@ -258,44 +258,23 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
             store.close().await;
             let secs = started.elapsed().as_secs_f64();
-            println!(
-                "{n} offers indexed in {}, {secs:.1} s ({:.0} offers/s)",
-                dir.display(),
-                n as f64 / secs.max(1e-9)
-            );
+            let rate = format!("{:.0}", n as f64 / secs.max(1e-9));
+            println!("{}", say(lang, &msg!("reindexed", n, dir.display(), format!("{secs:.1}"), rate)));
             Ok(())
         }
         Command::Demo { seed, firms } => {
             let store = open(&cli.db).await?;
             let (o, f, g, w) = load_demo(&store, seed, firms, false).await?;
             store.close().await;
-            if zh {
-                println!(
-                    "演示集群已写入 {}：{o} 家机构，{f} 条供给（生成 {g:.2} 秒，写入 {w:.2} 秒，{:.0} 条供给/秒）",
-                    cli.db,
-                    f as f64 / w
-                );
-            } else {
-                println!(
-                    "demo cluster written to {}: {o} organisations, {f} offers (generated in {g:.2} s, written in {w:.2} s, {:.0} offers/s)",
-                    cli.db,
-                    f as f64 / w
-                );
-            }
+            let (g, w, rate) = (format!("{g:.2}"), format!("{w:.2}"), format!("{:.0}", f as f64 / w));
+            println!("{}", say(lang, &msg!("demo_written", &cli.db, o, f, g, w, rate)));
             Ok(())
         }
         Command::Backup { file } => {
             let store = open(&cli.db).await?;
             store.backup(&file).await.map_err(|e| msg(e.to_string()))?;
             store.close().await;
-            println!(
-                "{}",
-                if zh {
-                    format!("已备份到 {}", file.display())
-                } else {
-                    format!("backed up to {}", file.display())
-                }
-            );
+            println!("{}", say(lang, &msg!("backed_up", file.display())));
             Ok(())
         }
         Command::Import { template: Some(kind), out, .. } => {
@@ -364,23 +343,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// The query statistics as a plain table.
 async fn stats_queries(store: &Store, zero_hits: bool, limit: i64, lang: Lang) -> Result<String, Failure> {
     use std::fmt::Write;
-    let zh = lang == Lang::Zh;
     let total = store.count_queries().await.map_err(|e| msg(e.to_string()))?;
     let mut out = String::new();
     if !zero_hits {
-        let _ = writeln!(
-            out,
-            "{}",
-            if zh { format!("已记录 {total} 次搜索") } else { format!("{total} searches recorded") }
-        );
+        let _ = writeln!(out, "{}", say(lang, &msg!("searches_recorded", total)));
         return Ok(out);
     }
     let rows = store.zero_hit_queries(limit.clamp(1, 10_000)).await.map_err(|e| msg(e.to_string()))?;
     if rows.is_empty() {
-        let _ = writeln!(out, "{}", if zh { "没有零结果的搜索" } else { "no search found nothing" });
+        let _ = writeln!(out, "{}", say(lang, &msg!("no_zero_hits")));
         return Ok(out);
     }
-    let _ = writeln!(out, "{}", if zh { "次数\t最近\t搜索内容\t筛选" } else { "times\tlast\ttext\tfilters" });
+    let _ = writeln!(out, "{}", say(lang, &msg!("zero_hits_header")));
     for r in rows {
         let last = time::OffsetDateTime::from_unix_timestamp(r.last_at / 1000)
             .map(|t| format!("{:04}-{:02}-{:02} {:02}:{:02}", t.year(), t.month() as u8, t.day(), t.hour(), t.minute()))
@@ -393,7 +367,6 @@ async fn stats_queries(store: &Store, zero_hits: bool, limit: i64, lang: Lang) -
 /// `wujin admin create`: the account (made if missing) becomes a platform admin.
 async fn create_admin(store: &Store, login: &str, name: &str, officer: bool, lang: Lang) -> Result<String, Failure> {
     use wujin_domain::account::{Login, check_name, check_password};
-    let zh = lang == Lang::Zh;
     let bad = |e: wujin_domain::FieldError| Failure { message: format!("{}: {}", e.field, e.message(lang)), code: 1 };
     let login = Login::parse(login).map_err(bad)?;
     let name = check_name(name).map_err(bad)?;
@@ -423,10 +396,6 @@ async fn create_admin(store: &Store, login: &str, name: &str, officer: bool, lan
     } else {
         store.make_platform_admin(id).await.map_err(|e| msg(e.to_string()))?;
     }
-    Ok(match (zh, officer) {
-        (true, false) => format!("{} 现在是平台管理员（账号 {id}）", login.as_str()),
-        (false, false) => format!("{} is now a platform admin (account {id})", login.as_str()),
-        (true, true) => format!("{} 现在是试点办工作人员（账号 {id}）", login.as_str()),
-        (false, true) => format!("{} is now an officer of the pilot office (account {id})", login.as_str()),
-    })
+    let m = if officer { msg!("now_officer", login.as_str(), id) } else { msg!("now_admin", login.as_str(), id) };
+    Ok(say(lang, &m))
 }

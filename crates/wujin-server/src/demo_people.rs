@@ -15,6 +15,9 @@ use wujin_store::orgs::OrgFilter;
 use wujin_store::responses::{Created, Terms};
 
 use crate::cli::{Failure, msg};
+use crate::messages::say;
+use wujin_domain::messages::Msg;
+use wujin_domain::{Lang, msg};
 
 /// The one password of every demo account.
 pub const PASSWORD: &str = "wujin-demo";
@@ -22,8 +25,8 @@ pub const PASSWORD: &str = "wujin-demo";
 /// A demo account: its login, what it is for, and the organisation it acts for.
 pub struct DemoPerson {
     pub login: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
+    /// What the login is for, as a key of the message catalogue.
+    pub role: &'static str,
     /// The organisation it acts for.
     pub org: Option<String>,
 }
@@ -203,35 +206,31 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
 }
 
 /// What each demo login is for.
-const ROLES: [(&str, &str); 6] = [
-    ("保温杯厂（采购方）", "vacuum-flask maker (buyer)"),
-    ("设计公司", "design house"),
-    ("检测实验室（受邀）", "testing lab (invited)"),
-    ("压铸厂", "die-caster"),
-    ("试点办工作人员（只看汇总）", "pilot-office officer (aggregates only)"),
-    ("平台管理员", "platform admin"),
+const ROLES: [&str; 6] = [
+    "demo_role_buyer",
+    "demo_role_design",
+    "demo_role_lab",
+    "demo_role_caster",
+    "demo_role_officer",
+    "demo_role_admin",
 ];
 
 /// The demo people in this database, with the organisation each acts for.
 pub async fn people(store: &Store) -> Result<Vec<DemoPerson>, Failure> {
     let mut out = vec![];
-    for (login, (zh, en)) in LOGINS.into_iter().zip(ROLES) {
+    for (login, role) in LOGINS.into_iter().zip(ROLES) {
         let Some(a) = store.account_by_login(login).await.map_err(fail)? else { continue };
         let org = store.memberships(a.id).await.map_err(fail)?.into_iter().next().map(|m| m.org_name);
-        out.push(DemoPerson { login, zh, en, org });
+        out.push(DemoPerson { login, role, org });
     }
     Ok(out)
 }
 
 /// How to sign in as each demo person, for the console.
-pub fn how_to_sign_in(people: &[DemoPerson], zh: bool) -> String {
-    let mut out = if zh {
-        format!("演示账号（密码均为 {PASSWORD}）：\n")
-    } else {
-        format!("Demo accounts (password {PASSWORD} for all):\n")
-    };
+pub fn how_to_sign_in(people: &[DemoPerson], lang: Lang) -> String {
+    let mut out = format!("{}\n", say(lang, &msg!("demo_accounts", PASSWORD)));
     for p in people {
-        let what = if zh { p.zh } else { p.en };
+        let what = say(lang, &Msg::key(p.role));
         let org = p.org.as_deref().map(|o| format!(" — {o}")).unwrap_or_default();
         out.push_str(&format!("  {:<24} {what}{org}\n", p.login));
     }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod demo_people;
+pub mod messages;
 pub mod pages;
 pub mod querylog;
 pub mod serve;

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use wujin_domain::Lang;
 use wujin_match::{MatchIndex, follow};
 use wujin_store::Table;
 
 use crate::api;
 use crate::cli::{Failure, load_demo, msg, open};
 
-pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, zh: bool) -> Result<(), Failure> {
+pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, lang: Lang) -> Result<(), Failure> {
     let store = open(db).await?;
     if demo {
         let empty = store.count_all(Table::Orgs).await.map_err(|e| msg(e.to_string()))? == 0;
@@ -37,7 +38,7 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, zh:
     // moment the address is printed still finishes cleanly.
     let shutdown = shutdown_signal();
     if demo && crate::demo_people::present(&store).await? {
-        print!("{}", crate::demo_people::how_to_sign_in(&crate::demo_people::people(&store).await?, zh));
+        print!("{}", crate::demo_people::how_to_sign_in(&crate::demo_people::people(&store).await?, lang));
     }
     println!(
         "wujin listening on http://{local}  (pages: http://{local}/, API: http://{local}/api/v1/orgs, health: http://{local}/healthz)"

@@ -8,6 +8,7 @@ mod common;
 use axum::http::StatusCode;
 use common::send;
 use serde_json::{Value, json};
+use wujin_domain::Lang;
 use wujin_server::demo_people::{PASSWORD, how_to_sign_in, load, people, present};
 use wujin_store::both_backends;
 
@@ -33,7 +34,9 @@ both_backends! {
         load(s).await.unwrap();
         let who = people(s).await.unwrap();
         assert_eq!(who.len(), 6);
-        let text = how_to_sign_in(&who, true);
+        let text = how_to_sign_in(&who, Lang::Zh);
+        assert!(text.contains("保温杯厂") && !text.contains("demo_role"), "every role in words: {text}");
+        assert!(how_to_sign_in(&who, Lang::En).contains("pilot-office officer"));
         for p in &who {
             assert!(text.contains(p.login) && text.contains(PASSWORD), "{text}");
             sign_in(s, p.login).await;

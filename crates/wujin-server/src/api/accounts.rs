@@ -22,7 +22,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wujin_domain::account::{Login, check_name, check_password};
-use wujin_domain::{FieldError, Lang};
+use wujin_domain::{FieldError, Lang, msg};
 
 use super::AppState;
 use super::auth::{COOKIE_NAME, caller, not_signed_in, token_hash, writer};
@@ -146,15 +146,7 @@ async fn start_session(
 }
 
 fn bad_credentials(lang: Lang) -> ApiError {
-    ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        code: "bad_credentials",
-        message: match lang {
-            Lang::Zh => "账号或密码不正确".into(),
-            Lang::En => "wrong login or password".into(),
-        },
-        field: None,
-    }
+    ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", lang, msg!("credentials_wrong"))
 }
 
 /// Register a person; they are signed in at once.
@@ -179,13 +171,7 @@ pub async fn sign_up(
     else {
         return Err(ApiError {
             status: StatusCode::CONFLICT,
-            ..ApiError::bad(
-                lang,
-                "login_taken",
-                "login",
-                "该账号已注册，请直接登录",
-                "this login is registered; sign in instead",
-            )
+            ..ApiError::bad(lang, "login_taken", "login", msg!("login_registered"))
         });
     };
     let account = AccountView { id, login: login.as_str().to_string(), name };
@@ -199,16 +185,9 @@ fn limited(app: &AppState, lang: Lang, extensions: &axum::http::Extensions) -> O
     let ip = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?.0.ip();
     let wait = app.sign_in_limit.check(ip).err()?;
     let secs = wait.as_secs().max(1);
-    let mut resp = ApiError {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        code: "too_many_attempts",
-        message: match lang {
-            Lang::Zh => format!("登录尝试过于频繁，请 {secs} 秒后再试"),
-            Lang::En => format!("too many sign-in attempts from this address; try again in {secs} s"),
-        },
-        field: None,
-    }
-    .into_response();
+    let mut resp =
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", lang, msg!("sign_in_limited", secs))
+            .into_response();
     resp.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
     Some(resp)
 }
@@ -322,13 +301,7 @@ pub async fn change_password(
     if !verify(lang, req.current_password, Some(account.password_hash)).await? {
         return Err(ApiError {
             status: StatusCode::FORBIDDEN,
-            ..ApiError::bad(
-                lang,
-                "wrong_password",
-                "current_password",
-                "当前密码不正确",
-                "the current password is wrong",
-            )
+            ..ApiError::bad(lang, "wrong_password", "current_password", msg!("wrong_password"))
         });
     }
     check_password(&req.new_password)

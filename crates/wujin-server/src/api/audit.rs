@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::{caller, forbidden};
 use super::error::ApiError;
 use super::lang::ReqLang;
+use wujin_domain::msg;
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -49,9 +50,7 @@ pub async fn list(
     p: super::params::Params,
 ) -> Result<Json<AuditPage>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
-    let raw = p
-        .get("org_id")
-        .ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定机构 org_id", "org_id is required"))?;
+    let raw = p.get("org_id").ok_or_else(|| ApiError::bad(lang, "required", "org_id", msg!("org_id_required")))?;
     let org = raw.trim().parse::<i64>().map_err(|_| super::unknown(lang, "org_id", raw))?;
     let limit = super::page::limit(lang, p.get("limit"))?;
     let before = super::page::decode_cursor(lang, p.get("cursor"))?;

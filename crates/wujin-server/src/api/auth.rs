@@ -4,7 +4,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
-use wujin_domain::Lang;
+use wujin_domain::{Lang, msg};
 
 use super::AppState;
 use super::error::ApiError;
@@ -27,27 +27,11 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 pub fn not_signed_in(lang: Lang) -> ApiError {
-    ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        code: "not_signed_in",
-        message: match lang {
-            Lang::Zh => "请先登录".into(),
-            Lang::En => "sign in first".into(),
-        },
-        field: None,
-    }
+    ApiError::new(StatusCode::UNAUTHORIZED, "not_signed_in", lang, msg!("sign_in_first"))
 }
 
 pub fn forbidden(lang: Lang) -> ApiError {
-    ApiError {
-        status: StatusCode::FORBIDDEN,
-        code: "forbidden",
-        message: match lang {
-            Lang::Zh => "没有权限".into(),
-            Lang::En => "not allowed".into(),
-        },
-        field: None,
-    }
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", lang, msg!("forbidden"))
 }
 
 /// How the caller proved who they are.
@@ -97,27 +81,11 @@ pub async fn writer(app: &AppState, lang: Lang, headers: &HeaderMap) -> Result<C
         Via::Cookie { csrf } => {
             let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
             if sent.is_empty() || sent != csrf {
-                return Err(ApiError {
-                    status: StatusCode::FORBIDDEN,
-                    code: "csrf",
-                    message: match lang {
-                        Lang::Zh => "缺少或错误的 x-csrf-token".into(),
-                        Lang::En => "missing or wrong x-csrf-token".into(),
-                    },
-                    field: None,
-                });
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", lang, msg!("csrf", "x-csrf-token")));
             }
         }
         Via::Token { scopes } if !scopes.iter().any(|s| s == "write") => {
-            return Err(ApiError {
-                status: StatusCode::FORBIDDEN,
-                code: "scope",
-                message: match lang {
-                    Lang::Zh => "该令牌没有写权限".into(),
-                    Lang::En => "this token has no write scope".into(),
-                },
-                field: None,
-            });
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "scope", lang, msg!("token_read_only")));
         }
         Via::Token { .. } => {}
     }

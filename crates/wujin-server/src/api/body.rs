@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
-use wujin_domain::Lang;
+use wujin_domain::{Lang, msg};
 
 use super::error::ApiError;
 
@@ -14,7 +14,7 @@ pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Re
         return Err(ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             field: None,
-            ..ApiError::bad(lang, "too_large", "", "请求内容过长", format!("the body takes at most {max} bytes"))
+            ..ApiError::bad(lang, "too_large", "", msg!("body_too_large", max))
         });
     }
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -31,25 +31,16 @@ pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Re
             .collect();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            let en = format!("the body is not valid JSON: {inner}");
-            return ApiError {
-                field: None, ..ApiError::bad(lang, "invalid_json", "", "请求内容不是有效的 JSON", en)
-            };
+            return ApiError { field: None, ..ApiError::bad(lang, "invalid_json", "", msg!("body_not_json", inner)) };
         }
         // A missing or unknown field is named in the message, not in the path.
-        let msg = inner.to_string();
+        let detail = inner.to_string();
         let field =
-            if pointer.is_empty() { msg.split('`').nth(1).unwrap_or("").to_string() } else { pointer.join("/") };
+            if pointer.is_empty() { detail.split('`').nth(1).unwrap_or("").to_string() } else { pointer.join("/") };
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             field: (!field.is_empty()).then_some(field),
-            ..ApiError::bad(
-                lang,
-                "invalid_body",
-                "",
-                format!("请求内容格式有误：{msg}"),
-                format!("the body does not fit: {msg}"),
-            )
+            ..ApiError::bad(lang, "invalid_body", "", msg!("body_shape", detail))
         }
     })
 }

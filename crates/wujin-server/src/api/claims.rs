@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wujin_domain::{Lang, Uscc};
+use wujin_domain::{FieldError, Lang, Uscc, msg};
 use wujin_store::memberships::{Claim, Decided};
 
 use super::AppState;
@@ -66,38 +66,21 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let req: NewClaim = super::accounts::read(lang, &body)?;
-    let uscc = Uscc::parse(&wujin_domain::text::fold(req.uscc.trim()).to_uppercase()).map_err(|e| {
-        let msg = match lang {
-            Lang::Zh => e.message_zh(),
-            Lang::En => e.to_string(),
-        };
-        ApiError { message: msg, ..ApiError::bad(lang, "invalid_uscc", "uscc", "", "") }
-    })?;
+    let uscc = Uscc::parse(&wujin_domain::text::fold(req.uscc.trim()).to_uppercase())
+        .map_err(|e| super::accounts::field_error(lang, FieldError::new("uscc", &req.uscc, "invalid_uscc", e.msg())))?;
     let internal = |e| ApiError::internal(lang, e);
     let found = app.store.org_ids_by_uscc(&[uscc.to_string()]).await.map_err(internal)?;
     let Some((org_id, _)) = found.get(uscc.as_str()) else {
         return Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            ..ApiError::bad(
-                lang,
-                "unknown_org",
-                "uscc",
-                "登记册中没有该统一社会信用代码的机构",
-                "no organisation with this credit code in the registry",
-            )
+            ..ApiError::bad(lang, "unknown_org", "uscc", msg!("uscc_not_registered"))
         });
     };
     match app.store.create_claim(me.account_id, *org_id).await.map_err(internal)? {
         Some(claim) => Ok((StatusCode::CREATED, Json(view(claim))).into_response()),
         None => Err(ApiError {
             status: StatusCode::CONFLICT,
-            ..ApiError::bad(
-                lang,
-                "claim_pending",
-                "uscc",
-                "该机构的认领申请已在审核中",
-                "a claim of this organisation is already pending",
-            )
+            ..ApiError::bad(lang, "claim_pending", "uscc", msg!("claim_pending"))
         }),
     }
 }

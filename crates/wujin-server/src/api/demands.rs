@@ -13,14 +13,17 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
-use wujin_domain::Lang;
 use wujin_domain::demand::{DemandAction, DemandContent, DemandState, Moment, Refused, Visibility, transition};
+use wujin_domain::{Lang, msg};
 use wujin_store::demands::{Demand, Write};
 
 use super::AppState;
 use super::auth::{Caller, caller, forbidden, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
+
+/// Responses one award may go to.
+const MAX_AWARDS: usize = 20;
 
 /// The content of a demand as sent. `deadline` is RFC 3339 ("2026-12-20T18:00:00+08:00")
 /// or a date, meaning the end of that day in China (23:59:59 +08:00).
@@ -105,15 +108,7 @@ fn view(d: Demand) -> DemandView {
 
 fn deadline_ms(lang: Lang, raw: &str) -> Result<i64, ApiError> {
     let raw = raw.trim();
-    let bad = || {
-        ApiError::bad(
-            lang,
-            "invalid_date",
-            "deadline",
-            "截止时间格式应为 2026-12-20 或 RFC 3339",
-            "deadline must be a date (2026-12-20) or RFC 3339",
-        )
-    };
+    let bad = || ApiError::bad(lang, "invalid_date", "deadline", msg!("deadline_form", "2026-12-20", "RFC 3339"));
     let t = match OffsetDateTime::parse(raw, &Rfc3339) {
         Ok(t) => t,
         Err(_) => OffsetDateTime::parse(&format!("{raw}T23:59:59+08:00"), &Rfc3339).map_err(|_| bad())?,
@@ -154,13 +149,8 @@ pub(super) fn refused(lang: Lang, r: Refused) -> ApiError {
 
 pub(super) fn stale(lang: Lang) -> ApiError {
     ApiError {
-        status: StatusCode::CONFLICT,
-        code: "stale_revision",
-        message: match lang {
-            Lang::Zh => "需求已被他人修改，请刷新后重试".into(),
-            Lang::En => "the demand changed since you read it; reload and try again".into(),
-        },
         field: Some("revision".into()),
+        ..ApiError::new(StatusCode::CONFLICT, "stale_revision", lang, msg!("stale_revision"))
     }
 }
 
@@ -192,14 +182,7 @@ pub(super) async fn invited_orgs(app: &AppState, lang: Lang, me: &Caller, d: &De
 
 /// 409: the demand no longer takes responses.
 pub(super) fn closed(lang: Lang) -> ApiError {
-    refused(
-        lang,
-        Refused {
-            code: "deadline_passed",
-            zh: "截止时间已过，不能再提交、修改或撤回报价".into(),
-            en: "the deadline has passed; responses can no longer be submitted, revised or withdrawn".into(),
-        },
-    )
+    refused(lang, wujin_domain::demand::deadline_passed())
 }
 
 /// Save a draft demand for an organisation the caller belongs to.
@@ -213,9 +196,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
-    let org = b
-        .org_id
-        .ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定发布需求的机构", "org_id is required"))?;
+    let org = b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", msg!("posting_org_required")))?;
     let internal = |e| ApiError::internal(lang, e);
     if app.store.role_of(me.account_id, org).await.map_err(internal)?.is_none() {
         return Err(forbidden(lang));
@@ -255,9 +236,7 @@ pub async fn edit(
         return Err(forbidden(lang));
     }
     let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
-    let revision = b
-        .revision
-        .ok_or_else(|| ApiError::bad(lang, "required", "revision", "请提供所见的版本号", "revision is required"))?;
+    let revision = b.revision.ok_or_else(|| ApiError::bad(lang, "required", "revision", msg!("revision_required")))?;
     let now = wujin_store::now_ms();
     transition(d.state, DemandAction::Edit, Moment { now_ms: now, deadline_ms: d.content.deadline_ms })
         .map_err(|r| refused(lang, r))?;
@@ -369,8 +348,8 @@ pub async fn award(
         Some(_) => {}
     }
     let b: AwardBody = super::body::read_json(lang, &body, 16 * 1024)?;
-    if b.awards.is_empty() || b.awards.len() > 20 {
-        return Err(ApiError::bad(lang, "invalid_value", "awards", "请选择1到20个报价", "award 1 to 20 responses"));
+    if b.awards.is_empty() || b.awards.len() > MAX_AWARDS {
+        return Err(ApiError::bad(lang, "invalid_value", "awards", msg!("award_count", MAX_AWARDS)));
     }
     let mut lines: Vec<AwardLine> = vec![];
     for (i, a) in b.awards.iter().enumerate() {
@@ -378,13 +357,7 @@ pub async fn award(
             let field = format!("awards/{i}");
             return Err(ApiError {
                 field: Some(field),
-                ..ApiError::bad(
-                    lang,
-                    "invalid_value",
-                    "",
-                    "数量应大于0且每个报价只能选一次",
-                    "each response once, with a quantity above 0",
-                )
+                ..ApiError::bad(lang, "invalid_value", "", msg!("award_line"))
             });
         }
         lines.push(AwardLine { response_id: a.response_id, quantity: a.quantity });
@@ -405,13 +378,7 @@ pub async fn award(
         Awarded::Stale => Err(stale(lang)),
         Awarded::NotAResponse(rid) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            ..ApiError::bad(
-                lang,
-                "not_a_response",
-                "awards",
-                format!("报价 {rid} 不是本需求的有效报价"),
-                format!("response {rid} is not a standing response to this demand"),
-            )
+            ..ApiError::bad(lang, "not_a_response", "awards", msg!("not_a_response", rid))
         }),
         Awarded::Done(engagements) => {
             let d = app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;

@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wujin_domain::Lang;
+use wujin_domain::messages::Msg;
+use wujin_domain::{Lang, msg};
 use wujin_store::engagements::{Engagement, Side};
 
 use super::AppState;
@@ -143,32 +144,14 @@ pub async fn rate(
     let (e, side) = side(&app, lang, &me, raw).await?;
     let b: RatingBody = super::accounts::read(lang, &body)?;
     if !(1..=5).contains(&b.score) {
-        return Err(ApiError::bad(lang, "invalid_value", "score", "评分应为1到5", "score must be 1 to 5"));
+        return Err(ApiError::bad(lang, "invalid_value", "score", msg!("whole_range", "score", 1, 5)));
     }
     if b.comment.chars().count() > MAX_COMMENT {
-        return Err(ApiError::bad(
-            lang,
-            "too_long",
-            "comment",
-            "评语最多200字",
-            "a comment takes at most 200 characters",
-        ));
+        return Err(ApiError::bad(lang, "too_long", "comment", msg!("text_too_long", "comment", MAX_COMMENT)));
     }
-    let conflict = |code: &'static str, zh: &str, en: &str| ApiError {
-        status: StatusCode::CONFLICT,
-        code,
-        message: match lang {
-            Lang::Zh => zh.into(),
-            Lang::En => en.into(),
-        },
-        field: None,
-    };
+    let conflict = |code: &'static str, msg: Msg| ApiError::new(StatusCode::CONFLICT, code, lang, msg);
     if e.state != "completed" {
-        return Err(conflict(
-            "not_completed",
-            "双方确认完成后才能评价",
-            "rate once both sides have marked the work completed",
-        ));
+        return Err(conflict("not_completed", msg!("rate_after_completion")));
     }
     let (by, of) = match side {
         Side::Buyer => (e.buyer_org_id, e.provider_org_id),
@@ -180,7 +163,7 @@ pub async fn rate(
         .await
         .map_err(|e| ApiError::internal(lang, e))?;
     if !rated {
-        return Err(conflict("already_rated", "已经评价过了", "this side has rated already"));
+        return Err(conflict("already_rated", msg!("already_rated")));
     }
     Ok(StatusCode::CREATED.into_response())
 }

@@ -7,7 +7,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use wujin_domain::Lang;
+use wujin_domain::messages::Msg;
+use wujin_domain::{Lang, msg};
+
+use crate::messages;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -33,59 +36,36 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn bad(lang: Lang, code: &'static str, field: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError { status: StatusCode::BAD_REQUEST, code, message: pick(lang, zh, en), field: Some(field.to_string()) }
+    /// An error with `status`, said in `lang` by the server catalogue's `msg`.
+    pub fn new(status: StatusCode, code: &'static str, lang: Lang, msg: Msg) -> Self {
+        ApiError { status, code, message: messages::say(lang, &msg), field: None }
+    }
+
+    /// A 400 naming the field or parameter at fault.
+    pub fn bad(lang: Lang, code: &'static str, field: &str, msg: Msg) -> Self {
+        ApiError { field: Some(field.to_string()), ..Self::new(StatusCode::BAD_REQUEST, code, lang, msg) }
     }
 
     pub fn not_found(lang: Lang) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code: "not_found",
-            message: pick(lang, "找不到该记录", "no such record"),
-            field: None,
-        }
+        Self::new(StatusCode::NOT_FOUND, "not_found", lang, msg!("not_found"))
     }
 
     pub fn route_not_found(lang: Lang) -> Self {
-        ApiError {
-            code: "no_route", message: pick(lang, "没有这个接口", "no such route"), ..Self::not_found(lang)
-        }
+        Self::new(StatusCode::NOT_FOUND, "no_route", lang, msg!("no_route"))
     }
 
     pub fn method_not_allowed(lang: Lang) -> Self {
-        ApiError {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            message: pick(lang, "该接口不支持此请求方法", "this route does not take that method"),
-            field: None,
-        }
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", lang, msg!("method_not_allowed"))
     }
 
     /// Something broke on our side; `detail` goes to the log, not to the client.
     pub fn internal(lang: Lang, detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "request failed");
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: pick(lang, "服务器内部错误，请稍后再试", "internal error; please try again later"),
-            field: None,
-        }
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", lang, msg!("internal"))
     }
 
     pub fn unavailable(lang: Lang) -> Self {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "unavailable",
-            message: pick(lang, "数据库暂时不可用", "the database is not answering"),
-            field: None,
-        }
-    }
-}
-
-fn pick(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
-    match lang {
-        Lang::Zh => zh.into(),
-        Lang::En => en.into(),
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", lang, msg!("store_unavailable"))
     }
 }
 

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wujin_domain::Lang;
-use wujin_domain::demand::{DemandState, Moment};
+use wujin_domain::demand::{Moment, invitations_accepted};
+use wujin_domain::{Lang, msg};
 use wujin_store::demands::Demand;
 use wujin_store::invitations::Invited;
 
@@ -98,48 +98,20 @@ pub async fn invite(
     let d = buyers(&app, lang, &me, raw, true).await?;
     let b: InviteBody = super::body::read_json(lang, &body, 16 * 1024)?;
     if b.org_ids.is_empty() || b.org_ids.len() > MAX_INVITES {
-        return Err(ApiError::bad(
-            lang,
-            "invalid_value",
-            "org_ids",
-            format!("请邀请1到{MAX_INVITES}家机构"),
-            format!("invite 1 to {MAX_INVITES} organisations"),
-        ));
+        return Err(ApiError::bad(lang, "invalid_value", "org_ids", msg!("invite_count", MAX_INVITES)));
     }
     if let Some(i) = b.org_ids.iter().position(|&o| o == d.org_id) {
-        return Err(ApiError::bad(
-            lang,
-            "invalid_value",
-            &format!("org_ids/{i}"),
-            "不能邀请本机构",
-            "an organisation cannot invite itself",
-        ));
+        return Err(ApiError::bad(lang, "invalid_value", &format!("org_ids/{i}"), msg!("invite_self")));
     }
     let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
-    let takes_invitations = d.state == DemandState::Draft || (d.state == DemandState::Open && at.before_deadline());
-    if !takes_invitations {
-        return Err(super::demands::refused(
-            lang,
-            wujin_domain::demand::Refused {
-                code: "wrong_state",
-                zh: "只有草稿或截止前的需求可以邀请".into(),
-                en: "invitations are for drafts and open demands before their deadline".into(),
-            },
-        ));
-    }
+    invitations_accepted(d.state, at).map_err(|r| super::demands::refused(lang, r))?;
     let internal = |e| ApiError::internal(lang, e);
     match app.store.invite(d.id, &b.org_ids, me.account_id).await.map_err(internal)? {
         Invited::NoSuchOrg(org) => {
             let i = b.org_ids.iter().position(|&o| o == org).unwrap_or(0);
             Err(ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                ..ApiError::bad(
-                    lang,
-                    "unknown_org",
-                    &format!("org_ids/{i}"),
-                    format!("机构 {org} 不存在"),
-                    format!("there is no organisation {org}"),
-                )
+                ..ApiError::bad(lang, "unknown_org", &format!("org_ids/{i}"), msg!("no_such_org", org))
             })
         }
         Invited::Done(now) => Ok((StatusCode::CREATED, Json(listed(&app, lang, &d, now).await?)).into_response()),

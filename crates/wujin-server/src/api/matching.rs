@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
-use wujin_domain::{Lang, Taxonomy};
+use wujin_domain::messages::Msg;
+use wujin_domain::{Lang, Taxonomy, msg};
 use wujin_match::SearchQuery;
 
 use super::error::{ApiError, ErrorBody};
@@ -59,26 +60,19 @@ pub struct Need {
     pub cursor: Option<String>,
 }
 
-fn unprocessable(lang: Lang, field: &str, zh: String, en: String) -> ApiError {
-    ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, ..ApiError::bad(lang, "invalid_need", field, zh, en) }
+fn unprocessable(lang: Lang, field: &str, msg: Msg) -> ApiError {
+    ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, ..ApiError::bad(lang, "invalid_need", field, msg) }
 }
 
 /// Days from today until `deadline`.
 fn days_until(lang: Lang, deadline: &str) -> Result<u64, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(deadline.trim(), &format).map_err(|_| {
-        ApiError::bad(
-            lang,
-            "invalid_date",
-            "deadline",
-            "截止日期应为 YYYY-MM-DD",
-            "deadline must be a date as YYYY-MM-DD",
-        )
-    })?;
+    let date = Date::parse(deadline.trim(), &format)
+        .map_err(|_| ApiError::bad(lang, "invalid_date", "deadline", msg!("date_form", "deadline", "YYYY-MM-DD")))?;
     let today = OffsetDateTime::now_utc().date();
     let days = (date - today).whole_days();
     if days < 0 {
-        return Err(unprocessable(lang, "deadline", "截止日期已过".into(), "the deadline has passed".into()));
+        return Err(unprocessable(lang, "deadline", msg!("deadline_past")));
     }
     Ok(days as u64)
 }
@@ -100,7 +94,7 @@ pub async fn match_need(
 /// The search a need stands for, every value checked.
 pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
     if need.text.trim().is_empty() {
-        return Err(ApiError::bad(lang, "required", "text", "请描述需求", "text is required: describe the need"));
+        return Err(ApiError::bad(lang, "required", "text", msg!("need_text_required")));
     }
     let mut q = SearchQuery { text: text_param(lang, "text", &need.text)?, ..Default::default() };
     let mut filters = vec![];
@@ -116,13 +110,7 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
     }
     for (field, list) in [("standards", &need.standards), ("certificates", &need.certificates)] {
         if list.len() > MAX_REQUIRED {
-            return Err(ApiError::bad(
-                lang,
-                "too_many",
-                field,
-                format!("{field} 最多 {MAX_REQUIRED} 项"),
-                format!("{field} takes at most {MAX_REQUIRED} entries"),
-            ));
+            return Err(ApiError::bad(lang, "too_many", field, msg!("list_too_long", field, MAX_REQUIRED)));
         }
     }
     for (i, s) in need.standards.iter().enumerate() {
@@ -137,7 +125,7 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
     }
     if let Some(quantity) = need.quantity {
         if quantity == 0 {
-            return Err(unprocessable(lang, "quantity", "数量应大于 0".into(), "quantity must be above 0".into()));
+            return Err(unprocessable(lang, "quantity", msg!("quantity_positive")));
         }
         n.filters.push(format!("moq<={quantity}"));
         n.q.quantity = Some(quantity);
@@ -149,13 +137,7 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
         None => DEFAULT_LIMIT,
         Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
         Some(_) => {
-            return Err(ApiError::bad(
-                lang,
-                "invalid_parameter",
-                "limit",
-                format!("limit 应为 1 到 {MAX_LIMIT} 之间的整数"),
-                format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-            ));
+            return Err(ApiError::bad(lang, "invalid_parameter", "limit", msg!("whole_range", "limit", 1, MAX_LIMIT)));
         }
     };
     let offset = decode_offset(lang, need.cursor.as_deref())?;

@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wujin_domain::Lang;
 use wujin_domain::account::{Login, Role};
+use wujin_domain::msg;
 use wujin_store::memberships::Removed;
 
 use super::auth::{caller, forbidden, writer};
@@ -94,13 +94,7 @@ pub async fn set(
     let Some(account) = app.store.account_by_login(login.as_str()).await.map_err(internal)? else {
         return Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            ..ApiError::bad(
-                lang,
-                "unknown_account",
-                "login",
-                "此人尚未注册，请先请其注册",
-                "nobody has registered with this login yet",
-            )
+            ..ApiError::bad(lang, "unknown_account", "login", msg!("member_not_registered"))
         });
     };
     app.store.set_member(org, account.id, role, me.account_id).await.map_err(internal)?;
@@ -128,14 +122,6 @@ pub async fn remove(
     match app.store.remove_member(org, account, me.account_id).await.map_err(internal)? {
         Removed::Removed => Ok(StatusCode::NO_CONTENT),
         Removed::NotMember => Err(ApiError::not_found(lang)),
-        Removed::LastOwner => Err(ApiError {
-            status: StatusCode::CONFLICT,
-            code: "last_owner",
-            message: match lang {
-                Lang::Zh => "机构至少要保留一位所有者".into(),
-                Lang::En => "an organisation keeps at least one owner".into(),
-            },
-            field: None,
-        }),
+        Removed::LastOwner => Err(ApiError::new(StatusCode::CONFLICT, "last_owner", lang, msg!("last_owner"))),
     }
 }

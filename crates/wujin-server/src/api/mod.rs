@@ -41,7 +41,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::{OpenApi, ToSchema};
-use wujin_domain::{Lang, Taxonomy};
+use wujin_domain::{Lang, Taxonomy, msg};
 use wujin_match::MatchIndex;
 use wujin_store::Store;
 
@@ -204,13 +204,7 @@ async fn method_not_allowed(ReqLang(lang): ReqLang) -> ApiError {
 /// A 400 for a filter value the taxonomy does not know.
 pub fn unknown(lang: Lang, field: &str, value: &str) -> ApiError {
     let shown: String = value.chars().take(40).collect();
-    ApiError::bad(
-        lang,
-        "unknown_value",
-        field,
-        format!("{field} 的取值未知：{shown}"),
-        format!("unknown {field}: {shown}"),
-    )
+    ApiError::bad(lang, "unknown_value", field, msg!("unknown_filter", field, shown))
 }
 
 /// One path id as axum hands it over (a bad one becomes a 400, not axum's text reply).
@@ -221,7 +215,7 @@ pub type RawPath = Result<Path<Vec<String>>, axum::extract::rejection::PathRejec
 
 /// Every id in the path: positive whole numbers, else a 400 naming `id`.
 pub fn parse_ids(lang: Lang, raw: RawPath) -> Result<Vec<i64>, ApiError> {
-    let bad = || ApiError::bad(lang, "invalid_id", "id", "id 应为正整数", "id must be a positive whole number");
+    let bad = || ApiError::bad(lang, "invalid_id", "id", msg!("id_form"));
     let Path(parts) = raw.map_err(|_| bad())?;
     parts.iter().map(|p| p.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad)).collect()
 }
@@ -231,7 +225,7 @@ pub fn parse_id(lang: Lang, raw: RawId) -> Result<i64, ApiError> {
     raw.ok()
         .and_then(|Path(s)| s.trim().parse::<i64>().ok())
         .filter(|&n| n > 0)
-        .ok_or_else(|| ApiError::bad(lang, "invalid_id", "id", "id 应为正整数", "id must be a positive whole number"))
+        .ok_or_else(|| ApiError::bad(lang, "invalid_id", "id", msg!("id_form")))
 }
 
 #[derive(Serialize, ToSchema)]

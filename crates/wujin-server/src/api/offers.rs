@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use utoipa::IntoParams;
 use wujin_domain::sheet::normalise_standard;
-use wujin_domain::{Lang, OfferKind, Taxonomy};
+use wujin_domain::{Lang, OfferKind, Taxonomy, msg};
 use wujin_store::offers::OfferFilter;
 
 use super::error::{ApiError, ErrorBody};
@@ -101,26 +101,18 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
         f.town = Some(t.town(v).ok_or_else(|| unknown(lang, "town", v))?.code.clone());
     }
     if let Some(v) = p.get("standard") {
-        f.standard = Some(normalise_standard(v).ok_or_else(|| {
-            ApiError::bad(
-                lang,
-                "invalid_parameter",
-                "standard",
-                format!("不是有效的标准编号：{v}"),
-                format!("not a standard number: {v}"),
-            )
-        })?);
+        f.standard = Some(
+            normalise_standard(v)
+                .ok_or_else(|| ApiError::bad(lang, "invalid_parameter", "standard", msg!("standard_param", v)))?,
+        );
     }
     if let Some(v) = p.get("org_id") {
-        f.org_id = Some(v.trim().parse::<i64>().ok().filter(|&n| n > 0).ok_or_else(|| {
-            ApiError::bad(
-                lang,
-                "invalid_parameter",
-                "org_id",
-                "org_id 应为正整数",
-                "org_id must be a positive whole number",
-            )
-        })?);
+        f.org_id =
+            Some(
+                v.trim().parse::<i64>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                    ApiError::bad(lang, "invalid_parameter", "org_id", msg!("positive_whole", "org_id"))
+                })?,
+            );
     }
     Ok(f)
 }

@@ -6,7 +6,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use wujin_domain::Lang;
+use wujin_domain::{Lang, msg};
 
 use super::error::ApiError;
 
@@ -17,13 +17,7 @@ pub fn limit(lang: Lang, raw: Option<&str>) -> Result<i64, ApiError> {
     let Some(raw) = raw else { return Ok(DEFAULT_LIMIT) };
     match raw.trim().parse::<i64>() {
         Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        _ => Err(ApiError::bad(
-            lang,
-            "invalid_parameter",
-            "limit",
-            format!("limit 应为 1 到 {MAX_LIMIT} 之间的整数"),
-            format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-        )),
+        _ => Err(ApiError::bad(lang, "invalid_parameter", "limit", msg!("whole_range", "limit", 1, MAX_LIMIT))),
     }
 }
 
@@ -37,13 +31,7 @@ pub fn encode_offset(offset: usize) -> String {
 }
 
 fn bad_cursor(lang: Lang) -> ApiError {
-    ApiError::bad(
-        lang,
-        "invalid_cursor",
-        "cursor",
-        "cursor 无效：请使用上一页返回的 next_cursor",
-        "cursor is not one this server issued; use next_cursor from the previous page",
-    )
+    ApiError::bad(lang, "invalid_cursor", "cursor", msg!("bad_cursor"))
 }
 
 /// The number inside a cursor with this tag, or a 400 naming `cursor`.

@@ -14,8 +14,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wujin_domain::Lang;
 use wujin_domain::demand::{DemandState, Moment, Reader, Visibility, may_read_response, responses_accepted};
+use wujin_domain::messages::Msg;
+use wujin_domain::money::MAX_FEN;
+use wujin_domain::{Lang, msg};
 use wujin_store::demands::Write;
 use wujin_store::responses::{Created, Response as Stored, Terms};
 
@@ -90,21 +92,21 @@ fn view(r: Stored) -> ResponseView {
 }
 
 fn terms(lang: Lang, b: &ResponseBody) -> Result<Terms, ApiError> {
-    let bad = |field: &str, zh: &str, en: &str| ApiError::bad(lang, "invalid_value", field, zh, en);
-    if !(0..=1_000_000_000_000).contains(&b.price_fen) {
-        return Err(bad("price_fen", "价格应为0到一百亿元之间的整数分", "price_fen must be whole fen from 0 to 10^12"));
+    let bad = |field: &str, msg: Msg| ApiError::bad(lang, "invalid_value", field, msg);
+    if !(0..=MAX_FEN).contains(&b.price_fen) {
+        return Err(bad("price_fen", msg!("price_fen_range", MAX_FEN)));
     }
     if !matches!(b.basis.as_str(), "unit" | "lump_sum") {
         return Err(super::unknown(lang, "basis", &b.basis));
     }
     if !(0..=3650).contains(&b.lead_time_days) {
-        return Err(bad("lead_time_days", "交期应为0到3650天", "lead_time_days must be 0 to 3650"));
+        return Err(bad("lead_time_days", msg!("days_range", "lead_time_days", 0, 3650)));
     }
     if !(1..=365).contains(&b.valid_days) {
-        return Err(bad("valid_days", "有效期应为1到365天", "valid_days must be 1 to 365"));
+        return Err(bad("valid_days", msg!("days_range", "valid_days", 1, 365)));
     }
     if b.notes.chars().count() > MAX_NOTES {
-        return Err(bad("notes", "备注最多2000字", "notes take at most 2000 characters"));
+        return Err(bad("notes", msg!("text_too_long", "notes", MAX_NOTES)));
     }
     Ok(Terms {
         price_fen: b.price_fen,
@@ -129,8 +131,7 @@ pub async fn create(
     let demand_id = ids(lang, raw)?[0];
     let (d, _) = visible(&app, lang, &me, demand_id).await?;
     let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
-    let org =
-        b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", "请指定报价的机构", "org_id is required"))?;
+    let org = b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", msg!("responding_org_required")))?;
     let internal = |e| ApiError::internal(lang, e);
     match app.store.role_of(me.account_id, org).await.map_err(internal)? {
         Some(r) if r.may_act() => {}
@@ -143,13 +144,8 @@ pub async fn create(
         && app.store.invited_among(d.id, &[org]).await.map_err(internal)?.is_empty()
     {
         return Err(ApiError {
-            code: "not_invited",
-            message: match lang {
-                Lang::Zh => "该需求仅限受邀机构报价".into(),
-                Lang::En => "this demand takes responses from invited organisations only".into(),
-            },
             field: Some("org_id".into()),
-            ..forbidden(lang)
+            ..ApiError::new(StatusCode::FORBIDDEN, "not_invited", lang, msg!("invited_only"))
         });
     }
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
@@ -161,13 +157,7 @@ pub async fn create(
         Created::Already => {
             return Err(ApiError {
                 status: StatusCode::CONFLICT,
-                ..ApiError::bad(
-                    lang,
-                    "already_responded",
-                    "org_id",
-                    "该机构已报价，请修改原报价",
-                    "this organisation has responded; revise that response",
-                )
+                ..ApiError::bad(lang, "already_responded", "org_id", msg!("already_responded"))
             });
         }
     };
@@ -261,9 +251,7 @@ pub async fn revise(
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
         .map_err(|e| refused(lang, e))?;
     let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
-    let revision = b
-        .revision
-        .ok_or_else(|| ApiError::bad(lang, "required", "revision", "请提供所见的版本号", "revision is required"))?;
+    let revision = b.revision.ok_or_else(|| ApiError::bad(lang, "required", "revision", msg!("revision_required")))?;
     let t = terms(lang, &b)?;
     let internal = |e| ApiError::internal(lang, e);
     match app.store.change_response(r.id, revision, Some(&t), me.account_id).await.map_err(internal)? {

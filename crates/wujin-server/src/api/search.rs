@@ -10,8 +10,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
+use wujin_domain::messages::Msg;
 use wujin_domain::sheet::normalise_standard;
-use wujin_domain::{Lang, OfferKind, Taxonomy};
+use wujin_domain::{Lang, OfferKind, Taxonomy, msg};
 use wujin_match::{Facets, SearchQuery, Signal};
 
 use super::error::{ApiError, ErrorBody};
@@ -144,44 +145,28 @@ pub struct Prepared {
     pub offset: usize,
 }
 
-fn bad(lang: Lang, field: &str, zh: String, en: String) -> ApiError {
-    ApiError::bad(lang, "invalid_parameter", field, zh, en)
+fn bad(lang: Lang, field: &str, msg: Msg) -> ApiError {
+    ApiError::bad(lang, "invalid_parameter", field, msg)
 }
 
 /// Reads yuan ("25", "18.50") as fen, refusing anything else with a 400 naming `field`.
 pub fn yuan_param(lang: Lang, field: &str, raw: &str) -> Result<u64, ApiError> {
     match wujin_domain::Fen::parse_yuan(raw) {
         Ok(f) if f.0 >= 0 => Ok(f.0 as u64),
-        _ => Err(bad(
-            lang,
-            field,
-            format!("{field} 应为以元为单位、最多两位小数的金额"),
-            format!("{field} must be an amount in yuan with at most two decimals"),
-        )),
+        _ => Err(bad(lang, field, msg!("yuan_param", field))),
     }
 }
 
 fn whole(lang: Lang, field: &str, raw: &str, max: u64) -> Result<u64, ApiError> {
     match raw.trim().parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        _ => Err(bad(
-            lang,
-            field,
-            format!("{field} 应为 0 到 {max} 的整数"),
-            format!("{field} must be a whole number from 0 to {max}"),
-        )),
+        _ => Err(bad(lang, field, msg!("whole_range", field, 0, max))),
     }
 }
 
 pub fn text_param(lang: Lang, field: &str, raw: &str) -> Result<String, ApiError> {
     if raw.chars().count() > MAX_Q {
-        return Err(ApiError::bad(
-            lang,
-            "too_long",
-            field,
-            format!("搜索内容最多{MAX_Q}个字"),
-            format!("{field} takes at most {MAX_Q} characters"),
-        ));
+        return Err(ApiError::bad(lang, "too_long", field, msg!("search_text_long", field, MAX_Q)));
     }
     Ok(raw.to_string())
 }
@@ -244,7 +229,7 @@ impl Narrow<'_> {
         if let (Some(lo), Some(hi)) = (min, max)
             && lo > hi
         {
-            return Err(bad(self.lang, "price_min", "最低价高于最高价".into(), "price_min is above price_max".into()));
+            return Err(bad(self.lang, "price_min", msg!("price_min_above_max")));
         }
         if let Some(lo) = min {
             self.filters.push(format!("price_max>={}", fen_text(lo)));
@@ -370,15 +355,7 @@ fn facets_view(f: &Facets) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
 pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static str) -> Result<SearchPage, ApiError> {
     let t = Taxonomy::get();
     let Some(index) = app.index.clone() else {
-        return Err(ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "index_unavailable",
-            message: match lang {
-                Lang::Zh => "搜索索引尚未就绪".into(),
-                Lang::En => "the search index is not ready".into(),
-            },
-            field: None,
-        });
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index_unavailable", lang, msg!("index_not_ready")));
     };
     let wanted = p.offset + p.limit;
     let mut query = p.query;

@@ -15,6 +15,7 @@ use super::AppState;
 use super::auth::{Via, caller, forbidden, token_hash, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
+use wujin_domain::msg;
 
 const SCOPES: [&str; 2] = ["read", "write"];
 
@@ -77,13 +78,7 @@ pub async fn create(
         }
     }
     if scopes.is_empty() {
-        return Err(ApiError::bad(
-            lang,
-            "required",
-            "scopes",
-            "请选择令牌权限（read、write）",
-            "give the token's scopes: read, write",
-        ));
+        return Err(ApiError::bad(lang, "required", "scopes", msg!("scopes_required", "read, write")));
     }
     let secret = format!("wjt_{}", super::accounts::random_token(32).map_err(|e| ApiError::internal(lang, e))?);
     let id = app

@@ -147,10 +147,7 @@ pub async fn register(
         errors.insert("password", e.message(lang).to_string());
     }
     let uscc = Uscc::parse(&wujin_domain::text::fold(&field("uscc")).to_uppercase())
-        .map_err(|e| {
-            let msg = if lang == Lang::Zh { e.message_zh() } else { e.to_string() };
-            errors.insert("uscc", msg)
-        })
+        .map_err(|e| errors.insert("uscc", e.message(lang)))
         .ok();
     let firm = field("firm");
     let kind = OrgKind::from_code(&field("kind")).unwrap_or(OrgKind::Manufacturer);

@@ -1,47 +1,15 @@
-//! The message catalogue: every string a page shows, by key, in Chinese and English, read
-//! from `pages/messages.toml` (compiled into the binary). Code never holds page text.
+//! Page text comes from the server's message catalogue (`crate::messages`); this module
+//! holds the check that every key a template asks for is there.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use serde::Deserialize;
-use wujin_domain::Lang;
-
-#[derive(Deserialize)]
-pub struct Message {
-    pub zh: String,
-    pub en: String,
-}
-
-pub const SOURCE: &str = include_str!("../../pages/messages.toml");
-
-/// The catalogue, parsed once.
-pub fn messages() -> &'static HashMap<String, Message> {
-    static M: OnceLock<HashMap<String, Message>> = OnceLock::new();
-    M.get_or_init(|| toml::from_str(SOURCE).expect("pages/messages.toml is checked by a test"))
-}
-
-/// The message `key` in `lang` with `{0}`, `{1}` … filled from `args`; the key itself when
-/// the catalogue lacks it (a test keeps that from shipping).
-pub fn text(lang: Lang, key: &str, args: &[String]) -> String {
-    let Some(m) = messages().get(key) else { return key.to_string() };
-    let mut out = match lang {
-        Lang::Zh => m.zh.clone(),
-        Lang::En => m.en.clone(),
-    };
-    for (i, a) in args.iter().enumerate() {
-        out = out.replace(&format!("{{{i}}}"), a);
-    }
-    out
-}
+pub use crate::messages::text;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use wujin_domain::messages::Catalogue;
 
     #[test]
     fn every_key_a_template_uses_is_in_both_languages() {
-        let m = messages();
+        let m: &Catalogue = crate::messages::catalogue();
         let templates = [
             include_str!("../../pages/templates/base.html"),
             include_str!("../../pages/templates/home.html"),
@@ -99,15 +67,8 @@ mod tests {
         );
         assert!(used.len() > 20, "{used:?}");
         for key in used {
-            let msg = m.get(&key).unwrap_or_else(|| panic!("{key} is not in messages.toml"));
+            let msg = m.get(&key).unwrap_or_else(|| panic!("{key} is not in messages/"));
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{key}");
         }
-    }
-
-    #[test]
-    fn arguments_fill_their_places() {
-        assert_eq!(text(Lang::En, "results_count", &["12".into()]), "12 matching offers");
-        assert_eq!(text(Lang::Zh, "family_providers", &["7".into()]), "7 家服务商");
-        assert_eq!(text(Lang::Zh, "no such key", &[]), "no such key");
     }
 }

@@ -155,7 +155,7 @@ fn facets(lang: Lang, p: &Params, page: &SearchPage) -> Vec<FacetGroup> {
 /// Why a firm was found, in one line of plain words.
 fn why(lang: Lang, item: &SearchItem) -> String {
     let mut parts = vec![];
-    let sep = if lang == Lang::Zh { "、" } else { ", " };
+    let sep = &text(lang, "list_separator", &[]);
     // The same word can match in several fields; it is said once.
     let mut terms: Vec<&str> = vec![];
     for t in &item.explanation.terms {

@@ -9,12 +9,14 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use wujin_domain::messages::{Arg, Msg};
 use wujin_domain::sheet::{Header, HeaderError, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, org_from_cells};
-use wujin_domain::{FieldError, Lang, OfferRecord, OrgRecord};
+use wujin_domain::{FieldError, Lang, OfferRecord, OrgRecord, msg};
 use wujin_store::{Store, StoreError, UpsertStats, offers, orgs};
 
 use super::progress::Progress;
 use super::read::Table;
+use crate::messages;
 
 /// Rows written per upsert call inside the one transaction; also the progress step.
 const CHUNK: usize = 1000;
@@ -72,9 +74,9 @@ pub enum ImportError {
 
 impl ImportError {
     pub fn message(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (ImportError::Header(h), Lang::Zh) => h.message_zh(),
-            (e, _) => e.to_string(),
+        match self {
+            ImportError::Header(h) => h.message(lang),
+            e => e.to_string(),
         }
     }
 }
@@ -96,15 +98,8 @@ fn problem(row: usize, header: &Table, fields: &Header, e: FieldError) -> Proble
 }
 
 fn duplicate(row: usize, first: usize, column: String, field: &'static str, value: &str) -> Problem {
-    Problem {
-        row,
-        column,
-        field,
-        value: value.to_string(),
-        code: "duplicate",
-        message_zh: format!("与第{first}行重复"),
-        message_en: format!("duplicate of row {first}"),
-    }
+    let (message_zh, message_en) = messages::both(&msg!("import_duplicate_row", first));
+    Problem { row, column, field, value: value.to_string(), code: "duplicate", message_zh, message_en }
 }
 
 /// Checks every row of `table` as `kind` and, unless that found problems (and skipping was
@@ -217,15 +212,15 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
                 if orgs.contains_key(r.org_uscc.as_str()) {
                     known.push(r);
                 } else {
+                    let (message_zh, message_en) = messages::both(&msg!("import_unknown_org"));
                     report.problems.push(Problem {
                         row,
                         column: key_column("org_uscc"),
                         field: "org_uscc",
                         value: r.org_uscc.to_string(),
                         code: "unknown_org",
-                        message_zh: "登记册中没有该统一社会信用代码的机构，请先导入机构".into(),
-                        message_en: "no organisation with this credit code in the registry; import organisations first"
-                            .into(),
+                        message_zh,
+                        message_en,
                     });
                 }
             }
@@ -278,53 +273,31 @@ pub async fn write_offers(
 
 /// Prints a report as people read it: a summary, then one line per problem.
 pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let kind = match (r.kind, lang) {
-        (Kind::Orgs, Lang::Zh) => "机构",
-        (Kind::Offers, Lang::Zh) => "供给",
-        (Kind::Orgs, Lang::En) => "organisations",
-        (Kind::Offers, Lang::En) => "offers",
-    };
+    let say = |m: Msg| messages::say(lang, &m);
+    let kind = Arg::Key(match r.kind {
+        Kind::Orgs => "import_kind_orgs",
+        Kind::Offers => "import_kind_offers",
+    });
     let bad_rows = {
         let mut rows: Vec<usize> = r.problems.iter().map(|p| p.row).collect();
         rows.dedup();
         rows.len()
     };
-    match lang {
-        Lang::Zh => writeln!(
-            out,
-            "导入{kind}：共 {} 行（{}），有效 {} 行，有问题 {} 行",
-            r.rows, r.encoding, r.valid, bad_rows
-        )?,
-        Lang::En => writeln!(
-            out,
-            "import {kind}: {} rows ({}), {} valid, {} with problems",
-            r.rows, r.encoding, r.valid, bad_rows
-        )?,
-    }
+    writeln!(out, "{}", say(msg!("import_summary", kind, r.rows, r.encoding, r.valid, bad_rows)))?;
     if !r.unknown_columns.is_empty() {
-        match lang {
-            Lang::Zh => writeln!(out, "未识别的列（已忽略）：{}", r.unknown_columns.join("、"))?,
-            Lang::En => writeln!(out, "columns not recognised (ignored): {}", r.unknown_columns.join(", "))?,
-        }
+        let list = r.unknown_columns.join(&say(msg!("list_separator")));
+        writeln!(out, "{}", say(msg!("import_unknown_columns", list)))?;
     }
     if !r.problems.is_empty() {
-        match lang {
-            Lang::Zh => writeln!(out, "行\t列\t值\t问题")?,
-            Lang::En => writeln!(out, "row\tcolumn\tvalue\tproblem")?,
-        }
+        writeln!(out, "{}", say(msg!("import_problem_header")))?;
         for p in &r.problems {
             writeln!(out, "{}\t{}\t{}\t{}", p.row, p.column, p.value, p.message(lang))?;
         }
     }
-    match (&r.written, lang) {
-        (Some(s), Lang::Zh) => writeln!(out, "已写入：新增 {}，更新 {}，未变 {}", s.inserted, s.updated, s.unchanged)?,
-        (Some(s), Lang::En) => {
-            writeln!(out, "written: {} new, {} updated, {} unchanged", s.inserted, s.updated, s.unchanged)?
-        }
-        (None, Lang::Zh) => writeln!(out, "未写入任何数据：请修正以上问题，或使用 --skip-invalid 只导入有效行")?,
-        (None, Lang::En) => {
-            writeln!(out, "nothing written: fix the rows above, or use --skip-invalid to import the valid rows only")?
-        }
-    }
+    let last = match &r.written {
+        Some(s) => msg!("import_written", s.inserted, s.updated, s.unchanged),
+        None => msg!("import_nothing_written", "--skip-invalid"),
+    };
+    writeln!(out, "{}", say(last))?;
     Ok(())
 }
