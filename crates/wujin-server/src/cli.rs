@@ -288,7 +288,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Import { kind, file, skip_invalid, .. } => {
-            let (Some(kind), Some(file)) = (kind, file) else { return Err(msg("import needs KIND and FILE")) };
+            let (Some(kind), Some(file)) = (kind, file) else { return Err(msg(say(lang, &msg!("import_needs_file")))) };
             let table =
                 read::read(&file, Format::from_path(&file)).map_err(|e| msg(format!("{}: {e}", file.display())))?;
             let store = open(&cli.db).await?;
@@ -301,7 +301,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             import::print_report(&report, lang, &mut out).map_err(|e| msg(e.to_string()))?;
             if report.written.is_some() {
                 let secs = started.elapsed().as_secs_f64();
-                eprintln!("{:.2} s, {:.0} rows/s", secs, report.valid as f64 / secs.max(1e-9));
+                let rate = format!("{:.0}", report.valid as f64 / secs.max(1e-9));
+                eprintln!("{}", say(lang, &msg!("rows_timed", report.valid, format!("{secs:.2}"), rate)));
             }
             if report.written.is_none() {
                 return Err(Failure { message: String::new(), code: 1 });
@@ -315,7 +316,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 export::export(&store, kind, format, out.as_deref(), false).await.map_err(|e| msg(e.to_string()))?;
             store.close().await;
             let secs = started.elapsed().as_secs_f64();
-            eprintln!("{n} rows, {secs:.2} s, {:.0} rows/s", n as f64 / secs.max(1e-9));
+            let rate = format!("{:.0}", n as f64 / secs.max(1e-9));
+            eprintln!("{}", say(lang, &msg!("rows_timed", n, format!("{secs:.2}"), rate)));
             Ok(())
         }
         Command::Bench { what: None, offers, pg } => crate::bench::run(offers, pg.as_deref()).await,
@@ -388,7 +390,7 @@ async fn create_admin(store: &Store, login: &str, name: &str, officer: bool, lan
                 .create_account(login.as_str(), &name, &hash)
                 .await
                 .map_err(|e| msg(e.to_string()))?
-                .ok_or_else(|| msg("the login was registered meanwhile; run the command again"))?
+                .ok_or_else(|| msg(say(lang, &msg!("login_raced"))))?
         }
     };
     if officer {
