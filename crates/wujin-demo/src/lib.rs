@@ -207,9 +207,18 @@ impl Gen {
             SizeClass::Small => self.rng.random_range(8..16),
             SizeClass::Micro => self.rng.random_range(4..10),
         };
-        for k in 0..n {
-            let offer = self.product_offer(&org, line, index, k);
-            self.offers.push(offer);
+        // Offers are drawn until the firm has n different titles (or the draws run out: a
+        // small line has few combinations), so no firm lists the same thing twice.
+        let mut titles: Vec<String> = vec![];
+        for _ in 0..n * 3 {
+            if titles.len() == n {
+                break;
+            }
+            let offer = self.product_offer(&org, line, index, titles.len());
+            if !titles.contains(&offer.title) {
+                titles.push(offer.title.clone());
+                self.offers.push(offer);
+            }
         }
         org
     }
@@ -325,11 +334,18 @@ impl Gen {
             contact,
         };
         let n = self.rng.random_range(3..=8);
+        // A provider lists each service for each product once: when the products it serves
+        // and its services cycle in step, a repeat is skipped rather than listed twice.
+        let mut listed: Vec<(&str, &str)> = vec![];
         for k in 0..n {
             let target = served[k % served.len()];
             let product = t.category(target.categories[0]).expect("product category");
             let categories = if line.family == "testing" { tests_for(&product.entry.code) } else { line.categories };
             let cat = t.category(categories[k % categories.len()]).expect("service category");
+            if listed.contains(&(product.entry.code.as_str(), cat.entry.code.as_str())) {
+                continue;
+            }
+            listed.push((product.entry.code.as_str(), cat.entry.code.as_str()));
             let standards: Vec<String> = if line.family == "testing" {
                 // A lab tests a product against the standards of that kind of test: food
                 // contact against GB 4806, the rest against the product's own standards.
@@ -548,6 +564,11 @@ mod tests {
         assert_eq!(codes.len(), c.orgs.len(), "credit codes are unique");
         let ext: HashSet<_> = c.offers.iter().map(|o| &o.external_id).collect();
         assert_eq!(ext.len(), c.offers.len(), "external ids are unique");
+        // A search result lists a firm's offers by title: the same title twice reads as a bug.
+        let mut titles = HashSet::new();
+        let twice: Vec<_> =
+            c.offers.iter().filter(|o| !titles.insert((&o.org_uscc, &o.title))).map(|o| &o.title).take(5).collect();
+        assert!(twice.is_empty(), "a firm lists the same title twice: {twice:?}");
     }
 
     #[test]

@@ -94,7 +94,8 @@ const LOGINS: [&str; 6] = [
 pub async fn load(store: &Store) -> Result<(), Failure> {
     let flask = org_offering(store, "cups.vacuum_cup", &[]).await?;
     let design = org_offering(store, "svc.industrial_design", &[flask]).await?;
-    let design2 = org_offering(store, "svc.industrial_design", &[flask, design]).await?;
+    // A rival for the design demand: another firm of the R&D and design family.
+    let design2 = org_offering(store, "group:rd_design", &[flask, design]).await?;
     let lab = org_offering(store, "group:testing", &[flask]).await?;
     let caster = org_offering(store, "cap.die_casting", &[flask]).await?;
     let hash = crate::api::accounts::hash_password_now(PASSWORD).map_err(fail)?;
