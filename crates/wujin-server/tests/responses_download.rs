@@ -11,6 +11,7 @@ use common::{owner, pass_deadline, quote, send};
 use serde_json::json;
 use tower::ServiceExt;
 use wujin_store::both_backends;
+use wujin_store::offers::OfferFilter;
 
 /// The sheet's rows as text, or the status when there is no spreadsheet.
 async fn download(s: &wujin_store::Store, id: i64, cookie: &str) -> Result<Vec<Vec<String>>, StatusCode> {
@@ -30,12 +31,18 @@ both_backends! {
     async fn the_comparison_downloads_after_the_deadline_with_totals(db) {
         common::with_demo(&db.store).await;
         let s = &db.store;
+        // The demand requires the vacuum-cup standard; one responder is a firm whose offers meet it.
+        let std = "GB/T 29606-2013".to_string();
+        let (cups, _) = s.list_offers(&OfferFilter { standard: Some(std.clone()), ..Default::default() }, None, 1).await.unwrap();
+        let b = cups[0].org_id;
         let (orgs, _) = s.list_orgs(&Default::default(), None, 3).await.unwrap();
-        let (a, b, c) = (orgs[0].id, orgs[1].id, orgs[2].id);
+        let mut others = orgs.iter().map(|o| o.id).filter(|&id| id != b);
+        let (a, c) = (others.next().unwrap(), others.next().unwrap());
         let buyer = owner(s, "buyer@a.example.cn", Some(a)).await;
         let maker = owner(s, "sales@b.example.cn", Some(b)).await;
         let rival = owner(s, "sales@c.example.cn", Some(c)).await;
-        let d = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "锁芯 10000 只", "quantity": 10000, "deadline": "2099-12-31"})), &buyer.h()).await;
+        let c_meets = s.count_offers(&OfferFilter { org_id: Some(c), standard: Some(std.clone()), ..Default::default() }, 1).await.unwrap() != Some(0);
+        let d = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "锁芯 10000 只", "quantity": 10000, "deadline": "2099-12-31", "standards": [std]})), &buyer.h()).await;
         let id = d.body["id"].as_i64().unwrap();
         send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
         send(s, "POST", &format!("/api/v1/demands/{id}/responses"), Some(quote(b, 420)), &maker.h()).await;
@@ -48,6 +55,8 @@ both_backends! {
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert_eq!((rows[1][1].as_str(), rows[1][3].as_str()), ("4.1", "41000"), "cheapest first, with its total: {rows:?}");
         assert_eq!((rows[2][1].as_str(), rows[2][3].as_str()), ("4.2", "42000"));
+        assert_eq!(rows[2][8], std, "the standard the maker's offers meet: {rows:?}");
+        assert_eq!(rows[1][8] == std, c_meets, "the rival's column says what its own offers meet: {rows:?}");
         let theirs = download(s, id, &rival.cookie).await.unwrap();
         assert_eq!(theirs.len(), 2, "a provider gets its own quote only: {theirs:?}");
         assert!(theirs.iter().all(|r| !r.contains(&"4.2".to_string())), "never a rival's price");

@@ -412,6 +412,7 @@ async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: 
         .as_array()
         .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
         .unwrap_or_default();
+    let met_by = app.store.standards_met(&orgs, &required).await.unwrap_or_default();
     let mut rows = vec![];
     for mut i in items {
         let org = i["org_id"].as_i64().unwrap_or(0);
@@ -422,14 +423,9 @@ async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: 
             _ => None,
         };
         let rep = reputations.get(&org).copied().unwrap_or_default();
-        let mut met = vec![];
-        for s in &required {
-            let f =
-                wujin_store::offers::OfferFilter { org_id: Some(org), standard: Some(s.clone()), ..Default::default() };
-            if app.store.count_offers(&f, 1).await.ok().flatten().unwrap_or(0) > 0 {
-                met.push(s.clone());
-            }
-        }
+        // In the order the demand lists them.
+        let met: Vec<&str> =
+            required.iter().filter(|s| met_by.contains(&(org, s.to_string()))).map(String::as_str).collect();
         i["price"] = json!(yuan(price));
         i["total_fen"] = json!(total);
         i["total"] = json!(total.map(yuan));
