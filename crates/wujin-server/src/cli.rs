@@ -49,6 +49,10 @@ pub enum Command {
         /// or wujin-data/index). It is rebuilt from the database when missing.
         #[arg(long, env = "WUJIN_INDEX_DIR")]
         index_dir: Option<PathBuf>,
+        /// A reverse proxy in front of the server (repeat, or comma-separate in the
+        /// environment): its X-Forwarded-For is believed for per-client sign-in limits.
+        #[arg(long = "trusted-proxy", env = "WUJIN_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Rebuild the search index from the database (safe at any time: the index is derived).
     Reindex {
@@ -236,9 +240,10 @@ pub async fn load_demo(
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let lang = Lang::from_tag(&cli.lang);
     match cli.command {
-        Command::Serve { addr, demo, index_dir } => {
+        Command::Serve { addr, demo, index_dir, trusted_proxies } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
-            crate::serve::serve(&cli.db, addr, demo, &dir, lang).await
+            let limit = crate::api::limits::SignInLimit::behind(trusted_proxies);
+            crate::serve::serve(&cli.db, addr, demo, &dir, lang, limit).await
         }
         Command::Reindex { index_dir } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));

@@ -14,7 +14,14 @@ use wujin_store::Table;
 use crate::api;
 use crate::cli::{Failure, load_demo, msg, open};
 
-pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, lang: Lang) -> Result<(), Failure> {
+pub async fn serve(
+    db: &str,
+    addr: SocketAddr,
+    demo: bool,
+    index_dir: &Path,
+    lang: Lang,
+    sign_in_limit: api::limits::SignInLimit,
+) -> Result<(), Failure> {
     let store = open(db).await?;
     if demo {
         let empty = store.count_all(Table::Orgs).await.map_err(|e| msg(e.to_string()))? == 0;
@@ -44,8 +51,12 @@ pub async fn serve(db: &str, addr: SocketAddr, demo: bool, index_dir: &Path, lan
         "wujin listening on http://{local}  (pages: http://{local}/, API: http://{local}/api/v1/orgs, health: http://{local}/healthz)"
     );
     let queries = crate::querylog::QueryLog::start(store.clone());
-    let state =
-        api::AppState { index: Some(index), queries: Some(queries.clone()), ..api::AppState::new(store.clone()) };
+    let state = api::AppState {
+        index: Some(index),
+        queries: Some(queries.clone()),
+        sign_in_limit: Arc::new(sign_in_limit),
+        ..api::AppState::new(store.clone())
+    };
     let sweeper = tokio::spawn(sweep(state.clone(), stop.subscribe()));
     axum::serve(listener, api::router_with(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

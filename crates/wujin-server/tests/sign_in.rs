@@ -76,14 +76,25 @@ both_backends! {
 
 /// A sign-in attempt from `ip`, through one server (whose limiter is shared across calls).
 async fn attempt(app: &wujin_server::api::AppState, ip: [u8; 4], login: &str) -> (StatusCode, Option<String>, String) {
+    attempt_via(app, ip, None, login).await
+}
+
+/// The same, with an `X-Forwarded-For` header.
+async fn attempt_via(
+    app: &wujin_server::api::AppState,
+    ip: [u8; 4],
+    forwarded_for: Option<&str>,
+    login: &str,
+) -> (StatusCode, Option<String>, String) {
     use axum::body::Body;
     use axum::extract::ConnectInfo;
     use tower::ServiceExt;
     let body = json!({"login": login, "password": "not the password"}).to_string();
-    let mut req = axum::http::Request::post("/api/v1/sessions")
-        .header("content-type", "application/json")
-        .body(Body::from(body))
-        .unwrap();
+    let mut req = axum::http::Request::post("/api/v1/sessions").header("content-type", "application/json");
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    let mut req = req.body(Body::from(body)).unwrap();
     req.extensions_mut().insert(ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
     let resp = wujin_server::api::router_with(app.clone()).oneshot(req).await.unwrap();
     let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
@@ -124,6 +135,32 @@ both_backends! {
         req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([10, 0, 0, 1], 40000))));
         let page = wujin_server::api::router_with(app.clone()).oneshot(req).await.unwrap();
         assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+both_backends! {
+    async fn behind_a_trusted_proxy_each_client_has_its_own_limit_and_nobody_else_picks_one(db) {
+        let s = &db.store;
+        let proxy = [10, 0, 0, 9];
+        let limit = wujin_server::api::limits::SignInLimit::behind(vec![std::net::IpAddr::from(proxy)]);
+        let app = wujin_server::api::AppState { sign_in_limit: std::sync::Arc::new(limit), ..wujin_server::api::AppState::new(s.clone()) };
+        let burst = wujin_server::api::limits::SIGN_IN_BURST as usize;
+        for i in 0..burst {
+            // The proxy appends the address it saw; what the client wrote before it is not believed.
+            let (status, _, _) = attempt_via(&app, proxy, Some(&format!("198.51.100.{i}, 203.0.113.5")), "a@example.cn").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        }
+        let (status, _, code) = attempt_via(&app, proxy, Some("203.0.113.5"), "a@example.cn").await;
+        assert_eq!((status, code.as_str()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"), "that client is slowed");
+        let (status, _, _) = attempt_via(&app, proxy, Some("203.0.113.6"), "a@example.cn").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "another client behind the same proxy is not");
+
+        // A client that is not the proxy cannot pick a fresh address with the header.
+        for i in 0..burst {
+            attempt_via(&app, [10, 0, 0, 1], Some(&format!("192.0.2.{i}")), "a@example.cn").await;
+        }
+        let (status, _, _) = attempt_via(&app, [10, 0, 0, 1], Some("192.0.2.200"), "a@example.cn").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the header of an untrusted peer is ignored");
     }
 }
 

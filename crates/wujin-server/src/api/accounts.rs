@@ -156,9 +156,10 @@ pub async fn sign_up(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     extensions: axum::http::Extensions,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if let Some(limited) = limited(&app, lang, &extensions) {
+    if let Some(limited) = limited(&app, lang, &extensions, &headers) {
         return Ok(limited);
     }
     let req: SignUp = read(lang, &body)?;
@@ -181,9 +182,8 @@ pub async fn sign_up(
 /// A 429 with `Retry-After` when the client's address has used its sign-in (and sign-up)
 /// attempts; None when it may go on. The address is absent only when the router is called
 /// in-process.
-fn limited(app: &AppState, lang: Lang, extensions: &axum::http::Extensions) -> Option<Response> {
-    let ip = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?.0.ip();
-    let wait = app.sign_in_limit.check(ip).err()?;
+fn limited(app: &AppState, lang: Lang, extensions: &axum::http::Extensions, headers: &HeaderMap) -> Option<Response> {
+    let wait = app.sign_in_limit.check_request(extensions, headers).err()?;
     let secs = wait.as_secs().max(1);
     let mut resp =
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", lang, msg!("sign_in_limited", secs))
@@ -199,9 +199,10 @@ pub async fn sign_in(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
     extensions: axum::http::Extensions,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if let Some(limited) = limited(&app, lang, &extensions) {
+    if let Some(limited) = limited(&app, lang, &extensions, &headers) {
         return Ok(limited);
     }
     let req: SignIn = read(lang, &body)?;

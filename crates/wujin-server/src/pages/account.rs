@@ -48,9 +48,8 @@ pub async fn login_page(headers: HeaderMap, RawQuery(query): RawQuery) -> Respon
 
 /// Whether the client's address may try to sign in (or register) now; the same per-address
 /// limit as the API's sign-in, so the pages are no way around it.
-fn within_limit(app: &AppState, extensions: &axum::http::Extensions) -> bool {
-    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    peer.is_none_or(|ip| app.sign_in_limit.check(ip).is_ok())
+fn within_limit(app: &AppState, extensions: &axum::http::Extensions, headers: &HeaderMap) -> bool {
+    app.sign_in_limit.check_request(extensions, headers).is_ok()
 }
 
 pub async fn login(
@@ -68,7 +67,7 @@ pub async fn login(
     if !same_origin(&headers) {
         return retry(StatusCode::FORBIDDEN, text(lang, "form_expired", &[]));
     }
-    if !within_limit(&app, &extensions) {
+    if !within_limit(&app, &extensions, &headers) {
         return retry(StatusCode::TOO_MANY_REQUESTS, text(lang, "too_many_attempts", &[]));
     }
     let login = f.get("login").map(String::as_str).unwrap_or("");
@@ -138,7 +137,7 @@ pub async fn register(
     let mut errors: HashMap<&str, String> = HashMap::new();
     if !same_origin(&headers) {
         errors.insert("form", text(lang, "form_expired", &[]));
-    } else if !within_limit(&app, &extensions) {
+    } else if !within_limit(&app, &extensions, &headers) {
         errors.insert("form", text(lang, "too_many_attempts", &[]));
     }
     let login = Login::parse(&field("login")).map_err(|e| errors.insert("login", e.message(lang).to_string())).ok();
