@@ -247,6 +247,46 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     assert_eq!(charts.len(), 5, "sector, town and service-family charts");
     assert_eq!(s.text("#thin").await, "5", "demands that drew fewer than three quotes");
     assert!(!s.c.source().await.unwrap().contains("1850"), "no quote on the officer's page");
+    // The chain map says, per pillar industry and chain stage, how many firms the registry
+    // holds: the same numbers counted here from the registry itself.
+    let shown =
+        s.c.execute(
+            "return [...document.querySelectorAll('#chain-map tbody tr')].map(tr => \
+             [...tr.children].map(c => c.firstChild ? c.firstChild.textContent.trim() : ''));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let t = wujin_domain::Taxonomy::get();
+    let mut expected: Vec<Vec<String>> = t
+        .pillars
+        .iter()
+        .map(|p| std::iter::once(p.zh.clone()).chain(t.chain.iter().map(|_| "0".to_string())).collect())
+        .collect();
+    let mut after = None;
+    loop {
+        let (orgs, more) = s.app.store.list_orgs(&Default::default(), after, 100).await.unwrap();
+        for o in &orgs {
+            for sector in &o.record.sectors {
+                let Some(pi) = t.sector(sector).and_then(|x| t.pillars.iter().position(|p| p.code == x.pillar)) else {
+                    continue;
+                };
+                for stage in &o.record.chain {
+                    let si = t.chain.iter().position(|c| &c.code == stage).unwrap();
+                    let cell = &mut expected[pi][si + 1];
+                    *cell = (cell.parse::<i64>().unwrap() + 1).to_string();
+                }
+            }
+        }
+        after = orgs.last().map(|o| o.id);
+        if !more {
+            break;
+        }
+    }
+    let shown: Vec<Vec<String>> = serde_json::from_value(shown).unwrap();
+    assert_eq!(shown, expected, "the chain map counts the registry");
+    let thin = s.c.find_all(Locator::Css("#chain-map td.thin")).await.unwrap().len();
+    assert!(thin > 0, "a small cluster has thin stages, and they are marked");
     s.shot("overview").await;
     s.c.set_window_size(390, 844).await.unwrap();
     assert!(!s.scrolls_sideways().await, "the overview fits a phone");

@@ -104,6 +104,9 @@ pub struct RegistryCounts {
     pub orgs_by_sector: Vec<Count>,
     pub offers_by_town: Vec<Count>,
     pub offers_by_category: Vec<Count>,
+    /// Organisations per (GB/T 4754 class, chain stage): the chain map, where a sector has
+    /// few firms at some stage of making its products.
+    pub orgs_by_sector_and_stage: Vec<(String, String, i64)>,
 }
 
 impl Store {
@@ -113,9 +116,14 @@ impl Store {
             rows.iter().map(|r| Ok(Count { key: r.try_get(0)?, count: r.try_get(1)? })).collect::<Result<Vec<_>>>()
         };
         let mut by_sector: std::collections::BTreeMap<String, i64> = Default::default();
-        for r in sqlx::query("SELECT sectors FROM orgs").fetch_all(self.pool()).await? {
-            let text: String = r.try_get(0)?;
-            for s in serde_json::from_str::<Vec<String>>(&text).unwrap_or_default() {
+        let mut by_stage: std::collections::BTreeMap<(String, String), i64> = Default::default();
+        for r in sqlx::query("SELECT sectors, chain FROM orgs").fetch_all(self.pool()).await? {
+            let (sectors, chain): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+            let chain = serde_json::from_str::<Vec<String>>(&chain).unwrap_or_default();
+            for s in serde_json::from_str::<Vec<String>>(&sectors).unwrap_or_default() {
+                for stage in &chain {
+                    *by_stage.entry((s.clone(), stage.clone())).or_default() += 1;
+                }
                 *by_sector.entry(s).or_default() += 1;
             }
         }
@@ -126,6 +134,7 @@ impl Store {
             offers_by_town: counted("SELECT COALESCE(town, ''), COUNT(*) FROM offers GROUP BY 1 ORDER BY 2 DESC, 1")
                 .await?,
             offers_by_category: counted("SELECT category, COUNT(*) FROM offers GROUP BY 1 ORDER BY 2 DESC, 1").await?,
+            orgs_by_sector_and_stage: by_stage.into_iter().map(|((s, stage), n)| (s, stage, n)).collect(),
         })
     }
 }

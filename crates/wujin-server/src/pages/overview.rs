@@ -18,6 +18,9 @@ use crate::api::AppState;
 /// Bars shown per chart.
 const TOP: usize = 12;
 
+/// A pillar with fewer firms than this at a stage of its chain is marked thin on the map.
+pub const THIN_STAGE: i64 = 3;
+
 pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/overview") };
@@ -84,9 +87,31 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
     })
     .collect();
     let zero: Vec<Value> = zero.iter().map(|z| context! { text => z.text.clone(), times => z.times }).collect();
+    // The chain map: each pillar industry against the stages of its chain, firms per cell.
+    let mut cells: std::collections::HashMap<(String, String), i64> = Default::default();
+    for (sector, stage, n) in &counts.orgs_by_sector_and_stage {
+        let pillar = t.sector(sector).map(|s| s.pillar.clone()).unwrap_or_else(|| sector.clone());
+        *cells.entry((pillar, stage.clone())).or_default() += n;
+    }
+    let stages: Vec<String> = t.chain.iter().map(|s| s.name(lang).to_string()).collect();
+    let chain_rows: Vec<Value> = t
+        .pillars
+        .iter()
+        .map(|p| {
+            let row: Vec<Value> = t
+                .chain
+                .iter()
+                .map(|s| {
+                    let count = cells.get(&(p.code.clone(), s.code.clone())).copied().unwrap_or(0);
+                    context! { count, thin => count < THIN_STAGE }
+                })
+                .collect();
+            context! { name => p.name(lang), cells => row }
+        })
+        .collect();
     let ctx = context! {
         charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
-        responses => demands.responses, user => user.view(),
+        responses => demands.responses, user => user.view(), stages, chain_rows, thin_stage => THIN_STAGE,
     };
     render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
 }
