@@ -222,6 +222,7 @@ fn rows() -> Vec<Row> {
         row("rate engagement", Completed, false, ["401", "403", "201", "201", "404", "404", "404", "404"]),
         row("GET audit of the buyer", Open, false, ["401", "403", "200", "403", "403", "403", "403", "403"]),
         row("GET demand overview", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        row("GET chain map", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
     ]
 }
 
@@ -267,6 +268,7 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
         "rate engagement" => ("POST", format!("/api/v1/engagements/{e}/ratings"), Some(json!({"score": 4}))),
         "GET audit of the buyer" => ("GET", format!("/api/v1/audit?org_id={}", w.a), None),
         "GET demand overview" => ("GET", "/api/v1/overview/demands".into(), None),
+        "GET chain map" => ("GET", "/api/v1/overview/chain".into(), None),
         other => panic!("no call for {other}"),
     };
     let r = send_to(&w.app, method, &path, body, &h).await;

@@ -113,6 +113,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         inbox::read,
         audit::list,
         overview::demands,
+        overview::chain,
         engagements::get,
         engagements::start,
         engagements::complete,
@@ -156,6 +157,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/inbox/{id}/read", axum::routing::post(inbox::read))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/overview/demands", get(overview::demands))
+        .route("/api/v1/overview/chain", get(overview::chain))
         .route("/api/v1/engagements/{id}", get(engagements::get))
         .route("/api/v1/engagements/{id}/start", axum::routing::post(engagements::start))
         .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))

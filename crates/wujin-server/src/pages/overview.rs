@@ -18,9 +18,6 @@ use crate::api::AppState;
 /// Bars shown per chart.
 const TOP: usize = 12;
 
-/// A pillar with fewer firms than this at a stage of its chain is marked thin on the map.
-pub const THIN_STAGE: i64 = 3;
-
 pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/overview") };
@@ -35,11 +32,12 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         );
     }
     let now = wujin_store::now_ms();
-    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (
+    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero), Ok(chain)) = (
         app.store.registry_counts().await,
         app.store.glance(now).await,
         app.store.demand_overview(now).await,
         app.store.zero_hit_queries(15).await,
+        crate::api::overview::chain_map(&app, lang).await,
     ) else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
     };
@@ -87,31 +85,19 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
     })
     .collect();
     let zero: Vec<Value> = zero.iter().map(|z| context! { text => z.text.clone(), times => z.times }).collect();
-    // The chain map: each pillar industry against the stages of its chain, firms per cell.
-    let mut cells: std::collections::HashMap<(String, String), i64> = Default::default();
-    for (sector, stage, n) in &counts.orgs_by_sector_and_stage {
-        let pillar = t.sector(sector).map(|s| s.pillar.clone()).unwrap_or_else(|| sector.clone());
-        *cells.entry((pillar, stage.clone())).or_default() += n;
-    }
-    let stages: Vec<String> = t.chain.iter().map(|s| s.name(lang).to_string()).collect();
-    let chain_rows: Vec<Value> = t
-        .pillars
+    // The chain map, as the API gives it.
+    let stages: Vec<String> = chain.stages.iter().map(|s| s.name.clone()).collect();
+    let chain_rows: Vec<Value> = chain
+        .rows
         .iter()
-        .map(|p| {
-            let row: Vec<Value> = t
-                .chain
-                .iter()
-                .map(|s| {
-                    let count = cells.get(&(p.code.clone(), s.code.clone())).copied().unwrap_or(0);
-                    context! { count, thin => count < THIN_STAGE }
-                })
-                .collect();
-            context! { name => p.name(lang), cells => row }
+        .map(|r| {
+            let cells: Vec<Value> = r.cells.iter().map(|c| context! { count => c.orgs, thin => c.thin }).collect();
+            context! { name => r.pillar.name.clone(), cells }
         })
         .collect();
     let ctx = context! {
         charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
-        responses => demands.responses, user => user.view(), stages, chain_rows, thin_stage => THIN_STAGE,
+        responses => demands.responses, user => user.view(), stages, chain_rows, thin_stage => chain.thin_below,
     };
     render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
 }
