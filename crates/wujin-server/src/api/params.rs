@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 /// The query parameters of a request; the last value wins when a name repeats.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Params(pub HashMap<String, String>);
 
 impl Params {

@@ -29,6 +29,7 @@ mod tests {
             include_str!("../../pages/templates/tokens.html"),
             include_str!("../../pages/templates/members.html"),
             include_str!("../../pages/templates/overview.html"),
+            include_str!("../../pages/templates/pager.html"),
         ];
         let mut used = vec![];
         for t in templates {

@@ -23,7 +23,7 @@ use wujin_domain::{Lang, Taxonomy};
 use super::account::see_other;
 use super::catalogue::text;
 use super::session::{PageUser, csrf_ok, form, form_all, page_user, sign_in_first};
-use super::{page_lang, render, user_ctx, yuan};
+use super::{ListPage, page_lang, render, user_ctx, yuan};
 use crate::api::error::ApiError;
 use crate::api::lang::ReqLang;
 use crate::api::{AppState, demands as d, engagements as e, invitations as inv, responses as r};
@@ -131,11 +131,15 @@ fn fen_of(raw: &str) -> Option<i64> {
 pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands") };
-    let params = |q: &str| crate::api::params::Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect());
-    let mine = json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), params("limit=100")).await).await;
+    // Two lists, each with its own pages.
+    let mine_page = ListPage::of("/demands", query.as_deref(), "mine_after");
+    let open_page = ListPage::of("/demands", query.as_deref(), "open_after").with("scope", "open");
+    let mine =
+        json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), mine_page.params.clone()).await).await;
     let open =
-        json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), params("scope=open&limit=100")).await)
-            .await;
+        json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), open_page.params.clone()).await).await;
+    let mine_pages = mine_page.links(mine.as_ref().unwrap_or(&Json::Null));
+    let open_pages = open_page.links(open.as_ref().unwrap_or(&Json::Null));
     let shape = |v: Result<Json, ApiError>| -> Vec<Value> {
         v.ok()
             .and_then(|v| v["items"].as_array().cloned())
@@ -170,10 +174,12 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
     for d in open_items.iter_mut() {
         d["matches"] = json!(matches(d) || d["visibility"] == "invited");
     }
-    // Invitations and matches first, newest first within each.
+    // Invitations and matches first, newest first within each (within the page shown).
     open_items.sort_by_key(|d| !d["matches"].as_bool().unwrap_or(false));
     let open = Ok(json!({"items": open_items}));
-    let ctx = context! { mine => shape(mine), open => shape(open), user => user_ctx(&Some(user)) };
+    let ctx = context! {
+        mine => shape(mine), open => shape(open), mine_pages, open_pages, user => user_ctx(&Some(user)),
+    };
     render(StatusCode::OK, "demands.html", lang, "/demands", ctx)
 }
 

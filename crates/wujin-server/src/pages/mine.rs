@@ -15,14 +15,9 @@ use super::account::see_other;
 use super::catalogue::text;
 use super::demands::{json_of, write_headers};
 use super::session::{csrf_ok, form, form_all, page_user, sign_in_first};
-use super::{page_lang, render, yuan};
+use super::{ListPage, page_lang, render, yuan};
 use crate::api::lang::ReqLang;
-use crate::api::params::Params;
 use crate::api::{AppState, inbox, members, responses, tokens};
-
-fn params(q: &str) -> Params {
-    Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-}
 
 /// Catalogue keys made from values here, for the catalogue test.
 pub const KEYS: &[&str] = &[
@@ -47,8 +42,9 @@ pub const KEYS: &[&str] = &[
 pub async fn quotes(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/quotes") };
+    let page = ListPage::of("/quotes", query.as_deref(), "after");
     let list =
-        json_of(responses::history(State(app.clone()), ReqLang(lang), headers.clone(), params("limit=100")).await)
+        json_of(responses::history(State(app.clone()), ReqLang(lang), headers.clone(), page.params.clone()).await)
             .await
             .unwrap_or(Json::Null);
     let rows: Vec<Value> = list["items"]
@@ -67,14 +63,16 @@ pub async fn quotes(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
             }
         })
         .collect();
-    render(StatusCode::OK, "quotes.html", lang, "/quotes", context! { rows, user => user.view() })
+    let ctx = context! { rows, pages => page.links(&list), user => user.view() };
+    render(StatusCode::OK, "quotes.html", lang, "/quotes", ctx)
 }
 
 /// `/inbox`: what my firms should know, newest first.
 pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/inbox") };
-    let list = json_of(inbox::list(State(app.clone()), ReqLang(lang), headers.clone(), params("limit=100")).await)
+    let page = ListPage::of("/inbox", query.as_deref(), "after");
+    let list = json_of(inbox::list(State(app.clone()), ReqLang(lang), headers.clone(), page.params.clone()).await)
         .await
         .unwrap_or(Json::Null);
     let items: Vec<Value> = list["items"]
@@ -85,7 +83,8 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
         .map(|i| context! { id => i["id"].as_i64(), text => i["text"].as_str().unwrap_or("").to_string(), demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool() })
         .collect();
     let claimed = query.as_deref().is_some_and(|q| q.contains("claimed=1"));
-    let ctx = context! { items, unread => list["unread"].as_i64(), claimed, user => user.view() };
+    let ctx =
+        context! { items, unread => list["unread"].as_i64(), claimed, pages => page.links(&list), user => user.view() };
     render(StatusCode::OK, "inbox.html", lang, "/inbox", ctx)
 }
 

@@ -57,6 +57,7 @@ fn env() -> &'static Environment<'static> {
             ("tokens.html", include_str!("../../pages/templates/tokens.html")),
             ("members.html", include_str!("../../pages/templates/members.html")),
             ("overview.html", include_str!("../../pages/templates/overview.html")),
+            ("pager.html", include_str!("../../pages/templates/pager.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -123,6 +124,48 @@ pub fn message(status: StatusCode, lang: Lang, here: &str, title_key: &str, mess
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", (fen / 100).abs(), (fen % 100).abs())
+}
+
+/// Items a list page shows at a time (demands, quotes, inbox).
+pub const PAGE_SIZE: usize = 50;
+
+/// One page of a list: the API parameters for the page the URL asks for (its cursor in the
+/// query parameter `name`), and the links to the first and the next page.
+pub struct ListPage {
+    /// `limit=…&cursor=…` for the API handler.
+    pub params: crate::api::params::Params,
+    here: String,
+    name: &'static str,
+    on_first: bool,
+}
+
+impl ListPage {
+    pub fn of(here: &str, query: Option<&str>, name: &'static str) -> ListPage {
+        // A cursor this server could not have issued (an edited link) starts the list again.
+        let cursor = query
+            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
+            .filter(|c| crate::api::page::decode_cursor(Lang::Zh, Some(c)).is_ok());
+        let mut params = std::collections::HashMap::from([("limit".to_string(), PAGE_SIZE.to_string())]);
+        let on_first = cursor.is_none();
+        params.extend(cursor.map(|c| ("cursor".to_string(), c)));
+        ListPage { params: crate::api::params::Params(params), here: here.to_string(), name, on_first }
+    }
+
+    /// With extra API parameters (`scope=open`).
+    pub fn with(mut self, key: &str, value: &str) -> ListPage {
+        self.params.0.insert(key.to_string(), value.to_string());
+        self
+    }
+
+    /// `first_href` and `next_href` for the page's pager, from the API's answer.
+    pub fn links(&self, answer: &serde_json::Value) -> Value {
+        let next = answer["next_cursor"].as_str().map(|c| {
+            let q: String = form_urlencoded::Serializer::new(String::new()).append_pair(self.name, c).finish();
+            format!("{}?{q}", self.here)
+        });
+        let first = (!self.on_first).then(|| self.here.clone());
+        context! { first_href => first, next_href => next }
+    }
 }
 
 /// What the layout shows of the signed-in person (nothing when nobody is).
