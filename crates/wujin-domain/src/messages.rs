@@ -101,19 +101,35 @@ impl Catalogue {
     /// lacks it (the tests keep that from shipping).
     pub fn text(&self, lang: Lang, key: &str, args: &[Arg]) -> String {
         let Some(e) = self.entries.get(key) else { return key.to_string() };
-        let mut out = match lang {
-            Lang::Zh => e.zh.clone(),
-            Lang::En => e.en.clone(),
+        let template = match lang {
+            Lang::Zh => &e.zh,
+            Lang::En => &e.en,
         };
-        for (i, a) in args.iter().enumerate() {
-            let value = match (a, lang) {
-                (Arg::Text(t), _) => t.clone(),
-                (Arg::Key(k), _) => self.text(lang, k, &[]),
-                (Arg::Words { zh, .. }, Lang::Zh) => zh.clone(),
-                (Arg::Words { en, .. }, Lang::En) => en.clone(),
-            };
-            out = out.replace(&format!("{{{i}}}"), &value);
+        // One pass over the template, so a value that itself reads "{1}" (people type
+        // anything) stays as typed instead of being filled in turn.
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let place = after.find('}').and_then(|close| Some((after[..close].parse::<usize>().ok()?, close)));
+            match place.and_then(|(n, close)| Some((args.get(n)?, close))) {
+                Some((arg, close)) => {
+                    match (arg, lang) {
+                        (Arg::Text(t), _) => out.push_str(t),
+                        (Arg::Key(k), _) => out.push_str(&self.text(lang, k, &[])),
+                        (Arg::Words { zh, .. }, Lang::Zh) => out.push_str(zh),
+                        (Arg::Words { en, .. }, Lang::En) => out.push_str(en),
+                    }
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 
@@ -224,6 +240,9 @@ mod tests {
         assert_eq!(c.render(Lang::En, &m), "a draft: 7");
         assert_eq!(c.text(Lang::En, "missing", &[]), "missing");
         assert!(c.faults().is_empty());
+        // What a person typed is shown as typed, even when it looks like a place.
+        assert_eq!(c.render(Lang::En, &msg!("wrong", "{1}", "x")), "{1}: x");
+        assert_eq!(c.render(Lang::En, &msg!("wrong", "a")), "a: {1}", "a place without a value stays visible");
     }
 
     #[test]
