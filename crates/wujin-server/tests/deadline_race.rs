@@ -54,7 +54,7 @@ both_backends! {
                     let r = send(&s, "PUT", &format!("{path}/{rid}"), Some(body), &p.h()).await;
                     match (r.status, r.body["error"]["code"].as_str()) {
                         (StatusCode::OK, _) => accepted.push((r.body["revision"].as_i64().unwrap(), price)),
-                        (StatusCode::CONFLICT, Some("stale_revision")) => {}
+                        (StatusCode::CONFLICT, Some("revision_conflict")) => {}
                         (StatusCode::CONFLICT, Some("deadline_passed")) => break,
                         other => panic!("unexpected answer to a revision: {other:?} {}", r.body),
                     }

@@ -52,10 +52,11 @@ pub struct DemandBody {
     pub visibility: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RevisionBody {
-    pub revision: i64,
+    /// The revision the caller saw; or send it as `If-Match`.
+    pub revision: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -150,7 +151,7 @@ pub(super) fn refused(lang: Lang, r: Refused) -> ApiError {
 pub(super) fn stale(lang: Lang) -> ApiError {
     ApiError {
         field: Some("revision".into()),
-        ..ApiError::new(StatusCode::CONFLICT, "stale_revision", lang, msg!("stale_revision"))
+        ..ApiError::new(StatusCode::CONFLICT, "revision_conflict", lang, msg!("revision_conflict"))
     }
 }
 
@@ -236,7 +237,7 @@ pub async fn edit(
         return Err(forbidden(lang));
     }
     let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
-    let revision = b.revision.ok_or_else(|| ApiError::bad(lang, "required", "revision", msg!("revision_required")))?;
+    let revision = super::revision(lang, &headers, b.revision)?;
     let now = wujin_store::now_ms();
     transition(d.state, DemandAction::Edit, Moment { now_ms: now, deadline_ms: d.content.deadline_ms })
         .map_err(|r| refused(lang, r))?;
@@ -264,7 +265,8 @@ async fn act(
         Some(r) if !r.may_act() => return Err(forbidden(lang)),
         Some(_) => {}
     }
-    let b: RevisionBody = super::accounts::read(lang, &body)?;
+    let b: RevisionBody = super::read_optional(lang, &body)?;
+    let revision = super::revision(lang, &headers, b.revision)?;
     let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
     let to = transition(d.state, action, at).map_err(|r| refused(lang, r))?;
     let name = match action {
@@ -272,7 +274,7 @@ async fn act(
         _ => "cancel",
     };
     let internal = |e| ApiError::internal(lang, e);
-    match app.store.move_demand(id, b.revision, d.state, to, name, me.account_id).await.map_err(internal)? {
+    match app.store.move_demand(id, revision, d.state, to, name, me.account_id).await.map_err(internal)? {
         Write::Stale | Write::Closed => Err(stale(lang)),
         Write::Done(d) => Ok(Json(view(d))),
     }
@@ -315,7 +317,8 @@ pub struct AwardLineBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwardBody {
-    pub revision: i64,
+    /// The revision the caller saw; or send it as `If-Match`.
+    pub revision: Option<i64>,
     /// One or several responses (at most 20).
     pub awards: Vec<AwardLineBody>,
 }
@@ -348,6 +351,7 @@ pub async fn award(
         Some(_) => {}
     }
     let b: AwardBody = super::body::read_json(lang, &body, 16 * 1024)?;
+    let revision = super::revision(lang, &headers, b.revision)?;
     if b.awards.is_empty() || b.awards.len() > MAX_AWARDS {
         return Err(ApiError::bad(lang, "invalid_value", "awards", msg!("award_count", MAX_AWARDS)));
     }
@@ -374,7 +378,7 @@ pub async fn award(
         d
     };
     transition(d.state, DemandAction::Award, at).map_err(|r| refused(lang, r))?;
-    match app.store.award_demand(id, b.revision, d.state, &lines, me.account_id).await.map_err(internal)? {
+    match app.store.award_demand(id, revision, d.state, &lines, me.account_id).await.map_err(internal)? {
         Awarded::Stale => Err(stale(lang)),
         Awarded::NotAResponse(rid) => Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,

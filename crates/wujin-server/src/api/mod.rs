@@ -209,6 +209,28 @@ pub fn unknown(lang: Lang, field: &str, value: &str) -> ApiError {
     ApiError::bad(lang, "unknown_value", field, msg!("unknown_filter", field, shown))
 }
 
+/// The revision a write was made against: `"revision"` in the body, else the `If-Match`
+/// header (`3`, `"3"` or `W/"3"`), as API.md allows either; a 400 naming `revision` when
+/// neither is given, or when they disagree.
+pub fn revision(lang: Lang, headers: &axum::http::HeaderMap, in_body: Option<i64>) -> Result<i64, ApiError> {
+    let header = headers
+        .get(axum::http::header::IF_MATCH)
+        .map(|v| v.to_str().ok().and_then(|s| s.trim().trim_start_matches("W/").trim_matches('"').parse::<i64>().ok()));
+    let bad = |m| ApiError::bad(lang, "invalid_value", "revision", m);
+    match (in_body, header) {
+        (_, Some(None)) => Err(bad(msg!("if_match_form"))),
+        (Some(b), Some(Some(h))) if b != h => Err(bad(msg!("revision_disagrees"))),
+        (Some(r), _) | (None, Some(Some(r))) => Ok(r),
+        (None, None) => Err(ApiError::bad(lang, "required", "revision", msg!("revision_required"))),
+    }
+}
+
+/// A body that may be left empty when everything it would carry came in headers (a publish
+/// with `If-Match`).
+pub fn read_optional<T: serde::de::DeserializeOwned + Default>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { accounts::read(lang, body) }
+}
+
 /// One path id as axum hands it over (a bad one becomes a 400, not axum's text reply).
 pub type RawId = Result<Path<String>, axum::extract::rejection::PathRejection>;
 

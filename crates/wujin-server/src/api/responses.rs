@@ -47,10 +47,11 @@ pub struct ResponseBody {
     pub notes: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Withdraw {
-    pub revision: i64,
+    /// The revision the caller saw; or send it as `If-Match`.
+    pub revision: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -251,7 +252,7 @@ pub async fn revise(
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
         .map_err(|e| refused(lang, e))?;
     let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
-    let revision = b.revision.ok_or_else(|| ApiError::bad(lang, "required", "revision", msg!("revision_required")))?;
+    let revision = super::revision(lang, &headers, b.revision)?;
     let t = terms(lang, &b)?;
     let internal = |e| ApiError::internal(lang, e);
     match app.store.change_response(r.id, revision, Some(&t), me.account_id).await.map_err(internal)? {
@@ -276,10 +277,11 @@ pub async fn withdraw(
     let (d, r) = own(&app, lang, &me, &ids).await?;
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
         .map_err(|e| refused(lang, e))?;
-    let b: Withdraw = super::accounts::read(lang, &body)?;
+    let b: Withdraw = super::read_optional(lang, &body)?;
+    let revision = super::revision(lang, &headers, b.revision)?;
     match app
         .store
-        .change_response(r.id, b.revision, None, me.account_id)
+        .change_response(r.id, revision, None, me.account_id)
         .await
         .map_err(|e| ApiError::internal(lang, e))?
     {
