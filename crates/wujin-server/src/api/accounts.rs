@@ -22,7 +22,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wujin_domain::account::{Login, check_name, check_password};
-use wujin_domain::{FieldError, Lang, msg};
+use wujin_domain::{FieldError, Lang, OrgKind, OrgRecord, Uscc, msg};
+use wujin_store::orgs::Registered;
 
 use super::AppState;
 use super::auth::{COOKIE_NAME, caller, not_signed_in, token_hash, writer};
@@ -34,6 +35,8 @@ const SHORT_MS: i64 = 12 * 3600 * 1000;
 const LONG_MS: i64 = 30 * 24 * 3600 * 1000;
 /// The largest sign-up or sign-in body we read.
 const MAX_BODY: usize = 4 * 1024;
+/// The longest firm name a registration takes.
+const MAX_FIRM_NAME: usize = 100;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +47,14 @@ pub struct SignUp {
     pub password: String,
     #[serde(default)]
     pub remember: bool,
+    /// The firm the person acts for, by its unified social credit code. A firm the registry
+    /// knows is claimed (a platform admin approves the claim); one it does not know is
+    /// registered at once with the person as its owner, and then `firm` is needed.
+    pub uscc: Option<String>,
+    /// The firm's name, 1 to 100 characters, for a credit code the registry does not know.
+    pub firm: Option<String>,
+    /// The new firm's kind: `manufacturer` (default) or `service_provider`.
+    pub kind: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -67,6 +78,19 @@ pub struct Signed {
     pub account: AccountView,
     /// Send it back in `x-csrf-token` with every write made with the session cookie.
     pub csrf_token: String,
+    /// On registration with a new credit code: the firm registered, the person its owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<i64>,
+    /// On registration with a known credit code: the claim waiting for a platform admin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_id: Option<i64>,
+}
+
+/// What a registration did about the person's firm.
+#[derive(Default)]
+struct Firm {
+    org_id: Option<i64>,
+    claim_id: Option<i64>,
 }
 
 pub fn field_error(lang: Lang, e: FieldError) -> ApiError {
@@ -139,8 +163,20 @@ async fn start_session(
     remember: bool,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
+    start_session_for(app, lang, account, remember, status, Firm::default()).await
+}
+
+async fn start_session_for(
+    app: &AppState,
+    lang: Lang,
+    account: AccountView,
+    remember: bool,
+    status: StatusCode,
+    firm: Firm,
+) -> Result<Response, ApiError> {
     let (cookie, csrf) = new_session(app, account.id, remember).await.map_err(|e| ApiError::internal(lang, e))?;
-    let mut resp = (status, Json(Signed { account, csrf_token: csrf })).into_response();
+    let signed = Signed { account, csrf_token: csrf, org_id: firm.org_id, claim_id: firm.claim_id };
+    let mut resp = (status, Json(signed)).into_response();
     resp.headers_mut().insert(SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(lang, e))?);
     Ok(resp)
 }
@@ -166,17 +202,82 @@ pub async fn sign_up(
     let login = Login::parse(&req.login).map_err(|e| field_error(lang, e))?;
     let name = check_name(&req.name).map_err(|e| field_error(lang, e))?;
     check_password(&req.password).map_err(|e| field_error(lang, e))?;
+    let internal = |e| ApiError::internal(lang, e);
+    let taken = || ApiError {
+        status: StatusCode::CONFLICT,
+        ..ApiError::bad(lang, "login_taken", "login", msg!("login_registered"))
+    };
+    // The firm, when one is named: checked in full before anything is written.
+    let firm = match req.uscc.as_deref() {
+        None => None,
+        Some(raw) => {
+            let uscc = Uscc::parse(&wujin_domain::text::fold(raw.trim()).to_uppercase())
+                .map_err(|e| field_error(lang, FieldError::new("uscc", raw, "invalid_uscc", e.msg())))?;
+            let known = app.store.org_ids_by_uscc(&[uscc.to_string()]).await.map_err(internal)?;
+            match known.get(uscc.as_str()) {
+                Some((org, _)) => Some(Err(*org)),
+                None => Some(Ok(new_firm(lang, uscc, &req)?)),
+            }
+        }
+    };
     let hash = hash_password(lang, req.password).await?;
-    let Some(id) =
-        app.store.create_account(login.as_str(), &name, &hash).await.map_err(|e| ApiError::internal(lang, e))?
-    else {
-        return Err(ApiError {
-            status: StatusCode::CONFLICT,
-            ..ApiError::bad(lang, "login_taken", "login", msg!("login_registered"))
-        });
+    let (id, done) = match firm {
+        // No firm, or one the registry knows: the account, then the claim.
+        None | Some(Err(_)) => {
+            let id =
+                app.store.create_account(login.as_str(), &name, &hash).await.map_err(internal)?.ok_or_else(taken)?;
+            let claim_id = match firm {
+                Some(Err(org)) => app.store.create_claim(id, org).await.map_err(internal)?.map(|c| c.id),
+                _ => None,
+            };
+            (id, Firm { org_id: None, claim_id })
+        }
+        // A new firm: the account, the firm and the ownership in one transaction.
+        Some(Ok(record)) => {
+            match app.store.register_firm(login.as_str(), &name, &hash, &record).await.map_err(internal)? {
+                Registered::Done { account_id, org_id } => (account_id, Firm { org_id: Some(org_id), claim_id: None }),
+                Registered::LoginTaken => return Err(taken()),
+                Registered::OrgExists(_) => {
+                    return Err(ApiError {
+                        status: StatusCode::CONFLICT,
+                        ..ApiError::bad(lang, "org_exists", "uscc", msg!("firm_exists"))
+                    });
+                }
+            }
+        }
     };
     let account = AccountView { id, login: login.as_str().to_string(), name };
-    start_session(&app, lang, account, req.remember, StatusCode::CREATED).await
+    start_session_for(&app, lang, account, req.remember, StatusCode::CREATED, done).await
+}
+
+/// The firm a registration names by a credit code the registry does not know yet.
+fn new_firm(lang: Lang, uscc: Uscc, req: &SignUp) -> Result<OrgRecord, ApiError> {
+    let name = req.firm.as_deref().unwrap_or("").trim();
+    if name.is_empty() || name.chars().count() > MAX_FIRM_NAME {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..ApiError::bad(lang, "required", "firm", msg!("firm_name_needed", MAX_FIRM_NAME))
+        });
+    }
+    let kind = match req.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => OrgKind::Manufacturer,
+        Some(k) => OrgKind::from_code(k).ok_or_else(|| super::unknown(lang, "kind", k))?,
+    };
+    Ok(OrgRecord {
+        uscc,
+        name: name.to_string(),
+        name_en: None,
+        kind,
+        town: None,
+        sectors: vec![],
+        chain: vec![],
+        size_class: None,
+        founded_year: None,
+        employees: None,
+        revenue_band: None,
+        certificates: vec![],
+        contact: Default::default(),
+    })
 }
 
 /// A 429 with `Retry-After` when the client's address has used its sign-in (and sign-up)

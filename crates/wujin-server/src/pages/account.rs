@@ -12,13 +12,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
 use wujin_domain::account::{Login, check_name, check_password};
-use wujin_domain::{Contact, Lang, OrgKind, OrgRecord, Uscc};
-use wujin_store::orgs::Registered;
+use wujin_domain::{Lang, OrgKind, Uscc};
 
 use super::catalogue::text;
 use super::session::{form, page_user, same_origin};
 use super::{page_lang, render};
-use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::api::lang::ReqLang;
+use crate::api::{AppState, accounts};
 
 /// A redirect after a form, with the session cookie when one was started.
 pub fn see_other(to: &str, cookie: Option<&str>) -> Response {
@@ -46,12 +47,28 @@ pub async fn login_page(headers: HeaderMap, RawQuery(query): RawQuery) -> Respon
     render(StatusCode::OK, "login.html", lang, "/login", context! { next, values => empty(), error => "" })
 }
 
-/// Whether the client's address may try to sign in (or register) now; the same per-address
-/// limit as the API's sign-in, so the pages are no way around it.
-fn within_limit(app: &AppState, extensions: &axum::http::Extensions, headers: &HeaderMap) -> bool {
-    app.sign_in_limit.check_request(extensions, headers).is_ok()
+/// What the API answered a sign-in or a registration: the session cookie to set and the
+/// body, or the error to show on the form.
+async fn signed(answer: Result<Response, ApiError>) -> Result<(String, serde_json::Value), ApiError> {
+    let resp = answer?;
+    let status = resp.status();
+    let cookie = resp.headers().get(SET_COOKIE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    match cookie {
+        Some(c) if status.is_success() => Ok((c, body)),
+        // A 429 from the per-address limit comes back as a response, not an error.
+        _ => Err(ApiError {
+            status,
+            code: "refused",
+            message: body["error"]["message"].as_str().unwrap_or_default().to_string(),
+            field: body["error"]["field"].as_str().map(str::to_string),
+        }),
+    }
 }
 
+/// Signs in through the API's own handler, so the page keeps its rules: the per-address
+/// limit, the per-account lock, the same answer for a wrong password and an unknown login.
 pub async fn login(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -67,31 +84,17 @@ pub async fn login(
     if !same_origin(&headers) {
         return retry(StatusCode::FORBIDDEN, text(lang, "form_expired", &[]));
     }
-    if !within_limit(&app, &extensions, &headers) {
-        return retry(StatusCode::TOO_MANY_REQUESTS, text(lang, "too_many_attempts", &[]));
-    }
-    let login = f.get("login").map(String::as_str).unwrap_or("");
-    let password = f.get("password").cloned().unwrap_or_default();
-    let account = match Login::parse(login) {
-        Ok(l) => app.store.account_by_login(l.as_str()).await.ok().flatten(),
-        Err(_) => None,
-    };
-    let ok = crate::api::accounts::verify(lang, password, account.as_ref().map(|a| a.password_hash.clone()))
-        .await
-        .unwrap_or(false);
-    let Some(account) = account else { return retry(StatusCode::UNAUTHORIZED, text(lang, "bad_credentials", &[])) };
-    if !ok || account.locked_until > wujin_store::now_ms() {
-        if account.locked_until <= wujin_store::now_ms() {
-            let _ = app.store.sign_in_failed(account.id).await;
-        }
-        return retry(StatusCode::UNAUTHORIZED, text(lang, "bad_credentials", &[]));
-    }
-    match crate::api::accounts::new_session(&app, account.id, f.contains_key("remember")).await {
+    let request = serde_json::json!({
+        "login": f.get("login").cloned().unwrap_or_default(),
+        "password": f.get("password").cloned().unwrap_or_default(),
+        "remember": f.contains_key("remember"),
+    });
+    let answer =
+        accounts::sign_in(State(app), ReqLang(lang), extensions, headers.clone(), Bytes::from(request.to_string()))
+            .await;
+    match signed(answer).await {
         Ok((cookie, _)) => see_other(&next_of(&f), Some(&cookie)),
-        Err(e) => {
-            tracing::error!(error = %e, "page sign-in");
-            retry(StatusCode::INTERNAL_SERVER_ERROR, text(lang, "error_title", &[]))
-        }
+        Err(e) => retry(e.status, e.message),
     }
 }
 
@@ -137,19 +140,21 @@ pub async fn register(
     let mut errors: HashMap<&str, String> = HashMap::new();
     if !same_origin(&headers) {
         errors.insert("form", text(lang, "form_expired", &[]));
-    } else if !within_limit(&app, &extensions, &headers) {
-        errors.insert("form", text(lang, "too_many_attempts", &[]));
     }
-    let login = Login::parse(&field("login")).map_err(|e| errors.insert("login", e.message(lang).to_string())).ok();
-    let name = check_name(&field("name")).map_err(|e| errors.insert("name", e.message(lang).to_string())).ok();
+    // Every field's own rule first, so the form shows all its mistakes at once (the API
+    // stops at the first); the rules are the domain's, the same the API applies.
+    if let Err(e) = Login::parse(&field("login")) {
+        errors.insert("login", e.message(lang).to_string());
+    }
+    if let Err(e) = check_name(&field("name")) {
+        errors.insert("name", e.message(lang).to_string());
+    }
     if let Err(e) = check_password(&f.get("password").cloned().unwrap_or_default()) {
         errors.insert("password", e.message(lang).to_string());
     }
-    let uscc = Uscc::parse(&wujin_domain::text::fold(&field("uscc")).to_uppercase())
-        .map_err(|e| errors.insert("uscc", e.message(lang)))
-        .ok();
-    let firm = field("firm");
-    let kind = OrgKind::from_code(&field("kind")).unwrap_or(OrgKind::Manufacturer);
+    if let Err(e) = Uscc::parse(&wujin_domain::text::fold(&field("uscc")).to_uppercase()) {
+        errors.insert("uscc", e.message(lang));
+    }
     let retry = |status: StatusCode, errors: HashMap<&str, String>| {
         let values = context! {
             login => field("login"), name => field("name"), uscc => field("uscc"), firm => field("firm"), kind => field("kind"),
@@ -162,76 +167,26 @@ pub async fn register(
             context! { values, errors => Value::from(minijinja::value::Serde(errors)), kinds => kinds(lang) },
         )
     };
-    let (Some(login), Some(name), Some(uscc)) = (login, name, uscc) else {
-        return retry(StatusCode::BAD_REQUEST, errors);
-    };
     if !errors.is_empty() {
         return retry(StatusCode::BAD_REQUEST, errors);
     }
-    let Ok(hash) = crate::api::accounts::hash_password(lang, f.get("password").cloned().unwrap_or_default()).await
-    else {
-        return retry(StatusCode::INTERNAL_SERVER_ERROR, HashMap::from([("form", text(lang, "error_title", &[]))]));
-    };
-    let known =
-        app.store.org_ids_by_uscc(&[uscc.to_string()]).await.ok().and_then(|m| m.get(uscc.as_str()).map(|x| x.0));
-    let account_id = match known {
-        // A firm the registry knows: the person is registered and claims it.
-        Some(org) => match app.store.create_account(login.as_str(), &name, &hash).await {
-            Ok(Some(id)) => {
-                let _ = app.store.create_claim(id, org).await;
-                id
-            }
-            Ok(None) => return retry(StatusCode::CONFLICT, HashMap::from([("login", text(lang, "login_taken", &[]))])),
-            Err(e) => {
-                tracing::error!(error = %e, "page registration");
-                return retry(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    HashMap::from([("form", text(lang, "error_title", &[]))]),
-                );
-            }
-        },
-        None => {
-            if firm.is_empty() || firm.chars().count() > 100 {
-                return retry(StatusCode::BAD_REQUEST, HashMap::from([("firm", text(lang, "firm_name_needed", &[]))]));
-            }
-            let record = OrgRecord {
-                uscc,
-                name: firm,
-                name_en: None,
-                kind,
-                town: None,
-                sectors: vec![],
-                chain: vec![],
-                size_class: None,
-                founded_year: None,
-                employees: None,
-                revenue_band: None,
-                certificates: vec![],
-                contact: Contact::default(),
-            };
-            match app.store.register_firm(login.as_str(), &name, &hash, &record).await {
-                Ok(Registered::Done { account_id, .. }) => account_id,
-                Ok(Registered::LoginTaken) => {
-                    return retry(StatusCode::CONFLICT, HashMap::from([("login", text(lang, "login_taken", &[]))]));
-                }
-                Ok(Registered::OrgExists(_)) => {
-                    return retry(StatusCode::CONFLICT, HashMap::from([("uscc", text(lang, "firm_exists", &[]))]));
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "page registration");
-                    return retry(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        HashMap::from([("form", text(lang, "error_title", &[]))]),
-                    );
-                }
-            }
+    // The registration itself is the API's: the firm known or new, the claim, the limit.
+    let request = serde_json::json!({
+        "login": field("login"), "name": field("name"), "password": f.get("password").cloned().unwrap_or_default(),
+        "uscc": field("uscc"), "firm": field("firm"), "kind": field("kind"),
+    });
+    let answer =
+        accounts::sign_up(State(app), ReqLang(lang), extensions, headers.clone(), Bytes::from(request.to_string()))
+            .await;
+    match signed(answer).await {
+        Ok((cookie, body)) => {
+            see_other(if body["claim_id"].is_null() { "/demands" } else { "/inbox?claimed=1" }, Some(&cookie))
         }
-    };
-    match crate::api::accounts::new_session(&app, account_id, false).await {
-        Ok((cookie, _)) => see_other(if known.is_some() { "/inbox?claimed=1" } else { "/demands" }, Some(&cookie)),
         Err(e) => {
-            tracing::error!(error = %e, "page registration session");
-            see_other("/login", None)
+            // On the field the API named, when the form has it; else above the form.
+            let fields = ["login", "name", "password", "uscc", "firm", "kind"];
+            let on = fields.into_iter().find(|f| e.field.as_deref() == Some(*f)).unwrap_or("form");
+            retry(e.status, HashMap::from([(on, e.message)]))
         }
     }
 }

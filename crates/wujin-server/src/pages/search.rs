@@ -37,7 +37,6 @@ pub const KEYS: &[&str] = &[
     "why_verified",
     "error_title",
     "unavailable",
-    "too_many_attempts",
 ];
 
 /// The filters a facet sets, in the order the page lists them.
