@@ -186,3 +186,28 @@ both_backends! {
         assert_eq!(new.status, StatusCode::OK);
     }
 }
+
+both_backends! {
+    async fn signing_out_on_the_page_ends_the_session_on_the_server(db) {
+        use tower::ServiceExt;
+        let s = &db.store;
+        let me = common::sign_up(s, "li@example.cn").await;
+        let out = |csrf: &str| {
+            axum::http::Request::post("/logout")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", me.cookie.as_str())
+                .body(axum::body::Body::from(format!("csrf={csrf}")))
+                .unwrap()
+        };
+        let jar = [("cookie", me.cookie.as_str())];
+        let who = || send(s, "GET", "/api/v1/accounts/me", None, &jar);
+        // A forged form (no valid token) does not sign anybody out.
+        let forged = wujin_server::api::router(s.clone()).oneshot(out("forged")).await.unwrap();
+        assert_eq!(forged.status(), StatusCode::SEE_OTHER);
+        assert_eq!(who().await.status, StatusCode::OK, "still signed in");
+        let resp = wujin_server::api::router(s.clone()).oneshot(out(&me.csrf)).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert!(resp.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "the browser forgets the cookie");
+        assert_eq!(who().await.status, StatusCode::UNAUTHORIZED, "and the server the session");
+    }
+}

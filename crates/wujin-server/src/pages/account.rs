@@ -98,13 +98,18 @@ pub async fn login(
     }
 }
 
+/// Signs out through the API's handler (the form's CSRF token handed on as its header);
+/// the browser forgets the cookie whatever the answer.
 pub async fn logout(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let f = form(&body);
     if let Some(user) = page_user(&app, &headers).await
         && super::session::csrf_ok(&user, &f)
-        && let Some(token) = crate::api::auth::session_token(&headers)
     {
-        let _ = app.store.delete_session(&crate::api::auth::token_hash(&token)).await;
+        let lang = page_lang(&headers, None);
+        let headers = super::demands::write_headers(&headers, &user);
+        if let Err(e) = accounts::sign_out(State(app), ReqLang(lang), headers).await {
+            tracing::warn!(code = e.code, "page sign-out");
+        }
     }
     let gone = format!("{}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0", crate::api::auth::COOKIE_NAME);
     see_other("/", Some(&gone))
