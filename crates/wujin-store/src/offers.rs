@@ -429,3 +429,76 @@ impl Store {
         Ok(sql.fetch_all_as::<(i64, String), _>(self.pool()).await?)
     }
 }
+
+/// The organisation an offer written from the platform belongs to: its id, credit code and
+/// town (copied onto the offer row for the town filter).
+pub struct Owner<'a> {
+    pub org_id: i64,
+    pub uscc: &'a Uscc,
+    pub town: Option<&'a str>,
+}
+
+impl Store {
+    /// Saves one offer for its organisation, with its audit row, in one transaction: a new
+    /// offer when `guard` is None, else the offer `(id, revision)` if it still has that
+    /// revision and belongs to the organisation (`Stale` if not). The offer's id on success.
+    pub async fn save_offer(
+        &self,
+        owner: &Owner<'_>,
+        record: &OfferRecord,
+        guard: Option<(i64, i64)>,
+        by: i64,
+    ) -> Result<crate::demands::Write<i64>> {
+        use crate::demands::Write;
+        let mut tx = self.begin().await?;
+        if let Some((id, revision)) = guard {
+            // Takes the row's write lock and checks it in one statement, as every guarded
+            // write does: a concurrent writer waits here and then finds the new revision.
+            let hit =
+                sqlx::query("UPDATE offers SET revision = revision WHERE id = $1 AND revision = $2 AND org_id = $3")
+                    .bind(id)
+                    .bind(revision)
+                    .bind(owner.org_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if hit == 0 {
+                return Ok(Write::Stale);
+            }
+        }
+        let orgs = HashMap::from([(owner.uscc.to_string(), (owner.org_id, owner.town.map(str::to_string)))]);
+        upsert(&mut tx, std::slice::from_ref(record), &orgs).await?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM offers WHERE external_id = $1")
+            .bind(&record.external_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let action = if guard.is_some() { "offer_edit" } else { "offer_create" };
+        let detail = serde_json::json!({ "title": record.title, "category": record.category });
+        Store::audit_for(&mut tx, Some(owner.org_id), &format!("account:{by}"), action, "offer", Some(id), &detail)
+            .await?;
+        tx.commit().await?;
+        Ok(Write::Done(id))
+    }
+
+    /// Deletes the offer `id` of organisation `org` if it still has `revision`; the search
+    /// index follows through the outbox (an offer it cannot find again is dropped).
+    pub async fn delete_offer(&self, id: i64, org: i64, revision: i64, by: i64) -> Result<crate::demands::Write> {
+        use crate::demands::Write;
+        let mut tx = self.begin().await?;
+        let gone = sqlx::query("DELETE FROM offers WHERE id = $1 AND revision = $2 AND org_id = $3")
+            .bind(id)
+            .bind(revision)
+            .bind(org)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(Write::Stale);
+        }
+        outbox::record(&mut tx, "offer", "delete", &[id]).await?;
+        let actor = format!("account:{by}");
+        Store::audit_for(&mut tx, Some(org), &actor, "offer_delete", "offer", Some(id), &serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(Write::Done(()))
+    }
+}

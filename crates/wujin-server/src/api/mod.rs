@@ -17,6 +17,7 @@ pub mod lang;
 pub mod limits;
 pub mod matching;
 pub mod members;
+pub mod offer_writes;
 pub mod offers;
 pub mod orgs;
 pub mod overview;
@@ -114,6 +115,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
         audit::list,
         overview::demands,
         overview::chain,
+        offer_writes::create,
+        offer_writes::edit,
+        offer_writes::delete,
         engagements::get,
         engagements::start,
         engagements::complete,
@@ -158,6 +162,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/overview/demands", get(overview::demands))
         .route("/api/v1/overview/chain", get(overview::chain))
+        .route("/api/v1/orgs/{id}/offers", axum::routing::post(offer_writes::create))
         .route("/api/v1/engagements/{id}", get(engagements::get))
         .route("/api/v1/engagements/{id}/start", axum::routing::post(engagements::start))
         .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))
@@ -178,7 +183,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs", get(orgs::list))
         .route("/api/v1/orgs/{id}", get(orgs::get))
         .route("/api/v1/offers", get(offers::list))
-        .route("/api/v1/offers/{id}", get(offers::get))
+        .route("/api/v1/offers/{id}", get(offers::get).patch(offer_writes::edit).delete(offer_writes::delete))
         .merge(crate::pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

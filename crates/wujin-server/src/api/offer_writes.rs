@@ -1,0 +1,229 @@
+//! A firm keeps its own offers: `POST /api/v1/orgs/{id}/offers`, `PATCH` and `DELETE
+//! /api/v1/offers/{id}` (owners and admins of the firm; revision-guarded).
+//!
+//! An offer written here meets exactly the rules of a spreadsheet row: the body is laid out
+//! as the row's cells and checked by `wujin_domain::sheet::offer_from_cells`, so a rule is
+//! written once for import and API alike. The offer's external id is the server's
+//! (`web-…`), never the caller's: external ids are global, and a chosen one could name
+//! another firm's offer.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use wujin_domain::sheet::{Cells, offer_from_cells};
+use wujin_domain::{Fen, Lang, OfferRecord, msg};
+use wujin_store::demands::Write;
+use wujin_store::offers::{Offer, Owner};
+use wujin_store::orgs::Org;
+
+use super::AppState;
+use super::auth::{Caller, forbidden, writer};
+use super::error::ApiError;
+use super::lang::ReqLang;
+use super::views::OfferView;
+
+/// A specification of an offer: 材质 = 304不锈钢.
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SpecBody {
+    pub key: String,
+    pub value: String,
+}
+
+/// An offer as a firm writes it. Codes or names are accepted for kind, category and unit.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferBody {
+    /// The revision the caller saw (on PATCH); or send it as `If-Match`.
+    pub revision: Option<i64>,
+    /// product, service or capacity; the category's kind when left out.
+    pub kind: Option<String>,
+    pub title: String,
+    pub title_en: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// A category code or name (cups.vacuum_cup, 保温杯, svc.industrial_design).
+    pub category: String,
+    #[serde(default)]
+    pub specs: Vec<SpecBody>,
+    /// Standards met (GB/T 29606-2013, in any spacing).
+    #[serde(default)]
+    pub standards: Vec<String>,
+    pub price_min_fen: Option<i64>,
+    pub price_max_fen: Option<i64>,
+    pub unit: Option<String>,
+    pub moq: Option<i64>,
+    pub lead_time_days: Option<i64>,
+    /// Machine hours a week, for a capacity offer.
+    pub hours_per_week: Option<i64>,
+}
+
+/// The largest offer body read.
+const MAX_BODY: usize = 32 * 1024;
+
+/// What a row's specification cell splits on: `=` between key and value (a key may not
+/// hold it), `;` and `；` between specifications (neither may hold those).
+const SPEC_SEPARATORS: [char; 3] = ['=', ';', '；'];
+
+/// The offer as the cells of a spreadsheet row, checked by the row's rules. A field is named
+/// as the API names it (`price_min_fen`, `specs/2`).
+fn record(lang: Lang, b: &OfferBody, external_id: &str, org: &Org) -> Result<OfferRecord, ApiError> {
+    for (i, s) in b.specs.iter().enumerate() {
+        if s.key.contains(SPEC_SEPARATORS) || s.value.contains(&SPEC_SEPARATORS[1..]) {
+            return Err(ApiError::bad(lang, "invalid_specs", &format!("specs/{i}"), msg!("spec_separators")));
+        }
+    }
+    let yuan = |fen: Option<i64>| fen.map(|f| Fen(f).to_yuan_string());
+    let number = |n: Option<i64>| n.map(|n| n.to_string());
+    let specs = b.specs.iter().map(|s| format!("{}={}", s.key.trim(), s.value.trim())).collect::<Vec<_>>().join("；");
+    let pairs: [(&'static str, Option<String>); 15] = [
+        ("external_id", Some(external_id.to_string())),
+        ("org_uscc", Some(org.record.uscc.to_string())),
+        ("kind", b.kind.clone()),
+        ("title", Some(b.title.clone())),
+        ("title_en", b.title_en.clone()),
+        ("description", Some(b.description.clone())),
+        ("category", Some(b.category.clone())),
+        ("specs", Some(specs)),
+        ("standards", Some(b.standards.join("；"))),
+        ("price_min", yuan(b.price_min_fen)),
+        ("price_max", yuan(b.price_max_fen)),
+        ("unit", b.unit.clone()),
+        ("moq", number(b.moq)),
+        ("lead_time_days", number(b.lead_time_days)),
+        ("hours_per_week", number(b.hours_per_week)),
+    ];
+    let cells = Cells(
+        pairs
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, wujin_domain::text::fold(v?.trim()))))
+            .filter(|(_, v)| !v.is_empty())
+            .collect(),
+    );
+    offer_from_cells(&cells).map_err(|errs| {
+        let mut e = errs.into_iter().next().expect("a refused row names a cell");
+        e.field = match e.field {
+            "price_min" => "price_min_fen",
+            "price_max" => "price_max_fen",
+            other => other,
+        };
+        super::accounts::field_error(lang, e)
+    })
+}
+
+/// The organisation `org` if the caller may keep its offers (owners and admins): 404 when
+/// it does not exist, 403 when the caller is not one of them.
+async fn keeper(app: &AppState, lang: Lang, me: &Caller, org: i64) -> Result<Org, ApiError> {
+    let internal = |e| ApiError::internal(lang, e);
+    let found = app.store.org(org).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
+        Some(r) if r.may_act() => Ok(found),
+        _ => Err(forbidden(lang)),
+    }
+}
+
+/// The offer `id` and its organisation, if the caller may keep them.
+async fn kept(app: &AppState, lang: Lang, me: &Caller, id: super::RawId) -> Result<(Offer, Org), ApiError> {
+    let id = super::parse_id(lang, id)?;
+    let offer =
+        app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| ApiError::not_found(lang))?;
+    let org = keeper(app, lang, me, offer.org_id).await?;
+    Ok((offer, org))
+}
+
+fn changed(lang: Lang) -> ApiError {
+    ApiError {
+        field: Some("revision".into()),
+        ..ApiError::new(StatusCode::CONFLICT, "revision_conflict", lang, msg!("offer_changed"))
+    }
+}
+
+async fn view(app: &AppState, lang: Lang, id: i64) -> Result<OfferView, ApiError> {
+    let o =
+        app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| ApiError::not_found(lang))?;
+    Ok(OfferView::new(&o, lang))
+}
+
+/// Add an offer to a firm's catalogue (owners and admins).
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/offers", tag = "registry", request_body = OfferBody,
+    responses((status = 201, body = OfferView), (status = 400), (status = 401), (status = 403), (status = 404)))]
+pub async fn create(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: super::RawId,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let org = keeper(&app, lang, &me, super::parse_id(lang, id)?).await?;
+    let b: OfferBody = super::body::read_json(lang, &body, MAX_BODY)?;
+    let internal = |e| ApiError::internal(lang, e);
+    let token = super::accounts::random_token(9).map_err(|e| ApiError::internal(lang, e))?;
+    let external_id = format!("web-{}-{token}", org.id);
+    let r = record(lang, &b, &external_id, &org)?;
+    let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };
+    match app.store.save_offer(&owner, &r, None, me.account_id).await.map_err(internal)? {
+        Write::Done(id) => Ok((StatusCode::CREATED, Json(view(&app, lang, id).await?)).into_response()),
+        Write::Stale | Write::Closed => Err(changed(lang)),
+    }
+}
+
+/// Change an offer (owners and admins of its firm; the revision seen, in the body or
+/// `If-Match`).
+#[utoipa::path(patch, path = "/api/v1/offers/{id}", tag = "registry", request_body = OfferBody,
+    responses((status = 200, body = OfferView), (status = 400), (status = 403), (status = 404), (status = 409)))]
+pub async fn edit(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: super::RawId,
+    body: Bytes,
+) -> Result<Json<OfferView>, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let (offer, org) = kept(&app, lang, &me, id).await?;
+    let b: OfferBody = super::body::read_json(lang, &body, MAX_BODY)?;
+    let revision = super::revision(lang, &headers, b.revision)?;
+    let r = record(lang, &b, &offer.record.external_id, &org)?;
+    let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.save_offer(&owner, &r, Some((offer.id, revision)), me.account_id).await.map_err(internal)? {
+        Write::Done(id) => Ok(Json(view(&app, lang, id).await?)),
+        Write::Stale | Write::Closed => Err(changed(lang)),
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OfferRevision {
+    /// The revision the caller saw; or send it as `If-Match`.
+    pub revision: Option<i64>,
+}
+
+/// Take an offer off the catalogue (owners and admins of its firm; revision-guarded).
+#[utoipa::path(delete, path = "/api/v1/offers/{id}", tag = "registry", request_body = OfferRevision,
+    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+pub async fn delete(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: super::RawId,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let (offer, org) = kept(&app, lang, &me, id).await?;
+    let b: OfferRevision = super::read_optional(lang, &body)?;
+    let revision = super::revision(lang, &headers, b.revision)?;
+    match app
+        .store
+        .delete_offer(offer.id, org.id, revision, me.account_id)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?
+    {
+        Write::Done(()) => Ok(StatusCode::NO_CONTENT),
+        Write::Stale | Write::Closed => Err(changed(lang)),
+    }
+}
