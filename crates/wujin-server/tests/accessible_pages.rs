@@ -152,6 +152,13 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
         v.await.unwrap().as_str().unwrap().to_string()
     };
     titles.push((members.clone(), audit(&s, &members, &mut problems).await));
+    // The firm's catalogue forms, which its owner sees.
+    let org = members.trim_end_matches("/members").to_string();
+    s.goto(&org).await;
+    let offer = first_link(&s, "/offers/").await;
+    for path in [format!("{org}/offers/new"), format!("{offer}/edit")] {
+        titles.push((path.clone(), audit(&s, &path, &mut problems).await));
+    }
     s.sign_out().await;
 
     // A provider on a demand open to it: the response form.

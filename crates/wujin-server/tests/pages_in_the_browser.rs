@@ -324,3 +324,50 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     assert!(s.text("#members").await.contains("flask@demo.wujin.cn"));
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_firm_lists_changes_and_takes_off_its_offer() {
+    let mut s = Session::start("firm-offers", 1280, 1000).await;
+    register(&s, "owner@jar.example.cn", "永康市焖香日用品有限公司", &new_code(7)).await;
+    let org =
+        s.c.execute(
+            "return document.querySelector(\"main a[href^='/orgs/']:not([href$='/members'])\").getAttribute('href');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.goto(org.as_str().unwrap()).await;
+    assert!(s.text("main").await.contains("还没有发布"), "a new firm offers nothing yet");
+    s.click("#add-offer").await;
+    s.fill("title", "双层真空焖烧罐 1000ml").await;
+    s.fill("category", "焖烧杯").await;
+    s.fill("specs", "材质=316不锈钢\n容量=1000ml").await;
+    s.fill("standards", "GB/T 29606").await;
+    s.fill("price_min", "四十五").await;
+    s.fill("price_max", "68").await;
+    s.click("#save-offer").await;
+    assert!(s.text("#price_min-error").await.contains("元"), "a price that is no amount is named on its field");
+    assert_eq!(
+        s.c.find(Locator::Id("specs")).await.unwrap().prop("value").await.unwrap().as_deref(),
+        Some("材质=316不锈钢\n容量=1000ml"),
+        "what was typed stays"
+    );
+    s.shot("offer-refused").await;
+    s.fill("price_min", "45").await;
+    s.click("#save-offer").await;
+    assert!(s.path().await.starts_with("/offers/"), "the new offer's page");
+    assert_eq!(s.text("h1").await, "双层真空焖烧罐 1000ml");
+    assert!(s.text("main").await.contains("GB/T 29606-2013") && s.text("main").await.contains("316不锈钢"));
+    s.shot("offer-page").await;
+
+    s.click("#edit-offer").await;
+    s.fill("title", "双层真空焖烧罐 1500ml").await;
+    s.click("#save-offer").await;
+    assert_eq!(s.text("h1").await, "双层真空焖烧罐 1500ml", "the change shows");
+    s.click("#edit-offer").await;
+    s.shot("offer-edit").await;
+    s.click("#delete-offer").await;
+    assert_eq!(s.path().await, org.as_str().unwrap(), "back on the firm's page");
+    assert!(s.text("main").await.contains("还没有发布"), "the offer is off the catalogue");
+    s.finish().await;
+}

@@ -30,6 +30,7 @@ mod tests {
             include_str!("../../pages/templates/members.html"),
             include_str!("../../pages/templates/overview.html"),
             include_str!("../../pages/templates/pager.html"),
+            include_str!("../../pages/templates/offer_form.html"),
         ];
         let mut used = vec![];
         for t in templates {

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod demands;
 mod home;
 pub mod mine;
+mod offers;
 mod overview;
 mod registry;
 pub mod search;
@@ -58,6 +59,7 @@ fn env() -> &'static Environment<'static> {
             ("members.html", include_str!("../../pages/templates/members.html")),
             ("overview.html", include_str!("../../pages/templates/overview.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
+            ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -220,6 +222,9 @@ pub fn routes() -> Router<AppState> {
         .route("/demands/{id}/edit", get(demands::edit_page).post(demands::edit))
         .route("/demands/{id}/{action}", axum::routing::post(demands::act))
         .route("/offers/{id}", get(registry::offer))
+        .route("/offers/{id}/edit", get(offers::edit_page).post(offers::edit))
+        .route("/offers/{id}/delete", axum::routing::post(offers::delete))
+        .route("/orgs/{id}/offers/new", get(offers::new_page).post(offers::create))
         .route("/search", get(search::search))
         .route("/lang", get(switch))
         .route("/static/wujin.css", get(stylesheet))

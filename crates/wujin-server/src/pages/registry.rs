@@ -13,6 +13,11 @@ use super::session::page_user;
 use super::{page_lang, render, user_ctx, yuan};
 use crate::api::AppState;
 
+/// Whether the signed-in person keeps this organisation's catalogue (its owners and admins).
+fn keeps(user: &Option<super::session::PageUser>, org: i64) -> bool {
+    user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.org_id == org && m.role.may_act()))
+}
+
 fn not_found(lang: Lang, here: &str) -> Response {
     super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", "")
 }
@@ -50,9 +55,10 @@ pub async fn org(
         name => r.name.clone(), name_en => r.name_en.clone(), uscc => r.uscc.as_str().to_string(),
         kind => text(lang, &format!("org_kind_{}", r.kind.code()), &[]),
         town => r.town.as_deref().and_then(|c| t.town(c)).map(|e| e.name(lang).to_string()),
-        certificates => r.certificates.join(" · "), founded => r.founded_year, employees => r.employees,
+        certificates => r.certificates.join(" · "), founded => r.founded_year, employees => r.employees, id,
     };
-    render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, user => user_ctx(&user) })
+    let keeps = keeps(&user, id);
+    render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, keeps, user => user_ctx(&user) })
 }
 
 pub async fn offer(
@@ -75,7 +81,8 @@ pub async fn offer(
         price => r.price.map(|p| format!("{}–{}", yuan(p.min().0), yuan(p.max().0))),
         unit => r.unit.as_deref().and_then(|u| t.unit(u)).map(|u| u.name(lang).to_string()),
         lead => r.lead_time_days, moq => r.moq, standards => r.standards.join(" · "),
-        specs => Value::from(Serde(&r.specs)),
+        specs => Value::from(Serde(&r.specs)), id,
     };
-    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, user => user_ctx(&user) })
+    let keeps = keeps(&user, o.org_id);
+    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, user => user_ctx(&user) })
 }
