@@ -1,6 +1,8 @@
-//! A firm keeps its own catalogue through the API: its owner adds an offer (checked by the
-//! same rules as an imported row), finds it in search once the index has followed, changes it
-//! against the revision seen, and takes it off; nobody else may touch it. Both engines.
+//! A firm keeps its own catalogue and profile through the API: its owner adds an offer
+//! (checked by the same rules as an imported row), finds it in search once the index has
+//! followed, changes it against the revision seen, and takes it off; the profile is changed
+//! the same way and the firm's offers follow its town; nobody else may touch either. Both
+//! engines.
 
 mod common;
 
@@ -94,5 +96,49 @@ both_backends! {
         for a in ["offer_create", "offer_edit", "offer_delete"] {
             assert!(actions.contains(&a), "{a} in the firm's audit: {actions:?}");
         }
+    }
+}
+
+both_backends! {
+    async fn a_firm_keeps_its_profile_and_its_offers_follow_its_town(db) {
+        let s = &db.store;
+        let app = common::with_index(s).await;
+        let code = wujin_domain::Uscc::complete("91330784MA7000002").unwrap();
+        let up = json!({"login": "sun@door.example.cn", "name": "孙经理", "password": "correct horse",
+                        "uscc": code.as_str(), "firm": "永康市安居门业有限公司"});
+        let r = send_to(&app, "POST", "/api/v1/accounts", Some(up), &[]).await;
+        let org = r.body["org_id"].as_i64().unwrap();
+        let owner = common::Person { cookie: common::jar(&r.cookie.unwrap()), csrf: r.body["csrf_token"].as_str().unwrap().into(), id: 0 };
+        let door = json!({"title": "甲级防盗门 钢质", "category": "防盗门", "standards": ["GB 17565-2022"]});
+        let r = send_to(&app, "POST", &format!("/api/v1/orgs/{org}/offers"), Some(door), &owner.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        let path = format!("/api/v1/orgs/{org}");
+        let profile = json!({
+            "revision": 1, "name": "永康市安居门业有限公司", "name_en": "Yongkang Anju Door Co., Ltd.",
+            "town": "古山镇", "sectors": ["C3312"], "chain": ["products", "channels"], "size_class": "小型",
+            "founded_year": 2012, "employees": 85, "certificates": ["ISO 9001"],
+            "contact": {"name": "孙经理", "phone": "0579-87123456", "email": "sales@anju.example.cn"}
+        });
+        let mut bad_phone = profile.clone();
+        bad_phone["contact"]["phone"] = json!("12345");
+        let r = send_to(&app, "PATCH", &path, Some(bad_phone), &owner.h()).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("contact/phone")), "{}", r.body);
+        let mut bad_town = profile.clone();
+        bad_town["town"] = json!("杭州");
+        let r = send_to(&app, "PATCH", &path, Some(bad_town), &owner.h()).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("town")), "{}", r.body);
+        let other = sign_up(s, "rival@door.example.cn").await;
+        assert_eq!(send_to(&app, "PATCH", &path, Some(profile.clone()), &other.h()).await.status, StatusCode::FORBIDDEN);
+
+        let r = send_to(&app, "PATCH", &path, Some(profile.clone()), &owner.h()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!((r.body["revision"].as_i64(), r.body["town"]["code"].as_str()), (Some(2), Some("330784108")), "{}", r.body);
+        assert_eq!(r.body["uscc"], code.as_str(), "the credit code stays");
+        let again = send_to(&app, "PATCH", &path, Some(profile), &owner.h()).await;
+        assert_eq!((again.status, again.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("revision_conflict")));
+
+        let moved = send_to(&app, "GET", &format!("/api/v1/offers?org_id={org}&town=330784108"), None, &[]).await;
+        assert_eq!(moved.body["items"].as_array().unwrap().len(), 1, "the firm's offer moved to its town: {}", moved.body);
     }
 }

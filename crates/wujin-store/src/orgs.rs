@@ -328,3 +328,28 @@ impl Store {
         Ok(Registered::Done { account_id, org_id })
     }
 }
+
+impl Store {
+    /// Saves the organisation `id`'s record if it still has `revision`, with its audit row,
+    /// in one transaction; its offers follow a new town, and the index follows through the
+    /// outbox. The credit code is the organisation's key and never changes here.
+    pub async fn save_org(&self, id: i64, revision: i64, record: &OrgRecord, by: i64) -> Result<crate::demands::Write> {
+        use crate::demands::Write;
+        let mut tx = self.begin().await?;
+        let hit = sqlx::query("UPDATE orgs SET revision = revision WHERE id = $1 AND revision = $2 AND uscc = $3")
+            .bind(id)
+            .bind(revision)
+            .bind(record.uscc.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if hit == 0 {
+            return Ok(Write::Stale);
+        }
+        upsert(&mut tx, std::slice::from_ref(record)).await?;
+        let detail = serde_json::json!({ "name": record.name, "town": record.town });
+        Store::audit_for(&mut tx, Some(id), &format!("account:{by}"), "org_edit", "org", Some(id), &detail).await?;
+        tx.commit().await?;
+        Ok(Write::Done(()))
+    }
+}

@@ -19,6 +19,7 @@ pub mod matching;
 pub mod members;
 pub mod offer_writes;
 pub mod offers;
+pub mod org_writes;
 pub mod orgs;
 pub mod overview;
 pub mod page;
@@ -118,6 +119,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         offer_writes::create,
         offer_writes::edit,
         offer_writes::delete,
+        org_writes::edit,
         engagements::get,
         engagements::start,
         engagements::complete,
@@ -181,7 +183,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))
         .route("/api/v1/orgs", get(orgs::list))
-        .route("/api/v1/orgs/{id}", get(orgs::get))
+        .route("/api/v1/orgs/{id}", get(orgs::get).patch(org_writes::edit))
         .route("/api/v1/offers", get(offers::list))
         .route("/api/v1/offers/{id}", get(offers::get).patch(offer_writes::edit).delete(offer_writes::delete))
         .merge(crate::pages::routes())
