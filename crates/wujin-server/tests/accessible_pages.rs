@@ -156,7 +156,7 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     let org = members.trim_end_matches("/members").to_string();
     s.goto(&org).await;
     let offer = first_link(&s, "/offers/").await;
-    for path in [format!("{org}/offers/new"), format!("{offer}/edit")] {
+    for path in [format!("{org}/offers/new"), format!("{offer}/edit"), format!("{org}/edit")] {
         titles.push((path.clone(), audit(&s, &path, &mut problems).await));
     }
     s.sign_out().await;

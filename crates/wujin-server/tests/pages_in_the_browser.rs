@@ -338,6 +338,19 @@ async fn a_new_firm_lists_changes_and_takes_off_its_offer() {
         .unwrap();
     s.goto(org.as_str().unwrap()).await;
     assert!(s.text("main").await.contains("还没有发布"), "a new firm offers nothing yet");
+    // Its profile first: a town and a phone, the phone refused on its field until it is one.
+    s.click("#edit-profile").await;
+    s.c.execute("document.getElementById('town').value = '330784108';", vec![]).await.unwrap();
+    s.c.execute("document.getElementById('chain-products').checked = true;", vec![]).await.unwrap();
+    s.fill("phone", "12345").await;
+    s.click("#save-profile").await;
+    assert!(s.text("#phone-error").await.contains("0579"), "the phone's rule on its field");
+    s.c.execute("document.getElementById('chain-products').scrollIntoView();", vec![]).await.unwrap();
+    s.shot("profile-refused").await;
+    s.fill("phone", "0579-87123456").await;
+    s.click("#save-profile").await;
+    assert_eq!(s.path().await, org.as_str().unwrap(), "back on the firm's page");
+    assert!(s.text("main").await.contains("古山镇"), "the firm's new town shows");
     s.click("#add-offer").await;
     s.fill("title", "双层真空焖烧罐 1000ml").await;
     s.fill("category", "焖烧杯").await;

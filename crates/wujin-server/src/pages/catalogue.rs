@@ -31,6 +31,7 @@ mod tests {
             include_str!("../../pages/templates/overview.html"),
             include_str!("../../pages/templates/pager.html"),
             include_str!("../../pages/templates/offer_form.html"),
+            include_str!("../../pages/templates/profile.html"),
         ];
         let mut used = vec![];
         for t in templates {

@@ -11,6 +11,7 @@ mod home;
 pub mod mine;
 mod offers;
 mod overview;
+mod profile;
 mod registry;
 pub mod search;
 pub mod session;
@@ -60,6 +61,7 @@ fn env() -> &'static Environment<'static> {
             ("overview.html", include_str!("../../pages/templates/overview.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
+            ("profile.html", include_str!("../../pages/templates/profile.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -225,6 +227,7 @@ pub fn routes() -> Router<AppState> {
         .route("/offers/{id}/edit", get(offers::edit_page).post(offers::edit))
         .route("/offers/{id}/delete", axum::routing::post(offers::delete))
         .route("/orgs/{id}/offers/new", get(offers::new_page).post(offers::create))
+        .route("/orgs/{id}/edit", get(profile::edit_page).post(profile::edit))
         .route("/search", get(search::search))
         .route("/lang", get(switch))
         .route("/static/wujin.css", get(stylesheet))
