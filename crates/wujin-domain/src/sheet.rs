@@ -162,6 +162,14 @@ impl Header {
 pub struct Cells(pub HashMap<&'static str, String>);
 
 impl Cells {
+    /// A row built from named values rather than read from a file (a form, an API body):
+    /// folded and trimmed as a file's cells are, the empty ones left out.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (&'static str, Option<String>)>) -> Cells {
+        Cells(
+            pairs.into_iter().filter_map(|(k, v)| Some((k, fold(v?.trim())))).filter(|(_, v)| !v.is_empty()).collect(),
+        )
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(|s| s.as_str())
     }

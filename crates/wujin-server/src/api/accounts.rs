@@ -98,6 +98,16 @@ pub fn field_error(lang: Lang, e: FieldError) -> ApiError {
     ApiError { status: StatusCode::BAD_REQUEST, code: e.code, message, field: Some(e.field.to_string()) }
 }
 
+/// The first rule a row-shaped body broke, with the row's column renamed to the API's field
+/// where they differ (`price_min` is the API's `price_min_fen`).
+pub fn row_refused(lang: Lang, errs: Vec<FieldError>, renamed: &[(&'static str, &'static str)]) -> ApiError {
+    let mut e = errs.into_iter().next().expect("a refused row names a cell");
+    if let Some((_, api)) = renamed.iter().find(|(column, _)| *column == e.field) {
+        e.field = api;
+    }
+    field_error(lang, e)
+}
+
 pub fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
     super::body::read_json(lang, body, MAX_BODY)
 }

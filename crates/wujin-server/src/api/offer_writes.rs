@@ -97,21 +97,9 @@ fn record(lang: Lang, b: &OfferBody, external_id: &str, org: &Org) -> Result<Off
         ("lead_time_days", number(b.lead_time_days)),
         ("hours_per_week", number(b.hours_per_week)),
     ];
-    let cells = Cells(
-        pairs
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, wujin_domain::text::fold(v?.trim()))))
-            .filter(|(_, v)| !v.is_empty())
-            .collect(),
-    );
+    let cells = Cells::from_pairs(pairs);
     offer_from_cells(&cells).map_err(|errs| {
-        let mut e = errs.into_iter().next().expect("a refused row names a cell");
-        e.field = match e.field {
-            "price_min" => "price_min_fen",
-            "price_max" => "price_max_fen",
-            other => other,
-        };
-        super::accounts::field_error(lang, e)
+        super::accounts::row_refused(lang, errs, &[("price_min", "price_min_fen"), ("price_max", "price_max_fen")])
     })
 }
 

@@ -81,24 +81,14 @@ fn record(lang: Lang, b: &OrgBody, org: &Org) -> Result<OrgRecord, ApiError> {
         ("email", b.contact.email.clone()),
         ("address", b.contact.address.clone()),
     ];
-    let cells = Cells(
-        pairs
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, wujin_domain::text::fold(v?.trim()))))
-            .filter(|(_, v)| !v.is_empty())
-            .collect(),
-    );
-    org_from_cells(&cells).map_err(|errs| {
-        let mut e = errs.into_iter().next().expect("a refused row names a cell");
-        e.field = match e.field {
-            "contact_name" => "contact/name",
-            "phone" => "contact/phone",
-            "email" => "contact/email",
-            "address" => "contact/address",
-            other => other,
-        };
-        super::accounts::field_error(lang, e)
-    })
+    let cells = Cells::from_pairs(pairs);
+    let contact = [
+        ("contact_name", "contact/name"),
+        ("phone", "contact/phone"),
+        ("email", "contact/email"),
+        ("address", "contact/address"),
+    ];
+    org_from_cells(&cells).map_err(|errs| super::accounts::row_refused(lang, errs, &contact))
 }
 
 /// Change an organisation's profile (its owners and admins; the revision seen, in the body

@@ -227,22 +227,8 @@ fn field_of(e: &ApiError, form_fields: &[&str]) -> (String, String) {
 /// (a quantity that is not a number, a budget that is not an amount).
 fn demand_request(lang: Lang, f: &HashMap<String, String>, errors: &mut HashMap<String, String>) -> Json {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let quantity = match get("quantity").map(|q| q.parse::<i64>()) {
-        Some(Ok(q)) => Some(q),
-        Some(Err(_)) => {
-            errors.insert("quantity".into(), text(lang, "whole_number", &[]));
-            None
-        }
-        None => None,
-    };
-    let budget = match get("budget").map(|b| fen_of(&b)) {
-        Some(Some(b)) => Some(b),
-        Some(None) => {
-            errors.insert("budget".into(), text(lang, "yuan_amount", &[]));
-            None
-        }
-        None => None,
-    };
+    let quantity = super::session::whole(lang, f, "quantity", errors);
+    let budget = super::session::fen(lang, f, "budget", errors);
     let split = |v: Option<String>| -> Vec<String> {
         v.map(|s| {
             s.split([',', '，', ';', '；', '、']).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()

@@ -16,7 +16,7 @@ use wujin_domain::Lang;
 use super::account::see_other;
 use super::catalogue::text;
 use super::demands::{json_of, write_headers};
-use super::session::{PageUser, csrf_ok, form, page_user, sign_in_first};
+use super::session::{PageUser, csrf_ok, fen, form, page_user, sign_in_first, whole};
 use super::{page_lang, render, yuan};
 use crate::api::error::ApiError;
 use crate::api::lang::ReqLang;
@@ -39,12 +39,6 @@ const FIELDS: [&str; 13] = [
     "hours_per_week",
 ];
 
-/// Whether the person acts for this organisation (its owners and admins keep its catalogue;
-/// the API has the last word).
-fn keeps(user: &PageUser, org: i64) -> bool {
-    user.orgs.iter().any(|m| m.org_id == org && m.role.may_act())
-}
-
 fn form_page(status: StatusCode, lang: Lang, here: &str, ctx: Value) -> Response {
     render(status, "offer_form.html", lang, here, ctx)
 }
@@ -53,24 +47,11 @@ fn form_page(status: StatusCode, lang: Lang, here: &str, ctx: Value) -> Response
 /// that is not an amount, a number that is not whole).
 fn request(lang: Lang, f: &HashMap<String, String>, errors: &mut HashMap<String, String>) -> Json {
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let mut whole = |k: &str| match get(k).map(|v| v.parse::<i64>()) {
-        Some(Ok(n)) => Some(n),
-        Some(Err(_)) => {
-            errors.insert(k.to_string(), text(lang, "whole_number", &[]));
-            None
-        }
-        None => None,
-    };
-    let (moq, lead, hours) = (whole("moq"), whole("lead_time_days"), whole("hours_per_week"));
-    let mut fen = |k: &str| match get(k).map(|v| wujin_domain::Fen::parse_yuan(&v)) {
-        Some(Ok(f)) => Some(f.0),
-        Some(Err(_)) => {
-            errors.insert(k.to_string(), text(lang, "yuan_amount", &[]));
-            None
-        }
-        None => None,
-    };
-    let (price_min, price_max) = (fen("price_min"), fen("price_max"));
+    let moq = whole(lang, f, "moq", errors);
+    let lead = whole(lang, f, "lead_time_days", errors);
+    let hours = whole(lang, f, "hours_per_week", errors);
+    let price_min = fen(lang, f, "price_min", errors);
+    let price_max = fen(lang, f, "price_max", errors);
     // One specification a line ("材质=304不锈钢"); a line without "=" is a key with no value,
     // which the API refuses on the line it is.
     let specs: Vec<Json> = get("specs")
@@ -132,7 +113,7 @@ pub async fn new_page(
     let lang = page_lang(&headers, query.as_deref());
     let here = format!("/orgs/{raw}/offers/new");
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(org) = positive(&raw).filter(|o| keeps(&user, *o)) else {
+    let Some(org) = positive(&raw).filter(|o| user.keeps(*o)) else {
         return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", "");
     };
     let name = user.orgs.iter().find(|m| m.org_id == org).map(|m| m.org_name.clone()).unwrap_or_default();
@@ -191,7 +172,7 @@ pub async fn edit_page(
         return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
     };
     let o = match json_of(api_offers::get(State(app.clone()), ReqLang(lang), Ok(Path(id.to_string()))).await).await {
-        Ok(o) if keeps(&user, o["org_id"].as_i64().unwrap_or(0)) => o,
+        Ok(o) if user.keeps(o["org_id"].as_i64().unwrap_or(0)) => o,
         Ok(_) => return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", ""),
         Err(e) => return super::message(e.status, lang, &here, "not_found_title", &e.message),
     };

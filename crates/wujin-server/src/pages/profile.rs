@@ -16,7 +16,7 @@ use wujin_domain::{Lang, Taxonomy};
 use super::account::see_other;
 use super::catalogue::text;
 use super::demands::{json_of, write_headers};
-use super::session::{PageUser, csrf_ok, form, form_all, page_user, sign_in_first};
+use super::session::{PageUser, csrf_ok, form, form_all, page_user, sign_in_first, whole};
 use super::{page_lang, render};
 use crate::api::lang::ReqLang;
 use crate::api::{AppState, org_writes, orgs as api_orgs};
@@ -39,10 +39,6 @@ const FIELDS: [&str; 15] = [
     "email",
     "address",
 ];
-
-fn keeps(user: &PageUser, org: i64) -> bool {
-    user.orgs.iter().any(|m| m.org_id == org && m.role.may_act())
-}
 
 /// The taxonomy's choices for the selects and the chain boxes, in `lang`.
 fn choices(lang: Lang) -> Value {
@@ -86,7 +82,7 @@ pub async fn edit_page(
     let lang = page_lang(&headers, query.as_deref());
     let here = format!("/orgs/{raw}/edit");
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(org) = raw.parse::<i64>().ok().filter(|o| *o > 0 && keeps(&user, *o)) else {
+    let Some(org) = raw.parse::<i64>().ok().filter(|o| *o > 0 && user.keeps(*o)) else {
         return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", "");
     };
     let o = match json_of(api_orgs::get(State(app.clone()), ReqLang(lang), Ok(Path(org.to_string()))).await).await {
@@ -137,15 +133,8 @@ pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Pa
     if !csrf_ok(&user, &f) {
         errors.insert("form".to_string(), text(lang, "form_expired", &[]));
     }
-    let mut whole = |k: &str| match get(k).map(|v| v.parse::<i64>()) {
-        Some(Ok(n)) => Some(n),
-        Some(Err(_)) => {
-            errors.insert(k.to_string(), text(lang, "whole_number", &[]));
-            None
-        }
-        None => None,
-    };
-    let (founded, employees) = (whole("founded_year"), whole("employees"));
+    let founded = whole(lang, &f, "founded_year", &mut errors);
+    let employees = whole(lang, &f, "employees", &mut errors);
     let request = json!({
         "revision": get("revision").and_then(|r| r.parse::<i64>().ok()),
         "name": get("name").unwrap_or_default(), "name_en": get("name_en"), "kind": get("kind"), "town": get("town"),

@@ -13,11 +13,6 @@ use super::session::page_user;
 use super::{page_lang, render, user_ctx, yuan};
 use crate::api::AppState;
 
-/// Whether the signed-in person keeps this organisation's catalogue (its owners and admins).
-fn keeps(user: &Option<super::session::PageUser>, org: i64) -> bool {
-    user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.org_id == org && m.role.may_act()))
-}
-
 fn not_found(lang: Lang, here: &str) -> Response {
     super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", "")
 }
@@ -57,7 +52,7 @@ pub async fn org(
         town => r.town.as_deref().and_then(|c| t.town(c)).map(|e| e.name(lang).to_string()),
         certificates => r.certificates.join(" · "), founded => r.founded_year, employees => r.employees, id,
     };
-    let keeps = keeps(&user, id);
+    let keeps = user.as_ref().is_some_and(|u| u.keeps(id));
     render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, keeps, user => user_ctx(&user) })
 }
 
@@ -83,6 +78,6 @@ pub async fn offer(
         lead => r.lead_time_days, moq => r.moq, standards => r.standards.join(" · "),
         specs => Value::from(Serde(&r.specs)), id,
     };
-    let keeps = keeps(&user, o.org_id);
+    let keeps = user.as_ref().is_some_and(|u| u.keeps(o.org_id));
     render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, user => user_ctx(&user) })
 }

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use axum::http::HeaderMap;
 use axum::http::header::{HOST, ORIGIN};
 use minijinja::{Value, context};
+use wujin_domain::Lang;
 use wujin_store::memberships::Membership;
 
+use super::catalogue::text;
 use crate::api::AppState;
 use crate::api::auth::{session_token, token_hash};
 
@@ -37,6 +39,12 @@ impl PageUser {
     pub fn org_ids(&self) -> Vec<i64> {
         self.orgs.iter().map(|m| m.org_id).collect()
     }
+
+    /// Whether they keep this organisation's profile and catalogue (its owners and admins),
+    /// so a page offers them the forms; the API has the last word.
+    pub fn keeps(&self, org: i64) -> bool {
+        self.orgs.iter().any(|m| m.org_id == org && m.role.may_act())
+    }
 }
 
 /// The person behind the request's session cookie, if any.
@@ -51,6 +59,22 @@ pub async fn page_user(app: &AppState, headers: &HeaderMap) -> Option<PageUser> 
 /// A form body's fields (the last value wins when a name repeats; at most 200 fields).
 pub fn form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).take(200).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// A form's field read as a whole number: None when left empty, and when it is not a number
+/// the mistake is recorded under the field, in the form's words.
+pub fn whole(lang: Lang, f: &HashMap<String, String>, name: &str, errors: &mut HashMap<String, String>) -> Option<i64> {
+    let v = f.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())?;
+    v.parse::<i64>().map_err(|_| errors.insert(name.to_string(), text(lang, "whole_number", &[]))).ok()
+}
+
+/// A form's field read as an amount in yuan, as fen; like [`whole`] for anything else.
+pub fn fen(lang: Lang, f: &HashMap<String, String>, name: &str, errors: &mut HashMap<String, String>) -> Option<i64> {
+    let v = f.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())?;
+    wujin_domain::Fen::parse_yuan(v).ok().filter(|f| f.0 >= 0).map(|f| f.0).or_else(|| {
+        errors.insert(name.to_string(), text(lang, "yuan_amount", &[]));
+        None
+    })
 }
 
 /// Every value of a repeated field (checkboxes).
