@@ -329,14 +329,10 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
 async fn a_new_firm_lists_changes_and_takes_off_its_offer() {
     let mut s = Session::start("firm-offers", 1280, 1000).await;
     register(&s, "owner@jar.example.cn", "永康市焖香日用品有限公司", &new_code(7)).await;
-    let org =
-        s.c.execute(
-            "return document.querySelector(\"main a[href^='/orgs/']:not([href$='/members'])\").getAttribute('href');",
-            vec![],
-        )
-        .await
-        .unwrap();
-    s.goto(org.as_str().unwrap()).await;
+    // The firm is one click away from anywhere: "我的企业" in the header.
+    let org = s.c.execute("return document.getElementById('nav-firm').getAttribute('href');", vec![]).await.unwrap();
+    s.click("#nav-firm").await;
+    assert_eq!(s.path().await, org.as_str().unwrap());
     assert!(s.text("main").await.contains("还没有发布"), "a new firm offers nothing yet");
     // Its profile first: a town and a phone, the phone refused on its field until it is one.
     s.click("#edit-profile").await;
