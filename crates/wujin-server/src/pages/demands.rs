@@ -22,7 +22,7 @@ use wujin_domain::{Lang, Taxonomy};
 
 use super::account::see_other;
 use super::catalogue::text;
-use super::session::{PageUser, csrf_ok, form, form_all, page_user, sign_in_first};
+use super::session::{PageUser, Posted, csrf_ok, form, form_all, not_found, page_user, path_id, posted, sign_in_first};
 use super::{ListPage, page_lang, render, user_ctx, yuan};
 use crate::api::error::ApiError;
 use crate::api::lang::ReqLang;
@@ -269,13 +269,10 @@ fn demand_error(e: &ApiError, errors: &mut HashMap<String, String>) {
 }
 
 pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
-    let lang = page_lang(&headers, None);
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/new") };
-    let f = form(&raw);
-    let mut errors = HashMap::new();
-    if !csrf_ok(&user, &f) {
-        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
-    }
+    let Posted { lang, user, form: f, mut errors } = match posted(&app, &headers, &raw, "/demands/new").await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let mut request = demand_request(lang, &f, &mut errors);
     request["org_id"] = json!(f.get("org_id").and_then(|o| o.trim().parse::<i64>().ok()));
     if errors.is_empty() {
@@ -351,17 +348,12 @@ pub async fn edit(
     Path(raw): Path<String>,
     raw_body: Bytes,
 ) -> Response {
-    let lang = page_lang(&headers, None);
     let here = format!("/demands/{raw}/edit");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(did) = raw.parse::<i64>().ok().filter(|i| *i > 0) else {
-        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    let Posted { lang, user, form: f, mut errors } = match posted(&app, &headers, &raw_body, &here).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let f = form(&raw_body);
-    let mut errors = HashMap::new();
-    if !csrf_ok(&user, &f) {
-        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
-    }
+    let Some(did) = path_id(&raw) else { return not_found(lang, &here) };
     let mut request = demand_request(lang, &f, &mut errors);
     request["revision"] = json!(f.get("revision").and_then(|r| r.trim().parse::<i64>().ok()));
     if errors.is_empty() {

@@ -14,9 +14,8 @@ use serde_json::{Value as Json, json};
 use wujin_domain::Lang;
 
 use super::account::see_other;
-use super::catalogue::text;
 use super::demands::{json_of, write_headers};
-use super::session::{PageUser, csrf_ok, fen, form, page_user, sign_in_first, whole};
+use super::session::{PageUser, Posted, fen, not_found, page_user, path_id, posted, sign_in_first, whole};
 use super::{page_lang, render, yuan};
 use crate::api::error::ApiError;
 use crate::api::lang::ReqLang;
@@ -99,10 +98,6 @@ fn ctx(
     }
 }
 
-fn positive(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|i| *i > 0)
-}
-
 /// `/orgs/{id}/offers/new`: an empty form.
 pub async fn new_page(
     State(app): State<AppState>,
@@ -113,7 +108,7 @@ pub async fn new_page(
     let lang = page_lang(&headers, query.as_deref());
     let here = format!("/orgs/{raw}/offers/new");
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(org) = positive(&raw).filter(|o| user.keeps(*o)) else {
+    let Some(org) = path_id(&raw).filter(|o| user.keeps(*o)) else {
         return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", "");
     };
     let name = user.orgs.iter().find(|m| m.org_id == org).map(|m| m.org_name.clone()).unwrap_or_default();
@@ -122,17 +117,12 @@ pub async fn new_page(
 }
 
 pub async fn create(State(app): State<AppState>, headers: HeaderMap, Path(raw): Path<String>, body: Bytes) -> Response {
-    let lang = page_lang(&headers, None);
     let here = format!("/orgs/{raw}/offers/new");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(org) = positive(&raw) else {
-        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    let Posted { lang, user, form: f, mut errors } = match posted(&app, &headers, &body, &here).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let f = form(&body);
-    let mut errors = HashMap::new();
-    if !csrf_ok(&user, &f) {
-        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
-    }
+    let Some(org) = path_id(&raw) else { return not_found(lang, &here) };
     let req = request(lang, &f, &mut errors);
     if errors.is_empty() {
         let h = write_headers(&headers, &user);
@@ -150,12 +140,8 @@ pub async fn create(State(app): State<AppState>, headers: HeaderMap, Path(raw): 
     }
     let name = user.orgs.iter().find(|m| m.org_id == org).map(|m| m.org_name.clone()).unwrap_or_default();
     let values: HashMap<String, String> = f.into_iter().filter(|(k, _)| k != "csrf").collect();
-    form_page(
-        StatusCode::BAD_REQUEST,
-        lang,
-        &here,
-        ctx(&user, &here, json!({"id": org, "name": name}), &values, &errors),
-    )
+    let c = ctx(&user, &here, json!({"id": org, "name": name}), &values, &errors);
+    form_page(StatusCode::BAD_REQUEST, lang, &here, c)
 }
 
 /// `/offers/{id}/edit`: the form filled with what the offer says now.
@@ -168,9 +154,7 @@ pub async fn edit_page(
     let lang = page_lang(&headers, query.as_deref());
     let here = format!("/offers/{raw}/edit");
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(id) = positive(&raw) else {
-        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
-    };
+    let Some(id) = path_id(&raw) else { return not_found(lang, &here) };
     let o = match json_of(api_offers::get(State(app.clone()), ReqLang(lang), Ok(Path(id.to_string()))).await).await {
         Ok(o) if user.keeps(o["org_id"].as_i64().unwrap_or(0)) => o,
         Ok(_) => return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", ""),
@@ -206,17 +190,12 @@ pub async fn edit_page(
 }
 
 pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Path<String>, body: Bytes) -> Response {
-    let lang = page_lang(&headers, None);
     let here = format!("/offers/{raw}/edit");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(id) = positive(&raw) else {
-        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    let Posted { lang, user, form: f, mut errors } = match posted(&app, &headers, &body, &here).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let f = form(&body);
-    let mut errors = HashMap::new();
-    if !csrf_ok(&user, &f) {
-        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
-    }
+    let Some(id) = path_id(&raw) else { return not_found(lang, &here) };
     let mut req = request(lang, &f, &mut errors);
     req["revision"] = json!(f.get("revision").and_then(|r| r.trim().parse::<i64>().ok()));
     if errors.is_empty() {
@@ -235,17 +214,16 @@ pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Pa
 
 /// Takes the offer off the catalogue, then shows the firm's page.
 pub async fn delete(State(app): State<AppState>, headers: HeaderMap, Path(raw): Path<String>, body: Bytes) -> Response {
-    let lang = page_lang(&headers, None);
     let here = format!("/offers/{raw}/edit");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(id) = positive(&raw) else {
-        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    let Posted { lang, user, form: f, errors } = match posted(&app, &headers, &body, &here).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let f = form(&body);
-    if !csrf_ok(&user, &f) {
-        return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", &text(lang, "form_expired", &[]));
+    let Some(id) = path_id(&raw) else { return not_found(lang, &here) };
+    if let Some(expired) = errors.get("form") {
+        return super::message(StatusCode::FORBIDDEN, lang, &here, "forbidden_title", expired);
     }
-    let org = f.get("org_id").and_then(|o| positive(o)).unwrap_or(0);
+    let org = f.get("org_id").and_then(|o| path_id(o)).unwrap_or(0);
     let req = json!({"revision": f.get("revision").and_then(|r| r.trim().parse::<i64>().ok())});
     let h = write_headers(&headers, &user);
     match offer_writes::delete(State(app), ReqLang(lang), h, Ok(Path(id.to_string())), req.to_string().into()).await {

@@ -14,9 +14,8 @@ use serde_json::{Value as Json, json};
 use wujin_domain::{Lang, Taxonomy};
 
 use super::account::see_other;
-use super::catalogue::text;
 use super::demands::{json_of, write_headers};
-use super::session::{PageUser, csrf_ok, form, form_all, page_user, sign_in_first, whole};
+use super::session::{PageUser, Posted, form_all, not_found, page_user, path_id, posted, sign_in_first, whole};
 use super::{page_lang, render};
 use crate::api::lang::ReqLang;
 use crate::api::{AppState, org_writes, orgs as api_orgs};
@@ -120,19 +119,14 @@ pub async fn edit_page(
 }
 
 pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Path<String>, body: Bytes) -> Response {
-    let lang = page_lang(&headers, None);
     let here = format!("/orgs/{raw}/edit");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let Some(org) = raw.parse::<i64>().ok().filter(|o| *o > 0) else {
-        return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", "");
+    let Posted { lang, user, form: f, mut errors } = match posted(&app, &headers, &body, &here).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let f = form(&body);
+    let Some(org) = path_id(&raw) else { return not_found(lang, &here) };
     let stages = form_all(&body, "chain");
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let mut errors = HashMap::new();
-    if !csrf_ok(&user, &f) {
-        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
-    }
     let founded = whole(lang, &f, "founded_year", &mut errors);
     let employees = whole(lang, &f, "employees", &mut errors);
     let request = json!({

@@ -102,3 +102,40 @@ pub fn sign_in_first(here: &str) -> axum::response::Response {
     let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
     super::account::see_other(&format!("/login?next={next}"), None)
 }
+
+/// A signed-in person's form post: the page's language, the person, the form's fields, and
+/// the mistakes found so far (a form whose CSRF token is not theirs has expired).
+pub struct Posted {
+    pub lang: Lang,
+    pub user: PageUser,
+    pub form: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+}
+
+/// Reads a form post to the page `here`, or answers with the way to sign in (and back to
+/// `here`) when nobody is signed in.
+pub async fn posted(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    here: &str,
+) -> Result<Posted, axum::response::Response> {
+    let lang = super::page_lang(headers, None);
+    let Some(user) = page_user(app, headers).await else { return Err(sign_in_first(here)) };
+    let form = form(body);
+    let mut errors = HashMap::new();
+    if !csrf_ok(&user, &form) {
+        errors.insert("form".to_string(), text(lang, "form_expired", &[]));
+    }
+    Ok(Posted { lang, user, form, errors })
+}
+
+/// The id in a page's path, when it is a positive whole number.
+pub fn path_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|i| *i > 0)
+}
+
+/// The page's 404.
+pub fn not_found(lang: Lang, here: &str) -> axum::response::Response {
+    super::message(axum::http::StatusCode::NOT_FOUND, lang, here, "not_found_title", "")
+}
