@@ -294,8 +294,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Import { kind, file, skip_invalid, .. } => {
             let (Some(kind), Some(file)) = (kind, file) else { return Err(msg(say(lang, &msg!("import_needs_file")))) };
-            let table =
-                read::read(&file, Format::from_path(&file)).map_err(|e| msg(format!("{}: {e}", file.display())))?;
+            let table = read::read(&file, Format::from_path(&file))
+                .map_err(|e| msg(format!("{}: {}", file.display(), e.message(lang))))?;
             let store = open(&cli.db).await?;
             let opts = Options { skip_invalid, quiet: false, actor: format!("wujin import {}", file.display()) };
             let started = Instant::now();

@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
+use wujin_domain::messages::Msg;
+use wujin_domain::{Lang, msg};
 
 /// The largest file we read: far above any cluster's registry, far below the machine.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
@@ -31,25 +33,52 @@ impl Format {
 }
 
 /// A whole file that could not be read (as opposed to one bad row).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ReadError {
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("file is larger than {} MiB", MAX_FILE_BYTES / 1024 / 1024)]
+    Io(std::io::Error),
     TooLarge,
-    #[error("file is neither UTF-8 nor GBK/GB18030 text")]
     Encoding,
-    #[error("file is empty: no header row")]
     Empty,
-    #[error("row {row}: more than {MAX_COLUMNS} columns")]
     TooWide { row: usize },
-    #[error("CSV: {0}")]
     Csv(String),
-    #[error("spreadsheet: {0}")]
     Sheet(String),
-    #[error("line {line}: not a JSON object ({message})")]
     Json { line: usize, message: String },
 }
+
+impl ReadError {
+    /// What to tell the person whose file it is (the parsers' own details, in English, are
+    /// passed on as they are: they name the place in the file).
+    pub fn msg(&self) -> Msg {
+        match self {
+            Self::Io(e) => msg!("file_unreadable", e),
+            Self::TooLarge => msg!("file_too_large", MAX_FILE_BYTES / 1024 / 1024),
+            Self::Encoding => msg!("file_encoding"),
+            Self::Empty => msg!("file_empty"),
+            Self::TooWide { row } => msg!("file_too_wide", row, MAX_COLUMNS),
+            Self::Csv(e) => msg!("file_csv", e),
+            Self::Sheet(e) => msg!("file_sheet", e),
+            Self::Json { line, message } => msg!("file_json", line, message),
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        crate::messages::say(lang, &self.msg())
+    }
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl std::error::Error for ReadError {}
 
 /// What a file holds: the header cells and the data rows, each with its line/row number in
 /// the file (1-based, the header being row 1) so reports point where people look.
@@ -233,7 +262,9 @@ mod tests {
 
     #[test]
     fn bytes_that_are_no_text_are_refused() {
-        assert!(matches!(read_csv(&[0x81, 0x20, 0xff, 0xfe, 0x80]), Err(ReadError::Encoding)));
+        let e = read_csv(&[0x81, 0x20, 0xff, 0xfe, 0x80]).unwrap_err();
+        assert!(matches!(e, ReadError::Encoding));
+        assert!(e.message(Lang::Zh).contains("既不是") && e.to_string().contains("neither"), "said in both languages");
     }
 
     #[test]
