@@ -59,11 +59,15 @@ fn view(e: Engagement) -> EngagementView {
     }
 }
 
+/// The engagement `id` as stored now (404 when there is none).
+async fn engagement(app: &AppState, lang: Lang, id: i64) -> Result<Engagement, ApiError> {
+    app.store.engagement(id).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| ApiError::not_found(lang))
+}
+
 /// The engagement and the caller's side of it (they must act for that organisation).
 async fn side(app: &AppState, lang: Lang, me: &Caller, raw: super::RawId) -> Result<(Engagement, Side), ApiError> {
-    let id = super::parse_id(lang, raw)?;
+    let e = engagement(app, lang, super::parse_id(lang, raw)?).await?;
     let internal = |e| ApiError::internal(lang, e);
-    let e = app.store.engagement(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     for (org, side) in [(e.buyer_org_id, Side::Buyer), (e.provider_org_id, Side::Provider)] {
         match app.store.role_of(me.account_id, org).await.map_err(internal)? {
             Some(r) if r.may_act() => return Ok((e, side)),
@@ -84,9 +88,8 @@ pub async fn get(
     raw: super::RawId,
 ) -> Result<Json<EngagementView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
-    let id = super::parse_id(lang, raw)?;
+    let e = engagement(&app, lang, super::parse_id(lang, raw)?).await?;
     let internal = |e| ApiError::internal(lang, e);
-    let e = app.store.engagement(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     for org in [e.buyer_org_id, e.provider_org_id] {
         if app.store.role_of(me.account_id, org).await.map_err(internal)?.is_some() {
             return Ok(Json(view(e)));
@@ -111,7 +114,7 @@ pub async fn start(
     }
     let internal = |e| ApiError::internal(lang, e);
     app.store.start(e.id, me.account_id).await.map_err(internal)?;
-    Ok(Json(view(app.store.engagement(e.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
+    Ok(Json(view(engagement(&app, lang, e.id).await?)))
 }
 
 /// Mark the work done for the caller's side.
@@ -127,7 +130,7 @@ pub async fn complete(
     let (e, side) = side(&app, lang, &me, raw).await?;
     let internal = |e| ApiError::internal(lang, e);
     app.store.mark_done(e.id, side, me.account_id).await.map_err(internal)?;
-    Ok(Json(view(app.store.engagement(e.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?)))
+    Ok(Json(view(engagement(&app, lang, e.id).await?)))
 }
 
 /// Rate the other side, once, after completion.

@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 
 use wujin_domain::{Lang, Taxonomy};
 
+use wujin_store::overview::RegistryCounts;
+
 use super::AppState;
 use super::auth::{Caller, caller, forbidden};
 use super::error::ApiError;
@@ -102,9 +104,8 @@ pub struct ChainMapView {
 
 /// The chain map: each pillar industry against the stages of its chain, counted from the
 /// registry (an organisation counts in every industry and stage it is registered in).
-pub async fn chain_map(app: &AppState, lang: Lang) -> Result<ChainMapView, ApiError> {
+pub fn chain_map(counts: &RegistryCounts, lang: Lang) -> ChainMapView {
     let t = Taxonomy::get();
-    let counts = app.store.registry_counts().await.map_err(|e| ApiError::internal(lang, e))?;
     let mut cells: std::collections::HashMap<(&str, &str), i64> = Default::default();
     for (sector, stage, n) in &counts.orgs_by_sector_and_stage {
         let Some(s) = t.sector(sector) else { continue };
@@ -126,11 +127,11 @@ pub async fn chain_map(app: &AppState, lang: Lang) -> Result<ChainMapView, ApiEr
                 .collect(),
         })
         .collect();
-    Ok(ChainMapView {
+    ChainMapView {
         stages: t.chain.iter().map(|s| named(&s.code, s.name(lang))).collect(),
         rows,
         thin_below: THIN_STAGE,
-    })
+    }
 }
 
 /// The chain map (officers and platform admins).
@@ -143,5 +144,6 @@ pub async fn chain(
 ) -> Result<Json<ChainMapView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
     officers_only(&app, lang, &me).await?;
-    chain_map(&app, lang).await.map(Json)
+    let counts = app.store.registry_counts().await.map_err(|e| ApiError::internal(lang, e))?;
+    Ok(Json(chain_map(&counts, lang)))
 }

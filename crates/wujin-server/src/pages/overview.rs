@@ -32,12 +32,11 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         );
     }
     let now = wujin_store::now_ms();
-    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero), Ok(chain)) = (
+    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (
         app.store.registry_counts().await,
         app.store.glance(now).await,
         app.store.demand_overview(now).await,
         app.store.zero_hit_queries(15).await,
-        crate::api::overview::chain_map(&app, lang).await,
     ) else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
     };
@@ -85,7 +84,8 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
     })
     .collect();
     let zero: Vec<Value> = zero.iter().map(|z| context! { text => z.text.clone(), times => z.times }).collect();
-    // The chain map, as the API gives it.
+    // The chain map, as the API gives it, from the counts read above.
+    let chain = crate::api::overview::chain_map(&counts, lang);
     let stages: Vec<String> = chain.stages.iter().map(|s| s.name.clone()).collect();
     let chain_rows: Vec<Value> = chain
         .rows
