@@ -67,6 +67,9 @@ pub const OFFER_COLUMNS: &[Column] = &[
     col("hours_per_week", "每周机时", false, 4),
 ];
 
+// A row's presence is one bit per column in [`Named`].
+const _: () = assert!(ORG_COLUMNS.len() <= 64 && OFFER_COLUMNS.len() <= 64);
+
 /// What a file's header row says, or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderError {
@@ -172,6 +175,115 @@ impl Cells {
 
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(|s| s.as_str())
+    }
+}
+
+/// The columns an input named: a file's header, the keys of an API body (a JSON `null`
+/// included). This is what makes a partial update safe: a column the input does not name
+/// leaves a stored record's field as it is, while a named column sets it, and a named empty
+/// cell (or `null`) clears it. Required fields cannot be cleared: an empty required cell is
+/// refused by the row's own rules before any merge.
+#[derive(Debug, Clone, Copy)]
+pub struct Named {
+    columns: &'static [Column],
+    /// Bit `i` stands for `columns[i]`: a row's worth of presence in one word, so a million
+    /// rows can each carry their own.
+    bits: u64,
+}
+
+impl Named {
+    /// The given keys of `columns`; keys that are not columns are ignored.
+    pub fn new(columns: &'static [Column], keys: impl IntoIterator<Item = &'static str>) -> Named {
+        let mut n = Named { columns, bits: 0 };
+        for k in keys {
+            if let Some(i) = columns.iter().position(|c| c.key == k) {
+                n.bits |= 1 << i;
+            }
+        }
+        n
+    }
+
+    /// Every column a file's header maps to a field.
+    pub fn of_header(columns: &'static [Column], h: &Header) -> Named {
+        Named::new(columns, h.fields.iter().flatten().copied())
+    }
+
+    /// Every column of a kind of row: what a full record (a new one, a whole form) names.
+    pub fn all(columns: &'static [Column]) -> Named {
+        Named::new(columns, columns.iter().map(|c| c.key))
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.columns.iter().position(|c| c.key == key).is_some_and(|i| self.bits & (1 << i) != 0)
+    }
+
+    /// What one row names: the input's columns, less the kind where the row leaves it empty.
+    /// A kind cannot be cleared (every record has one): an empty kind cell keeps the stored
+    /// kind, as a new record takes the default (manufacturer, or an offer's category's kind).
+    pub fn for_row(&self, cells: &Cells) -> Named {
+        match self.columns.iter().position(|c| c.key == "kind") {
+            Some(i) if cells.get("kind").is_none() => Named { bits: self.bits & !(1 << i), ..*self },
+            _ => *self,
+        }
+    }
+
+    fn pick<T: Clone>(&self, key: &str, new: T, old: &T) -> T {
+        if self.has(key) { new } else { old.clone() }
+    }
+}
+
+/// `new` as read from an input that named only `named`, laid over the stored `old`: every
+/// field whose column was not named keeps its stored value. The key (the credit code) is
+/// the same on both by construction. Pass the row's own [`Named::for_row`], so that an empty
+/// kind cell keeps the stored kind.
+pub fn org_keeping(new: OrgRecord, old: &OrgRecord, named: &Named) -> OrgRecord {
+    OrgRecord {
+        uscc: new.uscc,
+        name: named.pick("name", new.name, &old.name),
+        name_en: named.pick("name_en", new.name_en, &old.name_en),
+        kind: named.pick("kind", new.kind, &old.kind),
+        town: named.pick("town", new.town, &old.town),
+        sectors: named.pick("sectors", new.sectors, &old.sectors),
+        chain: named.pick("chain", new.chain, &old.chain),
+        size_class: named.pick("size_class", new.size_class, &old.size_class),
+        founded_year: named.pick("founded_year", new.founded_year, &old.founded_year),
+        employees: named.pick("employees", new.employees, &old.employees),
+        revenue_band: named.pick("revenue_band", new.revenue_band, &old.revenue_band),
+        certificates: named.pick("certificates", new.certificates, &old.certificates),
+        contact: Contact {
+            name: named.pick("contact_name", new.contact.name, &old.contact.name),
+            phone: named.pick("phone", new.contact.phone, &old.contact.phone),
+            email: named.pick("email", new.contact.email, &old.contact.email),
+            address: named.pick("address", new.contact.address, &old.contact.address),
+        },
+    }
+}
+
+/// An offer read from an input that named only `named`, laid over the stored `old` (see
+/// [`org_keeping`]). The two price columns are one range: naming either sets the range as the
+/// row gives it. The kind follows a named category.
+pub fn offer_keeping(new: OfferRecord, old: &OfferRecord, named: &Named) -> OfferRecord {
+    let price_named = named.has("price_min") || named.has("price_max");
+    let kind = if named.has("kind") || named.has("category") { new.kind } else { old.kind };
+    OfferRecord {
+        external_id: new.external_id,
+        org_uscc: new.org_uscc,
+        kind,
+        title: named.pick("title", new.title, &old.title),
+        title_en: named.pick("title_en", new.title_en, &old.title_en),
+        description: named.pick("description", new.description, &old.description),
+        category: named.pick("category", new.category, &old.category),
+        specs: named.pick("specs", new.specs, &old.specs),
+        standards: named.pick("standards", new.standards, &old.standards),
+        price: if price_named { new.price } else { old.price },
+        unit: named.pick("unit", new.unit, &old.unit),
+        moq: named.pick("moq", new.moq, &old.moq),
+        lead_time_days: named.pick("lead_time_days", new.lead_time_days, &old.lead_time_days),
+        // Machine hours belong to capacity offers only: a category that moves the offer to
+        // another kind takes the stored hours with it.
+        hours_per_week: named
+            .pick("hours_per_week", new.hours_per_week, &old.hours_per_week)
+            .filter(|_| kind == OfferKind::Capacity),
     }
 }
 
@@ -744,5 +856,69 @@ mod tests {
         let h =
             Header::read(OFFER_COLUMNS, &OFFER_COLUMNS.iter().map(|c| c.zh.to_string()).collect::<Vec<_>>()).unwrap();
         assert_eq!(offer_from_cells(&h.cells(&row)).unwrap(), o);
+    }
+
+    fn full_org() -> OrgRecord {
+        org_from_cells(&cells(&[
+            ("uscc", "91330100799655058B"),
+            ("name", "永康市恒达杯业有限公司"),
+            ("kind", "服务机构"),
+            ("town", "石柱镇"),
+            ("sectors", "C3382"),
+            ("size_class", "小型"),
+            ("employees", "120"),
+            ("phone", "0579-87123456"),
+            ("address", "石柱镇工业区 8 号"),
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_partial_row_keeps_what_it_does_not_name() {
+        let old = full_org();
+        let row = cells(&[("uscc", "91330100799655058B"), ("name", "永康市恒达杯业股份有限公司")]);
+        let new = org_from_cells(&row).unwrap();
+        let named = Named::new(ORG_COLUMNS, ["uscc", "name"]).for_row(&row);
+        let merged = org_keeping(new, &old, &named);
+        assert_eq!(merged.name, "永康市恒达杯业股份有限公司");
+        assert_eq!(
+            (merged.kind, &merged.town, merged.employees, &merged.contact, &merged.sectors),
+            (old.kind, &old.town, old.employees, &old.contact, &old.sectors),
+            "town, kind, employees, contact and sectors stay as stored"
+        );
+    }
+
+    #[test]
+    fn a_named_empty_cell_clears_an_optional_field_but_never_the_kind() {
+        let old = full_org();
+        let row = cells(&[("uscc", "91330100799655058B"), ("name", "永康市恒达杯业有限公司")]);
+        let named = Named::new(ORG_COLUMNS, ["uscc", "name", "phone", "employees", "kind"]).for_row(&row);
+        let merged = org_keeping(org_from_cells(&row).unwrap(), &old, &named);
+        assert_eq!((merged.contact.phone, merged.employees), (None, None));
+        assert_eq!(merged.kind, OrgKind::ServiceProvider, "an empty kind cell keeps the kind");
+        assert_eq!(merged.contact.address, old.contact.address);
+    }
+
+    #[test]
+    fn an_offer_keeps_its_price_unless_a_price_column_is_named() {
+        let row = |extra: &[(&'static str, &str)]| {
+            let mut pairs = vec![
+                ("external_id", "YK-9"),
+                ("org_uscc", "91330100799655058B"),
+                ("title", "800T铝合金压铸产能"),
+                ("category", "cap.die_casting"),
+            ];
+            pairs.extend_from_slice(extra);
+            cells(&pairs)
+        };
+        let old =
+            offer_from_cells(&row(&[("price_min", "350"), ("hours_per_week", "60"), ("description", "两台")])).unwrap();
+        let base = Named::new(OFFER_COLUMNS, ["external_id", "org_uscc", "title", "category"]);
+        let merged = offer_keeping(offer_from_cells(&row(&[])).unwrap(), &old, &base);
+        assert_eq!((merged.price, merged.hours_per_week, merged.description.as_str()), (old.price, Some(60), "两台"));
+        let cleared =
+            Named::new(OFFER_COLUMNS, ["external_id", "org_uscc", "title", "category", "price_max", "description"]);
+        let merged = offer_keeping(offer_from_cells(&row(&[])).unwrap(), &old, &cleared);
+        assert_eq!((merged.price, merged.description.as_str()), (None, ""));
     }
 }

@@ -86,9 +86,14 @@ pub enum Command {
         /// The file to read (.csv, .xlsx, .jsonl).
         #[arg(required_unless_present = "template")]
         file: Option<PathBuf>,
-        /// Write the valid rows even if some are invalid (those are still reported).
+        /// Write the valid rows even if some are invalid (those are still reported, and
+        /// counted on the last line).
         #[arg(long, env = "WUJIN_SKIP_INVALID")]
         skip_invalid: bool,
+        /// With --skip-invalid, exit with 3 when rows were skipped (0 otherwise), for scripts
+        /// that must notice.
+        #[arg(long, requires = "skip_invalid")]
+        strict_exit: bool,
         /// Instead of importing, write an empty template for orgs or offers (to --out, default wujin-KIND-template.csv).
         #[arg(long, value_name = "KIND", conflicts_with_all = ["kind", "file"])]
         template: Option<Kind>,
@@ -188,7 +193,8 @@ pub enum BenchKind {
 }
 
 /// A command that failed: what to tell the person, and the exit code (1: the input had
-/// problems and nothing was written; 2: the command could not run).
+/// problems and nothing was written; 2: the command could not run; 3: with `import
+/// --skip-invalid --strict-exit`, the valid rows were written and some rows skipped).
 #[derive(Debug)]
 pub struct Failure {
     pub message: String,
@@ -229,10 +235,19 @@ pub async fn load_demo(
     let generated = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let opts = Options { skip_invalid: false, quiet, actor: "wujin demo".into() };
-    import::write_orgs(store, &cluster.orgs, &opts).await.map_err(|e| msg(e.to_string()))?;
+    import::write_orgs(store, &import::whole(cluster.orgs.iter().cloned(), wujin_domain::sheet::ORG_COLUMNS), &opts)
+        .await
+        .map_err(|e| msg(e.to_string()))?;
     let codes: Vec<String> = cluster.orgs.iter().map(|o| o.uscc.to_string()).collect();
     let ids = store.org_ids_by_uscc(&codes).await.map_err(|e| msg(e.to_string()))?;
-    import::write_offers(store, &cluster.offers, &ids, &opts).await.map_err(|e| msg(e.to_string()))?;
+    import::write_offers(
+        store,
+        &import::whole(cluster.offers.iter().cloned(), wujin_domain::sheet::OFFER_COLUMNS),
+        &ids,
+        &opts,
+    )
+    .await
+    .map_err(|e| msg(e.to_string()))?;
     store.analyze().await.map_err(|e| msg(e.to_string()))?;
     Ok((cluster.orgs.len(), cluster.offers.len(), generated, t1.elapsed().as_secs_f64()))
 }
@@ -292,7 +307,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", path.display());
             Ok(())
         }
-        Command::Import { kind, file, skip_invalid, .. } => {
+        Command::Import { kind, file, skip_invalid, strict_exit, .. } => {
             let (Some(kind), Some(file)) = (kind, file) else { return Err(msg(say(lang, &msg!("import_needs_file")))) };
             let table = read::read(&file, Format::from_path(&file))
                 .map_err(|e| msg(format!("{}: {}", file.display(), e.message(lang))))?;
@@ -311,6 +326,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
             if report.written.is_none() {
                 return Err(Failure { message: String::new(), code: 1 });
+            }
+            if strict_exit && report.bad_rows() > 0 {
+                return Err(Failure { message: String::new(), code: 3 });
             }
             Ok(())
         }

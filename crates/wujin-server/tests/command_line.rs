@@ -1,5 +1,6 @@
 //! The `wujin` command as an operator uses it: demo, export, backup, templates, an import
-//! that fails with a report and exit code 1, settings from the environment, a server
+//! that fails with a report and exit code 1 (0 or, with --strict-exit, 3 when rows were
+//! skipped), settings from the environment, a server
 //! that stops cleanly on SIGTERM, and the search benchmark's table.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -64,6 +65,16 @@ fn a_template_imports_as_an_empty_file_and_a_bad_file_exits_1_with_a_report() {
     let report = text(&out.stdout);
     assert!(report.contains("2\t统一社会信用代码\t91350100M000100Y4Z\t统一社会信用代码校验位错误：应为 3"), "{report}");
     assert!(report.contains("未写入任何数据"), "{report}");
+
+    // With --skip-invalid the valid rows are written and the exit is 0; the last line counts
+    // the skipped rows. --strict-exit makes that 3, for scripts that must notice.
+    writeln!(f, "{},永康市某某五金厂", wujin_domain::Uscc::complete("91330784MA2K00017").unwrap()).unwrap();
+    let out = wujin(&db, &["--lang", "en", "import", "orgs", template.to_str().unwrap(), "--skip-invalid"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let last = text(&out.stdout).lines().last().unwrap_or_default().to_string();
+    assert_eq!(last, "written: 1 new, 0 updated, 0 unchanged; 1 rows with problems skipped");
+    let out = wujin(&db, &["import", "orgs", template.to_str().unwrap(), "--skip-invalid", "--strict-exit"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -99,7 +110,7 @@ fn the_server_answers_and_stops_cleanly_on_sigterm() {
     conn.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
     let mut resp = String::new();
     conn.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.0 200") && resp.contains(r#"{"status":"ok"}"#), "{resp}");
+    assert!(resp.starts_with("HTTP/1.0 200") && resp.contains(r#"{"status":"ok","index":"#), "{resp}");
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();

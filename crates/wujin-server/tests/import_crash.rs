@@ -28,10 +28,23 @@ async fn prepare(db_url: &str, dir: &std::path::Path) -> (std::path::PathBuf, st
     let source = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
     let cluster = wujin_demo::generate(5, OFFERS / 9);
     let opts = wujin_server::transfer::import::Options { skip_invalid: false, quiet: true, actor: "test".into() };
-    wujin_server::transfer::import::write_orgs(&source.store, &cluster.orgs, &opts).await.unwrap();
+    wujin_server::transfer::import::write_orgs(
+        &source.store,
+        &wujin_server::transfer::import::whole(cluster.orgs.iter().cloned(), wujin_domain::sheet::ORG_COLUMNS),
+        &opts,
+    )
+    .await
+    .unwrap();
     let codes: Vec<String> = cluster.orgs.iter().map(|o| o.uscc.to_string()).collect();
     let ids = source.store.org_ids_by_uscc(&codes).await.unwrap();
-    wujin_server::transfer::import::write_offers(&source.store, &cluster.offers, &ids, &opts).await.unwrap();
+    wujin_server::transfer::import::write_offers(
+        &source.store,
+        &wujin_server::transfer::import::whole(cluster.offers.iter().cloned(), wujin_domain::sheet::OFFER_COLUMNS),
+        &ids,
+        &opts,
+    )
+    .await
+    .unwrap();
     let orgs = dir.join("orgs.csv");
     let offers = dir.join("offers.csv");
     export(&source.store, Kind::Orgs, ExportFormat::Csv, Some(&orgs), true).await.unwrap();

@@ -168,4 +168,47 @@ both_backends! {
             assert_eq!((&copy.0, &copy.1), (&before.0, &before.1), "{ext}");
         }
     }
+
+    async fn a_copy_of_an_invalid_row_is_still_a_duplicate_and_never_wins(db) {
+        let path = db.dir.path().join("dupes.csv");
+        // Row 2 has a bad phone; row 3 repeats its credit code with a valid phone.
+        std::fs::write(
+            &path,
+            format!("{ORG_HEADER}{},永康市甲公司,,,,,,12345\n{},永康市甲公司（副本）,,,,,,0579-87123456\n", code(5), code(5)),
+        )
+        .unwrap();
+        let report = import_file(&db.store, Kind::Orgs, &path, true).await.unwrap();
+        let found: Vec<_> = report.problems.iter().map(|p| (p.row, p.field, p.code)).collect();
+        assert_eq!(found, vec![(2, "phone", "invalid_phone"), (3, "uscc", "duplicate")]);
+        assert!(report.problems[1].message_zh.contains("第2行"), "{:?}", report.problems[1]);
+        assert_eq!(report.written.unwrap().inserted, 0, "with --skip-invalid the later copy is not written either");
+        assert_eq!(db.store.count_all(Table::Orgs).await.unwrap(), 0);
+    }
+
+    async fn problems_name_the_row_a_spreadsheet_shows_after_a_cell_with_line_breaks(db) {
+        let path = db.dir.path().join("multiline.csv");
+        let text = format!(
+            "统一社会信用代码,企业名称,地址,电话\r\n{},永康市甲公司,\"石柱镇\r\n工业区 8 号\",0579-87123456\r\n{},永康市乙公司,古山镇,不是电话\r\n",
+            code(6), code(7)
+        );
+        let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+        std::fs::write(&path, &bytes).unwrap();
+        let report = import_file(&db.store, Kind::Orgs, &path, false).await.unwrap();
+        let p = &report.problems[0];
+        assert_eq!((p.row, p.line, p.field), (3, Some(4), "phone"), "row 3 as Excel shows it, starting on line 4");
+        let mut out = vec![];
+        wujin_server::transfer::import::print_report(&report, wujin_domain::Lang::Zh, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("3（文件第 4 行）"), "{out}");
+    }
+
+    async fn skipped_rows_are_counted_on_the_last_line(db) {
+        let path = db.dir.path().join("skip.csv");
+        std::fs::write(&path, format!("{ORG_HEADER}{},永康市甲公司,,,,,,\n{},永,,,,,,\n", code(11), code(12))).unwrap();
+        let report = import_file(&db.store, Kind::Orgs, &path, true).await.unwrap();
+        let mut out = vec![];
+        wujin_server::transfer::import::print_report(&report, wujin_domain::Lang::En, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out.lines().last().unwrap(), "written: 1 new, 0 updated, 0 unchanged; 1 rows with problems skipped");
+    }
 }

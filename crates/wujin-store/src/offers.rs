@@ -208,6 +208,22 @@ impl Store {
     }
 }
 
+/// The stored records of these external ids, read inside the caller's transaction (see
+/// [`crate::orgs::records_by_uscc`]); unknown ids are absent.
+pub async fn records_by_external_id(tx: &mut Tx, ids: &[String]) -> Result<HashMap<String, OfferRecord>> {
+    let b = backend_of(tx);
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(batch(b) * 4) {
+        let mut sql = Sql::new(b, SELECT);
+        sql.push(" WHERE o.external_id IN ").bind_list(chunk.iter().cloned());
+        for row in sql.fetch_all(&mut **tx).await? {
+            let offer = from_row(&row)?;
+            out.insert(offer.record.external_id.clone(), offer.record);
+        }
+    }
+    Ok(out)
+}
+
 /// Inserts or updates offers by external id inside the caller's transaction. `orgs` maps
 /// each credit code to the organisation's id and town; the caller has checked that every
 /// offer's organisation is in it.

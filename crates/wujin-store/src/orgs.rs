@@ -160,6 +160,23 @@ impl Store {
     }
 }
 
+/// The stored records of these credit codes, read inside the caller's transaction (an import
+/// lays a partial row over what is stored, and must see what it overwrites); unknown codes
+/// are absent.
+pub async fn records_by_uscc(tx: &mut Tx, codes: &[String]) -> Result<HashMap<String, OrgRecord>> {
+    let b = backend_of(tx);
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(batch(b) * 4) {
+        let mut sql = Sql::new(b, &format!("SELECT {COLUMNS} FROM orgs WHERE uscc IN "));
+        sql.bind_list(chunk.iter().cloned());
+        for row in sql.fetch_all(&mut **tx).await? {
+            let org = from_row(&row)?;
+            out.insert(org.record.uscc.to_string(), org.record);
+        }
+    }
+    Ok(out)
+}
+
 /// Inserts or updates organisations by credit code inside the caller's transaction.
 /// Unchanged rows are left alone (same revision, no outbox row); changed rows get a new
 /// revision, fresh side-table rows and an outbox row; a changed town moves to the org's

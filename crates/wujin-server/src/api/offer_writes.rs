@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use wujin_domain::sheet::{Cells, offer_from_cells};
+use wujin_domain::sheet::{Cells, Named, OFFER_COLUMNS, offer_from_cells, offer_keeping};
 use wujin_domain::{Fen, Lang, OfferRecord, msg};
 use wujin_store::demands::Write;
 use wujin_store::offers::{Offer, Owner};
@@ -34,7 +34,10 @@ pub struct SpecBody {
     pub value: String,
 }
 
-/// An offer as a firm writes it. Codes or names are accepted for kind, category and unit.
+/// An offer as a firm writes it. On `POST` the title and category are needed; on `PATCH`
+/// only the keys sent change: a key left out keeps its field, `null` (or an empty string or
+/// list) clears an optional one, and the title and category can be changed but never
+/// cleared. Codes or names are accepted for kind, category and unit.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferBody {
@@ -42,17 +45,15 @@ pub struct OfferBody {
     pub revision: Option<i64>,
     /// product, service or capacity; the category's kind when left out.
     pub kind: Option<String>,
-    pub title: String,
+    #[schema(min_length = 1, max_length = 120)]
+    pub title: Option<String>,
     pub title_en: Option<String>,
-    #[serde(default)]
-    pub description: String,
+    pub description: Option<String>,
     /// A category code or name (cups.vacuum_cup, 保温杯, svc.industrial_design).
-    pub category: String,
-    #[serde(default)]
-    pub specs: Vec<SpecBody>,
+    pub category: Option<String>,
+    pub specs: Option<Vec<SpecBody>>,
     /// Standards met (GB/T 29606-2013, in any spacing).
-    #[serde(default)]
-    pub standards: Vec<String>,
+    pub standards: Option<Vec<String>>,
     pub price_min_fen: Option<i64>,
     pub price_max_fen: Option<i64>,
     pub unit: Option<String>,
@@ -60,6 +61,15 @@ pub struct OfferBody {
     pub lead_time_days: Option<i64>,
     /// Machine hours a week, for a capacity offer.
     pub hours_per_week: Option<i64>,
+}
+
+/// The row's columns a body names (`price_min_fen` is the column `price_min`).
+fn named(body: &serde_json::Value) -> Named {
+    let keys = super::body::keys(body).filter_map(|k| {
+        let k = k.strip_suffix("_fen").unwrap_or(k);
+        OFFER_COLUMNS.iter().map(|c| c.key).find(|c| *c == k)
+    });
+    Named::new(OFFER_COLUMNS, keys)
 }
 
 /// The largest offer body read.
@@ -71,25 +81,44 @@ const SPEC_SEPARATORS: [char; 3] = ['=', ';', '；'];
 
 /// The offer as the cells of a spreadsheet row, checked by the row's rules. A field is named
 /// as the API names it (`price_min_fen`, `specs/2`).
-fn record(lang: Lang, b: &OfferBody, external_id: &str, org: &Org) -> Result<OfferRecord, ApiError> {
-    for (i, s) in b.specs.iter().enumerate() {
+///
+/// With `old` (a PATCH), the body is laid over the stored offer: the title and category it
+/// leaves out are the stored ones, and every other field it leaves out stays as stored.
+fn record(
+    lang: Lang,
+    b: &OfferBody,
+    sent: &serde_json::Value,
+    external_id: &str,
+    org: &Org,
+    old: Option<&OfferRecord>,
+) -> Result<OfferRecord, ApiError> {
+    let specs = b.specs.as_deref().unwrap_or_default();
+    for (i, s) in specs.iter().enumerate() {
         if s.key.contains(SPEC_SEPARATORS) || s.value.contains(&SPEC_SEPARATORS[1..]) {
             return Err(ApiError::bad(lang, "invalid_specs", &format!("specs/{i}"), msg!("spec_separators")));
         }
     }
     let yuan = |fen: Option<i64>| fen.map(|f| Fen(f).to_yuan_string());
     let number = |n: Option<i64>| n.map(|n| n.to_string());
-    let specs = b.specs.iter().map(|s| format!("{}={}", s.key.trim(), s.value.trim())).collect::<Vec<_>>().join("；");
+    let specs = specs.iter().map(|s| format!("{}={}", s.key.trim(), s.value.trim())).collect::<Vec<_>>().join("；");
+    let named = match old {
+        Some(_) => named(sent),
+        None => Named::all(OFFER_COLUMNS),
+    };
+    let kept = |key: &str, given: &Option<String>, stored: Option<&str>| match stored {
+        Some(v) if !named.has(key) => Some(v.to_string()),
+        _ => given.clone(),
+    };
     let pairs: [(&'static str, Option<String>); 15] = [
         ("external_id", Some(external_id.to_string())),
         ("org_uscc", Some(org.record.uscc.to_string())),
         ("kind", b.kind.clone()),
-        ("title", Some(b.title.clone())),
+        ("title", kept("title", &b.title, old.map(|o| o.title.as_str()))),
         ("title_en", b.title_en.clone()),
-        ("description", Some(b.description.clone())),
-        ("category", Some(b.category.clone())),
+        ("description", b.description.clone()),
+        ("category", kept("category", &b.category, old.map(|o| o.category.as_str()))),
         ("specs", Some(specs)),
-        ("standards", Some(b.standards.join("；"))),
+        ("standards", b.standards.as_ref().map(|s| s.join("；"))),
         ("price_min", yuan(b.price_min_fen)),
         ("price_max", yuan(b.price_max_fen)),
         ("unit", b.unit.clone()),
@@ -98,8 +127,12 @@ fn record(lang: Lang, b: &OfferBody, external_id: &str, org: &Org) -> Result<Off
         ("hours_per_week", number(b.hours_per_week)),
     ];
     let cells = Cells::from_pairs(pairs);
-    offer_from_cells(&cells).map_err(|errs| {
+    let new = offer_from_cells(&cells).map_err(|errs| {
         super::accounts::row_refused(lang, errs, &[("price_min", "price_min_fen"), ("price_max", "price_max_fen")])
+    })?;
+    Ok(match old {
+        Some(old) => offer_keeping(new, old, &named),
+        None => new,
     })
 }
 
@@ -148,11 +181,11 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let org = keeper(&app, lang, &me, super::parse_id(lang, id)?).await?;
-    let b: OfferBody = super::body::read_json(lang, &body, MAX_BODY)?;
+    let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body, MAX_BODY)?;
     let internal = |e| ApiError::internal(lang, e);
     let token = super::accounts::random_token(9).map_err(|e| ApiError::internal(lang, e))?;
     let external_id = format!("web-{}-{token}", org.id);
-    let r = record(lang, &b, &external_id, &org)?;
+    let r = record(lang, &b, &sent, &external_id, &org, None)?;
     let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };
     match app.store.save_offer(&owner, &r, None, me.account_id).await.map_err(internal)? {
         Write::Done(id) => Ok((StatusCode::CREATED, Json(view(&app, lang, id).await?)).into_response()),
@@ -161,7 +194,8 @@ pub async fn create(
 }
 
 /// Change an offer (owners and admins of its firm; the revision seen, in the body or
-/// `If-Match`).
+/// `If-Match`). Only the keys sent change; `null` clears an optional field. Nothing changed,
+/// nothing written: the revision stays.
 #[utoipa::path(patch, path = "/api/v1/offers/{id}", tag = "registry", request_body = OfferBody,
     responses((status = 200, body = OfferView), (status = 400), (status = 403), (status = 404), (status = 409)))]
 pub async fn edit(
@@ -173,9 +207,9 @@ pub async fn edit(
 ) -> Result<Json<OfferView>, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let (offer, org) = kept(&app, lang, &me, id).await?;
-    let b: OfferBody = super::body::read_json(lang, &body, MAX_BODY)?;
+    let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body, MAX_BODY)?;
     let revision = super::revision(lang, &headers, b.revision)?;
-    let r = record(lang, &b, &offer.record.external_id, &org)?;
+    let r = record(lang, &b, &sent, &offer.record.external_id, &org, Some(&offer.record))?;
     let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };
     let internal = |e| ApiError::internal(lang, e);
     match app.store.save_offer(&owner, &r, Some((offer.id, revision)), me.account_id).await.map_err(internal)? {

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use wujin_domain::sheet::{Cells, org_from_cells};
+use wujin_domain::sheet::{Cells, Named, ORG_COLUMNS, org_from_cells, org_keeping};
 use wujin_domain::{Lang, OrgRecord, msg};
 use wujin_store::demands::Write;
 use wujin_store::orgs::Org;
@@ -29,57 +29,84 @@ pub struct ContactBody {
     pub address: Option<String>,
 }
 
-/// An organisation's profile as its owners write it. Codes or names are accepted for kind,
-/// town, sectors, chain stages, size class, revenue band and certificates.
+/// An organisation's profile as its owners write it: a partial update. A key left out keeps
+/// the field as stored; a key sent as `null` (or an empty string or list) clears an optional
+/// field. The name cannot be cleared. Codes or names are accepted for kind, town, sectors,
+/// chain stages, size class, revenue band and certificates.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgBody {
     /// The revision the caller saw; or send it as `If-Match`.
     pub revision: Option<i64>,
-    pub name: String,
+    /// Required on the record: it can be changed, never cleared.
+    #[schema(min_length = 2, max_length = 100)]
+    pub name: Option<String>,
     pub name_en: Option<String>,
-    /// manufacturer, service_provider, research_institute, finance or public_body.
+    /// manufacturer, service_provider, research_institute, finance or public_body; `null`
+    /// keeps the kind (every organisation has one).
     pub kind: Option<String>,
     pub town: Option<String>,
-    /// GB/T 4754 classes (C3382) or their names.
-    #[serde(default)]
-    pub sectors: Vec<String>,
+    /// GB/T 4754 classes (C3382), their names, or the cluster's pillar industries (杯业).
+    pub sectors: Option<Vec<String>>,
     /// Stages of the chain: materials, parts, processes, products, channels, services.
-    #[serde(default)]
-    pub chain: Vec<String>,
+    pub chain: Option<Vec<String>>,
     pub size_class: Option<String>,
     pub founded_year: Option<i64>,
     pub employees: Option<i64>,
     pub revenue_band: Option<String>,
-    #[serde(default)]
-    pub certificates: Vec<String>,
-    #[serde(default)]
-    pub contact: ContactBody,
+    pub certificates: Option<Vec<String>>,
+    /// Each of its keys follows the same rule; `null` clears all four.
+    pub contact: Option<ContactBody>,
 }
 
 const MAX_BODY: usize = 16 * 1024;
 
-/// The profile as a row's cells, checked by the row's rules; fields named as the API names
-/// them (`contact/phone`).
-fn record(lang: Lang, b: &OrgBody, org: &Org) -> Result<OrgRecord, ApiError> {
+/// The contact's keys as the row's columns name them.
+const CONTACT: [(&str, &str); 4] =
+    [("name", "contact_name"), ("phone", "phone"), ("email", "email"), ("address", "address")];
+
+/// The row's columns a body names: its own keys, and the contact's keys as their columns
+/// (all four when `contact` is `null`).
+fn named(body: &serde_json::Value) -> Named {
+    let mut keys: Vec<&'static str> =
+        ORG_COLUMNS.iter().map(|c| c.key).filter(|k| super::body::keys(body).any(|b| b == *k)).collect();
+    match body.get("contact") {
+        Some(serde_json::Value::Null) => keys.extend(CONTACT.iter().map(|(_, c)| *c)),
+        Some(contact) => {
+            keys.extend(CONTACT.iter().filter(|(k, _)| super::body::keys(contact).any(|b| b == *k)).map(|(_, c)| *c))
+        }
+        None => {}
+    }
+    Named::new(ORG_COLUMNS, keys)
+}
+
+/// The profile as a row's cells, checked by the row's rules and laid over the stored record
+/// (fields named as the API names them: `contact/phone`).
+fn record(lang: Lang, b: &OrgBody, sent: &serde_json::Value, org: &Org) -> Result<OrgRecord, ApiError> {
+    let named = named(sent);
     let number = |n: Option<i64>| n.map(|n| n.to_string());
+    let list = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.join("；"));
+    let contact = b.contact.as_ref();
+    // The name is required on the record: one the body leaves out is the stored one, so
+    // that only a name sent empty (or null) is refused.
+    let name = if named.has("name") { b.name.clone() } else { Some(org.record.name.clone()) };
     let pairs: [(&'static str, Option<String>); 16] = [
         ("uscc", Some(org.record.uscc.to_string())),
-        ("name", Some(b.name.clone())),
+        ("name", name),
         ("name_en", b.name_en.clone()),
         ("kind", b.kind.clone()),
         ("town", b.town.clone()),
-        ("sectors", Some(b.sectors.join("；"))),
-        ("chain", Some(b.chain.join("；"))),
+        ("sectors", list(&b.sectors)),
+        ("chain", list(&b.chain)),
         ("size_class", b.size_class.clone()),
         ("founded_year", number(b.founded_year)),
         ("employees", number(b.employees)),
         ("revenue_band", b.revenue_band.clone()),
-        ("certificates", Some(b.certificates.join("；"))),
-        ("contact_name", b.contact.name.clone()),
-        ("phone", b.contact.phone.clone()),
-        ("email", b.contact.email.clone()),
-        ("address", b.contact.address.clone()),
+        ("certificates", list(&b.certificates)),
+        ("contact_name", contact.and_then(|c| c.name.clone())),
+        ("phone", contact.and_then(|c| c.phone.clone())),
+        ("email", contact.and_then(|c| c.email.clone())),
+        ("address", contact.and_then(|c| c.address.clone())),
     ];
     let cells = Cells::from_pairs(pairs);
     let contact = [
@@ -88,11 +115,14 @@ fn record(lang: Lang, b: &OrgBody, org: &Org) -> Result<OrgRecord, ApiError> {
         ("email", "contact/email"),
         ("address", "contact/address"),
     ];
-    org_from_cells(&cells).map_err(|errs| super::accounts::row_refused(lang, errs, &contact))
+    let new = org_from_cells(&cells).map_err(|errs| super::accounts::row_refused(lang, errs, &contact))?;
+    Ok(org_keeping(new, &org.record, &named.for_row(&cells)))
 }
 
 /// Change an organisation's profile (its owners and admins; the revision seen, in the body
-/// or `If-Match`). Its offers follow a new town.
+/// or `If-Match`). Only the keys sent change: a key left out keeps its field, `null` clears an
+/// optional one; the name and kind are never cleared. Its offers follow a new town. Nothing
+/// changed, nothing written: the revision stays.
 #[utoipa::path(patch, path = "/api/v1/orgs/{id}", tag = "registry", request_body = OrgBody,
     responses((status = 200, body = OrgView), (status = 400), (status = 403), (status = 404), (status = 409)))]
 pub async fn edit(
@@ -110,9 +140,9 @@ pub async fn edit(
         Some(r) if r.may_act() => {}
         _ => return Err(forbidden(lang)),
     }
-    let b: OrgBody = super::body::read_json(lang, &body, MAX_BODY)?;
+    let (b, sent): (OrgBody, _) = super::body::read_json_named(lang, &body, MAX_BODY)?;
     let revision = super::revision(lang, &headers, b.revision)?;
-    let r = record(lang, &b, &org)?;
+    let r = record(lang, &b, &sent, &org)?;
     match app.store.save_org(id, revision, &r, me.account_id).await.map_err(internal)? {
         Write::Done(()) => {
             let o = app.store.org(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;

@@ -97,11 +97,20 @@ async fn measure(
     let quiet = Options { skip_invalid: false, quiet: true, actor: "wujin bench".into() };
     let a = Store::open(url_a).await.map_err(fail)?;
     let t = Instant::now();
-    import::write_orgs(&a, &cluster.orgs, &quiet).await.map_err(fail)?;
+    import::write_orgs(&a, &import::whole(cluster.orgs.iter().cloned(), wujin_domain::sheet::ORG_COLUMNS), &quiet)
+        .await
+        .map_err(fail)?;
     let codes: Vec<String> = cluster.orgs.iter().map(|o| o.uscc.to_string()).collect();
     let ids = a.org_ids_by_uscc(&codes).await.map_err(fail)?;
     let t_offers = Instant::now();
-    import::write_offers(&a, &cluster.offers, &ids, &quiet).await.map_err(fail)?;
+    import::write_offers(
+        &a,
+        &import::whole(cluster.offers.iter().cloned(), wujin_domain::sheet::OFFER_COLUMNS),
+        &ids,
+        &quiet,
+    )
+    .await
+    .map_err(fail)?;
     let write_rate = cluster.offers.len() as f64 / t_offers.elapsed().as_secs_f64();
     a.analyze().await.map_err(fail)?;
     eprintln!("{engine}: registry written in {:.1} s", t.elapsed().as_secs_f64());

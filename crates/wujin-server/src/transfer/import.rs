@@ -10,12 +10,15 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use wujin_domain::messages::{Arg, Msg};
-use wujin_domain::sheet::{Header, HeaderError, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, org_from_cells};
-use wujin_domain::{FieldError, Lang, OfferRecord, OrgRecord, msg};
+use wujin_domain::sheet::{
+    Header, HeaderError, Named, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, offer_keeping, org_from_cells,
+    org_keeping,
+};
+use wujin_domain::{FieldError, Lang, OfferRecord, OrgRecord, Uscc, msg};
 use wujin_store::{Store, StoreError, UpsertStats, offers, orgs};
 
 use super::progress::Progress;
-use super::read::Table;
+use super::read::{Place, Table};
 use crate::messages;
 
 /// Rows written per upsert call inside the one transaction; also the progress step.
@@ -31,8 +34,11 @@ pub enum Kind {
 /// One thing wrong with one cell.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
-    /// The row in the file (the header is row 1).
+    /// The row as a spreadsheet shows it (the header is row 1).
     pub row: usize,
+    /// The file's line the record starts on, where that is not its row (a CSV after a cell
+    /// holding a line break).
+    pub line: Option<usize>,
     /// The column as the file names it.
     pub column: String,
     pub field: &'static str,
@@ -64,6 +70,16 @@ pub struct Report {
     pub written: Option<UpsertStats>,
 }
 
+impl Report {
+    /// How many rows had a problem: with `--skip-invalid`, the rows left out.
+    pub fn bad_rows(&self) -> usize {
+        let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("{}", .0)]
@@ -87,27 +103,68 @@ pub struct Options {
     pub actor: String,
 }
 
-fn problem(row: usize, header: &Table, fields: &Header, e: FieldError) -> Problem {
+fn line_of(at: Place) -> Option<usize> {
+    (at.line != at.row).then_some(at.line)
+}
+
+fn problem(at: Place, header: &Table, fields: &Header, e: FieldError) -> Problem {
     let column = fields
         .fields
         .iter()
         .position(|f| *f == Some(e.field))
         .and_then(|i| header.header.get(i).cloned())
         .unwrap_or_else(|| e.field.to_string());
-    Problem { row, column, field: e.field, value: e.value, code: e.code, message_zh: e.zh, message_en: e.en }
+    Problem {
+        row: at.row,
+        line: line_of(at),
+        column,
+        field: e.field,
+        value: e.value,
+        code: e.code,
+        message_zh: e.zh,
+        message_en: e.en,
+    }
 }
 
-fn duplicate(row: usize, first: usize, column: String, field: &'static str, value: &str) -> Problem {
+/// A row whose key (credit code, external id) an earlier row of the file already had, valid
+/// or not: the first row is the one the person meant, a later copy never silently wins.
+fn duplicate(at: Place, first: usize, column: String, field: &'static str, value: &str) -> Problem {
     let (message_zh, message_en) = messages::both(&msg!("import_duplicate_row", first));
-    Problem { row, column, field, value: value.to_string(), code: "duplicate", message_zh, message_en }
+    Problem {
+        row: at.row,
+        line: line_of(at),
+        column,
+        field,
+        value: value.to_string(),
+        code: "duplicate",
+        message_zh,
+        message_en,
+    }
 }
 
-/// Checks every row of `table` as `kind` and, unless that found problems (and skipping was
-/// not asked for), writes the valid rows in one transaction.
+/// A row's credit code as a key: the code as registered when it reads as one, else the cell
+/// as typed (upper case), so that two rows with the same broken code are still one key.
+fn uscc_key(cells: &wujin_domain::sheet::Cells, field: &str) -> Option<String> {
+    let v = cells.get(field)?;
+    Some(Uscc::parse(v).map(|u| u.to_string()).unwrap_or_else(|_| v.to_uppercase()))
+}
+
+/// The row that first had `key`, if an earlier row did; otherwise `row` becomes that row.
+fn first_seen(seen: &mut HashMap<String, usize>, key: Option<&str>, row: usize) -> Option<usize> {
+    let key = key?;
+    match seen.get(key) {
+        Some(first) => Some(*first),
+        None => {
+            seen.insert(key.to_string(), row);
+            None
+        }
+    }
+}
+
 /// Checks rows on every core, keeping their order; `progress` hears each finished block.
 /// Checking is a third of an import's own work, and the rows are independent.
 fn parse_rows<T: Send>(
-    rows: &[(usize, Vec<String>)],
+    rows: &[(Place, Vec<String>)],
     parse: impl Fn(&[String]) -> T + Sync,
     mut progress: impl FnMut(u64),
 ) -> Vec<T> {
@@ -129,6 +186,8 @@ fn parse_rows<T: Send>(
     out
 }
 
+/// Checks every row of `table` as `kind` and, unless that found problems (and skipping was
+/// not asked for), writes the valid rows in one transaction.
 pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) -> Result<Report, ImportError> {
     let columns = match kind {
         Kind::Orgs => ORG_COLUMNS,
@@ -157,20 +216,25 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
     match kind {
         Kind::Orgs => {
             let mut seen: HashMap<String, usize> = HashMap::new();
-            let mut records: Vec<OrgRecord> = vec![];
-            let parsed = parse_rows(&table.rows, |c| org_from_cells(&header.cells(c)), |n| check.inc(n));
-            for ((row, _), parsed) in table.rows.iter().zip(parsed) {
+            let mut records: Vec<(OrgRecord, Named)> = vec![];
+            let named = Named::of_header(ORG_COLUMNS, &header);
+            let parsed = parse_rows(
+                &table.rows,
+                |c| {
+                    let cells = header.cells(c);
+                    (uscc_key(&cells, "uscc"), org_from_cells(&cells).map(|r| (r, named.for_row(&cells))))
+                },
+                |n| check.inc(n),
+            );
+            for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
+                if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
+                    let value = key.unwrap_or_default();
+                    report.problems.push(duplicate(*at, first, key_column("uscc"), "uscc", &value));
+                    continue;
+                }
                 match parsed {
-                    Ok(r) => match seen.get(r.uscc.as_str()) {
-                        Some(first) => {
-                            report.problems.push(duplicate(*row, *first, key_column("uscc"), "uscc", r.uscc.as_str()))
-                        }
-                        None => {
-                            seen.insert(r.uscc.to_string(), *row);
-                            records.push(r);
-                        }
-                    },
-                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*row, table, &header, e))),
+                    Ok(r) => records.push(r),
+                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
                 }
             }
             check.finish();
@@ -181,24 +245,25 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
         }
         Kind::Offers => {
             let mut seen: HashMap<String, usize> = HashMap::new();
-            let mut records: Vec<(usize, OfferRecord)> = vec![];
-            let parsed = parse_rows(&table.rows, |c| offer_from_cells(&header.cells(c)), |n| check.inc(n));
-            for ((row, _), parsed) in table.rows.iter().zip(parsed) {
+            let mut records: Vec<(Place, OfferRecord)> = vec![];
+            let named = Named::of_header(OFFER_COLUMNS, &header);
+            let parsed = parse_rows(
+                &table.rows,
+                |c| {
+                    let cells = header.cells(c);
+                    (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
+                },
+                |n| check.inc(n),
+            );
+            for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
+                if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
+                    let value = key.unwrap_or_default();
+                    report.problems.push(duplicate(*at, first, key_column("external_id"), "external_id", &value));
+                    continue;
+                }
                 match parsed {
-                    Ok(r) => match seen.get(&r.external_id) {
-                        Some(first) => report.problems.push(duplicate(
-                            *row,
-                            *first,
-                            key_column("external_id"),
-                            "external_id",
-                            &r.external_id,
-                        )),
-                        None => {
-                            seen.insert(r.external_id.clone(), *row);
-                            records.push((*row, r));
-                        }
-                    },
-                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*row, table, &header, e))),
+                    Ok(r) => records.push((*at, r)),
+                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
                 }
             }
             check.finish();
@@ -208,13 +273,15 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
             codes.dedup();
             let orgs = store.org_ids_by_uscc(&codes).await?;
             let mut known = Vec::with_capacity(records.len());
-            for (row, r) in records {
+            for (at, r) in records {
                 if orgs.contains_key(r.org_uscc.as_str()) {
-                    known.push(r);
+                    // An offer's kind follows its category, which every offer row names.
+                    known.push((r, named));
                 } else {
                     let (message_zh, message_en) = messages::both(&msg!("import_unknown_org"));
                     report.problems.push(Problem {
-                        row,
+                        row: at.row,
+                        line: line_of(at),
                         column: key_column("org_uscc"),
                         field: "org_uscc",
                         value: r.org_uscc.to_string(),
@@ -234,13 +301,37 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
     Ok(report)
 }
 
-/// Writes organisations in one transaction with one audit row.
-pub async fn write_orgs(store: &Store, records: &[OrgRecord], opts: &Options) -> Result<UpsertStats, StoreError> {
+/// Whole records, as the demo and the benchmark make them: every column named.
+pub fn whole<R>(
+    records: impl IntoIterator<Item = R>,
+    columns: &'static [wujin_domain::sheet::Column],
+) -> Vec<(R, Named)> {
+    let named = Named::all(columns);
+    records.into_iter().map(|r| (r, named)).collect()
+}
+
+/// Writes organisations in one transaction with one audit row. Each record is laid over the
+/// stored one as its row named it (a column the file did not have leaves the field as it is),
+/// read in the same transaction.
+pub async fn write_orgs(
+    store: &Store,
+    records: &[(OrgRecord, Named)],
+    opts: &Options,
+) -> Result<UpsertStats, StoreError> {
     let mut tx = store.begin().await?;
     let mut stats = UpsertStats::default();
     let mut progress = Progress::new("write", records.len() as u64, opts.quiet);
     for chunk in records.chunks(CHUNK) {
-        stats += orgs::upsert(&mut tx, chunk).await?;
+        let codes: Vec<String> = chunk.iter().map(|(r, _)| r.uscc.to_string()).collect();
+        let stored = orgs::records_by_uscc(&mut tx, &codes).await?;
+        let merged: Vec<OrgRecord> = chunk
+            .iter()
+            .map(|(r, named)| match stored.get(r.uscc.as_str()) {
+                Some(old) => org_keeping(r.clone(), old, named),
+                None => r.clone(),
+            })
+            .collect();
+        stats += orgs::upsert(&mut tx, &merged).await?;
         progress.inc(chunk.len() as u64);
     }
     Store::audit(&mut tx, &opts.actor, "import", "orgs", None, &serde_json::to_value(stats).unwrap_or_default())
@@ -250,10 +341,11 @@ pub async fn write_orgs(store: &Store, records: &[OrgRecord], opts: &Options) ->
     Ok(stats)
 }
 
-/// Writes offers in one transaction with one audit row. `orgs` maps credit codes to ids.
+/// Writes offers in one transaction with one audit row, each laid over the stored one as its
+/// row named it (see [`write_orgs`]). `orgs` maps credit codes to ids.
 pub async fn write_offers(
     store: &Store,
-    records: &[OfferRecord],
+    records: &[(OfferRecord, Named)],
     orgs: &HashMap<String, (i64, Option<String>)>,
     opts: &Options,
 ) -> Result<UpsertStats, StoreError> {
@@ -261,7 +353,16 @@ pub async fn write_offers(
     let mut stats = UpsertStats::default();
     let mut progress = Progress::new("write", records.len() as u64, opts.quiet);
     for chunk in records.chunks(CHUNK) {
-        stats += offers::upsert(&mut tx, chunk, orgs).await?;
+        let ids: Vec<String> = chunk.iter().map(|(r, _)| r.external_id.clone()).collect();
+        let stored = offers::records_by_external_id(&mut tx, &ids).await?;
+        let merged: Vec<OfferRecord> = chunk
+            .iter()
+            .map(|(r, named)| match stored.get(&r.external_id) {
+                Some(old) => offer_keeping(r.clone(), old, named),
+                None => r.clone(),
+            })
+            .collect();
+        stats += offers::upsert(&mut tx, &merged, orgs).await?;
         progress.inc(chunk.len() as u64);
     }
     Store::audit(&mut tx, &opts.actor, "import", "offers", None, &serde_json::to_value(stats).unwrap_or_default())
@@ -278,11 +379,7 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
         Kind::Orgs => "import_kind_orgs",
         Kind::Offers => "import_kind_offers",
     });
-    let bad_rows = {
-        let mut rows: Vec<usize> = r.problems.iter().map(|p| p.row).collect();
-        rows.dedup();
-        rows.len()
-    };
+    let bad_rows = r.bad_rows();
     writeln!(out, "{}", say(msg!("import_summary", kind, r.rows, r.encoding, r.valid, bad_rows)))?;
     if !r.unknown_columns.is_empty() {
         let list = r.unknown_columns.join(&say(msg!("list_separator")));
@@ -291,10 +388,16 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
     if !r.problems.is_empty() {
         writeln!(out, "{}", say(msg!("import_problem_header")))?;
         for p in &r.problems {
-            writeln!(out, "{}\t{}\t{}\t{}", p.row, p.column, p.value, p.message(lang))?;
+            let row = match p.line {
+                Some(line) => say(msg!("import_row_line", p.row, line)),
+                None => p.row.to_string(),
+            };
+            writeln!(out, "{}\t{}\t{}\t{}", row, p.column, p.value, p.message(lang))?;
         }
     }
+    // The last line says what happened, skipped rows included, for a script that reads it.
     let last = match &r.written {
+        Some(s) if bad_rows > 0 => msg!("import_written_skipped", s.inserted, s.updated, s.unchanged, bad_rows),
         Some(s) => msg!("import_written", s.inserted, s.updated, s.unchanged),
         None => msg!("import_nothing_written", "--skip-invalid"),
     };

@@ -80,12 +80,21 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// What a file holds: the header cells and the data rows, each with its line/row number in
-/// the file (1-based, the header being row 1) so reports point where people look.
+/// Where a record sits: the row a spreadsheet (Excel, WPS) shows it on, the header being row
+/// 1, and the line of the file it starts on. They differ in a CSV after a cell that holds a
+/// line break: the spreadsheet shows that cell in one row, a text editor on several lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Place {
+    pub row: usize,
+    pub line: usize,
+}
+
+/// What a file holds: the header cells and the data rows, each with its place in the file so
+/// reports point where people look.
 #[derive(Debug, Default)]
 pub struct Table {
     pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: Vec<(Place, Vec<String>)>,
     /// "UTF-8", "GB18030", "XLSX", "JSON Lines": said in the report.
     pub encoding: &'static str,
 }
@@ -123,9 +132,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut table = Table { encoding, ..Default::default() };
-    // Row numbers are the file's line numbers (what an editor or a spreadsheet shows), so
-    // count newlines up to each record's start; blank lines count too.
-    let (mut line, mut counted) = (1usize, 0usize);
+    // A record's line is the file's line it starts on: count newlines up to its start (blank
+    // lines count too). Its row is what a spreadsheet shows: the same, less the line breaks
+    // held inside earlier cells, which a spreadsheet shows within one row.
+    let (mut line, mut counted, mut held) = (1usize, 0usize, 0usize);
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| ReadError::Csv(e.to_string()))?;
         let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted).min(text.len());
@@ -135,15 +145,17 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
         }
         line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
         counted = start;
-        let row_no = line.max(i + 1);
+        let line_no = line.max(i + 1);
+        let place = Place { row: (line_no - held).max(i + 1), line: line_no };
         if rec.len() > MAX_COLUMNS {
-            return Err(ReadError::TooWide { row: row_no });
+            return Err(ReadError::TooWide { row: place.row });
         }
         let cells: Vec<String> = rec.iter().map(str::to_string).collect();
+        held += cells.iter().map(|c| c.matches('\n').count()).sum::<usize>();
         if i == 0 {
             table.header = cells;
         } else if cells.iter().any(|c| !c.trim().is_empty()) {
-            table.rows.push((row_no, cells));
+            table.rows.push((place, cells));
         }
     }
     if table.header.is_empty() {
@@ -180,7 +192,7 @@ fn read_sheet(path: &Path) -> Result<Table, ReadError> {
         if i == 0 {
             table.header = cells;
         } else if cells.iter().any(|c| !c.trim().is_empty()) {
-            table.rows.push((i + 1, cells));
+            table.rows.push((Place { row: i + 1, line: i + 1 }, cells));
         }
     }
     if table.header.is_empty() {
@@ -213,7 +225,7 @@ pub fn read_jsonl(bytes: &[u8]) -> Result<Table, ReadError> {
                 header.push(k.clone());
             }
         }
-        objects.push((i + 1, map));
+        objects.push((Place { row: i + 1, line: i + 1 }, map));
     }
     if header.is_empty() {
         return Err(ReadError::Empty);
@@ -257,7 +269,16 @@ mod tests {
     fn utf8_bom_is_dropped_and_row_numbers_are_file_lines() {
         let t = read_csv("\u{feff}a,b\n1,2\n\n3,4\n".as_bytes()).unwrap();
         assert_eq!(t.header, vec!["a", "b"]);
-        assert_eq!(t.rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 4]);
+        assert_eq!(t.rows.iter().map(|r| r.0.row).collect::<Vec<_>>(), vec![2, 4]);
+    }
+
+    #[test]
+    fn rows_are_counted_as_a_spreadsheet_shows_them_after_a_cell_with_line_breaks() {
+        let t = read_csv("名称,地址\r\n甲,\"石柱镇\r\n工业区\r\n8 号\"\r\n乙,古山镇\r\n\r\n丙,芝英镇\r\n".as_bytes())
+            .unwrap();
+        let places: Vec<(usize, usize)> = t.rows.iter().map(|(p, _)| (p.row, p.line)).collect();
+        assert_eq!(places, vec![(2, 2), (3, 5), (5, 7)], "row as Excel shows it, line as an editor does");
+        assert_eq!(t.rows[0].1[1], "石柱镇\r\n工业区\r\n8 号");
     }
 
     #[test]
