@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -33,12 +34,13 @@ pub async fn serve(
         }
     }
     let index = Arc::new(MatchIndex::open(index_dir).map_err(|e| msg(format!("{}: {e}", index_dir.display())))?);
-    if follow::prepare(&store, &index).await.map_err(|e| msg(e.to_string()))? {
-        tracing::info!(offers = index.num_docs(), dir = %index_dir.display(), "search index built");
-    }
-    follow::catch_up(&store, &index).await.map_err(|e| msg(e.to_string()))?;
+    // The server listens at once; building or catching up the index happens behind it, and
+    // /healthz says how far behind the index is until it has caught up. Search answers from
+    // the index as it stands meanwhile.
+    let index_ready = Arc::new(AtomicBool::new(false));
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let follower = tokio::spawn(follow_store(store.clone(), index.clone(), stopped));
+    let follower =
+        tokio::spawn(follow_store(store.clone(), index.clone(), index_ready.clone(), index_dir.to_path_buf(), stopped));
     let listener = TcpListener::bind(addr).await.map_err(|e| msg(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| msg(e.to_string()))?;
     // The handlers are in place before anybody is told the server is up: a SIGTERM sent the
@@ -53,6 +55,7 @@ pub async fn serve(
     let queries = crate::querylog::QueryLog::start(store.clone());
     let state = api::AppState {
         index: Some(index),
+        index_ready,
         queries: Some(queries.clone()),
         sign_in_limit: Arc::new(sign_in_limit),
         ..api::AppState::new(store.clone())
@@ -71,9 +74,41 @@ pub async fn serve(
     Ok(())
 }
 
-/// Applies the store's outbox to the index a few times a second until told to stop, so a
-/// committed change is searchable well within a second.
-async fn follow_store(store: wujin_store::Store, index: Arc<MatchIndex>, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Brings the index to the store (building it when it is new or follows another database,
+/// then applying what it missed), says so through `ready`, and then applies the store's
+/// outbox a few times a second until told to stop, so a committed change is searchable well
+/// within a second. A failure is logged and tried again: the server keeps serving.
+async fn follow_store(
+    store: wujin_store::Store,
+    index: Arc<MatchIndex>,
+    ready: Arc<AtomicBool>,
+    dir: std::path::PathBuf,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let first = async {
+        loop {
+            let caught_up = async {
+                if follow::prepare(&store, &index).await? {
+                    tracing::info!(offers = index.num_docs(), dir = %dir.display(), "search index built");
+                }
+                follow::catch_up(&store, &index).await
+            };
+            match caught_up.await {
+                Ok(applied) => {
+                    tracing::info!(applied, "search index caught up");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "search index: catching up failed; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        _ = stop.changed() => return,
+        _ = first => ready.store(true, Ordering::Release),
+    }
     loop {
         tokio::select! {
             _ = stop.changed() => break,

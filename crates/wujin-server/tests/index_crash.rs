@@ -1,6 +1,7 @@
 //! The search index follows the store across a crash: the server is killed with SIGKILL,
-//! offers are committed while it is down, and the restarted server finds both what it had
-//! indexed and what it missed before it answers its first request. The position it resumes
+//! offers are committed while it is down, and the restarted server listens at once, says on
+//! /healthz that its index is catching up (and by how much), then that it has caught up, and
+//! from then on finds both what it had indexed and what it missed. The position it resumes
 //! from is the one committed with the index. Searches made before a graceful stop are in
 //! the query log. A real server process on both engines.
 
@@ -38,15 +39,40 @@ fn start(db: &str, index: &Path) -> Server {
     Server { child, addr }
 }
 
-fn search(server: &Server, q: &str) -> u64 {
-    let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+fn get(server: &Server, path: &str) -> Value {
     let mut s = TcpStream::connect(&server.addr).unwrap();
-    write!(s, "GET /api/v1/search?q={q} HTTP/1.1\r\nHost: wujin\r\nConnection: close\r\n\r\n").unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: wujin\r\nConnection: close\r\n\r\n").unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     let body = resp.split("\r\n\r\n").nth(1).unwrap();
-    let json: Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"));
-    json["total"].as_u64().unwrap()
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"))
+}
+
+fn search(server: &Server, q: &str) -> u64 {
+    let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    get(server, &format!("/api/v1/search?q={q}"))["total"].as_u64().unwrap()
+}
+
+/// Reads /healthz until the index has caught up (failing after twenty seconds); every answer
+/// before that must say the store is fine and the index is catching up with something left
+/// to apply. Answers how many times it was seen catching up.
+fn until_caught_up(server: &Server) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut catching_up = 0;
+    loop {
+        let h = get(server, "/healthz");
+        assert_eq!(h["status"], "ok", "{h}");
+        match h["index"].as_str() {
+            Some("ok") => return catching_up,
+            Some("catching_up") => {
+                assert!(h["behind"].as_i64().is_some_and(|n| n >= 0), "{h}");
+                catching_up += 1;
+            }
+            _ => panic!("{h}"),
+        }
+        assert!(Instant::now() < deadline, "the index did not catch up within twenty seconds");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Waits for the follower (it applies the outbox four times a second), failing after ten seconds.
@@ -97,8 +123,25 @@ both_backends! {
         // Committed while nobody indexes.
         import(&db.url, &dir.join("b.csv"));
 
+        // On PostgreSQL the test holds the offers table, so the restarted index cannot read
+        // the offers it missed: /healthz must say so, and the server must answer meanwhile.
+        let hold = match db.store.backend() {
+            wujin_store::Backend::Postgres => {
+                let mut tx = db.store.begin().await.unwrap();
+                sqlx::query("LOCK TABLE offers IN ACCESS EXCLUSIVE MODE").execute(&mut *tx).await.unwrap();
+                Some(tx)
+            }
+            wujin_store::Backend::Sqlite => None,
+        };
         let mut server = start(&db.url, &index);
-        assert_eq!(search(&server, "金星"), 2, "caught up before the first request");
+        if let Some(tx) = hold {
+            let h = get(&server, "/healthz");
+            assert_eq!((h["status"].as_str(), h["index"].as_str()), (Some("ok"), Some("catching_up")), "{h}");
+            assert!(h["behind"].as_i64().unwrap() >= 2, "two offers' changes to apply: {h}");
+            tx.rollback().await.unwrap();
+        }
+        until_caught_up(&server);
+        assert_eq!(search(&server, "金星"), 2, "found once caught up");
         assert_eq!(search(&server, "火星"), 3, "what was indexed before the crash is still there");
         assert_eq!(search(&server, "木星"), 0);
         let pid = server.child.id().to_string();
