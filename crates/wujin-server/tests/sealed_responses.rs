@@ -151,3 +151,31 @@ both_backends! {
         assert_eq!(s.rating_of(a).await.unwrap(), (1, Some(5.0)), "the buyer's rating");
     }
 }
+
+both_backends! {
+    async fn an_officer_counts_no_quote_before_the_deadline(db) {
+        let s = &db.store;
+        common::with_demo(s).await;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 2).await.unwrap();
+        let (a, b) = (orgs[0].id, orgs[1].id);
+        let buyer = person(s, "buyer@a.example.cn", Some(a)).await;
+        let maker = person(s, "sales@b.example.cn", Some(b)).await;
+        let officer = common::sign_up(s, "officer@gov.example.cn").await;
+        s.make_officer(officer.id).await.unwrap();
+        let total = |r: &common::Reply| r.body["responses"].as_i64().unwrap_or_else(|| panic!("{}", r.body));
+        let seen = send(s, "GET", "/api/v1/overview/demands", None, &officer.h()).await;
+        let before = total(&seen);
+
+        let demand = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "铝合金压铸外壳", "category": "压铸件", "deadline": "2099-12-31"})), &buyer.h()).await;
+        let id = demand.body["id"].as_i64().unwrap();
+        send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
+        let quoted = send(s, "POST", &format!("/api/v1/demands/{id}/responses"), Some(quote(b, 1850)), &maker.h()).await;
+        assert_eq!(quoted.status, StatusCode::CREATED, "{}", quoted.body);
+
+        let during = send(s, "GET", "/api/v1/overview/demands", None, &officer.h()).await;
+        assert_eq!(total(&during), before, "a sealed quote does not move the officer's count");
+        common::pass_deadline(s, id).await;
+        let after = send(s, "GET", "/api/v1/overview/demands", None, &officer.h()).await;
+        assert_eq!(total(&after), before + 1, "counted once the deadline has passed");
+    }
+}

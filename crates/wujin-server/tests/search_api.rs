@@ -172,8 +172,8 @@ async fn a_need_that_cannot_be_read_is_refused_naming_the_field() {
 #[tokio::test]
 async fn bad_searches_are_400_and_a_missing_index_is_503() {
     let app = App::new().await;
-    // Longer than any need, short enough for a URL.
-    let long = "杯".repeat(3_000);
+    // Longer than any need (500 characters), short enough for the server's 8 KB address.
+    let long = "杯".repeat(600);
     for (path, field) in [
         (format!("/api/v1/search?q={}", q(&long)), "q"),
         ("/api/v1/search?q=x&category=nothing".to_string(), "category"),

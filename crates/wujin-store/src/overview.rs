@@ -19,7 +19,9 @@ pub struct DemandOverview {
     pub by_family: Vec<Count>,
     /// Published demands (not drafts).
     pub published: i64,
-    /// Standing responses to published demands.
+    /// Standing responses to published demands past their deadline. Responses to a demand
+    /// still open are sealed: counting them live would tell an officer, with few open
+    /// demands, who is bidding where.
     pub responses: i64,
     /// Published demands past their deadline that drew fewer than three responses: where
     /// the cluster's supply is thin.
@@ -52,8 +54,12 @@ impl Store {
             by_state: counts(self, "state").await?,
             by_family: counts(self, "family").await?,
             published: one("SELECT COUNT(*) FROM demands WHERE state <> 'draft'").await?,
-            responses: one("SELECT COUNT(*) FROM responses r JOIN demands d ON d.id = r.demand_id \
-                 WHERE r.state = 'submitted' AND d.state <> 'draft'")
+            responses: sqlx::query_scalar(
+                "SELECT COUNT(*) FROM responses r JOIN demands d ON d.id = r.demand_id \
+                 WHERE r.state = 'submitted' AND d.state <> 'draft' AND d.deadline <= $1",
+            )
+            .bind(now)
+            .fetch_one(self.pool())
             .await?,
             thin,
             engagements: one("SELECT COUNT(*) FROM engagements").await?,

@@ -1,24 +1,40 @@
 //! Reading a JSON request body, once for every route: bounded in size (413), not JSON a 400,
 //! JSON of the wrong shape a 422 naming the field as a JSON pointer without its leading
 //! slash (`quantity`, `awards/0/quantity`), as API.md asks.
+//!
+//! The person reads a catalogue message in their language; the JSON parser's own words
+//! (English, about Rust types) go to the log, never into `message`.
 
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use serde_path_to_error::Segment;
 use wujin_domain::{Lang, msg};
 
 use super::error::ApiError;
 
-pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<T, ApiError> {
-    if body.len() > max {
-        return Err(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            field: None,
-            ..ApiError::bad(lang, "too_large", "", msg!("body_too_large", max))
-        });
+fn too_large(lang: Lang, max: usize) -> ApiError {
+    ApiError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        field: None,
+        ..ApiError::bad(lang, "too_large", "", msg!("body_too_large", max))
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+}
+
+/// Parses the body as JSON text, bounded by `max` bytes.
+fn parse(lang: Lang, body: &[u8], max: usize) -> Result<Value, ApiError> {
+    if body.len() > max {
+        return Err(too_large(lang, max));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        tracing::debug!(detail = %e, "request body is not JSON");
+        ApiError { field: None, ..ApiError::bad(lang, "invalid_json", "", msg!("body_not_json", e.line(), e.column())) }
+    })
+}
+
+/// Turns parsed JSON into `T`, or a 422 naming the field that does not fit.
+fn shape<T: DeserializeOwned>(lang: Lang, value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer: Vec<String> = e
             .path()
             .iter()
@@ -29,18 +45,48 @@ pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Re
                 Segment::Unknown => None,
             })
             .collect();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError { field: None, ..ApiError::bad(lang, "invalid_json", "", msg!("body_not_json", inner)) };
-        }
-        // A missing or unknown field is named in the message, not in the path.
-        let detail = inner.to_string();
-        let field =
-            if pointer.is_empty() { detail.split('`').nth(1).unwrap_or("").to_string() } else { pointer.join("/") };
+        let detail = e.into_inner().to_string();
+        tracing::debug!(%detail, "request body does not fit");
+        // serde names a missing or unknown field in its message (between backticks), not in
+        // the path; what kind of mistake it is decides the words the person reads.
+        let named = detail.split('`').nth(1).unwrap_or("").to_string();
+        let with_named = || {
+            let mut at = pointer.clone();
+            if at.last() != Some(&named) {
+                at.push(named.clone());
+            }
+            at.join("/")
+        };
+        let (field, m) = if detail.starts_with("unknown field") {
+            let at = with_named();
+            (at.clone(), msg!("body_unknown_field", at))
+        } else if detail.starts_with("missing field") {
+            let at = with_named();
+            (at.clone(), msg!("body_missing_field", at))
+        } else {
+            let at = pointer.join("/");
+            (at.clone(), msg!("body_field_invalid", if at.is_empty() { "/".to_string() } else { at }))
+        };
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             field: (!field.is_empty()).then_some(field),
-            ..ApiError::bad(lang, "invalid_body", "", msg!("body_shape", detail))
+            ..ApiError::bad(lang, "invalid_body", "", m)
         }
     })
+}
+
+pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<T, ApiError> {
+    shape(lang, parse(lang, body, max)?)
+}
+
+/// As [`read_json`], and the body's JSON as sent: a partial update reads from it which keys
+/// the caller named (a key sent as `null` is named; a key left out is not).
+pub fn read_json_named<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<(T, Value), ApiError> {
+    let value = parse(lang, body, max)?;
+    Ok((shape(lang, value.clone())?, value))
+}
+
+/// The keys of a JSON object, or none.
+pub fn keys(value: &Value) -> impl Iterator<Item = &str> {
+    value.as_object().into_iter().flat_map(|m| m.keys().map(String::as_str))
 }

@@ -140,7 +140,7 @@ pub async fn suggestions(
         family: c.family.clone(),
         standards: c.standards.clone(),
         certificates: c.certificates.clone(),
-        quantity: c.quantity.and_then(|q| u64::try_from(q).ok()),
+        quantity: c.quantity.filter(|q| *q > 0),
         town: c.town.clone(),
         limit: Some(21),
         ..Need::default()

@@ -47,7 +47,8 @@ pub struct Need {
     #[serde(default)]
     pub certificates: Vec<String>,
     /// How many units: offers with a larger minimum order are left out.
-    pub quantity: Option<u64>,
+    #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
+    pub quantity: Option<i64>,
     /// The date it is needed by (YYYY-MM-DD): offers whose lead time does not fit are left out.
     pub deadline: Option<String>,
     /// Budget per unit in fen: offers whose lowest price is above it are left out.
@@ -124,11 +125,11 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
         n.lead_time(days_until(lang, d)?);
     }
     if let Some(quantity) = need.quantity {
-        if quantity == 0 {
+        if !(1..=1_000_000_000_000).contains(&quantity) {
             return Err(unprocessable(lang, "quantity", msg!("quantity_positive")));
         }
         n.filters.push(format!("moq<={quantity}"));
-        n.q.quantity = Some(quantity);
+        n.q.quantity = Some(quantity as u64);
     }
     if let Some(town) = &need.town {
         q.near_town = Some(Taxonomy::get().town(town).ok_or_else(|| unknown(lang, "town", town))?.code.clone());

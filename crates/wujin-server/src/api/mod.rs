@@ -8,9 +8,11 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod claims;
+pub mod contract;
 pub mod demands;
 pub mod engagements;
 pub mod error;
+pub mod guard;
 pub mod inbox;
 pub mod invitations;
 pub mod lang;
@@ -39,7 +41,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::{OpenApi, ToSchema};
@@ -56,6 +57,9 @@ pub struct AppState {
     pub store: Store,
     /// The search index; None until the server has one (tests of other routes).
     pub index: Option<Arc<MatchIndex>>,
+    /// Whether the index has been built and caught up with the store since the server
+    /// started; until then /healthz says it is catching up.
+    pub index_ready: Arc<std::sync::atomic::AtomicBool>,
     /// Where searches are recorded; None where nobody reads them (tests of other routes).
     pub queries: Option<crate::querylog::QueryLog>,
     /// Sign-in attempts per client address.
@@ -65,7 +69,13 @@ pub struct AppState {
 impl AppState {
     /// The state of a server on `store` without a search index or a query log.
     pub fn new(store: Store) -> AppState {
-        AppState { store, index: None, queries: None, sign_in_limit: Arc::default() }
+        AppState {
+            store,
+            index: None,
+            index_ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            queries: None,
+            sign_in_limit: Arc::default(),
+        }
     }
 }
 
@@ -132,7 +142,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         taxonomy,
         healthz
     ),
-    components(schemas(Health))
+    components(schemas(Health, error::ErrorBody))
 )]
 pub struct ApiDoc;
 
@@ -190,7 +200,7 @@ pub fn router_with(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(axum::middleware::from_fn(guard::guard))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal(Lang::Zh, "handler panicked").into_response()))
         .layer(TraceLayer::new_for_http())
@@ -263,16 +273,33 @@ pub fn parse_id(lang: Lang, raw: RawId) -> Result<i64, ApiError> {
 pub struct Health {
     /// `ok` when the store answers, `unavailable` when not.
     status: String,
+    /// `ok` when the search index has caught up with the store, `catching_up` while it is
+    /// being built or is applying changes (search answers from it as it stands); absent on a
+    /// server without an index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<&'static str>,
+    /// While catching up: how many of the store's changes the index has not applied yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    behind: Option<i64>,
 }
 
-/// Health: 200 when the store answers, 503 when not.
+/// Health: 200 when the store answers, 503 when not; and how far behind the search index is.
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(app): State<AppState>) -> Response {
-    if app.store.healthy().await {
-        (StatusCode::OK, Json(Health { status: "ok".into() })).into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into() })).into_response()
+    if !app.store.healthy().await {
+        let h = Health { status: "unavailable".into(), index: None, behind: None };
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(h)).into_response();
     }
+    let (index, behind) = match &app.index {
+        None => (None, None),
+        Some(index) => {
+            let head = app.store.outbox_max_seq().await.unwrap_or(0);
+            let behind = (head - index.applied_seq().unwrap_or(0)).max(0);
+            let ready = app.index_ready.load(std::sync::atomic::Ordering::Acquire);
+            if ready && behind == 0 { (Some("ok"), None) } else { (Some("catching_up"), Some(behind)) }
+        }
+    };
+    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind })).into_response()
 }
 
 /// The whole taxonomy: towns, sectors, categories, processes, service families, chain
@@ -283,6 +310,13 @@ pub async fn taxonomy() -> Json<&'static Taxonomy> {
 }
 
 async fn openapi() -> Response {
-    let doc = ApiDoc::openapi();
-    Json(doc).into_response()
+    Json(document()).into_response()
+}
+
+/// The OpenAPI document as served: derived from the handlers, completed by
+/// [`contract::complete`].
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    contract::complete(&mut doc);
+    doc
 }
