@@ -69,6 +69,13 @@ fn complete_operation(method: &str, path: &str, names: &[String], op: &mut Map<S
                     json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100, "default": 20});
             } else if place == "query" && (name == "id" || name.ends_with("_id")) {
                 p["schema"] = id_schema();
+            } else if place == "query" && !super::params::MAY_BE_EMPTY.contains(&name.as_str()) {
+                // The API refuses an empty parameter (see `params`): say so.
+                if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
+                    && schema.get("type").and_then(Value::as_str) == Some("string")
+                {
+                    schema.insert("minLength".into(), json!(1));
+                }
             }
         }
         for name in names {

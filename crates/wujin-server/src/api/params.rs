@@ -25,7 +25,7 @@ impl Params {
 
 /// Parameters the API reads as absent when empty: the need's words (none means browse) and
 /// the language.
-const MAY_BE_EMPTY: [&str; 2] = ["q", "lang"];
+pub const MAY_BE_EMPTY: [&str; 2] = ["q", "lang"];
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = super::error::ApiError;
