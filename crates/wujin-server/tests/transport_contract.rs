@@ -105,8 +105,59 @@ both_backends! {
         let r = send(s, "POST", "/api/v1/match", Some(json!({"text": "保温杯", "colour": "red"})), &[("accept-language", "en")]).await;
         assert_eq!(r.body["error"]["field"], "colour", "{}", r.body);
         assert!(!r.body["error"]["message"].as_str().unwrap().contains("expected one of"), "{}", r.body);
+        // JSON's integers: 3.0 is 3; 3.5 and a number beyond 64 bits are refused, naming the field.
+        let int = |body: &str| raw(s, "POST", "/api/v1/match", body.as_bytes().to_vec(), &[("content-type", "application/json")]);
+        assert_ne!(int(r#"{"text": "保温杯", "limit": 3.0}"#).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for body in [r#"{"text": "保温杯", "limit": 3.5}"#, r#"{"text": "保温杯", "quantity": 9223372036854775808}"#] {
+            let r = int(body).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        }
         let r = raw(s, "POST", "/api/v1/match", b"{\"text\": ".to_vec(), &[("content-type", "application/json")]).await;
         shaped(&r, StatusCode::BAD_REQUEST, "invalid_json");
         assert!(!r.body["error"]["message"].as_str().unwrap().contains("EOF"), "{}", r.body);
     }
+}
+
+/// The OpenAPI document says what the server does: every path parameter declared as an id
+/// from 1, every error status an operation can answer listed with the error shape, `limit`
+/// bounded to 1..=100.
+#[tokio::test]
+async fn the_document_declares_every_path_id_error_and_bound() {
+    let doc = wujin_server::api::document();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        let names: Vec<&str> =
+            path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect();
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for name in &names {
+                let p = params.iter().find(|p| p["in"] == "path" && p["name"] == *name);
+                let p = p.unwrap_or_else(|| panic!("{method} {path}: {name} not declared"));
+                assert_eq!(p["schema"]["minimum"], 1, "{method} {path}: {p}");
+            }
+            for p in params.iter().filter(|p| p["name"] == "limit") {
+                assert_eq!(
+                    (p["schema"]["minimum"].as_i64(), p["schema"]["maximum"].as_i64()),
+                    (Some(1), Some(100)),
+                    "{method} {path}"
+                );
+            }
+            let mut codes = vec!["400", "401", "403", "404"];
+            if method != "get" {
+                codes.extend(["409", "413", "415", "422"]);
+            }
+            for code in codes {
+                assert_eq!(
+                    op["responses"][code]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {code}"
+                );
+            }
+        }
+    }
+    assert!(operations > 40, "{operations} operations");
 }

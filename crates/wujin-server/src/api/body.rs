@@ -32,8 +32,28 @@ fn parse(lang: Lang, body: &[u8], max: usize) -> Result<Value, ApiError> {
     })
 }
 
+/// JSON has one kind of number: `3.0` is the integer 3, as JSON Schema says. Whole numbers
+/// written with a fraction part become integers, so that a field of whole numbers (money in
+/// fen, a score, an id) accepts them; `3.5` stays what it is and is refused there.
+fn whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
 /// Turns parsed JSON into `T`, or a 422 naming the field that does not fit.
-fn shape<T: DeserializeOwned>(lang: Lang, value: Value) -> Result<T, ApiError> {
+fn shape<T: DeserializeOwned>(lang: Lang, mut value: Value) -> Result<T, ApiError> {
+    whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer: Vec<String> = e
             .path()

@@ -320,6 +320,7 @@ pub struct AwardBody {
     /// The revision the caller saw; or send it as `If-Match`.
     pub revision: Option<i64>,
     /// One or several responses (at most 20).
+    #[schema(min_items = 1, max_items = 20)]
     pub awards: Vec<AwardLineBody>,
 }
 

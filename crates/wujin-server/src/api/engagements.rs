@@ -40,8 +40,10 @@ pub struct EngagementView {
 #[serde(deny_unknown_fields)]
 pub struct RatingBody {
     /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub score: i64,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub comment: String,
 }
 

@@ -31,6 +31,7 @@ pub const MAX_INVITES: usize = 50;
 #[serde(deny_unknown_fields)]
 pub struct InviteBody {
     /// Organisations to invite (1 to 50); those invited before stay invited.
+    #[schema(min_items = 1, max_items = 50)]
     pub org_ids: Vec<i64>,
 }
 

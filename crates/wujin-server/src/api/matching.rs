@@ -33,6 +33,7 @@ pub const MAX_REQUIRED: usize = 10;
 #[serde(deny_unknown_fields)]
 pub struct Need {
     /// The need in the buyer's words (required, at most 500 characters).
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub text: String,
     /// product, service or capacity.
     pub kind: Option<String>,
@@ -52,10 +53,12 @@ pub struct Need {
     /// The date it is needed by (YYYY-MM-DD): offers whose lead time does not fit are left out.
     pub deadline: Option<String>,
     /// Budget per unit in fen: offers whose lowest price is above it are left out.
-    pub budget_fen: Option<u64>,
+    #[schema(minimum = 0)]
+    pub budget_fen: Option<i64>,
     /// Where the need is (town code or name): firms there rank first.
     pub town: Option<String>,
     /// Organisations per page, 1 to 100 (default 20).
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// The next_cursor of the previous page.
     pub cursor: Option<String>,
@@ -120,7 +123,10 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
     for (i, c) in need.certificates.iter().enumerate() {
         n.certificate(&format!("certificates/{i}"), c)?;
     }
-    n.price(None, need.budget_fen)?;
+    if need.budget_fen.is_some_and(|b| b < 0) {
+        return Err(unprocessable(lang, "budget_fen", msg!("budget_not_negative")));
+    }
+    n.price(None, need.budget_fen.map(|b| b as u64))?;
     if let Some(d) = &need.deadline {
         n.lead_time(days_until(lang, d)?);
     }
