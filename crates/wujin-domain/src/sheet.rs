@@ -336,6 +336,22 @@ impl<'a> Check<'a> {
         self.fail(key, value, "unknown_value", msg!("unknown_value", what, value));
     }
 
+    /// As [`Check::unknown`], naming the accepted values closest to `value` from `choices`.
+    fn unknown_near<'e>(
+        &mut self,
+        key: &'static str,
+        value: &str,
+        what: Arg,
+        choices: impl Iterator<Item = &'e crate::taxonomy::Entry>,
+    ) {
+        let near = Taxonomy::nearest(choices, value, 3);
+        let names = Arg::Words {
+            zh: near.iter().map(|e| e.zh.as_str()).collect::<Vec<_>>().join("、"),
+            en: near.iter().map(|e| e.en.as_str()).collect::<Vec<_>>().join(", "),
+        };
+        self.fail(key, value, "unknown_value", msg!("unknown_value_near", what, value, names));
+    }
+
     fn int(&mut self, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
         let v = self.text(key)?;
         let cleaned: String = v.chars().filter(|&c| c != ',').collect();
@@ -418,19 +434,26 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         Some(v) => match t.town(v) {
             Some(e) => Some(e.code.clone()),
             None => {
-                c.unknown("town", v, Arg::Key("what_town"));
+                c.unknown_near("town", v, Arg::Key("what_town"), t.towns.iter());
                 None
             }
         },
     };
-    let mut sectors = vec![];
+    let mut sectors: Vec<&crate::taxonomy::Sector> = vec![];
     for s in c.list("sectors", 10) {
         match t.sector(&s) {
-            Some(sec) if !sectors.contains(&sec.entry.code) => sectors.push(sec.entry.code.clone()),
+            Some(sec) if !sectors.iter().any(|x| x.entry.code == sec.entry.code) => sectors.push(sec),
             Some(_) => {}
-            None => c.unknown("sectors", &s, Arg::Key("what_sector")),
+            None => c.unknown_near("sectors", &s, Arg::Key("what_sector"), t.sector_values().map(|x| &x.entry)),
         }
     }
+    // A pillar as a whole (杯业) is kept only where the row names none of its classes: a
+    // class (C3382) refines it.
+    let sectors: Vec<String> = sectors
+        .iter()
+        .filter(|s| !s.is_pillar() || !sectors.iter().any(|x| !x.is_pillar() && x.pillar == s.entry.code))
+        .map(|s| s.entry.code.clone())
+        .collect();
     let mut chain = vec![];
     for s in c.list("chain", 6) {
         match t.chain_stage(&s) {
@@ -460,7 +483,7 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         match t.certificate(&s) {
             Some(e) if !certificates.contains(&e.code) => certificates.push(e.code.clone()),
             Some(_) => {}
-            None => c.unknown("certificates", &s, Arg::Key("what_certificate")),
+            None => c.unknown_near("certificates", &s, Arg::Key("what_certificate"), t.certificates.iter()),
         }
     }
     let phone = c.optional("phone");
@@ -574,7 +597,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
     let category = c.text("category").and_then(|v| {
         let found = t.category(v);
         if found.is_none() {
-            c.unknown("category", v, Arg::Key("what_category"));
+            c.unknown_near("category", v, Arg::Key("what_category"), t.categories.iter().map(|x| &x.entry));
         }
         found
     });
@@ -633,7 +656,7 @@ pub fn offer_from_cells(cells: &Cells) -> Result<OfferRecord, Vec<FieldError>> {
     let unit = c.text("unit").and_then(|v| {
         let found = t.unit(v).map(|u| u.code.clone());
         if found.is_none() {
-            c.unknown("unit", v, Arg::Key("what_unit"));
+            c.unknown_near("unit", v, Arg::Key("what_unit"), t.units.iter());
         }
         found
     });
@@ -920,5 +943,52 @@ mod tests {
             Named::new(OFFER_COLUMNS, ["external_id", "org_uscc", "title", "category", "price_max", "description"]);
         let merged = offer_keeping(offer_from_cells(&row(&[])).unwrap(), &old, &cleared);
         assert_eq!((merged.price, merged.description.as_str()), (None, ""));
+    }
+
+    #[test]
+    fn a_pillar_name_is_a_sector_of_its_own_and_a_class_refines_it() {
+        let row = |sectors: &str| {
+            org_from_cells(&cells(&[
+                ("uscc", "91330100799655058B"),
+                ("name", "永康市某杯业有限公司"),
+                ("sectors", sectors),
+            ]))
+        };
+        assert_eq!(row("杯业").unwrap().sectors, vec!["cups"], "stored as the pillar, no class guessed");
+        assert_eq!(row("电动工具、门业、金属材料").unwrap().sectors, vec!["power_tools", "doors", "metal_materials"]);
+        assert_eq!(row("保温杯业").unwrap().sectors, vec!["cups"], "an alias kept in the taxonomy");
+        assert_eq!(row("杯业；C3382").unwrap().sectors, vec!["C3382"], "a class of the pillar refines it");
+        assert_eq!(row("杯业；C3312").unwrap().sectors, vec!["cups", "C3312"], "a class of another pillar does not");
+        let t = Taxonomy::get();
+        assert!(t.sector("cups").unwrap().is_pillar() && !t.sector("C3382").unwrap().is_pillar());
+        let under = t.sectors_under("杯业");
+        assert!(under.contains(&"cups".to_string()) && under.contains(&"C3382".to_string()), "{under:?}");
+        assert!(!under.contains(&"C3312".to_string()), "{under:?}");
+    }
+
+    #[test]
+    fn a_refused_value_names_the_closest_accepted_ones() {
+        let errs = org_from_cells(&cells(&[
+            ("uscc", "91330100799655058B"),
+            ("name", "永康市某公司"),
+            ("sectors", "杯业车"),
+            ("town", "石柱"),
+        ]))
+        .unwrap_err();
+        let sector = errs.iter().find(|e| e.field == "sectors").unwrap();
+        assert!(sector.zh.starts_with("未知的行业：杯业车 — 可用：杯业"), "{}", sector.zh);
+        assert!(sector.zh.contains("车业"), "{}", sector.zh);
+        let town = errs.iter().find(|e| e.field == "town").unwrap();
+        assert!(town.zh.contains("可用：石柱镇"), "{}", town.zh);
+        let errs = offer_from_cells(&cells(&[
+            ("external_id", "A-1"),
+            ("org_uscc", "91330100799655058B"),
+            ("title", "保温杯"),
+            ("category", "保温杯子"),
+            ("unit", "个只"),
+        ]))
+        .unwrap_err();
+        assert!(errs.iter().any(|e| e.field == "category" && e.en.contains("accepted:")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.field == "unit" && e.zh.contains("可用：")), "{errs:?}");
     }
 }

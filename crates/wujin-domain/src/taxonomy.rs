@@ -48,6 +48,13 @@ pub struct Sector {
     pub pillar: String,
 }
 
+impl Sector {
+    /// Whether this value is a pillar industry as a whole, not one of its GB/T classes.
+    pub fn is_pillar(&self) -> bool {
+        self.entry.code == self.pillar
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Family {
     #[serde(flatten)]
@@ -150,6 +157,10 @@ pub struct Taxonomy {
     pub org_kinds: Vec<Entry>,
     pub revenue_bands: Vec<Entry>,
     pub offer_kinds: Vec<Entry>,
+    /// Each pillar as a sector value of its own: what a firm that says only "杯业" is filed
+    /// under, without guessing one of the pillar's classes.
+    #[serde(skip)]
+    pillar_sectors: Vec<Sector>,
     #[serde(skip)]
     index: Index,
 }
@@ -159,6 +170,7 @@ pub struct Taxonomy {
 struct Index {
     towns: HashMap<String, usize>,
     sectors: HashMap<String, usize>,
+    pillar_sectors: HashMap<String, usize>,
     families: HashMap<String, usize>,
     chain: HashMap<String, usize>,
     processes: HashMap<String, usize>,
@@ -223,6 +235,7 @@ impl Taxonomy {
         let index = Index {
             towns: index_entries(f.towns.iter()),
             sectors: index_entries(f.sectors.iter().map(|s| &s.entry)),
+            pillar_sectors: index_entries(f.pillars.iter()),
             families: index_entries(f.families.iter().map(|s| &s.entry)),
             chain: index_entries(f.chain.iter()),
             processes: index_entries(f.processes.iter()),
@@ -235,7 +248,9 @@ impl Taxonomy {
             offer_kinds: index_entries(f.offer_kinds.iter()),
             standards,
         };
+        let pillar_sectors = f.pillars.iter().map(|p| Sector { entry: p.clone(), pillar: p.code.clone() }).collect();
         let t = Taxonomy {
+            pillar_sectors,
             towns: f.towns,
             pillars: f.pillars,
             sectors: f.sectors,
@@ -257,6 +272,13 @@ impl Taxonomy {
     }
 
     fn check(&self) -> Result<(), String> {
+        for p in &self.pillar_sectors {
+            for name in [&p.entry.code, &p.entry.zh, &p.entry.en].into_iter().chain(p.entry.aliases.iter()) {
+                if Self::find(&self.sectors, &self.index.sectors, name).is_some() {
+                    return Err(format!("pillar {} shares the name {name} with a GB/T class", p.entry.code));
+                }
+            }
+        }
         for s in &self.sectors {
             if !self.pillars.iter().any(|p| p.code == s.pillar) {
                 return Err(format!("sector {} names unknown pillar {}", s.entry.code, s.pillar));
@@ -304,10 +326,50 @@ impl Taxonomy {
     pub fn town(&self, name: &str) -> Option<&Entry> {
         Self::find(&self.towns, &self.index.towns, name)
     }
-    /// A sector by GB/T 4754 class (C3382, or 3382) or name.
+    /// A sector by GB/T 4754 class (C3382, or 3382) or name, or a pillar industry by its code,
+    /// name or an alias (杯业, 电动工具): then a sector value at pillar level, whose `pillar`
+    /// is itself (see [`Sector::is_pillar`]).
     pub fn sector(&self, name: &str) -> Option<&Sector> {
         let found = Self::find(&self.sectors, &self.index.sectors, name);
-        found.or_else(|| Self::find(&self.sectors, &self.index.sectors, &format!("C{}", name.trim())))
+        found
+            .or_else(|| Self::find(&self.sectors, &self.index.sectors, &format!("C{}", name.trim())))
+            .or_else(|| Self::find(&self.pillar_sectors, &self.index.pillar_sectors, name))
+    }
+
+    /// The stored sector values a filter on `code` matches: a class itself; a pillar, itself
+    /// and every class in it.
+    pub fn sectors_under(&self, code: &str) -> Vec<String> {
+        match self.sector(code) {
+            Some(s) if s.is_pillar() => std::iter::once(s.entry.code.clone())
+                .chain(self.sectors.iter().filter(|c| c.pillar == s.entry.code).map(|c| c.entry.code.clone()))
+                .collect(),
+            Some(s) => vec![s.entry.code.clone()],
+            None => vec![],
+        }
+    }
+
+    /// The `n` entries whose names are closest to `value`, closest first: what a refusal offers
+    /// instead ("未知的行业：杯业车 — 可用：杯业、车业"). Closeness is the edit distance over
+    /// characters, relative to the longer word, against each of an entry's names.
+    pub fn nearest<'a>(entries: impl Iterator<Item = &'a Entry>, value: &str, n: usize) -> Vec<&'a Entry> {
+        let v = key(value);
+        let mut scored: Vec<(f64, &Entry)> = entries
+            .map(|e| {
+                let best = [&e.code, &e.zh, &e.en]
+                    .into_iter()
+                    .chain(e.aliases.iter())
+                    .map(|name| strsim::normalized_levenshtein(&v, &key(name)))
+                    .fold(0.0, f64::max);
+                (best, e)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.into_iter().take(n).map(|(_, e)| e).collect()
+    }
+
+    /// Every sector value a person may write: the GB/T classes and the pillars.
+    pub fn sector_values(&self) -> impl Iterator<Item = &Sector> {
+        self.sectors.iter().chain(self.pillar_sectors.iter())
     }
     pub fn family(&self, name: &str) -> Option<&Family> {
         Self::find(&self.families, &self.index.families, name)

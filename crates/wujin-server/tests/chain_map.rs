@@ -59,3 +59,28 @@ both_backends! {
         assert!(expected.values().sum::<i64>() > 100 && thin > 0, "a small cluster fills some cells and leaves some thin");
     }
 }
+
+both_backends! {
+    async fn a_firm_that_names_only_its_pillar_counts_and_filters_as_that_pillar(db) {
+        let s = &db.store;
+        let code = wujin_domain::Uscc::complete("91330784MA2K00017").unwrap();
+        let csv = format!("统一社会信用代码,企业名称,行业,产业链环节\n{code},永康市某杯业有限公司,杯业,products\n");
+        let table = wujin_server::transfer::read::read_csv(csv.as_bytes()).unwrap();
+        let opts = wujin_server::transfer::import::Options { skip_invalid: false, quiet: true, actor: "test".into() };
+        let report = wujin_server::transfer::import::import(s, wujin_server::transfer::import::Kind::Orgs, &table, &opts).await.unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+        let (_, cups) = common::get(s, "/api/v1/orgs?sector=%E6%9D%AF%E4%B8%9A").await;
+        assert_eq!(cups["items"].as_array().unwrap().len(), 1, "杯业 finds it: {cups}");
+        assert_eq!(cups["items"][0]["sectors"][0]["name"], "杯业");
+        let (_, class) = common::get(s, "/api/v1/orgs?sector=C3382").await;
+        assert_eq!(class["items"].as_array().unwrap().len(), 0, "no class is guessed for it: {class}");
+
+        let officer = owner(s, "officer@gov.example.cn", None).await;
+        s.make_officer(officer.id).await.unwrap();
+        let r = send(s, "GET", "/api/v1/overview/chain", None, &officer.h()).await;
+        let row = r.body["rows"].as_array().unwrap().iter().find(|row| row["pillar"]["code"] == "cups").unwrap().clone();
+        let cell = row["cells"].as_array().unwrap().iter().find(|c| c["stage"] == "products").unwrap().clone();
+        assert_eq!(cell["orgs"], 1, "{row}");
+    }
+}

@@ -25,7 +25,9 @@ pub struct Org {
 pub struct OrgFilter {
     pub kind: Option<OrgKind>,
     pub town: Option<String>,
-    pub sector: Option<String>,
+    /// Organisations filed under any of these sector values (a class, or a pillar with its
+    /// classes).
+    pub sectors: Option<Vec<String>>,
     pub certificate: Option<String>,
     pub size_class: Option<SizeClass>,
     /// Organisations with at least one offer in this group (a top-level category or a family).
@@ -87,8 +89,8 @@ fn push_filter(sql: &mut Sql, f: &OrgFilter) {
     if let Some(s) = f.size_class {
         sql.push(" AND size_class = ").bind(s.code().to_string());
     }
-    if let Some(s) = &f.sector {
-        sql.push(" AND id IN (SELECT org_id FROM org_sectors WHERE sector = ").bind(s.clone()).push(")");
+    if let Some(s) = &f.sectors {
+        sql.push(" AND id IN (SELECT org_id FROM org_sectors WHERE sector IN ").bind_list(s.iter().cloned()).push(")");
     }
     if let Some(c) = &f.certificate {
         sql.push(" AND id IN (SELECT org_id FROM org_certificates WHERE certificate = ").bind(c.clone()).push(")");

@@ -111,7 +111,7 @@ both_backends! {
     async fn lists_filter_and_page(db) {
         let (o, f) = sample();
         load(&db.store, &o, &f).await;
-        let filter = OrgFilter { sector: Some("C3312".into()), kind: Some(OrgKind::Manufacturer), ..Default::default() };
+        let filter = OrgFilter { sectors: Some(vec!["C3312".into()]), kind: Some(OrgKind::Manufacturer), ..Default::default() };
         let (doors, more) = db.store.list_orgs(&filter, None, 10).await.unwrap();
         assert_eq!((doors.len(), more), (1, false));
         assert_eq!(doors[0].record.name, "永康市盾安门业有限公司");

@@ -73,8 +73,8 @@ pub fn offer_filter(lang: Lang, p: &Params) -> Result<OfferFilter, ApiError> {
         allowed = intersect(allowed, categories_where(&|c| c.family.as_ref() == Some(fam)));
     }
     if let Some(v) = p.get("sector") {
-        let sec = &t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?.entry.code;
-        allowed = intersect(allowed, categories_where(&|c| c.sector.as_ref() == Some(sec)));
+        let under = t.sectors_under(&t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?.entry.code);
+        allowed = intersect(allowed, categories_where(&|c| c.sector.as_ref().is_some_and(|s| under.contains(s))));
     }
     match allowed {
         // A category implies its kind, so the kind becomes part of the category set.

@@ -50,7 +50,8 @@ pub fn org_filter(lang: Lang, p: &Params) -> Result<OrgFilter, ApiError> {
         f.town = Some(t.town(v).ok_or_else(|| unknown(lang, "town", v))?.code.clone());
     }
     if let Some(v) = p.get("sector") {
-        f.sector = Some(t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?.entry.code.clone());
+        // A pillar (杯业) finds the firms filed under it and under each of its classes.
+        f.sectors = Some(t.sectors_under(&t.sector(v).ok_or_else(|| unknown(lang, "sector", v))?.entry.code));
     }
     if let Some(v) = p.get("certificate") {
         f.certificate = Some(t.certificate(v).ok_or_else(|| unknown(lang, "certificate", v))?.code.clone());
