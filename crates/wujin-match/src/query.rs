@@ -199,6 +199,11 @@ pub struct OrgPage {
     pub more: bool,
     /// Offers matching the query and filters.
     pub total: usize,
+    /// Organisations among the offers ranked (the query's `limit` best): what pages reach.
+    pub orgs_found: usize,
+    /// Whether more offers matched than were ranked, so that more organisations may match
+    /// than `orgs_found` says.
+    pub orgs_cut: bool,
     pub facets: Option<Facets>,
 }
 
@@ -550,7 +555,9 @@ impl MatchIndex {
         per_org: usize,
     ) -> Result<OrgPage, MatchError> {
         let mut ran = self.run(q)?;
+        let ranked = ran.top.len();
         let orgs = by_org(std::mem::take(&mut ran.top), per_org);
+        let (orgs_found, orgs_cut) = (orgs.len(), ran.total > ranked);
         let more = orgs.len() > offset + limit;
         let mut page: Vec<OrgMatch> = orgs.into_iter().skip(offset).take(limit).collect();
         for org in &mut page {
@@ -558,7 +565,7 @@ impl MatchIndex {
                 self.explain(&ran, hit)?;
             }
         }
-        Ok(OrgPage { orgs: page, more, total: ran.total, facets: ran.facets })
+        Ok(OrgPage { orgs: page, more, total: ran.total, orgs_found, orgs_cut, facets: ran.facets })
     }
 
     /// Which words matched where (plain substring tests on the stored text, lower-cased:

@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn arguments_fill_their_places() {
-        assert_eq!(text(Lang::En, "results_count", &["12".into()]), "12 matching offers");
+        assert_eq!(text(Lang::En, "results_count", &["12".into()]), "12 firms found");
         assert_eq!(text(Lang::Zh, "family_providers", &["7".into()]), "7 家服务商");
         assert_eq!(text(Lang::Zh, "no such key", &[]), "no such key");
     }

@@ -50,7 +50,7 @@ fn get(server: &Server, path: &str) -> Value {
 
 fn search(server: &Server, q: &str) -> u64 {
     let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
-    get(server, &format!("/api/v1/search?q={q}"))["total"].as_u64().unwrap()
+    get(server, &format!("/api/v1/search?q={q}"))["offers_total"].as_u64().unwrap()
 }
 
 /// Reads /healthz until the index has caught up (failing after twenty seconds); every answer

@@ -81,7 +81,7 @@ async fn a_search_for_vacuum_cups_finds_their_makers_and_says_why() {
 async fn facets_count_what_the_filters_would_leave() {
     let app = App::new().await;
     let (_, body) = app.get(&format!("/api/v1/search?q={}", q("不锈钢"))).await;
-    let total = body["total"].as_u64().unwrap();
+    let total = body["offers_total"].as_u64().unwrap();
     let kinds: u64 = body["facets"]["kind"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(kinds, total, "every matching offer has one kind: {}", body["facets"]);
     // Following a facet gives as many offers as it promised.
@@ -93,7 +93,7 @@ async fn facets_count_what_the_filters_would_leave() {
         .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
         .unwrap();
     let (_, narrowed) = app.get(&format!("/api/v1/search?q={}&town={town}", q("不锈钢"))).await;
-    assert_eq!(narrowed["total"].as_u64(), Some(n));
+    assert_eq!(narrowed["offers_total"].as_u64(), Some(n));
     for item in narrowed["items"].as_array().unwrap() {
         assert_eq!(item["org"]["town"]["code"], town.as_str());
     }

@@ -82,6 +82,9 @@ fn days_until(lang: Lang, deadline: &str) -> Result<u64, ApiError> {
 }
 
 /// Match a need to the organisations that can serve it.
+///
+/// Answers as search does: one item per organisation, pages reaching the first 200 in one
+/// order whatever the `limit`, `total` counting organisations.
 #[utoipa::path(post, path = "/api/v1/match", tag = "search", request_body = Need,
     responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]

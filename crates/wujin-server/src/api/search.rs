@@ -26,8 +26,8 @@ use super::{AppState, unknown};
 pub const MAX_Q: usize = 500;
 /// Offers shown under each organisation.
 const PER_ORG: usize = 3;
-/// Pages reach down to this many organisations.
-const MAX_ORGS: usize = 200;
+/// Pages reach down to this many organisations (API.md, "Search and matching").
+pub const MAX_ORGS: usize = 200;
 
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -133,8 +133,13 @@ pub struct SearchPage {
     #[schema(value_type = Object)]
     pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
     pub next_cursor: Option<String>,
-    /// Offers matching the query and filters.
+    /// Organisations found, as `items` counts them, up to the depth pages reach (200); a
+    /// lower bound when `total_is_lower_bound` ("200+").
     pub total: usize,
+    /// More organisations may match than `total` says: show it as "200+".
+    pub total_is_lower_bound: bool,
+    /// Offers matching the query and filters.
+    pub offers_total: usize,
 }
 
 /// A need as the search runs it, with the filters it states in words for the explanation.
@@ -264,6 +269,11 @@ pub fn decode_offset(lang: Lang, raw: Option<&str>) -> Result<usize, ApiError> {
 }
 
 /// Search offers and group them by organisation.
+///
+/// One item per organisation, in the order of its best offer. Pages reach the first 200
+/// organisations, and walking them at any `limit` lists the same organisations in the same
+/// order. `total` counts organisations (at most 200; with `total_is_lower_bound` there may be
+/// more, shown as "200+"); `offers_total` counts the matching offers.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
     responses((status = 200, body = SearchPage), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn search(
@@ -359,9 +369,9 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
     };
     let wanted = p.offset + p.limit;
     let mut query = p.query;
-    // Enough offers to fill the page with organisations in most cases: firms list a handful
-    // of offers each.
-    query.limit = (wanted * 8).clamp(50, wujin_match::query::MAX_HITS);
+    // The same best offers ranked for every page, whatever its size: organisations are then
+    // listed in one order, and walking pages of 7 or of 100 reaches the same ones.
+    query.limit = wujin_match::query::MAX_HITS;
     query.facets = true;
     let started = std::time::Instant::now();
     let (offset, limit) = (p.offset, p.limit);
@@ -374,6 +384,8 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
         log.record(source, &query, &p.filters, result.total, started.elapsed());
     }
     let more = result.more && wanted < MAX_ORGS;
+    let total = result.orgs_found.min(MAX_ORGS);
+    let total_is_lower_bound = result.orgs_found > MAX_ORGS || result.orgs_cut;
     let page = result.orgs;
     // Everything shown comes from the index: a page of results costs no trip to the store.
     let mut items = vec![];
@@ -436,6 +448,8 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
         items,
         facets: result.facets.as_ref().map(facets_view).unwrap_or_default(),
         next_cursor: more.then(|| super::page::encode_offset(wanted)),
-        total: result.total,
+        total,
+        total_is_lower_bound,
+        offers_total: result.total,
     })
 }

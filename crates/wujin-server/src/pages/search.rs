@@ -234,7 +234,7 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
             let first_href = p.get("cursor").map(|_| href(&p, &[]));
             let filtered = FACETS.iter().any(|(f, _)| p.get(f).is_some());
             let ctx = context! {
-                q, total => page.total, items => Value::from(Serde(items(lang, &page))),
+                q, total => if page.total_is_lower_bound { format!("{}+", page.total) } else { page.total.to_string() }, items => Value::from(Serde(items(lang, &page))),
                 facets => Value::from(Serde(facets(lang, &p, &page))),
                 next_href, first_href, filtered, clear_href => href(&p, &FACETS.map(|(f, _)| (f, None))),
                 suggestions, error => None::<String>, user,
