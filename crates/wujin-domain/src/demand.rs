@@ -50,6 +50,82 @@ impl DemandState {
     }
 }
 
+/// Why a buyer cancelled a demand. The providers who responded read it in their inbox, and
+/// the pilot office counts `NoSuitableProvider` among the cluster's service gaps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    NoSuitableProvider,
+    NeedChanged,
+    PriceTooHigh,
+    Duplicate,
+    Other,
+}
+
+impl CancelReason {
+    pub const ALL: [CancelReason; 5] = [
+        CancelReason::NoSuitableProvider,
+        CancelReason::NeedChanged,
+        CancelReason::PriceTooHigh,
+        CancelReason::Duplicate,
+        CancelReason::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoSuitableProvider => "no_suitable_provider",
+            Self::NeedChanged => "need_changed",
+            Self::PriceTooHigh => "price_too_high",
+            Self::Duplicate => "duplicate",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+
+    /// The catalogue key of the reason's words (`cancel_reason_need_changed`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::NoSuitableProvider => "cancel_reason_no_suitable_provider",
+            Self::NeedChanged => "cancel_reason_need_changed",
+            Self::PriceTooHigh => "cancel_reason_price_too_high",
+            Self::Duplicate => "cancel_reason_duplicate",
+            Self::Other => "cancel_reason_other",
+        }
+    }
+}
+
+/// The longest note a buyer adds to a cancellation, in characters.
+pub const MAX_CANCEL_NOTE: usize = 200;
+
+/// A cancellation as the buyer gives it: a reason, and optionally a few words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub reason: CancelReason,
+    /// Trimmed, at most [`MAX_CANCEL_NOTE`] characters; None when left empty.
+    pub note: Option<String>,
+}
+
+impl Cancellation {
+    /// Checks the note's length; an empty note is none.
+    pub fn new(reason: CancelReason, note: Option<&str>) -> Result<Cancellation, crate::FieldError> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = note
+            && n.chars().count() > MAX_CANCEL_NOTE
+        {
+            return Err(crate::FieldError::new(
+                "reason_text",
+                n,
+                "too_long",
+                msg!("cancel_note_long", MAX_CANCEL_NOTE),
+            ));
+        }
+        Ok(Cancellation { reason, note: note.map(str::to_string) })
+    }
+}
+
 /// What someone asks of a demand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,7 +7,7 @@
 //! would have. Written only into demo databases (`wujin serve --demo` on an empty one).
 
 use wujin_domain::account::Role;
-use wujin_domain::demand::{DemandContent, DemandState, Visibility};
+use wujin_domain::demand::{CancelReason, Cancellation, DemandContent, DemandState, Visibility};
 use wujin_store::Store;
 use wujin_store::demands::AwardLine;
 use wujin_store::engagements::Side;
@@ -201,7 +201,9 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     s.change_response(r, 1, None, caster_p).await.map_err(fail)?;
     let cancelled = draft(content("展会样品包装设计", "已改由内部完成。", now + 20 * DAY)).await?.id;
     publish(cancelled).await?;
-    s.move_demand(cancelled, 2, DemandState::Open, DemandState::Cancelled, "cancel", buyer).await.map_err(fail)?;
+    let why =
+        Cancellation::new(CancelReason::NeedChanged, Some("样品包装改由公司内部设计。")).map_err(|e| fail(e.en))?;
+    s.cancel_demand(cancelled, 2, DemandState::Open, &why, buyer).await.map_err(fail)?;
 
     Ok(())
 }

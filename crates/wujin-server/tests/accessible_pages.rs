@@ -146,6 +146,25 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     for path in ["/demands", "/demands/new", demand.as_str(), "/inbox", "/tokens", "/quotes"] {
         titles.push((path.to_string(), audit(&s, path, &mut problems).await));
     }
+    // The question before a cancellation, on the first demand that may still be cancelled.
+    s.goto("/demands").await;
+    let all: Vec<String> = {
+        let script = "return [...new Set([...document.querySelectorAll('a')].map(a => a.getAttribute('href'))\
+                      .filter(h => h && /^\\/demands\\/\\d+$/.test(h)))];";
+        let v = s.c.execute(script, vec![]).await.unwrap();
+        v.as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_string()).collect()
+    };
+    let mut cancel = None;
+    for d in &all {
+        s.goto(d).await;
+        let v = s.c.execute("return document.querySelector('a#cancel') ? document.querySelector('a#cancel').getAttribute('href') : null;", vec![]).await.unwrap();
+        if let Some(h) = v.as_str() {
+            cancel = Some(h.to_string());
+            break;
+        }
+    }
+    let cancel = cancel.expect("the demo buyer has a demand it may cancel");
+    titles.push((cancel.clone(), audit(&s, &cancel, &mut problems).await));
     s.goto("/demands").await;
     let members = {
         let v = s.c.execute("return document.querySelector(\"a[href$='/members']\").getAttribute('href');", vec![]);

@@ -240,7 +240,9 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             Some(json!({"revision": 1, "title": "改", "deadline": "2099-12-31"})),
         ),
         "publish" => ("POST", format!("/api/v1/demands/{d}/publish"), Some(json!({"revision": 1}))),
-        "cancel" => ("POST", format!("/api/v1/demands/{d}/cancel"), Some(json!({"revision": 2}))),
+        "cancel" => {
+            ("POST", format!("/api/v1/demands/{d}/cancel"), Some(json!({"revision": 2, "reason_code": "duplicate"})))
+        }
         "invite" => ("POST", format!("/api/v1/demands/{d}/invitations"), Some(json!({"org_ids": [w.u]}))),
         "GET invitations" => ("GET", format!("/api/v1/demands/{d}/invitations"), None),
         "GET suggestions" => ("GET", format!("/api/v1/demands/{d}/suggestions"), None),

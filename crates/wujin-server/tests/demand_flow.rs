@@ -162,7 +162,7 @@ both_backends! {
         let (w, wr, _) = demands[1];
         assert_eq!(send(s, "DELETE", &format!("/api/v1/demands/{w}/responses/{wr}"), Some(json!({"revision": 1})), &maker.h()).await.status, StatusCode::NO_CONTENT);
         let (cancelled, _, _) = demands[2];
-        send(s, "POST", &format!("/api/v1/demands/{cancelled}/cancel"), Some(json!({"revision": 2})), &buyer.h()).await;
+        send(s, "POST", &format!("/api/v1/demands/{cancelled}/cancel"), Some(json!({"revision": 2, "reason_code": "price_too_high", "reason_text": "预算调整"})), &buyer.h()).await;
 
         let history = send(s, "GET", "/api/v1/responses?limit=3", None, &maker.h()).await.body;
         let outcomes = |v: &Value| v["items"].as_array().unwrap().iter().map(|i| (i["demand_id"].as_i64().unwrap(), i["outcome"].as_str().unwrap().to_string())).collect::<Vec<_>>();

@@ -87,7 +87,7 @@ both_backends! {
         assert_eq!(late_edit.status, StatusCode::CONFLICT, "a published demand is not edited");
         assert_eq!(send(s, "GET", &path, None, &outsider.h()).await.status, StatusCode::OK, "published to all");
 
-        let cancelled = send(s, "POST", &format!("{path}/cancel"), Some(json!({"revision": 3})), &owner.h()).await;
+        let cancelled = send(s, "POST", &format!("{path}/cancel"), Some(json!({"revision": 3, "reason_code": "need_changed"})), &owner.h()).await;
         assert_eq!((cancelled.status, cancelled.body["state"].as_str()), (StatusCode::OK, Some("cancelled")));
 
         let past = send(s, "POST", "/api/v1/demands", Some(need(org, "2001-01-01")), &owner.h()).await;
@@ -131,5 +131,46 @@ both_backends! {
         assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.body, b.body);
         let d = s.demand(id).await.unwrap().unwrap();
         assert_eq!((d.state.code(), d.revision), ("open", 2), "one publish, one revision step");
+    }
+}
+
+both_backends! {
+    async fn a_buyer_says_why_a_demand_is_cancelled_and_the_providers_read_it(db) {
+        let s = &db.store;
+        common::with_demo(s).await;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 2).await.unwrap();
+        let (a, b) = (orgs[0].id, orgs[1].id);
+        let buyer = common::owner(s, "buyer@a.example.cn", Some(a)).await;
+        let maker = common::owner(s, "sales@b.example.cn", Some(b)).await;
+        let d = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "压铸外壳 5000 件", "category": "压铸件", "deadline": "2099-12-31"})), &buyer.h()).await;
+        let id = d.body["id"].as_i64().unwrap();
+        send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
+        let q = send(s, "POST", &format!("/api/v1/demands/{id}/responses"), Some(common::quote(b, 1850)), &maker.h()).await;
+        assert_eq!(q.status, StatusCode::CREATED, "{}", q.body);
+        let path = format!("/api/v1/demands/{id}/cancel");
+
+        for (body, field) in [
+            (json!({"revision": 2}), "reason_code"),
+            (json!({"revision": 2, "reason_code": "bored"}), "reason_code"),
+            (json!({"revision": 2, "reason_code": "other", "reason_text": "长".repeat(201)}), "reason_text"),
+        ] {
+            let r = send(s, "POST", &path, Some(body.clone()), &buyer.h()).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{body}: {}", r.body);
+        }
+        assert_eq!(send(s, "GET", &format!("/api/v1/demands/{id}"), None, &buyer.h()).await.body["state"], "open", "nothing cancelled yet");
+
+        let body = json!({"revision": 2, "reason_code": "no_suitable_provider", "reason_text": "报价均超出预算"});
+        let r = send(s, "POST", &path, Some(body), &[buyer.h()[0], buyer.h()[1], ("accept-language", "en")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["state"], "cancelled");
+        assert_eq!(r.body["cancellation"]["reason_code"], "no_suitable_provider");
+        assert_eq!(r.body["cancellation"]["reason"], "no suitable provider");
+        assert_eq!(r.body["cancellation"]["reason_text"], "报价均超出预算");
+
+        let inbox = send(s, "GET", "/api/v1/inbox", None, &maker.h()).await.body;
+        let item = &inbox["items"][0];
+        assert_eq!((item["kind"].as_str(), item["demand_id"].as_i64()), (Some("cancelled"), Some(id)));
+        let text = item["text"].as_str().unwrap();
+        assert!(text.contains("压铸外壳 5000 件") && text.contains("没有合适的服务商") && text.contains("报价均超出预算"), "{text}");
     }
 }

@@ -3,7 +3,7 @@
 //! publishing at once end with one outcome and the other told so.
 
 use sqlx::Row;
-use wujin_domain::demand::{DemandContent, DemandState, Visibility};
+use wujin_domain::demand::{CancelReason, Cancellation, DemandContent, DemandState, Visibility};
 
 use crate::inbox::{Kind, notify};
 use crate::{Result, Sql, Store, StoreError, Tx, now_ms, outbox};
@@ -18,6 +18,8 @@ pub struct Demand {
     pub revision: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Why the buyer cancelled it, once cancelled.
+    pub cancellation: Option<Cancellation>,
 }
 
 /// What a guarded write found. `Done` carries the record as this write left it (read in
@@ -32,7 +34,7 @@ pub enum Write<T = ()> {
 }
 
 const COLUMNS: &str = "id, org_id, created_by, title, need, family, category, quantity, unit, budget_fen, standards, \
-     certificates, deadline, town, visibility, state, revision, created_at, updated_at";
+     certificates, deadline, town, visibility, state, revision, created_at, updated_at, cancel_reason, cancel_note";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("demands.{what}: {e}"))
@@ -69,6 +71,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Demand> {
         revision: r.try_get("revision")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        cancellation: match r.try_get::<Option<String>, _>("cancel_reason")? {
+            None => None,
+            Some(code) => Some(Cancellation {
+                reason: CancelReason::from_code(&code).ok_or_else(|| corrupt("cancel_reason", &code))?,
+                note: r.try_get("cancel_note")?,
+            }),
+        },
     })
 }
 
@@ -167,6 +176,7 @@ impl Store {
     }
 
     /// Moves a demand from `from` (at `revision`) to `to`; `action` goes to the audit log.
+    /// A cancellation goes through [`Store::cancel_demand`], which says why.
     pub async fn move_demand(
         &self,
         id: i64,
@@ -175,6 +185,33 @@ impl Store {
         to: DemandState,
         action: &str,
         by: i64,
+    ) -> Result<Write<Demand>> {
+        self.move_with(id, revision, from, to, action, by, None).await
+    }
+
+    /// Cancels a demand in `from` (at `revision`), keeping why; the providers who responded
+    /// are told, with the reason.
+    pub async fn cancel_demand(
+        &self,
+        id: i64,
+        revision: i64,
+        from: DemandState,
+        why: &Cancellation,
+        by: i64,
+    ) -> Result<Write<Demand>> {
+        self.move_with(id, revision, from, DemandState::Cancelled, "cancel", by, Some(why)).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn move_with(
+        &self,
+        id: i64,
+        revision: i64,
+        from: DemandState,
+        to: DemandState,
+        action: &str,
+        by: i64,
+        why: Option<&Cancellation>,
     ) -> Result<Write<Demand>> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
@@ -191,20 +228,26 @@ impl Store {
         if n == 0 {
             return Ok(Write::Stale);
         }
+        if let Some(why) = why {
+            sqlx::query("UPDATE demands SET cancel_reason = $1, cancel_note = $2 WHERE id = $3")
+                .bind(why.reason.code())
+                .bind(why.note.clone())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let org = buyer_of(&mut tx, id).await?;
-        Store::audit_for(
-            &mut tx,
-            Some(org),
-            &format!("account:{by}"),
-            action,
-            "demand",
-            Some(id),
-            &serde_json::json!({"from": from.code(), "to": to.code()}),
-        )
-        .await?;
+        let mut moved = serde_json::json!({"from": from.code(), "to": to.code()});
         let title: String =
             sqlx::query_scalar("SELECT title FROM demands WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-        let detail = serde_json::json!({"title": title});
+        let mut detail = serde_json::json!({"title": title});
+        if let Some(why) = why {
+            for d in [&mut moved, &mut detail] {
+                d["reason_code"] = serde_json::json!(why.reason.code());
+                d["reason_text"] = serde_json::json!(why.note);
+            }
+        }
+        Store::audit_for(&mut tx, Some(org), &format!("account:{by}"), action, "demand", Some(id), &moved).await?;
         match to {
             DemandState::Open => {
                 let invited: Vec<i64> =

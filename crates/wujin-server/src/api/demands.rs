@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
-use wujin_domain::demand::{DemandAction, DemandContent, DemandState, Moment, Refused, Visibility, transition};
+use wujin_domain::demand::{
+    CancelReason, Cancellation, DemandAction, DemandContent, DemandState, Moment, Refused, Visibility, transition,
+};
 use wujin_domain::{Lang, msg};
 use wujin_store::demands::{Demand, Write};
 
@@ -79,9 +81,26 @@ pub struct DemandView {
     /// draft, open, closed, awarded, in_progress, completed, rated, cancelled.
     pub state: String,
     pub revision: i64,
+    /// Why the buyer cancelled it (`reason_code` and its words), once cancelled.
+    pub cancellation: Option<CancellationView>,
 }
 
-fn view(d: Demand) -> DemandView {
+#[derive(Serialize, ToSchema)]
+pub struct CancellationView {
+    /// no_suitable_provider, need_changed, price_too_high, duplicate or other.
+    pub reason_code: String,
+    /// The reason in the request's language.
+    pub reason: String,
+    pub reason_text: Option<String>,
+}
+
+fn view(d: Demand, lang: Lang) -> DemandView {
+    let cancellation = d.cancellation.map(|c| CancellationView {
+        reason_code: c.reason.code().to_string(),
+        reason: wujin_domain::messages::domain()
+            .render(lang, &wujin_domain::messages::Msg { key: c.reason.key(), args: vec![] }),
+        reason_text: c.note,
+    });
     let c = d.content;
     let deadline = super::views::rfc3339(c.deadline_ms);
     DemandView {
@@ -104,6 +123,7 @@ fn view(d: Demand) -> DemandView {
         },
         state: d.state.code().into(),
         revision: d.revision,
+        cancellation,
     }
 }
 
@@ -204,7 +224,7 @@ pub async fn create(
     }
     let c = content(lang, &b)?;
     let d = app.store.create_demand(org, me.account_id, &c).await.map_err(internal)?;
-    Ok((StatusCode::CREATED, Json(view(d))).into_response())
+    Ok((StatusCode::CREATED, Json(view(d, lang))).into_response())
 }
 
 /// A demand.
@@ -217,7 +237,7 @@ pub async fn get(
 ) -> Result<Json<DemandView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
     let id = super::parse_id(lang, id)?;
-    Ok(Json(view(visible(&app, lang, &me, id).await?.0)))
+    Ok(Json(view(visible(&app, lang, &me, id).await?.0, lang)))
 }
 
 /// Replace a draft's content (members of the buyer; the revision seen is required).
@@ -245,7 +265,7 @@ pub async fn edit(
     let internal = |e| ApiError::internal(lang, e);
     match app.store.update_demand(id, revision, &c, me.account_id).await.map_err(internal)? {
         Write::Stale | Write::Closed => Err(stale(lang)),
-        Write::Done(d) => Ok(Json(view(d))),
+        Write::Done(d) => Ok(Json(view(d, lang))),
     }
 }
 
@@ -265,19 +285,53 @@ async fn act(
         Some(r) if !r.may_act() => return Err(forbidden(lang)),
         Some(_) => {}
     }
-    let b: RevisionBody = super::read_optional(lang, &body)?;
-    let revision = super::revision(lang, &headers, b.revision)?;
+    let (revision, why) = match action {
+        DemandAction::Cancel => {
+            let b: CancelBody = super::read_optional(lang, &body)?;
+            (super::revision(lang, &headers, b.revision)?, Some(cancellation(lang, &b)?))
+        }
+        _ => {
+            let b: RevisionBody = super::read_optional(lang, &body)?;
+            (super::revision(lang, &headers, b.revision)?, None)
+        }
+    };
     let at = Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms };
     let to = transition(d.state, action, at).map_err(|r| refused(lang, r))?;
-    let name = match action {
-        DemandAction::Publish => "publish",
-        _ => "cancel",
-    };
     let internal = |e| ApiError::internal(lang, e);
-    match app.store.move_demand(id, revision, d.state, to, name, me.account_id).await.map_err(internal)? {
+    let moved = match &why {
+        Some(why) => app.store.cancel_demand(id, revision, d.state, why, me.account_id).await,
+        None => app.store.move_demand(id, revision, d.state, to, "publish", me.account_id).await,
+    };
+    match moved.map_err(internal)? {
         Write::Stale | Write::Closed => Err(stale(lang)),
-        Write::Done(d) => Ok(Json(view(d))),
+        Write::Done(d) => Ok(Json(view(d, lang))),
     }
+}
+
+/// A cancellation: why (`reason_code`, required) and optionally a few words.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// The revision the caller saw; or send it as `If-Match`.
+    pub revision: Option<i64>,
+    /// no_suitable_provider, need_changed, price_too_high, duplicate or other. The providers
+    /// who responded read it; the pilot office counts `no_suitable_provider` as a gap.
+    #[schema(example = "need_changed")]
+    pub reason_code: Option<String>,
+    /// A few words for the providers, at most 200 characters.
+    #[schema(max_length = 200)]
+    pub reason_text: Option<String>,
+}
+
+fn cancellation(lang: Lang, b: &CancelBody) -> Result<Cancellation, ApiError> {
+    let codes = CancelReason::ALL.map(|r| r.code()).join(", ");
+    let reason = match b.reason_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        None => return Err(ApiError::bad(lang, "required", "reason_code", msg!("cancel_reason_required", codes))),
+        Some(code) => CancelReason::from_code(code).ok_or_else(|| {
+            ApiError::bad(lang, "unknown_value", "reason_code", msg!("cancel_reason_unknown", code, codes))
+        })?,
+    };
+    Cancellation::new(reason, b.reason_text.as_deref()).map_err(|e| super::accounts::field_error(lang, e))
 }
 
 /// Publish a draft (owners and admins of the buyer).
@@ -293,8 +347,9 @@ pub async fn publish(
     act(app, lang, headers, id, body, DemandAction::Publish).await
 }
 
-/// Cancel a demand before its award (owners and admins of the buyer).
-#[utoipa::path(post, path = "/api/v1/demands/{id}/cancel", tag = "demands", request_body = RevisionBody,
+/// Cancel a demand before its award (owners and admins of the buyer), saying why: the
+/// providers who responded are told, with the reason, and their quotes are released.
+#[utoipa::path(post, path = "/api/v1/demands/{id}/cancel", tag = "demands", request_body = CancelBody,
     responses((status = 200, body = DemandView), (status = 403), (status = 404), (status = 409)))]
 pub async fn cancel(
     State(app): State<AppState>,
@@ -387,7 +442,7 @@ pub async fn award(
         }),
         Awarded::Done(engagements) => {
             let d = app.store.demand(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
-            Ok((StatusCode::CREATED, Json(AwardResult { demand: view(d), engagements })).into_response())
+            Ok((StatusCode::CREATED, Json(AwardResult { demand: view(d, lang), engagements })).into_response())
         }
     }
 }
@@ -475,7 +530,7 @@ pub async fn list(
     for d in rows.into_iter().take(limit as usize) {
         let unsealed = mine.contains(&d.org_id) && d.state != DemandState::Draft && now >= d.content.deadline_ms;
         let responses = if unsealed { Some(app.store.response_count(d.id).await.map_err(internal)?) } else { None };
-        items.push(DemandSummary { demand: view(d), responses });
+        items.push(DemandSummary { demand: view(d, lang), responses });
     }
     let next_cursor = if more { items.last().map(|i| super::page::encode_cursor(i.demand.id)) } else { None };
     Ok(Json(DemandList { items, next_cursor }))

@@ -42,6 +42,16 @@ pub struct Inbox {
 /// One line for an item, in the request's language, from the pages' message catalogue.
 fn text(lang: wujin_domain::Lang, kind: &str, d: &serde_json::Value) -> String {
     let title = d["title"].as_str().unwrap_or("").to_string();
+    // A cancellation says why, in the words of the reader's language, and the buyer's note.
+    if let Some(reason) = d["reason_code"].as_str().and_then(wujin_domain::demand::CancelReason::from_code) {
+        let words = wujin_domain::messages::domain()
+            .render(lang, &wujin_domain::messages::Msg { key: reason.key(), args: vec![] });
+        let note = match d["reason_text"].as_str() {
+            Some(n) => crate::pages::catalogue::text(lang, "inbox_cancel_note", &[n.to_string()]),
+            None => String::new(),
+        };
+        return crate::pages::catalogue::text(lang, "inbox_cancelled_reason", &[title, words, note]);
+    }
     let args = match kind {
         "unsealed" => vec![title, d["responses"].to_string()],
         "rated" => vec![d["score"].to_string()],

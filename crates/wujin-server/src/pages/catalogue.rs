@@ -24,6 +24,7 @@ mod tests {
             include_str!("../../pages/templates/demands.html"),
             include_str!("../../pages/templates/demand_new.html"),
             include_str!("../../pages/templates/demand.html"),
+            include_str!("../../pages/templates/demand_cancel.html"),
             include_str!("../../pages/templates/quotes.html"),
             include_str!("../../pages/templates/inbox.html"),
             include_str!("../../pages/templates/tokens.html"),

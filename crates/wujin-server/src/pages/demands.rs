@@ -522,6 +522,103 @@ pub async fn page(
     render(StatusCode::OK, "demand.html", lang, &here, ctx)
 }
 
+/// The reasons a buyer may give, in the page's language.
+fn cancel_reasons(lang: Lang) -> Vec<Json> {
+    wujin_domain::demand::CancelReason::ALL
+        .iter()
+        .map(|r| {
+            let name = wujin_domain::messages::domain()
+                .render(lang, &wujin_domain::messages::Msg { key: r.key(), args: vec![] });
+            json!({"code": r.code(), "name": name})
+        })
+        .collect()
+}
+
+/// The demand a cancel page is about, if the signed-in person's firm may cancel it now.
+async fn cancellable(
+    app: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    user: &PageUser,
+    did: i64,
+) -> Result<Json, Response> {
+    let here = format!("/demands/{did}/cancel");
+    let demand = json_of(d::get(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await)
+        .await
+        .map_err(|e| super::message(e.status, lang, &here, "not_found_title", &e.message))?;
+    let buyer = user.org_ids().contains(&demand["org_id"].as_i64().unwrap_or(0));
+    let state = demand["state"].as_str().unwrap_or("");
+    if !buyer || !["draft", "open", "closed"].contains(&state) {
+        return Err(see_other(&format!("/demands/{did}"), None));
+    }
+    Ok(demand)
+}
+
+fn cancel_form(lang: Lang, user: &PageUser, demand: &Json, values: Json, errors: &HashMap<String, String>) -> Response {
+    let here = format!("/demands/{}/cancel", demand["id"]);
+    let ctx = context! {
+        user => user.view(), demand => Value::from(Serde(demand)), reasons => Value::from(Serde(cancel_reasons(lang))),
+        values => Value::from(Serde(values)), errors => Value::from(Serde(errors)),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(status, "demand_cancel.html", lang, &here, ctx)
+}
+
+/// `/demands/{id}/cancel`: what cancelling does, and why, asked before anything happens.
+pub async fn cancel_page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    Path(raw): Path<String>,
+) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = format!("/demands/{raw}/cancel");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let Some(did) = path_id(&raw) else { return not_found(lang, &here) };
+    match cancellable(&app, lang, &headers, &user, did).await {
+        Ok(demand) => cancel_form(lang, &user, &demand, json!({}), &HashMap::new()),
+        Err(r) => r,
+    }
+}
+
+/// The confirmed cancellation: through the API's cancel, with the reason; back to the
+/// demand, or the form again with the refusal on its field.
+pub async fn cancel(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+    posted_body: Bytes,
+) -> Response {
+    let here = format!("/demands/{raw}/cancel");
+    let Posted { lang, user, form: f, mut errors } = match posted(&app, &headers, &posted_body, &here).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(did) = path_id(&raw) else { return not_found(lang, &here) };
+    let demand = match cancellable(&app, lang, &headers, &user, did).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let values = json!({"reason_code": f.get("reason_code"), "reason_text": f.get("reason_text")});
+    if errors.is_empty() {
+        let request = json!({
+            "revision": f.get("revision").and_then(|r| r.trim().parse::<i64>().ok()),
+            "reason_code": f.get("reason_code").map(|c| c.trim()).filter(|c| !c.is_empty()),
+            "reason_text": f.get("reason_text"),
+        });
+        let h = write_headers(&headers, &user);
+        match json_of(d::cancel(State(app.clone()), ReqLang(lang), h, id(did), body(request)).await).await {
+            Ok(_) => return see_other(&format!("/demands/{did}"), None),
+            Err(e) => {
+                let field = e.field.as_deref().unwrap_or("");
+                let key = if ["reason_code", "reason_text"].contains(&field) { field } else { "form" };
+                errors.insert(key.to_string(), e.message);
+            }
+        }
+    }
+    cancel_form(lang, &user, &demand, values, &errors)
+}
+
 /// Back to the demand's page, with the API's refusal to show if there was one.
 fn back(did: i64, result: Result<Json, ApiError>) -> Response {
     match result {
@@ -552,7 +649,6 @@ pub async fn act(
     let num = |k: &str| f.get(k).and_then(|v| v.trim().parse::<i64>().ok());
     let result = match action.as_str() {
         "publish" => json_of(d::publish(st, rl, h, id(did), body(json!({"revision": num("revision")}))).await).await,
-        "cancel" => json_of(d::cancel(st, rl, h, id(did), body(json!({"revision": num("revision")}))).await).await,
         "invite" => {
             let orgs: Vec<i64> = form_all(&raw_body, "org").iter().filter_map(|o| o.parse().ok()).collect();
             json_of(inv::invite(st, rl, h, id(did), body(json!({"org_ids": orgs}))).await).await

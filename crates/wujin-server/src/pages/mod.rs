@@ -54,6 +54,7 @@ fn env() -> &'static Environment<'static> {
             ("demands.html", include_str!("../../pages/templates/demands.html")),
             ("demand_new.html", include_str!("../../pages/templates/demand_new.html")),
             ("demand.html", include_str!("../../pages/templates/demand.html")),
+            ("demand_cancel.html", include_str!("../../pages/templates/demand_cancel.html")),
             ("quotes.html", include_str!("../../pages/templates/quotes.html")),
             ("inbox.html", include_str!("../../pages/templates/inbox.html")),
             ("tokens.html", include_str!("../../pages/templates/tokens.html")),
@@ -222,6 +223,7 @@ pub fn routes() -> Router<AppState> {
         .route("/demands/{id}", get(demands::page))
         .route("/demands/{id}/responses.xlsx", get(demands::download))
         .route("/demands/{id}/edit", get(demands::edit_page).post(demands::edit))
+        .route("/demands/{id}/cancel", get(demands::cancel_page).post(demands::cancel))
         .route("/demands/{id}/{action}", axum::routing::post(demands::act))
         .route("/offers/{id}", get(registry::offer))
         .route("/offers/{id}/edit", get(offers::edit_page).post(offers::edit))
