@@ -380,3 +380,63 @@ async fn a_new_firm_lists_changes_and_takes_off_its_offer() {
     assert!(s.text("main").await.contains("还没有发布"), "the offer is off the catalogue");
     s.finish().await;
 }
+
+/// Cancelling asks first, on a phone and on a desktop, in Chinese and in English: the demand
+/// page links to a page that says what cancelling does and wants a reason; without one
+/// nothing happens and the reason is asked for on its field; with one the demand is cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_demand_asks_first_and_wants_a_reason() {
+    let mut s = Session::start("demand-cancel", 390, 844).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    // The first of the buyer's demands that may still be cancelled.
+    s.goto("/demands").await;
+    let links =
+        s.c.execute(
+            "return [...new Set([...document.querySelectorAll('a')].map(a => a.getAttribute('href'))\
+             .filter(h => h && /^\\/demands\\/\\d+$/.test(h)))];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut demand = None;
+    for link in links.as_array().unwrap() {
+        let link = link.as_str().unwrap();
+        s.goto(link).await;
+        if s.c.find(Locator::Css("a#cancel")).await.is_ok() {
+            demand = Some(link.to_string());
+            break;
+        }
+    }
+    let demand = demand.expect("the demo buyer has a demand it may cancel");
+    s.click("a#cancel").await;
+    assert_eq!(s.path().await, format!("{demand}/cancel"), "a page of its own, nothing cancelled yet");
+    assert!(s.text("#cancel-effects").await.contains("报价随之失效"), "it says what cancelling does");
+    assert!(!s.scrolls_sideways().await, "fits a phone");
+    s.shot("confirm-390-zh").await;
+
+    s.click("#confirm-cancel").await;
+    assert_eq!(s.text("#reason_code-error").await, "请选择取消的原因", "no reason, no cancellation");
+    s.shot("no-reason-390-zh").await;
+
+    s.c.set_window_size(1280, 900).await.unwrap();
+    s.goto(&format!("{demand}/cancel?lang=en")).await;
+    assert_eq!(s.text("h1").await, "Cancel the demand");
+    s.shot("confirm-1280-en").await;
+    s.goto(&format!("{demand}/cancel?lang=zh")).await;
+    s.shot("confirm-1280-zh").await;
+    s.c.set_window_size(390, 844).await.unwrap();
+    s.goto(&format!("{demand}/cancel?lang=en")).await;
+    s.shot("confirm-390-en").await;
+
+    s.c.find(Locator::Css("label[for=reason-need_changed]")).await.unwrap().click().await.unwrap();
+    s.fill("reason_text", "We make it in house now.").await;
+    s.click("#confirm-cancel").await;
+    assert_eq!(s.path().await, demand, "back on the demand");
+    assert_eq!(s.text("#state").await, "已取消");
+    let why = s.text("#cancellation").await;
+    assert!(why.contains("需求有变") && why.contains("We make it in house now."), "the reason on the demand: {why}");
+    assert!(!s.text("main").await.contains("距截止还有"), "a cancelled demand does not count down");
+    s.shot("cancelled-390-en").await;
+    s.finish().await;
+}

@@ -612,7 +612,9 @@ pub async fn cancel(
             Err(e) => {
                 let field = e.field.as_deref().unwrap_or("");
                 let key = if ["reason_code", "reason_text"].contains(&field) { field } else { "form" };
-                errors.insert(key.to_string(), e.message);
+                // The API names its codes for integrators; a person picks from the list.
+                let message = if key == "reason_code" { text(lang, "cancel_reason_missing", &[]) } else { e.message };
+                errors.insert(key.to_string(), message);
             }
         }
     }
