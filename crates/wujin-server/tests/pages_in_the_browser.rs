@@ -306,8 +306,20 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     assert!(quotes.contains("中标") && quotes.contains("已撤回") && quotes.contains("待定"), "{quotes}");
     s.shot("quotes").await;
     s.goto("/inbox").await;
-    assert!(s.text("#inbox").await.contains("您的报价已中标"));
+    let inbox = s.text("#inbox").await;
+    assert!(
+        inbox.lines().any(|l| l.contains("选中了您对「") && l.contains("有限公司")),
+        "who chose it and for what: {inbox}"
+    );
+    assert!(!inbox.contains('{') && !inbox.contains("：\n"), "no empty place: {inbox}");
+    let times = s.c.find_all(Locator::Css("#inbox time")).await.unwrap();
+    assert!(!times.is_empty(), "every message shows its time");
     s.shot("inbox").await;
+    s.c.set_window_size(390, 844).await.unwrap();
+    s.goto("/inbox").await;
+    assert!(!s.scrolls_sideways().await, "the inbox fits a phone");
+    s.shot("inbox-390").await;
+    s.c.set_window_size(1280, 1000).await.unwrap();
     s.sign_out().await;
 
     // The buyer's officer page is closed to it; its people and tokens are its own.

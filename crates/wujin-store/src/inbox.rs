@@ -51,6 +51,11 @@ pub struct Item {
     pub detail: serde_json::Value,
     pub at: i64,
     pub read: bool,
+    /// The demand's title as it stands now.
+    pub demand_title: Option<String>,
+    /// The other firm: the other party of the engagement, or the demand's buyer when that is
+    /// not the reader.
+    pub counterpart: Option<(i64, String)>,
 }
 
 /// Adds an item for `org` inside the caller's transaction.
@@ -82,15 +87,23 @@ impl Store {
         if orgs.is_empty() {
             return Ok(vec![]);
         }
+        // Each item names its demand and the other firm as they are now, so every message
+        // says what it is about and with whom, whatever its detail recorded.
         let mut sql = Sql::new(
             self.backend(),
-            "SELECT id, org_id, kind, demand_id, engagement_id, detail, at, read_at FROM inbox WHERE org_id IN ",
+            "SELECT i.id, i.org_id, i.kind, i.demand_id, i.engagement_id, i.detail, i.at, i.read_at, d.title, \
+             b.id, b.name, o.id, o.name FROM inbox i \
+             LEFT JOIN demands d ON d.id = i.demand_id \
+             LEFT JOIN orgs b ON b.id = d.org_id \
+             LEFT JOIN engagements e ON e.id = i.engagement_id \
+             LEFT JOIN orgs o ON o.id = CASE WHEN e.buyer_org_id = i.org_id THEN e.provider_org_id ELSE e.buyer_org_id END \
+             WHERE i.org_id IN ",
         );
         sql.bind_list(orgs.iter().copied());
         if let Some(b) = before {
-            sql.push(" AND id < ").bind(b);
+            sql.push(" AND i.id < ").bind(b);
         }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(limit);
+        sql.push(" ORDER BY i.id DESC LIMIT ").bind(limit);
         let rows = sql.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|r| {
@@ -104,6 +117,17 @@ impl Store {
                     detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
                     at: r.try_get(6)?,
                     read: r.try_get::<Option<i64>, _>(7)?.is_some(),
+                    demand_title: r.try_get(8)?,
+                    counterpart: {
+                        let org: i64 = r.try_get(1)?;
+                        let buyer: Option<i64> = r.try_get(9)?;
+                        let other: Option<i64> = r.try_get(11)?;
+                        match (other, buyer) {
+                            (Some(id), _) => Some((id, r.try_get::<String, _>(12)?)),
+                            (None, Some(id)) if id != org => Some((id, r.try_get::<String, _>(10)?)),
+                            _ => None,
+                        }
+                    },
                 })
             })
             .collect()

@@ -21,14 +21,19 @@ pub struct InboxItem {
     /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated.
     pub kind: String,
     pub demand_id: Option<i64>,
+    /// The demand's title.
+    pub demand_title: Option<String>,
     pub engagement_id: Option<i64>,
-    /// What the item is about (the demand's title, how many responses, a score).
+    /// The other firm: the buyer who invited, awarded or cancelled; the other side of the
+    /// work that was completed or rated. None for news of one's own demand.
+    pub other_org: Option<super::views::Named>,
+    /// What the item is about (the demand's title, how many responses, a score, a reason).
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
-    /// The item in the request's language.
+    /// The item in the request's language, naming the demand and the other firm.
     pub text: String,
-    /// Epoch milliseconds.
-    pub at: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
     pub read: bool,
 }
 
@@ -39,25 +44,31 @@ pub struct Inbox {
     pub unread: i64,
 }
 
-/// One line for an item, in the request's language, from the pages' message catalogue.
-fn text(lang: wujin_domain::Lang, kind: &str, d: &serde_json::Value) -> String {
-    let title = d["title"].as_str().unwrap_or("").to_string();
-    // A cancellation says why, in the words of the reader's language, and the buyer's note.
-    if let Some(reason) = d["reason_code"].as_str().and_then(wujin_domain::demand::CancelReason::from_code) {
-        let words = wujin_domain::messages::domain()
-            .render(lang, &wujin_domain::messages::Msg { key: reason.key(), args: vec![] });
-        let note = match d["reason_text"].as_str() {
-            Some(n) => crate::pages::catalogue::text(lang, "inbox_cancel_note", &[n.to_string()]),
-            None => String::new(),
-        };
-        return crate::pages::catalogue::text(lang, "inbox_cancelled_reason", &[title, words, note]);
+/// One line for an item, in the request's language, from the pages' message catalogue: every
+/// kind names its demand, and the other firm where there is one.
+pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
+    let say = |key: &str, args: &[String]| crate::pages::catalogue::text(lang, key, args);
+    let d = &i.detail;
+    let title = i.demand_title.clone().or_else(|| d["title"].as_str().map(str::to_string)).unwrap_or_default();
+    let other = i.counterpart.as_ref().map(|(_, n)| n.clone()).unwrap_or_else(|| say("inbox_someone", &[]));
+    match i.kind.as_str() {
+        "unsealed" => say("inbox_unsealed", &[title, d["responses"].as_i64().unwrap_or(0).to_string()]),
+        "rated" => say("inbox_rated", &[other, title, d["score"].as_i64().unwrap_or(0).to_string()]),
+        "cancelled" => match d["reason_code"].as_str().and_then(wujin_domain::demand::CancelReason::from_code) {
+            // A cancellation says why, in the reader's language, and the buyer's note.
+            Some(reason) => {
+                let words = wujin_domain::messages::domain()
+                    .render(lang, &wujin_domain::messages::Msg { key: reason.key(), args: vec![] });
+                let note = match d["reason_text"].as_str() {
+                    Some(n) => say("inbox_cancel_note", &[n.to_string()]),
+                    None => String::new(),
+                };
+                say("inbox_cancelled_reason", &[other, title, words, note])
+            }
+            None => say("inbox_cancelled", &[other, title]),
+        },
+        kind => say(&format!("inbox_{kind}"), &[other, title]),
     }
-    let args = match kind {
-        "unsealed" => vec![title, d["responses"].to_string()],
-        "rated" => vec![d["score"].to_string()],
-        _ => vec![title],
-    };
-    crate::pages::catalogue::text(lang, &format!("inbox_{kind}"), &args)
 }
 
 /// The inbox of the caller's organisations.
@@ -82,14 +93,16 @@ pub async fn list(
         .into_iter()
         .take(limit as usize)
         .map(|i| InboxItem {
-            text: text(lang, &i.kind, &i.detail),
+            text: text(lang, &i),
             id: i.id,
             org_id: i.org_id,
             kind: i.kind,
             demand_id: i.demand_id,
+            demand_title: i.demand_title,
             engagement_id: i.engagement_id,
+            other_org: i.counterpart.map(|(id, name)| super::views::Named { code: id.to_string(), name }),
             detail: i.detail,
-            at: i.at,
+            at: super::views::rfc3339(i.at),
             read: i.read,
         })
         .collect();
@@ -115,5 +128,71 @@ pub async fn read(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wujin_domain::Lang;
+    use wujin_store::inbox::{Item, Kind};
+
+    use super::text;
+
+    const KINDS: [Kind; 7] = [
+        Kind::Invitation,
+        Kind::Unsealed,
+        Kind::Awarded,
+        Kind::NotAwarded,
+        Kind::Cancelled,
+        Kind::Completed,
+        Kind::Rated,
+    ];
+
+    fn item(kind: Kind, detail: serde_json::Value, other: bool) -> Item {
+        Item {
+            id: 1,
+            org_id: 7,
+            kind: kind.code().to_string(),
+            demand_id: Some(3),
+            engagement_id: None,
+            detail,
+            at: 0,
+            read: false,
+            demand_title: Some("铝合金压铸外壳 5000 件".into()),
+            counterpart: other.then(|| (9, "永康市恒达杯业有限公司".to_string())),
+        }
+    }
+
+    #[test]
+    fn every_kind_of_message_names_its_demand_and_the_other_firm_in_both_languages() {
+        for kind in KINDS {
+            for (detail, reason) in [
+                (serde_json::json!({"responses": 4, "score": 5}), false),
+                (serde_json::json!({"reason_code": "price_too_high", "reason_text": "预算调整", "score": 4}), true),
+            ] {
+                for lang in [Lang::Zh, Lang::En] {
+                    let other = kind != Kind::Unsealed;
+                    let t = text(lang, &item(kind, detail.clone(), other));
+                    assert!(!t.contains('{') && !t.contains('}'), "{kind:?} {lang:?}: an empty place in {t}");
+                    assert!(
+                        !t.trim_end().ends_with('：') && !t.trim_end().ends_with(':'),
+                        "{kind:?}: ends at a colon: {t}"
+                    );
+                    assert!(t.contains("铝合金压铸外壳 5000 件"), "{kind:?} {lang:?}: names the demand: {t}");
+                    if other {
+                        assert!(t.contains("永康市恒达杯业有限公司"), "{kind:?} {lang:?}: names the other firm: {t}");
+                    }
+                    if kind == Kind::Rated {
+                        assert!(t.contains('5') || t.contains('4'), "{t}");
+                    }
+                    if kind == Kind::Cancelled && reason {
+                        assert!(
+                            t.contains("预算调整") && (t.contains("报价过高") || t.contains("prices too high")),
+                            "{t}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -80,7 +80,14 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|i| context! { id => i["id"].as_i64(), text => i["text"].as_str().unwrap_or("").to_string(), demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool() })
+        .map(|i| {
+            let at = i["at"].as_str().unwrap_or("");
+            context! {
+                id => i["id"].as_i64(), text => i["text"].as_str().unwrap_or("").to_string(),
+                demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool(),
+                at => at.to_string(), at_local => super::demands::china_time(at),
+            }
+        })
         .collect();
     let claimed = query.as_deref().is_some_and(|q| q.contains("claimed=1"));
     let ctx =
