@@ -475,7 +475,8 @@ impl MatchIndex {
         let searcher = self.reader.searcher();
         let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
         let mut ran = Ran { searcher, columns, terms, intents, standards, top: vec![], total: 0, facets: None };
-        if scored.is_empty() && filters.is_empty() {
+        // Words that leave no term to look for find nothing; no words at all browse.
+        if scored.is_empty() && filters.is_empty() && !q.text.trim().is_empty() {
             ran.facets = q.facets.then(Facets::default);
             return Ok(ran);
         }
@@ -556,7 +557,14 @@ impl MatchIndex {
     ) -> Result<OrgPage, MatchError> {
         let mut ran = self.run(q)?;
         let ranked = ran.top.len();
-        let orgs = by_org(std::mem::take(&mut ran.top), per_org);
+        let mut orgs = by_org(std::mem::take(&mut ran.top), per_org);
+        if q.text.trim().is_empty() {
+            // Browsing (no words): the standing of the firm (verified, rated, certified,
+            // answering) is its best offer's score; more offers break ties, then the id.
+            orgs.sort_by(|a, b| {
+                b.score.total_cmp(&a.score).then(b.matched_offers.cmp(&a.matched_offers)).then(a.org_id.cmp(&b.org_id))
+            });
+        }
         let (orgs_found, orgs_cut) = (orgs.len(), ran.total > ranked);
         let more = orgs.len() > offset + limit;
         let mut page: Vec<OrgMatch> = orgs.into_iter().skip(offset).take(limit).collect();

@@ -82,6 +82,24 @@ async fn the_core_pages_fit_a_phone_without_scrolling_sideways() {
     s.finish().await;
 }
 
+/// "找供应商" with no words browses the cluster's firms with their facets, on a desktop and on
+/// a phone, in Chinese and in English; it is not a search that found nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_suppliers_without_words_lists_the_firms() {
+    let mut s = Session::start("browse", 1280, 900).await;
+    for (lang, width) in [("zh", 1280), ("en", 1280), ("zh", 390), ("en", 390)] {
+        s.c.set_window_size(width, 900).await.unwrap();
+        s.goto(&format!("/search?lang={lang}")).await;
+        let results = s.c.find_all(Locator::Css("#results li.result")).await.unwrap();
+        assert!(!results.is_empty(), "{lang} {width}: firms listed");
+        assert!(s.c.find(Locator::Css("#results")).await.is_ok());
+        assert!(!s.c.source().await.unwrap().contains("没有找到匹配的企业"), "not the empty state");
+        assert!(!s.scrolls_sideways().await, "{lang} at {width} px");
+        s.shot(&format!("browse-{width}-{lang}")).await;
+    }
+    s.finish().await;
+}
+
 /// A credit code the demo registry does not hold, with a right check character.
 fn new_code(n: u32) -> String {
     wujin_domain::Uscc::complete(&format!("91330784MA9{n:06}")).unwrap().as_str().to_string()

@@ -63,3 +63,32 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn no_words_browse_the_firms_and_only_needs_in_words_are_logged(db) {
+        common::with_demo(&db.store).await;
+        let log = wujin_server::querylog::QueryLog::start(db.store.clone());
+        let app = wujin_server::api::AppState { queries: Some(log.clone()), ..common::with_index(&db.store).await };
+
+        // No words: the firms, standing first (verified, rated, certified), then more offers.
+        let (firms, first) = walk(&app, "lang=zh", 20).await;
+        assert!(firms.len() > 20, "browsing lists firms, not nothing ({})", firms.len());
+        let items = first["items"].as_array().unwrap();
+        for pair in items.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let (sa, sb) = (a["score"].as_f64().unwrap(), b["score"].as_f64().unwrap());
+            assert!(sa > sb || (sa == sb && a["matched_offers"].as_u64() >= b["matched_offers"].as_u64()), "{a}\n{b}");
+        }
+        assert!(first["facets"]["kind"].as_object().is_some_and(|k| !k.is_empty()), "with facets");
+
+        log.flush().await;
+        assert_eq!(db.store.count_queries().await.unwrap(), 0, "browsing is not a search that found nothing");
+        let q: String = form_urlencoded::byte_serialize("保温杯".as_bytes()).collect();
+        let r = send_to(&app, "GET", &format!("/api/v1/search?q={q}&limit=5"), None, &[]).await;
+        let next = r.body["next_cursor"].as_str().unwrap().to_string();
+        send_to(&app, "GET", &format!("/api/v1/search?q={q}&limit=5&cursor={next}"), None, &[]).await;
+        send_to(&app, "GET", &format!("/api/v1/search?q={q}&kind=product&refine=1"), None, &[]).await;
+        log.flush().await;
+        assert_eq!(db.store.count_queries().await.unwrap(), 1, "the need once: not its next page, not a filter link");
+    }
+}

@@ -53,7 +53,7 @@ impl Store {
     /// The needs that found nothing, most often asked first.
     pub async fn zero_hit_queries(&self, limit: i64) -> Result<Vec<ZeroHits>> {
         let rows = sqlx::query(
-            "SELECT text, filters, COUNT(*) AS times, MAX(at) AS last_at FROM query_log WHERE hits = 0 \
+            "SELECT text, filters, COUNT(*) AS times, MAX(at) AS last_at FROM query_log WHERE hits = 0 AND TRIM(text) <> '' \
              GROUP BY text, filters ORDER BY times DESC, last_at DESC, text LIMIT $1",
         )
         .bind(limit)

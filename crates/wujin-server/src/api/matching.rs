@@ -151,5 +151,5 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
         }
     };
     let offset = decode_offset(lang, need.cursor.as_deref())?;
-    Ok(Prepared { query: q, filters, limit: limit as usize, offset })
+    Ok(Prepared { query: q, filters, limit: limit as usize, offset, log: offset == 0 })
 }

@@ -148,6 +148,8 @@ pub struct Prepared {
     pub filters: Vec<String>,
     pub limit: usize,
     pub offset: usize,
+    /// Whether the query log hears of it: not a later page, nor a filter link followed.
+    pub log: bool,
 }
 
 fn bad(lang: Lang, field: &str, msg: Msg) -> ApiError {
@@ -318,11 +320,14 @@ pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
     if let Some(v) = p.get("hours_min") {
         n.hours(whole(lang, "hours_min", v, 168)?);
     }
+    let offset = decode_offset(lang, p.get("cursor"))?;
     let prepared = Prepared {
         query: q,
         filters,
         limit: limit(lang, p.get("limit"))? as usize,
-        offset: decode_offset(lang, p.get("cursor"))?,
+        offset,
+        // The search page marks the links it makes of its own results (`refine=1`).
+        log: offset == 0 && p.get("refine").is_none(),
     };
     Ok(prepared)
 }
@@ -380,7 +385,12 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
             .await
             .map_err(|e| ApiError::internal(lang, e))?;
     let result = result.map_err(|e| ApiError::internal(lang, e))?;
-    if let Some(log) = &app.queries {
+    // Only a need in words is a search worth remembering: browsing, paging and refining by
+    // a filter link are not (and would count as needs that found nothing).
+    if let Some(log) = &app.queries
+        && p.log
+        && !query.text.trim().is_empty()
+    {
         log.record(source, &query, &p.filters, result.total, started.elapsed());
     }
     let more = result.more && wanted < MAX_ORGS;

@@ -87,10 +87,12 @@ struct ResultItem {
 }
 
 /// `/search?…` with `changes` applied (None removes a parameter); the cursor always goes.
+/// Every link the page makes of its own results carries `refine=1`: following one is not a
+/// new need, so the query log does not count it again.
 fn href(p: &Params, changes: &[(&str, Option<&str>)]) -> String {
     let mut pairs: Vec<(String, String)> =
         p.0.iter()
-            .filter(|(k, _)| k.as_str() != "cursor" && k.as_str() != "lang")
+            .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "lang" | "refine"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
     for (k, v) in changes {
@@ -98,6 +100,9 @@ fn href(p: &Params, changes: &[(&str, Option<&str>)]) -> String {
         if let Some(v) = v {
             pairs.push((k.to_string(), v.to_string()));
         }
+    }
+    if !pairs.is_empty() {
+        pairs.push(("refine".into(), "1".into()));
     }
     pairs.sort();
     let mut s = form_urlencoded::Serializer::new(String::new());
