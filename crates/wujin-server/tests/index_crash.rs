@@ -6,73 +6,18 @@
 //! the query log. A real server process on both engines.
 
 mod common;
+mod process;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use process::{Server, WUJIN, get, kill, start, stop, until_caught_up};
 use wujin_store::both_backends;
-
-const WUJIN: &str = env!("CARGO_BIN_EXE_wujin");
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-fn start(db: &str, index: &Path) -> Server {
-    let mut child = Command::new(WUJIN)
-        .args(["--db", db, "serve", "--addr", "127.0.0.1:0", "--index-dir"])
-        .arg(index)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next().expect("the server prints where it listens").unwrap();
-    let addr = line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
-
-fn get(server: &Server, path: &str) -> Value {
-    let mut s = TcpStream::connect(&server.addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: wujin\r\nConnection: close\r\n\r\n").unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let body = resp.split("\r\n\r\n").nth(1).unwrap();
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"))
-}
 
 fn search(server: &Server, q: &str) -> u64 {
     let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
     get(server, &format!("/api/v1/search?q={q}"))["offers_total"].as_u64().unwrap()
-}
-
-/// Reads /healthz until the index has caught up (failing after twenty seconds); every answer
-/// before that must say the store is fine and the index is catching up with something left
-/// to apply. Answers how many times it was seen catching up.
-fn until_caught_up(server: &Server) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut catching_up = 0;
-    loop {
-        let h = get(server, "/healthz");
-        assert_eq!(h["status"], "ok", "{h}");
-        match h["index"].as_str() {
-            Some("ok") => return catching_up,
-            Some("catching_up") => {
-                assert!(h["behind"].as_i64().is_some_and(|n| n >= 0), "{h}");
-                catching_up += 1;
-            }
-            _ => panic!("{h}"),
-        }
-        assert!(Instant::now() < deadline, "the index did not catch up within twenty seconds");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Waits for the follower (it applies the outbox four times a second), failing after ten seconds.
@@ -114,11 +59,10 @@ both_backends! {
         offers_csv(&dir.join("a.csv"), &uscc, "火星", 3);
         offers_csv(&dir.join("b.csv"), &uscc, "金星", 2);
 
-        let mut server = start(&db.url, &index);
+        let server = start(&db.url, &index);
         import(&db.url, &dir.join("a.csv"));
         until_found(&server, "火星", 3);
-        server.child.kill().unwrap(); // SIGKILL
-        server.child.wait().unwrap();
+        kill(server);
 
         // Committed while nobody indexes.
         import(&db.url, &dir.join("b.csv"));
@@ -133,20 +77,18 @@ both_backends! {
             }
             wujin_store::Backend::Sqlite => None,
         };
-        let mut server = start(&db.url, &index);
+        let server = start(&db.url, &index);
         if let Some(tx) = hold {
             let h = get(&server, "/healthz");
             assert_eq!((h["status"].as_str(), h["index"].as_str()), (Some("ok"), Some("catching_up")), "{h}");
             assert!(h["behind"].as_i64().unwrap() >= 2, "two offers' changes to apply: {h}");
             tx.rollback().await.unwrap();
         }
-        until_caught_up(&server);
+        until_caught_up(&server, 20);
         assert_eq!(search(&server, "金星"), 2, "found once caught up");
         assert_eq!(search(&server, "火星"), 3, "what was indexed before the crash is still there");
         assert_eq!(search(&server, "木星"), 0);
-        let pid = server.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        assert!(server.child.wait().unwrap().success(), "a graceful stop");
+        stop(server);
 
         let opened = wujin_match::MatchIndex::open(&index).unwrap();
         let (store_id, seq) = opened.position().unwrap().unwrap();

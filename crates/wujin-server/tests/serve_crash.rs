@@ -5,74 +5,18 @@
 //! engines.
 
 mod common;
+mod process;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-use serde_json::Value;
+use process::{WUJIN, get, kill, start, stop, until_caught_up};
 use wujin_server::transfer::export::{ExportFormat, export};
 use wujin_server::transfer::import::Kind;
 use wujin_store::{Backend, Store, Table, both_backends};
 
-const WUJIN: &str = env!("CARGO_BIN_EXE_wujin");
 const OFFERS: usize = 20_000;
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-fn start(db: &str, index: &Path) -> Server {
-    let mut child = Command::new(WUJIN)
-        .args(["--db", db, "serve", "--addr", "127.0.0.1:0", "--index-dir"])
-        .arg(index)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next().expect("the server prints where it listens").unwrap();
-    let addr = line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
-
-fn healthz(server: &Server) -> Value {
-    let mut s = TcpStream::connect(&server.addr).unwrap();
-    write!(s, "GET /healthz HTTP/1.1\r\nHost: wujin\r\nConnection: close\r\n\r\n").unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    serde_json::from_str(resp.split("\r\n\r\n").nth(1).unwrap()).unwrap_or_else(|_| panic!("{resp}"))
-}
-
-/// Polls /healthz until the index has caught up, failing after sixty seconds.
-fn until_caught_up(server: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let h = healthz(server);
-        assert_eq!(h["status"], "ok", "{h}");
-        if h["index"] == "ok" {
-            return;
-        }
-        assert_eq!(h["index"], "catching_up", "{h}");
-        assert!(Instant::now() < deadline, "not caught up within sixty seconds: {h}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn kill(mut server: Server) {
-    server.child.kill().unwrap(); // SIGKILL
-    server.child.wait().unwrap();
-}
-
-fn stop(mut server: Server) {
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    assert!(server.child.wait().unwrap().success(), "a graceful stop");
-}
 
 /// The index holds exactly the store's offers, at the store's last change.
 async fn index_matches_store(store: &Store, index: &Path) {
@@ -133,7 +77,7 @@ both_backends! {
             Backend::Sqlite => None,
         };
         let server = start(&db.url, &index);
-        let h = healthz(&server);
+        let h = get(&server, "/healthz");
         assert_eq!(h["status"], "ok", "the server answers while its index is built: {h}");
         if hold.is_some() {
             assert_eq!(h["index"], "catching_up", "{h}");
@@ -144,7 +88,7 @@ both_backends! {
         }
 
         let server = start(&db.url, &index);
-        until_caught_up(&server);
+        until_caught_up(&server, 60);
         stop(server);
         index_matches_store(&db.store, &index).await;
     }
@@ -153,7 +97,7 @@ both_backends! {
         let offers = files(&db.url, db.dir.path()).await;
         let index = db.dir.path().join("index");
         let server = start(&db.url, &index);
-        until_caught_up(&server);
+        until_caught_up(&server, 60);
 
         let mut import = Command::new(WUJIN)
             .args(["--db", &db.url, "import", "offers"])
@@ -180,7 +124,7 @@ both_backends! {
         assert!(db.store.count_all(Table::Offers).await.unwrap() as usize >= OFFERS - 10);
 
         let server = start(&db.url, &index);
-        until_caught_up(&server);
+        until_caught_up(&server, 60);
         stop(server);
         index_matches_store(&db.store, &index).await;
     }

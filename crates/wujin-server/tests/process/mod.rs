@@ -1,0 +1,81 @@
+//! A real `wujin serve` process for the crash tests: started on a port the kernel picks (read
+//! from its "listening on" line), asked over plain HTTP, killed or stopped.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const WUJIN: &str = env!("CARGO_BIN_EXE_wujin");
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+/// Starts `wujin serve` on `db` with its index in `index`; returns once it listens.
+pub fn start(db: &str, index: &Path) -> Server {
+    let mut child = Command::new(WUJIN)
+        .args(["--db", db, "serve", "--addr", "127.0.0.1:0", "--index-dir"])
+        .arg(index)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next().expect("the server prints where it listens").unwrap();
+    let addr = line.split("http://").nth(1).and_then(|s| s.split_whitespace().next()).unwrap().to_string();
+    // Keep reading stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, addr }
+}
+
+/// GET `path`; the JSON body.
+pub fn get(server: &Server, path: &str) -> Value {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: wujin\r\nConnection: close\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"))
+}
+
+/// Reads /healthz until the index has caught up, failing after `secs` seconds; every answer
+/// before that must say the store is fine and the index is catching up. Answers how many
+/// times it was seen catching up.
+pub fn until_caught_up(server: &Server, secs: u64) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut catching_up = 0;
+    loop {
+        let h = get(server, "/healthz");
+        assert_eq!(h["status"], "ok", "{h}");
+        match h["index"].as_str() {
+            Some("ok") => return catching_up,
+            Some("catching_up") => {
+                assert!(h["behind"].as_i64().is_some_and(|n| n >= 0), "{h}");
+                catching_up += 1;
+            }
+            _ => panic!("{h}"),
+        }
+        assert!(Instant::now() < deadline, "the index did not catch up within {secs} s: {h}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SIGKILL: no chance to clean up.
+pub fn kill(mut server: Server) {
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+/// SIGTERM, and the server must stop cleanly.
+pub fn stop(mut server: Server) {
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(server.child.wait().unwrap().success(), "a graceful stop");
+}
