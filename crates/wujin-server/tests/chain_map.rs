@@ -52,8 +52,9 @@ both_backends! {
                 let stage = cell["stage"].as_str().unwrap();
                 let orgs = cell["orgs"].as_i64().unwrap();
                 assert_eq!(orgs, expected.get(&(pillar.to_string(), stage.to_string())).copied().unwrap_or(0), "{pillar} × {stage}");
-                assert_eq!(cell["thin"].as_bool().unwrap(), orgs < threshold, "{pillar} × {stage}");
-                thin += usize::from(orgs < threshold);
+                assert_eq!(cell["thin"].as_bool().unwrap(), orgs > 0 && orgs < threshold, "{pillar} × {stage}: thin means few, not none");
+                assert_eq!(cell["no_data"].as_bool().unwrap(), orgs == 0, "{pillar} × {stage}");
+                thin += usize::from(orgs > 0 && orgs < threshold);
             }
         }
         assert!(expected.values().sum::<i64>() > 100 && thin > 0, "a small cluster fills some cells and leaves some thin");

@@ -301,10 +301,21 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
             break;
         }
     }
+    // A stage nobody declared reads "无数据", not "0".
+    for row in &mut expected {
+        for cell in row.iter_mut().skip(1).filter(|c| c.as_str() == "0") {
+            *cell = "无数据".to_string();
+        }
+    }
     let shown: Vec<Vec<String>> = serde_json::from_value(shown).unwrap();
     assert_eq!(shown, expected, "the chain map counts the registry");
     let thin = s.c.find_all(Locator::Css("#chain-map td.thin")).await.unwrap().len();
     assert!(thin > 0, "a small cluster has thin stages, and they are marked");
+    let map = s.text("#chain-map").await;
+    assert!(!map.contains("0 薄弱"), "a stage nobody declared is not called thin: {map}");
+    for cell in s.c.find_all(Locator::Css("#chain-map td.nodata")).await.unwrap() {
+        assert_eq!(cell.text().await.unwrap(), "无数据");
+    }
     s.shot("overview").await;
     s.c.set_window_size(390, 844).await.unwrap();
     assert!(!s.scrolls_sideways().await, "the overview fits a phone");

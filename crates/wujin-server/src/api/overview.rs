@@ -81,8 +81,11 @@ pub struct ChainCell {
     pub stage: String,
     /// Organisations of this industry registered at this stage.
     pub orgs: i64,
-    /// Fewer than `thin_below` organisations.
+    /// Some organisations, but fewer than `thin_below`: the chain is thin here.
     pub thin: bool,
+    /// No organisation has declared this stage: nothing is known, which is not the same as
+    /// thin (firms rarely declare every stage they work at).
+    pub no_data: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -122,7 +125,7 @@ pub fn chain_map(counts: &RegistryCounts, lang: Lang) -> ChainMapView {
                 .iter()
                 .map(|s| {
                     let orgs = cells.get(&(p.code.as_str(), s.code.as_str())).copied().unwrap_or(0);
-                    ChainCell { stage: s.code.clone(), orgs, thin: orgs < THIN_STAGE }
+                    ChainCell { stage: s.code.clone(), orgs, thin: orgs > 0 && orgs < THIN_STAGE, no_data: orgs == 0 }
                 })
                 .collect(),
         })

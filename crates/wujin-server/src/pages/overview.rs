@@ -91,7 +91,8 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         .rows
         .iter()
         .map(|r| {
-            let cells: Vec<Value> = r.cells.iter().map(|c| context! { count => c.orgs, thin => c.thin }).collect();
+            let cells: Vec<Value> =
+                r.cells.iter().map(|c| context! { count => c.orgs, thin => c.thin, no_data => c.no_data }).collect();
             context! { name => r.pillar.name.clone(), cells }
         })
         .collect();
