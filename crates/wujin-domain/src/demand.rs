@@ -85,6 +85,11 @@ impl CancelReason {
         Self::ALL.into_iter().find(|r| r.code() == code.trim())
     }
 
+    /// The reason in words, in `lang` ("需求有变", "the need changed").
+    pub fn name(self, lang: Lang) -> String {
+        crate::messages::domain().render(lang, &Msg { key: self.key(), args: vec![] })
+    }
+
     /// The catalogue key of the reason's words (`cancel_reason_need_changed`).
     pub fn key(self) -> &'static str {
         match self {

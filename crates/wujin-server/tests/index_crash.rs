@@ -9,10 +9,10 @@ mod common;
 mod process;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use process::{Server, WUJIN, get, kill, start, stop, until_caught_up};
+use process::{Server, WUJIN, get, import, kill, start, stop, until_caught_up};
 use wujin_store::both_backends;
 
 fn search(server: &Server, q: &str) -> u64 {
@@ -37,18 +37,6 @@ fn offers_csv(path: &Path, uscc: &str, word: &str, n: usize) {
     std::fs::write(path, csv).unwrap();
 }
 
-fn import(db: &str, file: &Path) {
-    let ok = Command::new(WUJIN)
-        .args(["--db", db, "import", "offers"])
-        .arg(file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-}
-
 both_backends! {
     async fn a_killed_server_resumes_indexing_where_its_index_stands(db) {
         common::with_demo(&db.store).await;
@@ -60,12 +48,12 @@ both_backends! {
         offers_csv(&dir.join("b.csv"), &uscc, "金星", 2);
 
         let server = start(&db.url, &index);
-        import(&db.url, &dir.join("a.csv"));
+        import(&db.url, "offers", &dir.join("a.csv"));
         until_found(&server, "火星", 3);
         kill(server);
 
         // Committed while nobody indexes.
-        import(&db.url, &dir.join("b.csv"));
+        import(&db.url, "offers", &dir.join("b.csv"));
 
         // On PostgreSQL the test holds the offers table, so the restarted index cannot read
         // the offers it missed: /healthz must say so, and the server must answer meanwhile.

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use process::{WUJIN, get, kill, start, stop, until_caught_up};
+use process::{WUJIN, get, import, kill, start, stop, until_caught_up};
 use wujin_server::transfer::export::{ExportFormat, export};
 use wujin_server::transfer::import::Kind;
 use wujin_store::{Backend, Store, Table, both_backends};
@@ -44,26 +44,14 @@ async fn files(db: &str, dir: &Path) -> std::path::PathBuf {
     let (orgs_csv, offers_csv) = (dir.join("orgs.csv"), dir.join("offers.csv"));
     export(&source.store, Kind::Orgs, ExportFormat::Csv, Some(&orgs_csv), true).await.unwrap();
     export(&source.store, Kind::Offers, ExportFormat::Csv, Some(&offers_csv), true).await.unwrap();
-    run_import(db, "orgs", &orgs_csv);
+    import(db, "orgs", &orgs_csv);
     offers_csv
-}
-
-fn run_import(db: &str, kind: &str, file: &Path) {
-    let ok = Command::new(WUJIN)
-        .args(["--db", db, "import", kind])
-        .arg(file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "import {kind}");
 }
 
 both_backends! {
     async fn a_server_killed_during_its_first_index_build_builds_it_again(db) {
         let offers = files(&db.url, db.dir.path()).await;
-        run_import(&db.url, "offers", &offers);
+        import(&db.url, "offers", &offers);
         let index = db.dir.path().join("index");
         // On PostgreSQL the test holds the offers table, so the build is certainly under way
         // (and stuck) when the server dies; on SQLite it dies right after it starts listening,

@@ -97,8 +97,7 @@ pub struct CancellationView {
 fn view(d: Demand, lang: Lang) -> DemandView {
     let cancellation = d.cancellation.map(|c| CancellationView {
         reason_code: c.reason.code().to_string(),
-        reason: wujin_domain::messages::domain()
-            .render(lang, &wujin_domain::messages::Msg { key: c.reason.key(), args: vec![] }),
+        reason: c.reason.name(lang),
         reason_text: c.note,
     });
     let c = d.content;

@@ -57,8 +57,7 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
         "cancelled" => match d["reason_code"].as_str().and_then(wujin_domain::demand::CancelReason::from_code) {
             // A cancellation says why, in the reader's language, and the buyer's note.
             Some(reason) => {
-                let words = wujin_domain::messages::domain()
-                    .render(lang, &wujin_domain::messages::Msg { key: reason.key(), args: vec![] });
+                let words = reason.name(lang);
                 let note = match d["reason_text"].as_str() {
                     Some(n) => say("inbox_cancel_note", &[n.to_string()]),
                     None => String::new(),

@@ -524,14 +524,7 @@ pub async fn page(
 
 /// The reasons a buyer may give, in the page's language.
 fn cancel_reasons(lang: Lang) -> Vec<Json> {
-    wujin_domain::demand::CancelReason::ALL
-        .iter()
-        .map(|r| {
-            let name = wujin_domain::messages::domain()
-                .render(lang, &wujin_domain::messages::Msg { key: r.key(), args: vec![] });
-            json!({"code": r.code(), "name": name})
-        })
-        .collect()
+    wujin_domain::demand::CancelReason::ALL.iter().map(|r| json!({"code": r.code(), "name": r.name(lang)})).collect()
 }
 
 /// The demand a cancel page is about, if the signed-in person's firm may cancel it now.

@@ -67,6 +67,19 @@ pub fn until_caught_up(server: &Server, secs: u64) -> usize {
     }
 }
 
+/// `wujin import KIND FILE` into `db`, which must succeed.
+pub fn import(db: &str, kind: &str, file: &Path) {
+    let ok = Command::new(WUJIN)
+        .args(["--db", db, "import", kind])
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "import {kind} {}", file.display());
+}
+
 /// SIGKILL: no chance to clean up.
 pub fn kill(mut server: Server) {
     server.child.kill().unwrap();
