@@ -33,8 +33,6 @@ use super::lang::ReqLang;
 /// A session without "remember me" lasts a working day; with it, thirty days.
 const SHORT_MS: i64 = 12 * 3600 * 1000;
 const LONG_MS: i64 = 30 * 24 * 3600 * 1000;
-/// The largest sign-up or sign-in body we read.
-const MAX_BODY: usize = 4 * 1024;
 /// The longest firm name a registration takes.
 const MAX_FIRM_NAME: usize = 100;
 
@@ -109,7 +107,7 @@ pub fn row_refused(lang: Lang, errs: Vec<FieldError>, renamed: &[(&'static str, 
 }
 
 pub fn read<T: serde::de::DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
-    super::body::read_json(lang, body, MAX_BODY)
+    super::body::read_json(lang, body)
 }
 
 pub fn random_token(bytes: usize) -> Result<String, getrandom::Error> {

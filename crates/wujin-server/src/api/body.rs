@@ -21,10 +21,14 @@ fn too_large(lang: Lang, max: usize) -> ApiError {
     }
 }
 
-/// Parses the body as JSON text, bounded by `max` bytes.
-fn parse(lang: Lang, body: &[u8], max: usize) -> Result<Value, ApiError> {
-    if body.len() > max {
-        return Err(too_large(lang, max));
+/// Parses the body as JSON text, bounded by the transport's limit ([`super::MAX_BODY`]).
+///
+/// There is one limit for every route, not a smaller one per route: a body of the right
+/// shape never comes near it, and one that is long because a field is too long is refused
+/// naming that field (400), which tells the caller more than a 413 would.
+fn parse(lang: Lang, body: &[u8]) -> Result<Value, ApiError> {
+    if body.len() > super::MAX_BODY {
+        return Err(too_large(lang, super::MAX_BODY));
     }
     serde_json::from_slice(body).map_err(|e| {
         tracing::debug!(detail = %e, "request body is not JSON");
@@ -95,14 +99,14 @@ fn shape<T: DeserializeOwned>(lang: Lang, mut value: Value) -> Result<T, ApiErro
     })
 }
 
-pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<T, ApiError> {
-    shape(lang, parse(lang, body, max)?)
+pub fn read_json<T: DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<T, ApiError> {
+    shape(lang, parse(lang, body)?)
 }
 
 /// As [`read_json`], and the body's JSON as sent: a partial update reads from it which keys
 /// the caller named (a key sent as `null` is named; a key left out is not).
-pub fn read_json_named<T: DeserializeOwned>(lang: Lang, body: &[u8], max: usize) -> Result<(T, Value), ApiError> {
-    let value = parse(lang, body, max)?;
+pub fn read_json_named<T: DeserializeOwned>(lang: Lang, body: &[u8]) -> Result<(T, Value), ApiError> {
+    let value = parse(lang, body)?;
     Ok((shape(lang, value.clone())?, value))
 }
 

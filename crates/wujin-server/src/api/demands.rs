@@ -215,7 +215,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
-    let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
+    let b: DemandBody = super::body::read_json(lang, &body)?;
     let org = b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", msg!("posting_org_required")))?;
     let internal = |e| ApiError::internal(lang, e);
     if app.store.role_of(me.account_id, org).await.map_err(internal)?.is_none() {
@@ -255,7 +255,7 @@ pub async fn edit(
     if role.is_none() {
         return Err(forbidden(lang));
     }
-    let b: DemandBody = super::body::read_json(lang, &body, 64 * 1024)?;
+    let b: DemandBody = super::body::read_json(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
     let now = wujin_store::now_ms();
     transition(d.state, DemandAction::Edit, Moment { now_ms: now, deadline_ms: d.content.deadline_ms })
@@ -405,7 +405,7 @@ pub async fn award(
         Some(r) if !r.may_act() => return Err(forbidden(lang)),
         Some(_) => {}
     }
-    let b: AwardBody = super::body::read_json(lang, &body, 16 * 1024)?;
+    let b: AwardBody = super::body::read_json(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
     if b.awards.is_empty() || b.awards.len() > MAX_AWARDS {
         return Err(ApiError::bad(lang, "invalid_value", "awards", msg!("award_count", MAX_AWARDS)));

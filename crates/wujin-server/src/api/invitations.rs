@@ -97,7 +97,7 @@ pub async fn invite(
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let d = buyers(&app, lang, &me, raw, true).await?;
-    let b: InviteBody = super::body::read_json(lang, &body, 16 * 1024)?;
+    let b: InviteBody = super::body::read_json(lang, &body)?;
     if b.org_ids.is_empty() || b.org_ids.len() > MAX_INVITES {
         return Err(ApiError::bad(lang, "invalid_value", "org_ids", msg!("invite_count", MAX_INVITES)));
     }

@@ -23,8 +23,6 @@ use super::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::search::{Narrow, Prepared, SearchPage, answer, decode_offset, text_param};
 use super::{AppState, unknown};
 
-/// The largest need we read.
-pub const MAX_NEED_BYTES: usize = 64 * 1024;
 /// The most standards or certificates one need may require.
 pub const MAX_REQUIRED: usize = 10;
 
@@ -93,7 +91,7 @@ pub async fn match_need(
     ReqLang(lang): ReqLang,
     body: Bytes,
 ) -> Result<Json<SearchPage>, ApiError> {
-    let need: Need = super::body::read_json(lang, &body, MAX_NEED_BYTES)?;
+    let need: Need = super::body::read_json(lang, &body)?;
     let p = prepare(lang, &need)?;
     answer(&app, lang, p, "match").await.map(Json)
 }

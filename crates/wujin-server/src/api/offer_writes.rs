@@ -72,9 +72,6 @@ fn named(body: &serde_json::Value) -> Named {
     Named::new(OFFER_COLUMNS, keys)
 }
 
-/// The largest offer body read.
-const MAX_BODY: usize = 32 * 1024;
-
 /// What a row's specification cell splits on: `=` between key and value (a key may not
 /// hold it), `;` and `；` between specifications (neither may hold those).
 const SPEC_SEPARATORS: [char; 3] = ['=', ';', '；'];
@@ -181,7 +178,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let org = keeper(&app, lang, &me, super::parse_id(lang, id)?).await?;
-    let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body, MAX_BODY)?;
+    let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body)?;
     let internal = |e| ApiError::internal(lang, e);
     let token = super::accounts::random_token(9).map_err(|e| ApiError::internal(lang, e))?;
     let external_id = format!("web-{}-{token}", org.id);
@@ -207,7 +204,7 @@ pub async fn edit(
 ) -> Result<Json<OfferView>, ApiError> {
     let me = writer(&app, lang, &headers).await?;
     let (offer, org) = kept(&app, lang, &me, id).await?;
-    let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body, MAX_BODY)?;
+    let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
     let r = record(lang, &b, &sent, &offer.record.external_id, &org, Some(&offer.record))?;
     let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };

@@ -59,8 +59,6 @@ pub struct OrgBody {
     pub contact: Option<ContactBody>,
 }
 
-const MAX_BODY: usize = 16 * 1024;
-
 /// The contact's keys as the row's columns name them.
 const CONTACT: [(&str, &str); 4] =
     [("name", "contact_name"), ("phone", "phone"), ("email", "email"), ("address", "address")];
@@ -140,7 +138,7 @@ pub async fn edit(
         Some(r) if r.may_act() => {}
         _ => return Err(forbidden(lang)),
     }
-    let (b, sent): (OrgBody, _) = super::body::read_json_named(lang, &body, MAX_BODY)?;
+    let (b, sent): (OrgBody, _) = super::body::read_json_named(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
     let r = record(lang, &b, &sent, &org)?;
     match app.store.save_org(id, revision, &r, me.account_id).await.map_err(internal)? {

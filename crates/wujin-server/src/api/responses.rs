@@ -131,7 +131,7 @@ pub async fn create(
     let me = writer(&app, lang, &headers).await?;
     let demand_id = ids(lang, raw)?[0];
     let (d, _) = visible(&app, lang, &me, demand_id).await?;
-    let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
+    let b: ResponseBody = super::body::read_json(lang, &body)?;
     let org = b.org_id.ok_or_else(|| ApiError::bad(lang, "required", "org_id", msg!("responding_org_required")))?;
     let internal = |e| ApiError::internal(lang, e);
     match app.store.role_of(me.account_id, org).await.map_err(internal)? {
@@ -251,7 +251,7 @@ pub async fn revise(
     let (d, r) = own(&app, lang, &me, &ids).await?;
     responses_accepted(d.state, Moment { now_ms: wujin_store::now_ms(), deadline_ms: d.content.deadline_ms })
         .map_err(|e| refused(lang, e))?;
-    let b: ResponseBody = super::body::read_json(lang, &body, 16 * 1024)?;
+    let b: ResponseBody = super::body::read_json(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
     let t = terms(lang, &b)?;
     let internal = |e| ApiError::internal(lang, e);
