@@ -70,13 +70,15 @@ pub(crate) struct Fields {
     pub(crate) verified: Field,
     pub(crate) price_min: Field,
     pub(crate) price_max: Field,
+    /// What the price is per (a unit code: 件, 吨, 小时 …), shown beside it.
+    pub(crate) unit: Field,
     pub(crate) lead_days: Field,
     pub(crate) moq: Field,
     pub(crate) hours: Field,
 }
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 4";
+const FORMAT: &str = "wujin-index 5";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -118,6 +120,7 @@ fn schema() -> (Schema, Fields) {
         verified: b.add_u64_field("verified", FAST),
         price_min: b.add_u64_field("price_min", INDEXED | FAST | STORED),
         price_max: b.add_u64_field("price_max", INDEXED | FAST | STORED),
+        unit: b.add_text_field("unit", STORED),
         lead_days: b.add_u64_field("lead_days", INDEXED | FAST | STORED),
         moq: b.add_u64_field("moq", INDEXED),
         hours: b.add_u64_field("hours", INDEXED),
@@ -217,6 +220,9 @@ impl MatchIndex {
             if let Some(p) = r.price {
                 doc.add_u64(f.price_min, p.min().0.max(0) as u64);
                 doc.add_u64(f.price_max, p.max().0.max(0) as u64);
+            }
+            if let Some(unit) = &r.unit {
+                doc.add_text(f.unit, unit);
             }
             if let Some(days) = r.lead_time_days {
                 doc.add_u64(f.lead_days, days.max(0) as u64);

@@ -104,6 +104,8 @@ pub struct Shown {
     pub category: String,
     /// Price range per unit in fen.
     pub price: Option<(u64, u64)>,
+    /// The unit code the price is per.
+    pub unit: Option<String>,
     pub lead_time_days: Option<u64>,
     pub standards: Vec<String>,
     pub org_name: String,
@@ -635,6 +637,7 @@ impl MatchIndex {
             kind: first(f.kind).unwrap_or_default(),
             category: first(f.category).unwrap_or_default(),
             price: number(f.price_min).zip(number(f.price_max)),
+            unit: first(f.unit),
             lead_time_days: number(f.lead_days),
             standards: all(f.standard),
             org_name: first(f.org_name).unwrap_or_default(),

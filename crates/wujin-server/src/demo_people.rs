@@ -118,7 +118,7 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     // Helpers over the store's ordinary writes.
     let draft = |c: DemandContent| async move {
         let c = c.check().map_err(|e| fail(format!("{:?}", e.first().map(|e| &e.field))))?;
-        s.create_demand(flask, buyer, &c).await.map_err(fail)
+        s.create_demand(flask, buyer, &c, &[]).await.map_err(fail)?.saved().ok_or_else(|| fail("no draft saved"))
     };
     let publish = |id: i64| async move {
         s.move_demand(id, 1, DemandState::Draft, DemandState::Open, "publish", buyer).await.map_err(fail)

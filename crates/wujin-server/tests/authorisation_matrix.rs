@@ -123,7 +123,7 @@ impl World {
             town: None,
             visibility: if public { Visibility::Public } else { Visibility::Invited },
         };
-        let demand = s.create_demand(self.a, self.owner, &c).await.unwrap().id;
+        let demand = s.create_demand(self.a, self.owner, &c, &[]).await.unwrap().saved().unwrap().id;
         let mut scene = Scene { demand, response: None, engagement: None };
         if stage == Stage::Draft {
             return scene;

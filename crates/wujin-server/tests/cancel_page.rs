@@ -5,14 +5,11 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use common::{Person, send};
 use serde_json::json;
-use tower::ServiceExt;
 use wujin_store::{Store, both_backends};
 
-/// A page request as the browser makes it: the session cookie, and a form body if given.
 async fn page(
     store: &Store,
     method: &str,
@@ -20,17 +17,7 @@ async fn page(
     who: &Person,
     form: Option<&str>,
 ) -> (StatusCode, String, String) {
-    let mut req =
-        Request::builder().method(method).uri(path).header("cookie", &who.cookie).header("host", "wujin.test");
-    if form.is_some() {
-        req = req.header("content-type", "application/x-www-form-urlencoded").header("origin", "http://wujin.test");
-    }
-    let body = form.map(|f| Body::from(f.to_string())).unwrap_or_else(Body::empty);
-    let resp = wujin_server::api::router(store.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = resp.status();
-    let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    (status, location, String::from_utf8_lossy(&bytes).into_owned())
+    common::page(store, method, path, Some(who), form).await
 }
 
 both_backends! {

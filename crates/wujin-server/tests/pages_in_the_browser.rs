@@ -198,7 +198,7 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     s.goto(&demand_path).await;
     let table = s.text("#responses").await;
     assert!(
-        table.contains("永康测试压铸有限公司") && table.contains("18.50") && table.contains("92500.00"),
+        table.contains("永康测试压铸有限公司") && table.contains("18.50") && table.contains("92,500.00"),
         "price and total: {table}"
     );
     assert!(s.has("#download").await);
@@ -479,5 +479,34 @@ async fn cancelling_a_demand_asks_first_and_wants_a_reason() {
     assert!(why.contains("需求有变") && why.contains("We make it in house now."), "the reason on the demand: {why}");
     assert!(!s.text("main").await.contains("距截止还有"), "a cancelled demand does not count down");
     s.shot("cancelled-390-en").await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_asks_a_firm_for_a_quote_from_its_offer_and_signs_in_on_the_way() {
+    let mut s = Session::start("ask-quote", 1280, 1000).await;
+    register(&s, "door@example.cn", "永康测试门业有限公司", &new_code(7)).await;
+    s.sign_out().await;
+    let (offers, _) = s.app.store.list_offers(&Default::default(), None, 1).await.unwrap();
+    let (offer, maker) = (offers[0].id, offers[0].org_name.clone());
+    s.goto(&format!("/offers/{offer}")).await;
+    s.shots("offer").await;
+    s.click("#ask-quote").await;
+    assert_eq!(s.path().await, "/login", "a visitor signs in first");
+    s.fill("login", "door@example.cn").await;
+    s.fill("password", "correct horse").await;
+    s.click("form.form button[type=submit]").await;
+    assert_eq!(s.path().await, "/demands/new", "and is brought back to the question");
+    assert!(s.text("#asking").await.contains(&maker), "the form says whom it asks");
+    let title = s.c.find(Locator::Id("title")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(title.as_deref(), Some(offers[0].record.title.as_str()), "filled from the offer");
+    s.shots("ask-form").await;
+    s.switch_lang().await;
+    s.shots("ask-form-en").await;
+    s.switch_lang().await;
+    s.c.execute("document.getElementById('deadline').value = '2099-12-31';", vec![]).await.unwrap();
+    s.click("#save-draft").await;
+    assert!(s.text("#invited").await.contains(&maker), "the firm asked is invited with the draft");
+    s.shots("asked").await;
     s.finish().await;
 }

@@ -53,7 +53,7 @@ both_backends! {
             budget_fen: None, standards: vec![], certificates: vec![], deadline_ms: wujin_store::now_ms() + 60_000,
             town: None, visibility: Visibility::Public,
         };
-        let d = s.create_demand(buyer_org, buyer.id, &c).await.unwrap().id;
+        let d = s.create_demand(buyer_org, buyer.id, &c, &[]).await.unwrap().saved().unwrap().id;
         s.move_demand(d, 1, DemandState::Draft, DemandState::Open, "publish", buyer.id).await.unwrap();
         let t = Terms { price_fen: 100, basis: "unit".into(), lead_time_days: 5, valid_days: 30, notes: String::new() };
         let Created::Done(r) = s.create_response(d, provider, seller.id, &t).await.unwrap() else { panic!() };

@@ -107,9 +107,29 @@ fn bind_content<'q>(
         .bind(visibility_code(c.visibility))
 }
 
+/// What saving a new draft came to.
+#[derive(Debug)]
+pub enum NewDemand {
+    Saved(Box<Demand>),
+    /// An organisation to invite does not exist; nothing was written.
+    NoSuchOrg(i64),
+}
+
+impl NewDemand {
+    /// The saved draft, when one was saved.
+    pub fn saved(self) -> Option<Demand> {
+        match self {
+            Self::Saved(d) => Some(*d),
+            Self::NoSuchOrg(_) => None,
+        }
+    }
+}
+
 impl Store {
-    /// Saves a new draft for `org_id`, written by `by`.
-    pub async fn create_demand(&self, org_id: i64, by: i64, c: &DemandContent) -> Result<Demand> {
+    /// Saves a new draft for `org_id`, written by `by`, inviting `invite` in the same
+    /// transaction (a buyer asking one firm for a quote from its page). An id naming no
+    /// organisation writes nothing.
+    pub async fn create_demand(&self, org_id: i64, by: i64, c: &DemandContent, invite: &[i64]) -> Result<NewDemand> {
         let mut tx = self.begin().await?;
         let now = now_ms();
         let q = sqlx::query(
@@ -129,11 +149,17 @@ impl Store {
         )
         .await?;
         outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        if !invite.is_empty()
+            && let crate::invitations::Invited::NoSuchOrg(org) =
+                crate::invitations::invite_in(&mut tx, id, invite, by).await?
+        {
+            return Ok(NewDemand::NoSuchOrg(org));
+        }
         let row =
             sqlx::query(&format!("SELECT {COLUMNS} FROM demands WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
         let demand = from_row(&row)?;
         tx.commit().await?;
-        Ok(demand)
+        Ok(NewDemand::Saved(Box::new(demand)))
     }
 
     pub async fn demand(&self, id: i64) -> Result<Option<Demand>> {

@@ -32,59 +32,67 @@ pub(crate) async fn deliver(tx: &mut Tx, demand: i64, orgs: &[i64], title: &str)
     Ok(())
 }
 
+/// Invites `orgs` to `demand` inside `tx`: delivered now if the demand is open, else at
+/// publication. The buyer itself is passed over; an id naming no organisation stops it.
+pub(crate) async fn invite_in(tx: &mut Tx, demand: i64, orgs: &[i64], by: i64) -> Result<Invited> {
+    let row =
+        sqlx::query("SELECT org_id, state, title FROM demands WHERE id = $1").bind(demand).fetch_one(&mut **tx).await?;
+    let (buyer, state, title): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    let mut new = vec![];
+    for &org in orgs {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1").bind(org).fetch_optional(&mut **tx).await?;
+        if exists.is_none() {
+            return Ok(Invited::NoSuchOrg(org));
+        }
+        if org == buyer {
+            continue;
+        }
+        let n = sqlx::query(
+            "INSERT INTO invitations (demand_id, org_id, invited_by, at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (demand_id, org_id) DO NOTHING",
+        )
+        .bind(demand)
+        .bind(org)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if n == 1 {
+            new.push(org);
+        }
+    }
+    if new.is_empty() {
+        return Ok(Invited::Done(new));
+    }
+    if state == "open" {
+        deliver(tx, demand, &new, &title).await?;
+    }
+    crate::outbox::record(tx, "reputation", "upsert", &new).await?;
+    Store::audit_for(
+        tx,
+        Some(buyer),
+        &format!("account:{by}"),
+        "invite",
+        "demand",
+        Some(demand),
+        &serde_json::json!({"orgs": new}),
+    )
+    .await?;
+    Ok(Invited::Done(new))
+}
+
 impl Store {
     /// Invites `orgs` to demand `demand`; delivered now if it is open, else at publication.
     pub async fn invite(&self, demand: i64, orgs: &[i64], by: i64) -> Result<Invited> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT org_id, state, title FROM demands WHERE id = $1")
-            .bind(demand)
-            .fetch_one(&mut *tx)
-            .await?;
-        let (buyer, state, title): (i64, String, String) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let mut new = vec![];
-        for &org in orgs {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1").bind(org).fetch_optional(&mut *tx).await?;
-            if exists.is_none() {
-                return Ok(Invited::NoSuchOrg(org));
-            }
-            if org == buyer {
-                continue;
-            }
-            let n = sqlx::query(
-                "INSERT INTO invitations (demand_id, org_id, invited_by, at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (demand_id, org_id) DO NOTHING",
-            )
-            .bind(demand)
-            .bind(org)
-            .bind(by)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 1 {
-                new.push(org);
-            }
+        let invited = invite_in(&mut tx, demand, orgs, by).await?;
+        // Nothing is written when an id names no organisation.
+        if matches!(invited, Invited::Done(_)) {
+            tx.commit().await?;
         }
-        if new.is_empty() {
-            return Ok(Invited::Done(new));
-        }
-        if state == "open" {
-            deliver(&mut tx, demand, &new, &title).await?;
-        }
-        crate::outbox::record(&mut tx, "reputation", "upsert", &new).await?;
-        Store::audit_for(
-            &mut tx,
-            Some(buyer),
-            &format!("account:{by}"),
-            "invite",
-            "demand",
-            Some(demand),
-            &serde_json::json!({"orgs": new}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Invited::Done(new))
+        Ok(invited)
     }
 
     pub async fn invitations(&self, demand: i64) -> Result<Vec<Invitation>> {

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod demands;
 pub mod engagements;
+mod english;
 mod error;
 pub mod inbox;
 pub mod invitations;

@@ -17,7 +17,7 @@ use wujin_domain::demand::{
     CancelReason, Cancellation, DemandAction, DemandContent, DemandState, Moment, Refused, Visibility, transition,
 };
 use wujin_domain::{Lang, msg};
-use wujin_store::demands::{Demand, Write};
+use wujin_store::demands::{Demand, NewDemand, Write};
 
 use super::AppState;
 use super::auth::{Caller, caller, forbidden, writer};
@@ -52,6 +52,12 @@ pub struct DemandBody {
     pub town: Option<String>,
     /// public (default) or invited.
     pub visibility: Option<String>,
+    /// On creation only: organisations invited in the same write, as when a buyer asks one
+    /// firm for a quote from its page (at most 50; later invitations go through
+    /// `POST …/invitations`).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub invite_org_ids: Vec<i64>,
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -222,8 +228,24 @@ pub async fn create(
         return Err(forbidden(lang));
     }
     let c = content(lang, &b)?;
-    let d = app.store.create_demand(org, me.account_id, &c).await.map_err(internal)?;
-    Ok((StatusCode::CREATED, Json(view(d, lang))).into_response())
+    let invite = &b.invite_org_ids;
+    if invite.len() > super::invitations::MAX_INVITES {
+        let max = super::invitations::MAX_INVITES;
+        return Err(ApiError::bad(lang, "invalid_value", "invite_org_ids", msg!("invite_count", max)));
+    }
+    if let Some(i) = invite.iter().position(|&o| o == org) {
+        return Err(ApiError::bad(lang, "invalid_value", &format!("invite_org_ids/{i}"), msg!("invite_self")));
+    }
+    match app.store.create_demand(org, me.account_id, &c, invite).await.map_err(internal)? {
+        NewDemand::Saved(d) => Ok((StatusCode::CREATED, Json(view(*d, lang))).into_response()),
+        NewDemand::NoSuchOrg(o) => {
+            let i = invite.iter().position(|&x| x == o).unwrap_or(0);
+            Err(ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..ApiError::bad(lang, "unknown_org", &format!("invite_org_ids/{i}"), msg!("no_such_org", o))
+            })
+        }
+    }
 }
 
 /// A demand.
@@ -256,6 +278,9 @@ pub async fn edit(
         return Err(forbidden(lang));
     }
     let b: DemandBody = super::body::read_json(lang, &body)?;
+    if !b.invite_org_ids.is_empty() {
+        return Err(ApiError::bad(lang, "invalid_value", "invite_org_ids", msg!("invite_on_create_only")));
+    }
     let revision = super::revision(lang, &headers, b.revision)?;
     let now = wujin_store::now_ms();
     transition(d.state, DemandAction::Edit, Moment { now_ms: now, deadline_ms: d.content.deadline_ms })

@@ -78,6 +78,10 @@ pub struct OfferSummary {
     pub category: Named,
     /// Price range per unit in yuan, as text ("18.00–25.00"), when the offer has one.
     pub price: Option<String>,
+    /// The same range in fen, lowest and highest.
+    pub price_fen: Option<[u64; 2]>,
+    /// What the price is per, when the offer says (件, 吨, 小时 …).
+    pub unit: Option<Named>,
     pub lead_time_days: Option<i32>,
     pub standards: Vec<String>,
     pub score: f32,
@@ -418,6 +422,11 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
                     name: t.category(&shown.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
                 },
                 price: shown.price.map(|(lo, hi)| format!("{}–{}", fen_text(lo), fen_text(hi))),
+                price_fen: shown.price.map(|(lo, hi)| [lo, hi]),
+                unit: shown.unit.as_deref().map(|u| Named {
+                    code: u.to_string(),
+                    name: t.unit(u).map(|e| e.name(lang).to_string()).unwrap_or_else(|| u.to_string()),
+                }),
                 lead_time_days: shown.lead_time_days.map(|d| d as i32),
                 standards: shown.standards.clone(),
                 score: hit.score,

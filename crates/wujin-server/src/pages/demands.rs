@@ -203,16 +203,64 @@ fn new_form_ctx(
     }
 }
 
+/// The firm a "ask for a quote" link addresses (`?to=ORG`), and the offer it came from
+/// (`&offer=ID`, only when that firm sells it): the demand form is filled from the offer,
+/// visible to the invited only, and saving it invites the firm in the same write.
+async fn asked(
+    app: &AppState,
+    lang: Lang,
+    to: Option<i64>,
+    offer: Option<i64>,
+) -> Option<(Value, HashMap<String, String>)> {
+    let org = app.store.org(to?).await.ok()??;
+    let mut values =
+        HashMap::from([("to".to_string(), org.id.to_string()), ("visibility".to_string(), "invited".to_string())]);
+    if let Some(o) = match offer {
+        Some(id) => app.store.offer(id).await.ok().flatten().filter(|o| o.org_id == org.id),
+        None => None,
+    } {
+        let t = Taxonomy::get();
+        let r = &o.record;
+        values.insert("title".into(), r.title.clone());
+        values.insert("need".into(), text(lang, "ask_quote_need", std::slice::from_ref(&r.title)));
+        if let Some(c) = t.category(&r.category) {
+            values.insert("category".into(), c.entry.name(lang).to_string());
+        }
+        if let Some(u) = r.unit.as_deref().and_then(|u| t.unit(u)) {
+            values.insert("unit".into(), if lang == Lang::Zh { u.zh.clone() } else { u.code.clone() });
+        }
+        if let Some(m) = r.moq {
+            values.insert("quantity".into(), m.to_string());
+        }
+        values.insert("offer".into(), o.id.to_string());
+    }
+    Some((context! { id => org.id, name => org.record.name.clone() }, values))
+}
+
+fn query_id(query: Option<&str>, key: &str) -> Option<i64> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+        .filter(|i| *i > 0)
+}
+
 pub async fn new_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/new") };
-    render(
-        StatusCode::OK,
-        "demand_new.html",
-        lang,
-        "/demands/new",
-        new_form_ctx(lang, &user, &HashMap::new(), &HashMap::new()),
-    )
+    let q = query.as_deref();
+    let (to, offer) = (query_id(q, "to"), query_id(q, "offer"));
+    let here = match (to, offer) {
+        (Some(to), Some(o)) => format!("/demands/new?to={to}&offer={o}"),
+        (Some(to), None) => format!("/demands/new?to={to}"),
+        _ => "/demands/new".to_string(),
+    };
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let (ask, values) = match asked(&app, lang, to, offer).await {
+        Some((ask, values)) => (Some(ask), values),
+        None => (None, HashMap::new()),
+    };
+    let mut ctx = new_form_ctx(lang, &user, &values, &HashMap::new());
+    ctx = context! { ask, ..ctx };
+    render(StatusCode::OK, "demand_new.html", lang, &here, ctx)
 }
 
 /// An API error as the form shows it: on its field when it names one the form has.
@@ -275,6 +323,10 @@ pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes)
     };
     let mut request = demand_request(lang, &f, &mut errors);
     request["org_id"] = json!(f.get("org_id").and_then(|o| o.trim().parse::<i64>().ok()));
+    let to = f.get("to").and_then(|o| o.trim().parse::<i64>().ok());
+    if let Some(to) = to {
+        request["invite_org_ids"] = json!([to]);
+    }
     if errors.is_empty() {
         let h = write_headers(&headers, &user);
         match json_of(d::create(State(app.clone()), ReqLang(lang), h, body(request)).await).await {
@@ -283,13 +335,9 @@ pub async fn create(State(app): State<AppState>, headers: HeaderMap, raw: Bytes)
         }
     }
     let values: HashMap<String, String> = f.into_iter().filter(|(k, _)| k != "csrf").collect();
-    render(
-        StatusCode::BAD_REQUEST,
-        "demand_new.html",
-        lang,
-        "/demands/new",
-        new_form_ctx(lang, &user, &values, &errors),
-    )
+    let ask = asked(&app, lang, to, None).await.map(|(ask, _)| ask);
+    let ctx = new_form_ctx(lang, &user, &values, &errors);
+    render(StatusCode::BAD_REQUEST, "demand_new.html", lang, "/demands/new", context! { ask, ..ctx })
 }
 
 /// `/demands/{id}/edit`: a draft's form, filled with what it says now.

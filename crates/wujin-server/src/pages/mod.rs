@@ -71,11 +71,21 @@ fn env() -> &'static Environment<'static> {
                 Some("en") => Lang::En,
                 _ => Lang::Zh,
             };
-            let args: Vec<String> = args.iter().map(|v| v.to_string()).collect();
+            // A whole number handed to a message is a count or a sum: its digits are grouped.
+            let args: Vec<String> = args.iter().map(num).collect();
             catalogue::text(lang, key, &args)
         });
+        env.add_filter("num", num);
         env
     })
+}
+
+/// `{{ n|num }}`: a whole number with grouped digits; anything else as it is.
+fn num(v: &Value) -> String {
+    match i64::try_from(v.clone()) {
+        Ok(n) if v.is_integer() => grouped(n),
+        _ => v.to_string(),
+    }
 }
 
 /// The language of a page request: `?lang=` if given, else the remembered choice, else
@@ -125,10 +135,38 @@ pub fn message(status: StatusCode, lang: Lang, here: &str, title_key: &str, mess
     render(status, "message.html", lang, here, context! { title, message })
 }
 
-/// Fen as yuan with two decimals, as pages show money ("18.50").
+/// A whole number with its digits grouped by thousands, as pages show every count and sum
+/// ("18,953"). Money in forms is grouped too: [`wujin_domain::Fen::parse_yuan`] reads the
+/// commas back.
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Fen as yuan with two decimals and grouped digits, as a quote or a total reads
+/// ("52,888.63").
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", (fen / 100).abs(), (fen % 100).abs())
+    format!("{sign}{}.{:02}", grouped((fen / 100).abs()), (fen % 100).abs())
+}
+
+/// A price range as a catalogue shows it: without fen when every value is whole yuan
+/// ("12–15", "12,000"), with two decimals on both ends otherwise ("12.50–15.00"); one value
+/// when both ends are the same.
+pub fn yuan_range(min: i64, max: i64) -> String {
+    let whole = min % 100 == 0 && max % 100 == 0;
+    let one = |fen: i64| if whole { grouped(fen / 100) } else { yuan(fen) };
+    if min == max { one(min) } else { format!("{}–{}", one(min), one(max)) }
 }
 
 /// Items a list page shows at a time (demands, quotes, inbox).
@@ -233,4 +271,34 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(search::search))
         .route("/lang", get(switch))
         .route("/static/wujin.css", get(stylesheet))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_with_grouped_digits_and_no_needless_fen() {
+        assert_eq!(grouped(18_953), "18,953");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(-1_234_567), "-1,234,567");
+        assert_eq!(yuan(5_288_863), "52,888.63");
+        assert_eq!(yuan(1250), "12.50");
+        assert_eq!(yuan_range(1200, 1500), "12–15");
+        assert_eq!(yuan_range(1250, 1500), "12.50–15.00");
+        assert_eq!(yuan_range(1_200_000, 1_200_000), "12,000");
+        // What a page shows, a form reads back.
+        assert_eq!(wujin_domain::Fen::parse_yuan(&yuan(5_288_863)).unwrap().0, 5_288_863);
+    }
+
+    #[test]
+    fn a_count_handed_to_a_message_is_grouped() {
+        let html = env()
+            .render_str(
+                r#"{{ t("results_count", 18953) }} · {{ 2_000_000|num }} · {{ "GB 4806.9"|num }}"#,
+                context! { lang => "zh" },
+            )
+            .unwrap();
+        assert_eq!(html, "找到 18,953 家企业 · 2,000,000 · GB 4806.9");
+    }
 }

@@ -10,11 +10,37 @@ use wujin_store::offers::OfferFilter;
 
 use super::catalogue::text;
 use super::session::page_user;
-use super::{page_lang, render, user_ctx, yuan};
+use super::{page_lang, render, user_ctx, yuan_range};
 use crate::api::AppState;
 
 fn not_found(lang: Lang, here: &str) -> Response {
     super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", "")
+}
+
+/// How many of `n` of a unit reads: "200 件", "200 pieces".
+pub fn quantity(lang: Lang, n: i64, unit: Option<&str>) -> String {
+    let t = Taxonomy::get();
+    let Some(e) = unit.and_then(|u| t.unit(u)) else { return super::grouped(n) };
+    match lang {
+        Lang::Zh => format!("{} {}", super::grouped(n), e.zh),
+        Lang::En if n == 1 => format!("1 {}", e.en),
+        Lang::En if e.en.ends_with("ch") => format!("{} {}es", super::grouped(n), e.en),
+        Lang::En => format!("{} {}s", super::grouped(n), e.en),
+    }
+}
+
+/// A price range with what it is per: "12–15 元/件", "¥12–15 per piece".
+pub fn price_per(lang: Lang, min_fen: i64, max_fen: i64, unit: Option<&str>) -> String {
+    let range = yuan_range(min_fen, max_fen);
+    match unit.and_then(|u| Taxonomy::get().unit(u)) {
+        Some(e) => text(lang, "price_per", &[range, e.name(lang).to_string()]),
+        None => text(lang, "price", &[range]),
+    }
+}
+
+/// Names of taxonomy values in the page's language, each a chip; unknown codes as they are.
+fn names(codes: &[String], find: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    codes.iter().map(|c| find(c).unwrap_or_else(|| c.clone())).collect()
 }
 
 pub async fn org(
@@ -39,21 +65,48 @@ pub async fn org(
     let offers: Vec<Value> = offers
         .iter()
         .map(|o| {
+            let rec = &o.record;
+            let title = match lang {
+                Lang::En => rec.title_en.clone().unwrap_or_else(|| rec.title.clone()),
+                Lang::Zh => rec.title.clone(),
+            };
             context! {
-                id => o.id, title => o.record.title.clone(), kind => text(lang, &format!("kind_{}", o.record.kind.code()), &[]),
-                price => o.record.price.map(|p| format!("{}–{}", yuan(p.min().0), yuan(p.max().0))),
-                lead => o.record.lead_time_days,
+                id => o.id, title, kind => text(lang, &format!("kind_{}", rec.kind.code()), &[]),
+                price => rec.price.map(|p| price_per(lang, p.min().0, p.max().0, rec.unit.as_deref())),
+                moq => rec.moq.map(|m| quantity(lang, m, rec.unit.as_deref())),
+                lead => rec.lead_time_days,
             }
         })
         .collect();
+    let rep = app.store.reputations(&[id]).await.ok().and_then(|m| m.get(&id).copied()).unwrap_or_default();
+    let rating = rep.rating_avg.map(|a| text(lang, "rating_of", &[format!("{a:.1}"), rep.ratings.to_string()]));
+    let response_rate = (rep.invited > 0).then(|| {
+        let pct = rep.answered * 100 / rep.invited;
+        text(lang, "response_rate_of", &[pct.to_string(), rep.answered.to_string(), rep.invited.to_string()])
+    });
+    let c = &r.contact;
+    let (name, other_name) = match (lang, &r.name_en) {
+        (Lang::En, Some(en)) => (en.clone(), Some(r.name.clone())),
+        (_, en) => (r.name.clone(), en.clone()),
+    };
     let org = context! {
-        name => r.name.clone(), name_en => r.name_en.clone(), uscc => r.uscc.as_str().to_string(),
+        name, other_name, uscc => r.uscc.as_str().to_string(), verified => rep.verified,
         kind => text(lang, &format!("org_kind_{}", r.kind.code()), &[]),
         town => r.town.as_deref().and_then(|c| t.town(c)).map(|e| e.name(lang).to_string()),
-        certificates => r.certificates.join(" · "), founded => r.founded_year, employees => r.employees, id,
+        sectors => names(&r.sectors, |c| t.sector(c).map(|s| s.entry.name(lang).to_string())),
+        chain => names(&r.chain, |c| t.chain_stage(c).map(|s| s.name(lang).to_string())),
+        size => r.size_class.and_then(|s| t.size_class(s.code())).map(|e| e.name(lang).to_string()),
+        revenue => r.revenue_band.as_deref().and_then(|b| t.revenue_band(b)).map(|e| e.name(lang).to_string()),
+        certificates => names(&r.certificates, |c| t.certificate(c).map(|e| e.name(lang).to_string())),
+        founded => r.founded_year, employees => r.employees.map(super::grouped), id,
+        contact_name => c.name.clone(), phone => c.phone.clone(), email => c.email.clone(), address => c.address.clone(),
+        has_contact => c.name.is_some() || c.phone.is_some() || c.email.is_some() || c.address.is_some(),
+        rating, response_rate,
     };
     let keeps = user.as_ref().is_some_and(|u| u.keeps(id));
-    render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, keeps, user => user_ctx(&user) })
+    let member = user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.org_id == id));
+    let ask = (!member).then(|| format!("/demands/new?to={id}"));
+    render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, keeps, ask, user => user_ctx(&user) })
 }
 
 pub async fn offer(
@@ -69,15 +122,27 @@ pub async fn offer(
     let user = page_user(&app, &headers).await;
     let t = Taxonomy::get();
     let r = &o.record;
+    let (title, other_title) = match (lang, &r.title_en) {
+        (Lang::En, Some(en)) => (en.clone(), Some(r.title.clone())),
+        _ => (r.title.clone(), None),
+    };
+    let unit = r.unit.as_deref();
+    let org_name = match lang {
+        Lang::En => app.store.org_names_en(&[o.org_id]).await.ok().and_then(|mut m| m.remove(&o.org_id)),
+        Lang::Zh => None,
+    };
     let offer = context! {
-        title => r.title.clone(), org_id => o.org_id, org_name => o.org_name.clone(), description => r.description.clone(),
+        title, other_title, org_id => o.org_id, org_name => org_name.unwrap_or_else(|| o.org_name.clone()), description => r.description.clone(),
         kind => text(lang, &format!("kind_{}", r.kind.code()), &[]),
         category => t.category(&r.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_else(|| r.category.clone()),
-        price => r.price.map(|p| format!("{}–{}", yuan(p.min().0), yuan(p.max().0))),
-        unit => r.unit.as_deref().and_then(|u| t.unit(u)).map(|u| u.name(lang).to_string()),
-        lead => r.lead_time_days, moq => r.moq, standards => r.standards.join(" · "),
+        price => r.price.map(|p| price_per(lang, p.min().0, p.max().0, unit)),
+        lead => r.lead_time_days, moq => r.moq.map(|m| quantity(lang, m, unit)),
+        hours => r.hours_per_week,
+        standards => r.standards.clone(),
         specs => Value::from(Serde(&r.specs)), id,
     };
     let keeps = user.as_ref().is_some_and(|u| u.keeps(o.org_id));
-    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, user => user_ctx(&user) })
+    let member = user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.org_id == o.org_id));
+    let ask = (!member).then(|| format!("/demands/new?to={}&offer={id}", o.org_id));
+    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, ask, user => user_ctx(&user) })
 }

@@ -3,6 +3,8 @@
 //! best offers and, in plain words, why it was found; pages; an empty state that suggests
 //! where to go next. A bad parameter is shown on the page, in the user's language.
 
+use std::collections::HashMap;
+
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -73,7 +75,7 @@ struct OfferLine {
     title: String,
     price: Option<String>,
     lead: Option<i32>,
-    standards: String,
+    standards: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -188,12 +190,33 @@ fn why(lang: Lang, item: &SearchItem) -> String {
     parts.join(" · ")
 }
 
-fn items(lang: Lang, page: &SearchPage) -> Vec<ResultItem> {
+/// English names and titles, on an English page, for what the page shows.
+#[derive(Default)]
+struct English {
+    orgs: HashMap<i64, String>,
+    offers: HashMap<i64, String>,
+}
+
+impl English {
+    async fn of(app: &AppState, lang: Lang, page: &SearchPage) -> English {
+        if lang != Lang::En {
+            return English::default();
+        }
+        let orgs: Vec<i64> = page.items.iter().map(|i| i.org.id).collect();
+        let offers: Vec<i64> = page.items.iter().flat_map(|i| i.offers.iter().map(|o| o.id)).collect();
+        English {
+            orgs: app.store.org_names_en(&orgs).await.unwrap_or_default(),
+            offers: app.store.offer_titles_en(&offers).await.unwrap_or_default(),
+        }
+    }
+}
+
+fn items(lang: Lang, page: &SearchPage, en: &English) -> Vec<ResultItem> {
     page.items
         .iter()
         .map(|i| ResultItem {
             id: i.org.id,
-            name: i.org.name.clone(),
+            name: en.orgs.get(&i.org.id).cloned().unwrap_or_else(|| i.org.name.clone()),
             town: i.org.town.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
             offers: i
                 .offers
@@ -201,10 +224,12 @@ fn items(lang: Lang, page: &SearchPage) -> Vec<ResultItem> {
                 .map(|o| OfferLine {
                     id: o.id,
                     kind: kind_name(lang, &o.kind),
-                    title: o.title.clone(),
-                    price: o.price.clone(),
+                    title: en.offers.get(&o.id).cloned().unwrap_or_else(|| o.title.clone()),
+                    price: o.price_fen.map(|[lo, hi]| {
+                        super::registry::price_per(lang, lo as i64, hi as i64, o.unit.as_ref().map(|u| u.code.as_str()))
+                    }),
                     lead: o.lead_time_days,
-                    standards: o.standards.join(" "),
+                    standards: o.standards.clone(),
                 })
                 .collect(),
             more: i.matched_offers.saturating_sub(i.offers.len()),
@@ -238,8 +263,9 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
             });
             let first_href = p.get("cursor").map(|_| href(&p, &[]));
             let filtered = FACETS.iter().any(|(f, _)| p.get(f).is_some());
+            let en = English::of(&app, lang, &page).await;
             let ctx = context! {
-                q, total => if page.total_is_lower_bound { format!("{}+", page.total) } else { page.total.to_string() }, items => Value::from(Serde(items(lang, &page))),
+                q, total => if page.total_is_lower_bound { format!("{}+", page.total) } else { page.total.to_string() }, items => Value::from(Serde(items(lang, &page, &en))),
                 facets => Value::from(Serde(facets(lang, &p, &page))),
                 next_href, first_href, filtered, clear_href => href(&p, &FACETS.map(|(f, _)| (f, None))),
                 suggestions, error => None::<String>, user,

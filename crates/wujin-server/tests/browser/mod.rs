@@ -96,6 +96,22 @@ impl Session {
         eprintln!("screenshot: {}", path.display());
     }
 
+    /// Screenshots at a phone's width (390 px) and a desktop's (1280 px), then back to the
+    /// window's own size.
+    pub async fn shots(&mut self, what: &str) {
+        let (_, _, w, h) = self.c.get_window_rect().await.unwrap();
+        for width in [390u32, 1280] {
+            self.c.set_window_size(width, h as u32).await.unwrap();
+            self.shot(&format!("{what}-{width}")).await;
+        }
+        self.c.set_window_size(w as u32, h as u32).await.unwrap();
+    }
+
+    /// Switches the page's language with the header's link (remembered in a cookie).
+    pub async fn switch_lang(&self) {
+        self.click("#switch-lang").await;
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
     }

@@ -127,3 +127,27 @@ pub async fn pass_deadline(store: &Store, demand: i64) {
 pub fn quote(org: i64, price: i64) -> Value {
     serde_json::json!({"org_id": org, "price_fen": price, "basis": "unit", "lead_time_days": 20, "valid_days": 30, "notes": "含税含运"})
 }
+
+/// A page request as the browser makes it: the session cookie of `who` (a visitor when
+/// none), and a form body if given. Answers the status, the `location` and the page.
+pub async fn page(
+    store: &Store,
+    method: &str,
+    path: &str,
+    who: Option<&Person>,
+    form: Option<&str>,
+) -> (StatusCode, String, String) {
+    let mut req = Request::builder().method(method).uri(path).header("host", "wujin.test");
+    if let Some(who) = who {
+        req = req.header("cookie", &who.cookie);
+    }
+    if form.is_some() {
+        req = req.header("content-type", "application/x-www-form-urlencoded").header("origin", "http://wujin.test");
+    }
+    let body = form.map(|f| Body::from(f.to_string())).unwrap_or_else(Body::empty);
+    let resp = wujin_server::api::router(store.clone()).oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = resp.status();
+    let location = resp.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    (status, location, String::from_utf8_lossy(&bytes).into_owned())
+}
