@@ -417,6 +417,29 @@ impl Taxonomy {
     /// "cups.vacuum_cup"), for a service its family ("testing"), for capacity the category
     /// itself. Lists store it so that a filter on a parent category or a family is one
     /// equality on an indexed column rather than a list of categories.
+    /// What demands a seller of `offered` (category codes) can serve: every category of the
+    /// same groups as what it offers (a cup maker serves a demand for any cup), and the
+    /// families of its services. A demand about one of them is "in its line".
+    pub fn line_of(&self, offered: &[String]) -> (Vec<String>, Vec<String>) {
+        let groups: std::collections::BTreeSet<&str> = offered.iter().filter_map(|c| self.group_of(c)).collect();
+        let mut categories: Vec<String> = self
+            .categories
+            .iter()
+            .filter(|c| {
+                offered.contains(&c.entry.code) || self.group_of(&c.entry.code).is_some_and(|g| groups.contains(g))
+            })
+            .map(|c| c.entry.code.clone())
+            .collect();
+        categories.sort();
+        let families: Vec<String> = self
+            .families
+            .iter()
+            .filter(|f| groups.contains(f.entry.code.as_str()))
+            .map(|f| f.entry.code.clone())
+            .collect();
+        (categories, families)
+    }
+
     pub fn group_of(&self, code: &str) -> Option<&str> {
         let mut cat = self.category(code)?;
         match cat.kind {

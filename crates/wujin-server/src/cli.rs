@@ -153,6 +153,15 @@ pub enum AdminCmd {
         #[arg(long)]
         officer: bool,
     },
+    /// Set a new password for an account (someone who forgot theirs and has no firm owner to
+    /// ask, or a platform admin). Read from WUJIN_ADMIN_PASSWORD or the first line of
+    /// standard input, never from the command line. Every session of the account ends; the
+    /// reset is audited.
+    Password {
+        /// The account's email address or mobile number.
+        #[arg(long)]
+        login: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -355,6 +364,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", result?);
             Ok(())
         }
+        Command::Admin { what: AdminCmd::Password { login } } => {
+            let store = open(&cli.db).await?;
+            let result = reset_password(&store, &login, lang).await;
+            store.close().await;
+            println!("{}", result?);
+            Ok(())
+        }
         Command::Stats { what: Stats::Queries { zero_hits, limit } } => {
             let store = open(&cli.db).await?;
             let out = stats_queries(&store, zero_hits, limit, lang).await;
@@ -389,6 +405,33 @@ async fn stats_queries(store: &Store, zero_hits: bool, limit: i64, lang: Lang) -
     Ok(out)
 }
 
+/// The password an operator gives: WUJIN_ADMIN_PASSWORD, else the first line of standard input.
+fn admin_password() -> Result<String, Failure> {
+    match std::env::var("WUJIN_ADMIN_PASSWORD") {
+        Ok(p) => Ok(p),
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| msg(e.to_string()))?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+    }
+}
+
+/// `wujin admin password`: a new password for an existing account; its sessions end.
+async fn reset_password(store: &Store, login: &str, lang: Lang) -> Result<String, Failure> {
+    use wujin_domain::account::{Login, check_password};
+    let bad = |e: wujin_domain::FieldError| Failure { message: format!("{}: {}", e.field, e.message(lang)), code: 1 };
+    let login = Login::parse(login).map_err(bad)?;
+    let Some(account) = store.account_by_login(login.as_str()).await.map_err(|e| msg(e.to_string()))? else {
+        return Err(Failure { message: say(lang, &msg!("no_such_login", login.as_str())), code: 1 });
+    };
+    let password = admin_password()?;
+    check_password(&password).map_err(bad)?;
+    let hash = crate::api::accounts::hash_password_now(&password).map_err(|e| msg(e.to_string()))?;
+    store.reset_password(account.id, &hash, false, "cli", None).await.map_err(|e| msg(e.to_string()))?;
+    Ok(say(lang, &msg!("password_reset_done", login.as_str())))
+}
+
 /// `wujin admin create`: the account (made if missing) becomes a platform admin.
 async fn create_admin(store: &Store, login: &str, name: &str, officer: bool, lang: Lang) -> Result<String, Failure> {
     use wujin_domain::account::{Login, check_name, check_password};
@@ -399,14 +442,7 @@ async fn create_admin(store: &Store, login: &str, name: &str, officer: bool, lan
     let id = match existing {
         Some(a) => a.id,
         None => {
-            let password = match std::env::var("WUJIN_ADMIN_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line).map_err(|e| msg(e.to_string()))?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = admin_password()?;
             check_password(&password).map_err(bad)?;
             let hash = crate::api::accounts::hash_password_now(&password).map_err(|e| msg(e.to_string()))?;
             store

@@ -143,7 +143,7 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     s.sign_in("flask@demo.wujin.cn", password).await;
     s.goto("/demands").await;
     let demand = first_link(&s, "/demands/").await;
-    for path in ["/demands", "/demands/new", demand.as_str(), "/inbox", "/tokens", "/quotes"] {
+    for path in ["/demands", "/demands/new", demand.as_str(), "/inbox", "/tokens", "/quotes", "/account/password"] {
         titles.push((path.to_string(), audit(&s, path, &mut problems).await));
     }
     // The question before a cancellation, on the first demand that may still be cancelled.
@@ -165,10 +165,9 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     }
     let cancel = cancel.expect("the demo buyer has a demand it may cancel");
     titles.push((cancel.clone(), audit(&s, &cancel, &mut problems).await));
-    s.goto("/demands").await;
     let members = {
-        let v = s.c.execute("return document.querySelector(\"a[href$='/members']\").getAttribute('href');", vec![]);
-        v.await.unwrap().as_str().unwrap().to_string()
+        let v = s.c.execute("return document.getElementById('nav-firm').getAttribute('href');", vec![]);
+        format!("{}/members", v.await.unwrap().as_str().unwrap())
     };
     titles.push((members.clone(), audit(&s, &members, &mut problems).await));
     // The firm's catalogue forms, which its owner sees.
@@ -182,7 +181,8 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
 
     // A provider on a demand open to it: the response form.
     s.sign_in("casting@demo.wujin.cn", password).await;
-    s.goto("/demands").await;
+    titles.push(("/demands/open".into(), audit(&s, "/demands/open", &mut problems).await));
+    s.goto("/demands/open").await;
     let open = first_link(&s, "/demands/").await;
     titles.push((format!("{open} (provider)"), audit(&s, &open, &mut problems).await));
     s.sign_out().await;

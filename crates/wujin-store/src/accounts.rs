@@ -16,6 +16,9 @@ pub struct Account {
     pub name: String,
     pub password_hash: String,
     pub locked_until: i64,
+    /// Someone else set the password (a one-time password from the firm's owner, or the
+    /// operator's reset): its holder must choose their own at the next sign-in.
+    pub must_change_password: bool,
 }
 
 /// A live session: whose it is and the token a cookie-authenticated write must echo.
@@ -50,10 +53,12 @@ impl Store {
     }
 
     pub async fn account_by_login(&self, login: &str) -> Result<Option<Account>> {
-        let row = sqlx::query("SELECT id, login, name, password_hash, locked_until FROM accounts WHERE login = $1")
-            .bind(login)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, login, name, password_hash, locked_until, must_change_password FROM accounts WHERE login = $1",
+        )
+        .bind(login)
+        .fetch_optional(self.pool())
+        .await?;
         row.map(|r| {
             Ok(Account {
                 id: r.try_get(0)?,
@@ -61,6 +66,7 @@ impl Store {
                 name: r.try_get(2)?,
                 password_hash: r.try_get(3)?,
                 locked_until: r.try_get(4)?,
+                must_change_password: r.try_get::<i64, _>(5)? != 0,
             })
         })
         .transpose()
@@ -125,7 +131,7 @@ impl Store {
     /// password should lock out whoever knew the old one); `keep` is the session in use.
     pub async fn set_password(&self, account_id: i64, hash: &str, keep: Option<&str>) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 0 WHERE id = $2")
             .bind(hash)
             .bind(account_id)
             .execute(&mut *tx)
@@ -144,6 +150,34 @@ impl Store {
             &serde_json::json!({}),
         )
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets a password someone else chose (`by`, as the audit names them: `cli` for the
+    /// operator, `account:N` for a firm's owner giving a one-time password, `must_change`) and
+    /// ends every session of the account: whoever signed in with the old password is out.
+    pub async fn reset_password(
+        &self,
+        account_id: i64,
+        hash: &str,
+        must_change: bool,
+        by: &str,
+        org: Option<i64>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE accounts SET password_hash = $1, must_change_password = $2, failed_logins = 0, locked_until = 0 \
+             WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(must_change as i64)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *tx).await?;
+        Store::audit_for(&mut tx, org, by, "reset_password", "account", Some(account_id), &serde_json::json!({}))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

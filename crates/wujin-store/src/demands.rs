@@ -457,6 +457,19 @@ pub struct DemandFilter {
     pub category: Option<String>,
     /// Only ids below this (the cursor; lists run newest first).
     pub before: Option<i64>,
+    /// Open demands in (or, negated, outside) a seller's line.
+    pub line: Option<Line>,
+}
+
+/// A seller's line of business, as open demands are sorted by it: demands about one of
+/// these categories or families, or inviting one of these organisations.
+#[derive(Debug, Clone, Default)]
+pub struct Line {
+    pub categories: Vec<String>,
+    pub families: Vec<String>,
+    pub invited: Vec<i64>,
+    /// The demands outside the line instead ("其他需求").
+    pub outside: bool,
 }
 
 impl Store {
@@ -492,7 +505,7 @@ impl Store {
         if orgs.is_empty() {
             return Ok(vec![]);
         }
-        let mut sql = Sql::new(self.backend(), &format!("SELECT {COLUMNS} FROM demands WHERE org_id IN "));
+        let mut sql = Sql::new(self.backend(), &format!("SELECT {COLUMNS} FROM demands d WHERE org_id IN "));
         sql.bind_list(orgs.iter().copied());
         filtered(&mut sql, f, limit);
         sql.fetch_all(self.pool()).await?.iter().map(from_row).collect()
@@ -536,6 +549,19 @@ fn filtered(sql: &mut Sql, f: &DemandFilter, limit: i64) {
     }
     if let Some(x) = &f.category {
         sql.push(" AND category = ").bind(x.clone());
+    }
+    if let Some(line) = &f.line {
+        sql.push(if line.outside { " AND NOT (" } else { " AND (" });
+        sql.push("COALESCE(category, '') IN ")
+            .bind_list(line.categories.iter().cloned().chain([String::from("\u{1}")]));
+        sql.push(" OR COALESCE(family, '') IN ")
+            .bind_list(line.families.iter().cloned().chain([String::from("\u{1}")]));
+        if !line.invited.is_empty() {
+            sql.push(" OR EXISTS (SELECT 1 FROM invitations li WHERE li.demand_id = d.id AND li.org_id IN ")
+                .bind_list(line.invited.iter().copied())
+                .push(")");
+        }
+        sql.push(")");
     }
     if let Some(b) = f.before {
         sql.push(" AND id < ").bind(b);

@@ -69,6 +69,9 @@ pub struct AccountView {
     pub id: i64,
     pub login: String,
     pub name: String,
+    /// The password was set by someone else (a one-time password from the firm's owner):
+    /// choose a new one at `POST /api/v1/accounts/me/password` before anything else.
+    pub must_change_password: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -254,7 +257,7 @@ pub async fn sign_up(
             }
         }
     };
-    let account = AccountView { id, login: login.as_str().to_string(), name };
+    let account = AccountView { id, login: login.as_str().to_string(), name, must_change_password: false };
     start_session_for(&app, lang, account, req.remember, StatusCode::CREATED, done).await
 }
 
@@ -329,7 +332,12 @@ pub async fn sign_in(
         }
         return Err(bad_credentials(lang));
     }
-    let view = AccountView { id: account.id, login: account.login, name: account.name };
+    let view = AccountView {
+        id: account.id,
+        login: account.login,
+        name: account.name,
+        must_change_password: account.must_change_password,
+    };
     start_session(&app, lang, view, req.remember, StatusCode::OK).await
 }
 
@@ -376,8 +384,9 @@ pub async fn me(State(app): State<AppState>, ReqLang(lang): ReqLang, headers: He
     let memberships = app.store.memberships(s.account_id).await.map_err(internal)?;
     let platform_admin = app.store.is_platform_admin(s.account_id).await.map_err(internal)?;
     let officer = app.store.is_officer(s.account_id).await.map_err(internal)?;
+    let must = app.store.account_by_login(&s.login).await.map_err(internal)?.is_some_and(|a| a.must_change_password);
     Ok(Json(Me {
-        account: AccountView { id: s.account_id, login: s.login, name: s.name },
+        account: AccountView { id: s.account_id, login: s.login, name: s.name, must_change_password: must },
         platform_admin,
         officer,
         memberships: memberships

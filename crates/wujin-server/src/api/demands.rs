@@ -487,6 +487,10 @@ pub struct ListParams {
     family: Option<String>,
     /// Category code or name.
     category: Option<String>,
+    /// With scope=open: `mine`, the demands in the line of the caller's organisations (about
+    /// a category or family they offer, or inviting them), or `other`, the rest.
+    #[param(rename = "match")]
+    r#match: Option<String>,
     /// Page size, 1 to 100 (default 20).
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
@@ -546,7 +550,19 @@ pub async fn list(
             };
             app.store.demands_of(&orgs, &f, limit + 1).await.map_err(internal)?
         }
-        "open" => app.store.open_demands(&mine, now, &f, limit + 1).await.map_err(internal)?,
+        "open" => {
+            if let Some(m) = p.get("match") {
+                let outside = match m.trim() {
+                    "mine" => false,
+                    "other" => true,
+                    other => return Err(super::unknown(lang, "match", other)),
+                };
+                let offered = app.store.categories_offered(&mine).await.map_err(internal)?;
+                let (categories, families) = t.line_of(&offered);
+                f.line = Some(wujin_store::demands::Line { categories, families, invited: mine.clone(), outside });
+            }
+            app.store.open_demands(&mine, now, &f, limit + 1).await.map_err(internal)?
+        }
         other => return Err(super::unknown(lang, "scope", other)),
     };
     let more = rows.len() as i64 > limit;

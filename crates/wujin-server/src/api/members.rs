@@ -125,3 +125,59 @@ pub async fn remove(
         Removed::LastOwner => Err(ApiError::new(StatusCode::CONFLICT, "last_owner", lang, msg!("last_owner"))),
     }
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct OneTimePassword {
+    /// Shown once: hand it to the person, who must choose their own at the next sign-in.
+    pub one_time_password: String,
+}
+
+/// Letters and digits nobody misreads over the phone (no 0/o, 1/l/i).
+const READABLE: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A one-time password of 12 readable characters (about 59 bits).
+fn readable_password() -> Result<String, getrandom::Error> {
+    let mut out = String::with_capacity(12);
+    while out.len() < 12 {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b)?;
+        // Only bytes below a multiple of the alphabet's size, so every character is as likely.
+        let limit = (256 / READABLE.len() * READABLE.len()) as u8;
+        out.extend(b.iter().filter(|&&x| x < limit).map(|&x| READABLE[x as usize % READABLE.len()] as char));
+        out.truncate(12);
+    }
+    Ok(out)
+}
+
+/// Give a member a one-time password (owners only, for another member): every session of
+/// that person ends, and they must choose their own password at the next sign-in. The
+/// reset is audited.
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/members/{account_id}/password", tag = "accounts",
+    responses((status = 201, body = OneTimePassword), (status = 400), (status = 403), (status = 404)))]
+pub async fn one_time_password(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    raw: RawPath,
+) -> Result<(StatusCode, Json<OneTimePassword>), ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let ids = ids(lang, raw)?;
+    let (org, account) = (ids[0], ids.get(1).copied().unwrap_or(0));
+    let internal = |e| ApiError::internal(lang, e);
+    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
+        None => return Err(ApiError::not_found(lang)),
+        Some(r) if !r.may_manage_people() => return Err(forbidden(lang)),
+        Some(_) => {}
+    }
+    if app.store.role_of(account, org).await.map_err(internal)?.is_none() {
+        return Err(ApiError::not_found(lang));
+    }
+    if account == me.account_id {
+        return Err(ApiError::bad(lang, "invalid_value", "account_id", msg!("reset_own_password")));
+    }
+    let password = readable_password().map_err(|e| ApiError::internal(lang, e))?;
+    let hash = super::accounts::hash_password(lang, password.clone()).await?;
+    let by = format!("account:{}", me.account_id);
+    app.store.reset_password(account, &hash, true, &by, Some(org)).await.map_err(internal)?;
+    Ok((StatusCode::CREATED, Json(OneTimePassword { one_time_password: password })))
+}

@@ -111,6 +111,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         members::list,
         members::set,
         members::remove,
+        members::one_time_password,
         demands::create,
         demands::get,
         demands::edit,
@@ -189,6 +190,7 @@ pub fn router_with(state: AppState) -> Router {
             axum::routing::put(responses::revise).delete(responses::withdraw),
         )
         .route("/api/v1/orgs/{id}/members/{account_id}", axum::routing::delete(members::remove))
+        .route("/api/v1/orgs/{id}/members/{account_id}/password", axum::routing::post(members::one_time_password))
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/taxonomy", get(taxonomy))

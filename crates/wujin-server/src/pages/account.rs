@@ -93,6 +93,10 @@ pub async fn login(
         accounts::sign_in(State(app), ReqLang(lang), extensions, headers.clone(), Bytes::from(request.to_string()))
             .await;
     match signed(answer).await {
+        // A password someone else set is changed first.
+        Ok((cookie, body)) if body["account"]["must_change_password"] == true => {
+            see_other("/account/password", Some(&cookie))
+        }
         Ok((cookie, _)) => see_other(&next_of(&f), Some(&cookie)),
         Err(e) => retry(e.status, e.message),
     }
@@ -194,4 +198,51 @@ pub async fn register(
             retry(e.status, HashMap::from([(on, e.message)]))
         }
     }
+}
+
+/// `/account/password`: change one's password (the current one, then the new one twice).
+/// After a one-time password from the firm's owner, sign-in comes here first.
+pub async fn password_page(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return super::session::sign_in_first("/account/password") };
+    let must = must_change(&app, &user).await;
+    let ctx = context! { must, errors => Value::from(minijinja::value::Serde(HashMap::<String, String>::new())), done => false, user => user.view() };
+    render(StatusCode::OK, "password.html", lang, "/account/password", ctx)
+}
+
+/// Whether their password was set by someone else and is still to be changed.
+async fn must_change(app: &AppState, user: &super::session::PageUser) -> bool {
+    app.store.account_by_login(&user.login).await.ok().flatten().is_some_and(|a| a.must_change_password)
+}
+
+pub async fn change_password(State(app): State<AppState>, headers: HeaderMap, raw: Bytes) -> Response {
+    let here = "/account/password";
+    let lang = page_lang(&headers, None);
+    let Some(user) = page_user(&app, &headers).await else { return super::session::sign_in_first(here) };
+    let f = form(&raw);
+    let mut errors: HashMap<String, String> = HashMap::new();
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    if !super::session::csrf_ok(&user, &f) {
+        errors.insert("form".into(), text(lang, "form_expired", &[]));
+    } else if get("new_password") != get("repeat_password") {
+        errors.insert("repeat_password".into(), text(lang, "passwords_differ", &[]));
+    } else {
+        let request =
+            serde_json::json!({"current_password": get("current_password"), "new_password": get("new_password")});
+        let h = super::demands::write_headers(&headers, &user);
+        match accounts::change_password(State(app.clone()), ReqLang(lang), h, Bytes::from(request.to_string())).await {
+            Ok(_) => {
+                let ctx = context! { must => false, errors => Value::from(minijinja::value::Serde(&errors)), done => true, user => user.view() };
+                return render(StatusCode::OK, "password.html", lang, here, ctx);
+            }
+            Err(e) => {
+                let field = e.field.clone().unwrap_or_else(|| "form".into());
+                errors.insert(field, e.message);
+            }
+        }
+    }
+    let must = must_change(&app, &user).await;
+    let ctx =
+        context! { must, errors => Value::from(minijinja::value::Serde(&errors)), done => false, user => user.view() };
+    render(StatusCode::BAD_REQUEST, "password.html", lang, here, ctx)
 }

@@ -33,6 +33,9 @@ mod tests {
             include_str!("../../pages/templates/pager.html"),
             include_str!("../../pages/templates/offer_form.html"),
             include_str!("../../pages/templates/profile.html"),
+            include_str!("../../pages/templates/password.html"),
+            include_str!("../../pages/templates/demands_open.html"),
+            include_str!("../../pages/templates/demand_line.html"),
         ];
         let mut used = vec![];
         for t in templates {
@@ -66,6 +69,9 @@ mod tests {
                 "chart_providers_by_family",
                 "officers_only",
                 "forbidden_title",
+                "password_current",
+                "password_new",
+                "password_repeat",
             ]
             .map(String::from),
         );

@@ -30,6 +30,8 @@ use crate::api::{AppState, demands as d, engagements as e, invitations as inv, r
 
 /// Catalogue keys made from values (states, kinds), for the catalogue test.
 pub const KEYS: &[&str] = &[
+    "todo_award",
+    "todo_rate",
     "state_draft",
     "state_open",
     "state_closed",
@@ -127,60 +129,77 @@ fn fen_of(raw: &str) -> Option<i64> {
     wujin_domain::Fen::parse_yuan(raw.trim()).ok().map(|f| f.0).filter(|f| *f >= 0)
 }
 
-/// `/demands`: the demands of my firms, and those open to them.
+/// One line of a demand list, as both lists show it.
+fn summary(lang: Lang, i: &Json) -> Value {
+    let deadline = i["deadline"].as_str().unwrap_or("");
+    let left = countdown(lang, deadline);
+    // An open demand past its deadline is closed, whether or not the store has noted it yet.
+    let state = match i["state"].as_str().unwrap_or("") {
+        "open" if left.is_none() => "closed",
+        s => s,
+    };
+    let responses = i["responses"].as_i64();
+    // What the buyer has to do now: award once quotes are in, rate once the work is done.
+    let todo = match state {
+        "closed" if responses.unwrap_or(0) > 0 => Some(text(lang, "todo_award", &[])),
+        "completed" => Some(text(lang, "todo_rate", &[])),
+        _ => None,
+    };
+    context! {
+        id => i["id"].as_i64(), title => i["title"].as_str().unwrap_or("").to_string(),
+        state_code => state.to_string(), state => state_name(lang, state),
+        // Only an open demand counts down; a cancelled or closed one has nothing left to wait for.
+        left => if state == "open" { left } else { None },
+        responses, todo,
+        invited => i["visibility"] == "invited", matches => i["matches"].as_bool().unwrap_or(false),
+    }
+}
+
+/// `/demands`: the demands of my firms, those waiting for my decision first.
 pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands") };
-    // Two lists, each with its own pages.
-    let mine_page = ListPage::of("/demands", query.as_deref(), "mine_after");
-    let open_page = ListPage::of("/demands", query.as_deref(), "open_after").with("scope", "open");
-    let mine =
-        json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), mine_page.params.clone()).await).await;
-    let open =
-        json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), open_page.params.clone()).await).await;
-    let mine_pages = mine_page.links(mine.as_ref().unwrap_or(&Json::Null));
-    let open_pages = open_page.links(open.as_ref().unwrap_or(&Json::Null));
-    let shape = |v: Result<Json, ApiError>| -> Vec<Value> {
-        v.ok()
-            .and_then(|v| v["items"].as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .map(|i| {
-                let deadline = i["deadline"].as_str().unwrap_or("");
-                context! {
-                    id => i["id"].as_i64(), title => i["title"].as_str().unwrap_or("").to_string(),
-                    state => state_name(lang, i["state"].as_str().unwrap_or("")),
-                    left => countdown(lang, deadline), responses => i["responses"].as_i64(),
-                    invited => i["visibility"] == "invited", matches => i["matches"].as_bool().unwrap_or(false),
-                }
-            })
-            .collect()
-    };
-    // What my firms offer, as categories and their groups (families, top-level categories):
-    // open demands about one of them match me and come first.
-    let t = Taxonomy::get();
-    let mut offered: std::collections::HashSet<String> = Default::default();
-    for category in app.store.categories_offered(&user.org_ids()).await.unwrap_or_default() {
-        if let Some(g) = t.group_of(&category) {
-            offered.insert(g.to_string());
-        }
-        offered.insert(category);
-    }
-    let matches = |d: &Json| {
-        let about = [d["category"].as_str(), d["family"].as_str()];
-        about.iter().flatten().any(|c| offered.contains(*c) || t.group_of(c).is_some_and(|g| offered.contains(g)))
-    };
-    let mut open_items: Vec<Json> = open.as_ref().ok().and_then(|v| v["items"].as_array().cloned()).unwrap_or_default();
-    for d in open_items.iter_mut() {
-        d["matches"] = json!(matches(d) || d["visibility"] == "invited");
-    }
-    // Invitations and matches first, newest first within each (within the page shown).
-    open_items.sort_by_key(|d| !d["matches"].as_bool().unwrap_or(false));
-    let open = Ok(json!({"items": open_items}));
-    let ctx = context! {
-        mine => shape(mine), open => shape(open), mine_pages, open_pages, user => user_ctx(&Some(user)),
-    };
+    let page = ListPage::of("/demands", query.as_deref(), "after");
+    let mine = json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), page.params.clone()).await).await;
+    let pages = page.links(mine.as_ref().unwrap_or(&Json::Null));
+    let mut items: Vec<Value> = mine
+        .ok()
+        .and_then(|v| v["items"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|i| summary(lang, i))
+        .collect();
+    // Decisions first, newest first within each (within the page shown).
+    items.sort_by_key(|i| i.get_attr("todo").map(|t| t.is_none()).unwrap_or(true));
+    let ctx = context! { items, pages, user => user_ctx(&Some(user)) };
     render(StatusCode::OK, "demands.html", lang, "/demands", ctx)
+}
+
+/// `/demands/open`: demands my firms may quote for, those in their line first; the rest
+/// behind "其他需求" (`?other=1`).
+pub async fn open_list(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/demands/open") };
+    let other =
+        query.as_deref().is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "other" && v == "1"));
+    let here = if other { "/demands/open?other=1" } else { "/demands/open" };
+    let page = ListPage::of(here, query.as_deref(), "after")
+        .with("scope", "open")
+        .with("match", if other { "other" } else { "mine" });
+    let open = json_of(d::list(State(app.clone()), ReqLang(lang), headers.clone(), page.params.clone()).await).await;
+    let pages = page.links(open.as_ref().unwrap_or(&Json::Null));
+    let items: Vec<Value> = open
+        .ok()
+        .and_then(|v| v["items"].as_array().cloned())
+        .unwrap_or_default()
+        .iter_mut()
+        .map(|i| {
+            i["matches"] = json!(!other);
+            summary(lang, i)
+        })
+        .collect();
+    let ctx = context! { items, pages, other, user => user_ctx(&Some(user)) };
+    render(StatusCode::OK, "demands_open.html", lang, here, ctx)
 }
 
 fn new_form_ctx(

@@ -178,8 +178,23 @@ pub async fn members_page(
     let error = query
         .as_deref()
         .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()));
+    members_view(&app, lang, &headers, &user, &raw, error, None).await
+}
+
+/// The members page, with an error, or with a one-time password just given (shown once,
+/// on this answer only: never in a URL).
+async fn members_view(
+    app: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    user: &super::session::PageUser,
+    raw: &str,
+    error: Option<String>,
+    given: Option<Value>,
+) -> Response {
+    let here = format!("/orgs/{raw}/members");
     let list = match json_of(
-        members::list(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(vec![raw.clone()]))).await,
+        members::list(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(vec![raw.to_string()]))).await,
     )
     .await
     {
@@ -202,7 +217,8 @@ pub async fn members_page(
             }
         })
         .collect();
-    let ctx = context! { people, owner, org_id, org_name, error, user => user.view() };
+    let me = user.account_id;
+    let ctx = context! { people, owner, org_id, org_name, error, given, me, user => user.view() };
     render(StatusCode::OK, "members.html", lang, &here, ctx)
 }
 
@@ -234,6 +250,17 @@ pub async fn members_act(
                     .await,
                 )
                 .await
+            }
+            "password" => {
+                let who = f.get("account").cloned().unwrap_or_default();
+                let path = Ok(Path(vec![raw.clone(), who.clone()]));
+                return match members::one_time_password(State(app.clone()), ReqLang(lang), h, path).await {
+                    Ok((_, axum::Json(p))) => {
+                        let given = context! { account => who.parse::<i64>().ok(), password => p.one_time_password };
+                        members_view(&app, lang, &headers, &user, &raw, None, Some(given)).await
+                    }
+                    Err(e) => members_view(&app, lang, &headers, &user, &raw, Some(e.message), None).await,
+                };
             }
             "remove" => {
                 let who = f.get("account").cloned().unwrap_or_default();

@@ -63,6 +63,9 @@ fn env() -> &'static Environment<'static> {
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
             ("profile.html", include_str!("../../pages/templates/profile.html")),
+            ("password.html", include_str!("../../pages/templates/password.html")),
+            ("demands_open.html", include_str!("../../pages/templates/demands_open.html")),
+            ("demand_line.html", include_str!("../../pages/templates/demand_line.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -204,7 +207,8 @@ impl ListPage {
     pub fn links(&self, answer: &serde_json::Value) -> Value {
         let next = answer["next_cursor"].as_str().map(|c| {
             let q: String = form_urlencoded::Serializer::new(String::new()).append_pair(self.name, c).finish();
-            format!("{}?{q}", self.here)
+            let sep = if self.here.contains('?') { '&' } else { '?' };
+            format!("{}{sep}{q}", self.here)
         });
         let first = (!self.on_first).then(|| self.here.clone());
         context! { first_href => first, next_href => next }
@@ -247,6 +251,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(account::login_page).post(account::login))
         .route("/register", get(account::register_page).post(account::register))
         .route("/logout", axum::routing::post(account::logout))
+        .route("/account/password", get(account::password_page).post(account::change_password))
         .route("/orgs/{id}", get(registry::org))
         .route("/quotes", get(mine::quotes))
         .route("/inbox", get(mine::inbox_page))
@@ -257,6 +262,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/members/{action}", axum::routing::post(mine::members_act))
         .route("/overview", get(overview::overview))
         .route("/demands", get(demands::list))
+        .route("/demands/open", get(demands::open_list))
         .route("/demands/new", get(demands::new_page).post(demands::create))
         .route("/demands/{id}", get(demands::page))
         .route("/demands/{id}/responses.xlsx", get(demands::download))

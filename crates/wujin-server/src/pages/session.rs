@@ -19,10 +19,15 @@ use crate::api::auth::{session_token, token_hash};
 /// A signed-in person, as pages see them.
 pub struct PageUser {
     pub account_id: i64,
+    pub login: String,
     pub name: String,
     pub csrf: String,
     pub orgs: Vec<Membership>,
     pub officer: bool,
+    /// One of their firms has offers: it can quote, so the header lists demands open to it.
+    pub sells: bool,
+    /// Unread messages of their firms, shown beside 消息.
+    pub unread: i64,
 }
 
 impl PageUser {
@@ -33,7 +38,10 @@ impl PageUser {
             .iter()
             .map(|m| context! { id => m.org_id, name => m.org_name.clone(), role => m.role.code() })
             .collect();
-        context! { name => self.name.clone(), csrf => self.csrf.clone(), orgs, officer => self.officer }
+        context! {
+            name => self.name.clone(), csrf => self.csrf.clone(), orgs, officer => self.officer,
+            sells => self.sells, unread => self.unread,
+        }
     }
 
     pub fn org_ids(&self) -> Vec<i64> {
@@ -53,7 +61,23 @@ pub async fn page_user(app: &AppState, headers: &HeaderMap) -> Option<PageUser> 
     let s = app.store.session(&token_hash(&token)).await.ok()??;
     let orgs = app.store.memberships(s.account_id).await.ok()?;
     let officer = app.store.is_officer(s.account_id).await.unwrap_or(false);
-    Some(PageUser { account_id: s.account_id, name: s.name, csrf: s.csrf, orgs, officer })
+    let ids: Vec<i64> = orgs.iter().map(|m| m.org_id).collect();
+    let (sells, unread) = if ids.is_empty() {
+        (false, 0)
+    } else {
+        let sells = app.store.categories_offered(&ids).await.map(|c| !c.is_empty()).unwrap_or(false);
+        (sells, app.store.unread(&ids).await.unwrap_or(0))
+    };
+    Some(PageUser {
+        account_id: s.account_id,
+        login: s.login,
+        name: s.name,
+        csrf: s.csrf,
+        orgs,
+        officer,
+        sells,
+        unread,
+    })
 }
 
 /// A form body's fields (the last value wins when a name repeats; at most 200 fields).

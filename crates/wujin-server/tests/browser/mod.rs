@@ -165,7 +165,9 @@ impl Session {
         self.c.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Signs out from the account menu (a `<details>` under the person's name).
     pub async fn sign_out(&self) {
+        self.c.find(Locator::Id("account-name")).await.unwrap().click().await.unwrap();
         self.click("#sign-out").await;
     }
 
