@@ -176,7 +176,10 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
 
     // The maker registers, finds it and answers.
     register(&s, "sales@example.cn", "永康测试压铸有限公司", &new_code(3)).await;
-    s.goto("/demands").await;
+    // A new firm offers nothing yet: every demand is outside its line, under 其他需求.
+    s.goto("/demands/open").await;
+    assert!(s.has("#no-open").await);
+    s.click("#other-demands").await;
     assert!(s.text("#open-demands").await.contains("铝合金压铸杯盖外壳 5000 件（ADC12）"));
     s.goto(&demand_path).await;
     s.fill("price", "18.50").await;
@@ -201,6 +204,23 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
         table.contains("永康测试压铸有限公司") && table.contains("18.50") && table.contains("92,500.00"),
         "price and total: {table}"
     );
+    // On a phone the quotes become one card per firm, its name first, every value labelled.
+    s.c.set_window_size(390, 1000).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the quotes fit a phone");
+    let card = s.text("#responses tbody tr").await;
+    assert!(
+        card.starts_with("永康测试压铸有限公司\n18.50 元"),
+        "a card, the firm's name on its own line first: {card}"
+    );
+    let shown = "return [getComputedStyle(document.querySelector('#responses thead')).display, \
+                 getComputedStyle(document.querySelector('#responses tbody td'), '::before').content];";
+    let shown = s.c.execute(shown, vec![]).await.unwrap();
+    assert_eq!(shown, serde_json::json!(["none", "\"单价（元）：\""]), "no column heads; each value labelled");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.shots("compare").await;
+    s.switch_lang().await;
+    s.shots("compare-en").await;
+    s.switch_lang().await;
     assert!(s.has("#download").await);
     s.shot("unsealed").await;
     s.c.find(Locator::Css("#responses input[type=checkbox]")).await.unwrap().click().await.unwrap();
@@ -239,6 +259,9 @@ async fn two_firms_post_answer_award_complete_and_rate_with_the_quote_sealed_unt
     .await;
     s.click("#engagements button[id^=rate-button-]").await;
     assert_eq!(s.text("#state").await, "已评价");
+    assert!(s.text("#responses tr.won").await.starts_with("永康测试压铸有限公司 中标"), "the winning quote is marked");
+    let work = s.text("#engagements").await;
+    assert!(work.contains("与永康测试压铸有限公司的合作") && !work.contains('#'), "no internal numbers: {work}");
     s.shot("rated").await;
 
     // The same flow's pages at a phone's width: the responses table scrolls inside itself,
@@ -324,7 +347,7 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     s.sign_out().await;
 
     s.sign_in("lab@demo.wujin.cn", password).await;
-    s.goto("/demands").await;
+    s.goto("/demands/open").await;
     let first = s.text("#open-demands li").await;
     assert!(first.contains("GB/T 29606") && first.contains("受邀"), "the lab's invitation comes first: {first}");
     s.sign_out().await;
@@ -360,8 +383,9 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     s.click("form.form button[type=submit]").await;
     assert!(s.text("#new-token").await.contains("wjt_"), "the token is shown once");
     s.shot("token").await;
-    s.goto("/demands").await;
-    s.click("a[href$='/members']").await;
+    // Its people, from its own page.
+    s.click("#nav-firm").await;
+    s.click("#members").await;
     assert!(s.text("#members").await.contains("flask@demo.wujin.cn"));
     s.finish().await;
 }

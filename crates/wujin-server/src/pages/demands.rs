@@ -124,6 +124,11 @@ fn state_name(lang: Lang, state: &str) -> String {
     text(lang, &format!("state_{state}"), &[])
 }
 
+/// A demand's unit as typed (件, pcs, 只) to its code, when the taxonomy knows it.
+fn unit_code(raw: &str) -> Option<&'static str> {
+    Taxonomy::get().unit(raw).map(|u| u.code.as_str())
+}
+
 /// Yuan as typed ("18", "18.5") to fen, or None.
 fn fen_of(raw: &str) -> Option<i64> {
     wujin_domain::Fen::parse_yuan(raw.trim()).ok().map(|f| f.0).filter(|f| *f >= 0)
@@ -478,6 +483,11 @@ async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: 
         let met: Vec<&str> =
             required.iter().filter(|s| met_by.contains(&(org, s.to_string()))).map(String::as_str).collect();
         i["price"] = json!(yuan(price));
+        // The price says what it is: per unit of the demand ("12.50 元/件") or for the lot.
+        i["price_text"] = json!(match i["basis"].as_str() {
+            Some("lump_sum") => text(lang, "price_lump_sum", &[super::yuan_range(price, price)]),
+            _ => super::registry::price_per(lang, price, price, demand["unit"].as_str().and_then(unit_code)),
+        });
         i["total_fen"] = json!(total);
         i["total"] = json!(total.map(yuan));
         i["basis_name"] = json!(text(lang, &format!("basis_{}", i["basis"].as_str().unwrap_or("unit")), &[]));
@@ -485,6 +495,7 @@ async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: 
         i["rating"] = json!(rep.rating_avg.map(|a| format!("{a:.1} ({})", rep.ratings)));
         i["response_rate"] = json!((rep.invited > 0).then(|| format!("{}%", rep.answered * 100 / rep.invited)));
         i["standards_met"] = json!(met.join(" · "));
+        i["standards_list"] = json!(met);
         rows.push(i);
     }
     rows.sort_by_key(|i| sort_key(i, sort));
@@ -528,6 +539,9 @@ pub async fn page(
     view["category_name"] =
         json!(demand["category"].as_str().and_then(|c| t.category(c)).map(|c| c.entry.name(lang).to_string()));
     view["budget"] = json!(demand["budget_fen"].as_i64().map(yuan));
+    let unit = demand["unit"].as_str();
+    view["quantity_text"] =
+        json!(demand["quantity"].as_i64().map(|n| super::registry::quantity(lang, n, unit.and_then(unit_code))));
     view["deadline_local"] = json!(china_time(&deadline));
     let sort = q.get("sort").cloned().unwrap_or_else(|| "price".into());
     let (mut responses, mut mine, mut suggestions, mut invited, mut engagements) =
@@ -563,9 +577,23 @@ pub async fn page(
                 let mut v = v;
                 let side_buyer = user.org_ids().contains(&v["buyer_org_id"].as_i64().unwrap_or(0));
                 v["side"] = json!(if side_buyer { "buyer" } else { "provider" });
+                // Named by the other side, never by an internal number.
+                let other = v[if side_buyer { "provider_org_id" } else { "buyer_org_id" }].as_i64().unwrap_or(0);
+                let name = app.store.org(other).await.ok().flatten().map(|o| o.record.name).unwrap_or_default();
+                v["other_name"] = json!(name);
+                v["quantity_text"] = json!(v["quantity"].as_i64().map(|n| super::registry::quantity(
+                    lang,
+                    n,
+                    demand["unit"].as_str().and_then(unit_code)
+                )));
                 engagements.push(v);
             }
         }
+    }
+    // The quotes that won: their firms have an engagement on this demand.
+    let winners: Vec<i64> = engagements.iter().filter_map(|e| e["provider_org_id"].as_i64()).collect();
+    for r in responses.iter_mut() {
+        r["won"] = json!(r["org_id"].as_i64().is_some_and(|o| winners.contains(&o)));
     }
     let orgs_for_response: Vec<Value> = user
         .orgs
