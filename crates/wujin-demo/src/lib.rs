@@ -6,6 +6,7 @@
 //! standards and valid credit codes. The same seed always gives the same cluster (ChaCha8
 //! is portable across platforms and rand versions), which is what tests and benchmarks need.
 
+pub mod titles;
 mod words;
 
 use std::collections::HashSet;
@@ -229,10 +230,15 @@ impl Gen {
         let ci = (self.rng.random_range(0..line.categories.len()) * self.rng.random_range(0..2))
             .min(line.categories.len() - 1);
         let cat = t.category(line.categories[ci]).expect("demo categories are in the taxonomy");
-        let modifier = *line.modifiers.choose(&mut self.rng).unwrap();
+        let code = cat.entry.code.as_str();
+        // Only words that belong to this category: a grade of steel on steel, a die-casting
+        // machine on die-casting capacity.
+        let modifiers: Vec<&str> = line.modifiers.iter().copied().filter(|m| titles::fits(m, code)).collect();
+        let modifier = modifiers.choose(&mut self.rng).copied().unwrap_or("");
         let mut specs = vec![];
         for (key, values) in line.specs.iter().take(3) {
-            if self.rng.random_bool(0.8) {
+            let values: Vec<&str> = values.iter().copied().filter(|v| titles::fits(v, code)).collect();
+            if !values.is_empty() && self.rng.random_bool(0.8) {
                 // A title that says 316 stainless must not list 304 in its specs.
                 let value = if values.contains(&modifier) { modifier } else { values.choose(&mut self.rng).unwrap() };
                 specs.push((key.to_string(), value.to_string()));
@@ -240,12 +246,18 @@ impl Gen {
         }
         let town_zh = org.town.as_deref().and_then(|c| t.town(c)).map(|e| e.zh.as_str()).unwrap_or("永康");
         let (title, unit, hours) = if cat.kind == OfferKind::Capacity {
-            let equipment = specs.first().map(|(_, v)| v.clone()).unwrap_or_else(|| modifier.to_string());
             let process = cat.process.as_deref().and_then(|p| t.process(p)).map(|p| p.zh.as_str()).unwrap_or("");
-            (format!("{equipment} {modifier}{process}加工 产能对外承接"), "hour", Some(self.rng.random_range(20..=120)))
+            // The machine when the firm names one, else the process: "ADC12 800T压铸机产能对外承接".
+            let title = match specs.iter().find(|(k, _)| k == "设备") {
+                Some((_, machine)) => titles::compose(&[modifier, &format!(" {machine}"), "产能对外承接"]),
+                None => titles::compose(&[modifier, process, "产能对外承接"]),
+            };
+            (title, "hour", Some(self.rng.random_range(20..=120)))
         } else {
-            let variant = specs.last().map(|(_, v)| format!(" {v}")).unwrap_or_default();
-            (format!("{modifier}{}{variant}", cat.entry.zh), if line.chain == "materials" { "t" } else { "pcs" }, None)
+            // A size or a capacity tells two products of one kind apart; hours of keeping warm do not.
+            let variant = specs.iter().rev().map(|(_, v)| v.as_str()).find(|v| !v.ends_with("小时")).unwrap_or("");
+            let title = titles::compose(&[modifier, &cat.entry.zh, &format!(" {variant}")]);
+            (title, if line.chain == "materials" { "t" } else { "pcs" }, None)
         };
         let standards: Vec<String> = cat.standards.iter().filter(|_| self.rng.random_bool(0.85)).cloned().collect();
         let (lo, hi) = line.price;
@@ -267,7 +279,11 @@ impl Gen {
             org_uscc: org.uscc.clone(),
             kind: cat.kind,
             title,
-            title_en: Some(format!("{} {}", modifier_en(modifier), cat.entry.en)),
+            title_en: Some(if modifier.is_empty() {
+                cat.entry.en.clone()
+            } else {
+                format!("{} {}", modifier_en(modifier), cat.entry.en)
+            }),
             description,
             category: cat.entry.code.clone(),
             specs,
@@ -339,7 +355,12 @@ impl Gen {
         let mut listed: Vec<(&str, &str)> = vec![];
         for k in 0..n {
             let target = served[k % served.len()];
-            let product = t.category(target.categories[0]).expect("product category");
+            // What the served line makes (its first product, not a capacity it sells).
+            // A line that only sells capacity (surface treatment) is named by its trade.
+            let made = target.categories.iter().filter_map(|c| t.category(c)).find(|c| c.kind == OfferKind::Product);
+            let product = made.unwrap_or_else(|| t.category(target.categories[0]).expect("product category"));
+            let product_zh = made.map(|c| c.entry.zh.as_str()).unwrap_or(target.suffix.0);
+            let product_en = made.map(|c| c.entry.en.to_lowercase()).unwrap_or_else(|| target.suffix.1.to_lowercase());
             let categories = if line.family == "testing" { tests_for(&product.entry.code) } else { line.categories };
             let cat = t.category(categories[k % categories.len()]).expect("service category");
             if listed.contains(&(product.entry.code.as_str(), cat.entry.code.as_str())) {
@@ -368,9 +389,9 @@ impl Gen {
                 }
             }
             let title = if unique.is_empty() || line.family != "testing" {
-                format!("{}{}", product.entry.zh, cat.entry.zh)
+                titles::compose(&[product_zh, &cat.entry.zh])
             } else {
-                format!("{} {}{}", unique[0], product.entry.zh, cat.entry.zh)
+                titles::compose(&[&unique[0], &format!(" {product_zh}"), &cat.entry.zh])
             };
             let price = if line.price.1 == 0 {
                 None
@@ -383,10 +404,10 @@ impl Gen {
                 org_uscc: org.uscc.clone(),
                 kind: OfferKind::Service,
                 title,
-                title_en: Some(format!("{} for {}", cat.entry.en, product.entry.en.to_lowercase())),
+                title_en: Some(format!("{} for {product_en}", cat.entry.en)),
                 description: format!(
                     "{}为永康{}企业提供{}服务，熟悉{}行业，可上门对接，响应快。",
-                    org.name, target.suffix.0, cat.entry.zh, product.entry.zh
+                    org.name, target.suffix.0, cat.entry.zh, product_zh
                 ),
                 category: cat.entry.code.clone(),
                 specs: vec![(
@@ -443,7 +464,8 @@ impl Gen {
                 external_id: format!("YK{index:05}-{k:03}"),
                 org_uscc: org.uscc.clone(),
                 kind: OfferKind::Service,
-                title: format!("{}{}", org.name.trim_start_matches("永康市"), cat.entry.zh),
+                // What it offers, as its own list says it; the firm's name is beside it anyway.
+                title: cat.entry.zh.clone(),
                 title_en: Some(cat.entry.en.clone()),
                 description: format!("{}面向永康五金企业提供{}。", org.name, cat.entry.zh),
                 category: cat.entry.code.clone(),
@@ -569,6 +591,31 @@ mod tests {
         let twice: Vec<_> =
             c.offers.iter().filter(|o| !titles.insert((&o.org_uscc, &o.title))).map(|o| &o.title).take(5).collect();
         assert!(twice.is_empty(), "a firm lists the same title twice: {twice:?}");
+    }
+
+    #[test]
+    fn every_title_reads_like_a_catalogue() {
+        let c = generate(DEFAULT_SEED, DEFAULT_FIRMS);
+        let t = Taxonomy::get();
+        let mut bad = vec![];
+        for o in &c.offers {
+            let cat = t.category(&o.category).unwrap();
+            if let Some(w) = titles::repeated(&o.title) {
+                bad.push(format!("{} says {w} twice", o.title));
+            }
+            for w in titles::misfits(&o.title, &o.category) {
+                bad.push(format!("{} names {w}, which is not {}", o.title, cat.entry.zh));
+            }
+            let fits_kind = match o.kind {
+                OfferKind::Product => o.title.contains(&cat.entry.zh),
+                OfferKind::Capacity => o.title.contains("产能"),
+                OfferKind::Service => !o.title.contains("产能") && o.title.contains(&cat.entry.zh),
+            };
+            if !fits_kind {
+                bad.push(format!("{} does not read as {} ({:?})", o.title, cat.entry.zh, o.kind));
+            }
+        }
+        assert!(bad.is_empty(), "{} of {} titles:\n{}", bad.len(), c.offers.len(), bad[..bad.len().min(20)].join("\n"));
     }
 
     #[test]

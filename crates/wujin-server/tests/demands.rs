@@ -118,8 +118,15 @@ both_backends! {
             let r = send(s, "POST", "/api/v1/demands", Some(body), &owner.h()).await;
             assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{key}: {}", r.body);
         }
+        // A deadline as people write it, and a refusal that says how to write it.
+        let r = send(s, "POST", "/api/v1/demands", Some(need(org, "2099-12-20 18:00")), &owner.h()).await;
+        assert_eq!((r.status, r.body["deadline"].as_str()), (StatusCode::CREATED, Some("2099-12-20T10:00:00Z")), "{}", r.body);
+        let r = send(s, "POST", "/api/v1/demands", Some(need(org, "20/12/2099")), &owner.h()).await;
+        assert_eq!(r.body["error"]["message"], "截止时间请写成 2026-12-20 或 2026-12-20 18:00", "{}", r.body);
         let draft = send(s, "POST", "/api/v1/demands", Some(need(org, "2099-12-31")), &owner.h()).await;
         let id = draft.body["id"].as_i64().unwrap();
+        let stale = send(s, "PATCH", &format!("/api/v1/demands/{id}"), Some({ let mut b = need(org, "2099-12-31"); b["revision"] = json!(7); b.as_object_mut().unwrap().remove("org_id"); b }), &owner.h()).await;
+        assert_eq!((stale.status, stale.body["error"]["message"].as_str()), (StatusCode::CONFLICT, Some("这份需求已被别人修改，请刷新后再试")), "{}", stale.body);
         let publish = format!("/api/v1/demands/{id}/publish");
         let h = owner.h();
         let (a, b) = tokio::join!(

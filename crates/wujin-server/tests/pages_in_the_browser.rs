@@ -284,15 +284,29 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
 
     s.sign_in("officer@demo.wujin.cn", password).await;
     s.goto("/overview").await;
-    let charts = s.c.find_all(Locator::Css("svg.chart title")).await.unwrap();
+    let charts = s.c.find_all(Locator::Css("svg.chart.wide title")).await.unwrap();
     assert_eq!(charts.len(), 5, "sector, town and service-family charts");
+    // Each chart's labels are drawn at 12 px or more, its numbers are in a table behind a
+    // toggle, and it downloads as XLSX.
+    let px = "return [...document.querySelectorAll('svg.chart')].filter(g => g.getBoundingClientRect().width > 0)\
+              .map(g => g.getBoundingClientRect().width / g.viewBox.baseVal.width * 14);";
+    let sizes: Vec<f64> = serde_json::from_value(s.c.execute(px, vec![]).await.unwrap()).unwrap();
+    assert!(sizes.len() == 5 && sizes.iter().all(|p| *p >= 12.0), "label sizes on a desktop: {sizes:?}");
+    s.c.find(Locator::Css("#chart-orgs_by_town details.data summary")).await.unwrap().click().await.unwrap();
+    let table = s.text("#chart-orgs_by_town details.data table").await;
+    assert!(table.starts_with("镇街 企业数"), "{table}");
+    let fetch = "const done = arguments[arguments.length - 1]; \
+                 fetch(document.querySelector('#chart-orgs_by_town a[download]').getAttribute('href'))\
+                 .then(r => done([r.status, r.headers.get('content-type')]));";
+    let got = s.c.execute_async(fetch, vec![]).await.unwrap();
+    assert_eq!(got, serde_json::json!([200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]));
     assert_eq!(s.text("#thin").await, "5", "demands that drew fewer than three quotes");
     assert!(!s.c.source().await.unwrap().contains("1850"), "no quote on the officer's page");
     // The chain map says, per pillar industry and chain stage, how many firms the registry
     // holds: the same numbers counted here from the registry itself.
     let shown =
         s.c.execute(
-            "return [...document.querySelectorAll('#chain-map tbody tr')].map(tr => \
+            "return [...document.querySelectorAll('#chain-table tbody tr')].map(tr => \
              [...tr.children].map(c => c.firstChild ? c.firstChild.textContent.trim() : ''));",
             vec![],
         )
@@ -332,17 +346,22 @@ async fn the_demo_people_find_their_pages_and_the_pilot_office_its_charts() {
     }
     let shown: Vec<Vec<String>> = serde_json::from_value(shown).unwrap();
     assert_eq!(shown, expected, "the chain map counts the registry");
-    let thin = s.c.find_all(Locator::Css("#chain-map td.thin")).await.unwrap().len();
+    let thin = s.c.find_all(Locator::Css("#chain-table td.thin")).await.unwrap().len();
     assert!(thin > 0, "a small cluster has thin stages, and they are marked");
-    let map = s.text("#chain-map").await;
+    let map = s.text("#chain-table").await;
     assert!(!map.contains("0 薄弱"), "a stage nobody declared is not called thin: {map}");
-    for cell in s.c.find_all(Locator::Css("#chain-map td.nodata")).await.unwrap() {
+    for cell in s.c.find_all(Locator::Css("#chain-table td.nodata")).await.unwrap() {
         assert_eq!(cell.text().await.unwrap(), "无数据");
     }
     s.shot("overview").await;
     s.c.set_window_size(390, 844).await.unwrap();
     assert!(!s.scrolls_sideways().await, "the overview fits a phone");
+    let sizes: Vec<f64> = serde_json::from_value(s.c.execute(px, vec![]).await.unwrap()).unwrap();
+    assert!(sizes.len() == 5 && sizes.iter().all(|p| *p >= 12.0), "on a phone, labels above the bars: {sizes:?}");
     s.shot("overview-phone").await;
+    s.switch_lang().await;
+    s.shots("overview-en").await;
+    s.switch_lang().await;
     s.c.set_window_size(1280, 1000).await.unwrap();
     s.sign_out().await;
 
@@ -532,5 +551,28 @@ async fn a_visitor_asks_a_firm_for_a_quote_from_its_offer_and_signs_in_on_the_wa
     s.click("#save-draft").await;
     assert!(s.text("#invited").await.contains(&maker), "the firm asked is invited with the draft");
     s.shots("asked").await;
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_filters_are_one_tap_away() {
+    let mut s = Session::start("phone-filters", 390, 844).await;
+    s.goto("/search?q=%E4%BF%9D%E6%B8%A9%E6%9D%AF").await;
+    let c = s.c.clone();
+    let top = |id: &'static str| {
+        let script = format!("return document.getElementById('{id}').getBoundingClientRect().top;");
+        let c = c.clone();
+        async move { c.execute(&script, vec![]).await.unwrap().as_f64().unwrap() }
+    };
+    assert!(top("to-filters").await < 400.0, "the 筛选 link is on the first screen");
+    assert!(top("filters").await > 844.0, "the filters themselves are below the results");
+    s.shots("search-phone").await;
+    s.c.find(Locator::Id("to-filters")).await.unwrap().click().await.unwrap();
+    let at = top("filters").await;
+    assert!((-2.0..100.0).contains(&at), "one tap brings the filters into view: {at}");
+    s.shot("filters-390").await;
+    s.switch_lang().await;
+    assert_eq!(s.text("#to-filters").await, "Filters");
+    s.shots("search-phone-en").await;
     s.finish().await;
 }

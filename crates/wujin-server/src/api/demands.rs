@@ -27,8 +27,9 @@ use super::lang::ReqLang;
 /// Responses one award may go to.
 const MAX_AWARDS: usize = 20;
 
-/// The content of a demand as sent. `deadline` is RFC 3339 ("2026-12-20T18:00:00+08:00")
-/// or a date, meaning the end of that day in China (23:59:59 +08:00).
+/// The content of a demand as sent. `deadline` is RFC 3339 ("2026-12-20T18:00:00+08:00"),
+/// a date, meaning the end of that day in China (23:59:59 +08:00), or a date and a time in
+/// China ("2026-12-20 18:00").
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DemandBody {
@@ -132,13 +133,18 @@ fn view(d: Demand, lang: Lang) -> DemandView {
     }
 }
 
+/// A deadline as people write it: a day (its end, Yongkang time), a day and a time
+/// ("2026-12-20 18:00", Yongkang time), or an RFC 3339 instant from a program.
 fn deadline_ms(lang: Lang, raw: &str) -> Result<i64, ApiError> {
     let raw = raw.trim();
-    let bad = || ApiError::bad(lang, "invalid_date", "deadline", msg!("deadline_form", "2026-12-20", "RFC 3339"));
-    let t = match OffsetDateTime::parse(raw, &Rfc3339) {
-        Ok(t) => t,
-        Err(_) => OffsetDateTime::parse(&format!("{raw}T23:59:59+08:00"), &Rfc3339).map_err(|_| bad())?,
-    };
+    let bad =
+        || ApiError::bad(lang, "invalid_date", "deadline", msg!("deadline_form", "2026-12-20", "2026-12-20 18:00"));
+    let local = |s: String| OffsetDateTime::parse(&s, &Rfc3339).ok();
+    let t = OffsetDateTime::parse(raw, &Rfc3339)
+        .ok()
+        .or_else(|| local(format!("{raw}T23:59:59+08:00")))
+        .or_else(|| local(format!("{}:00+08:00", raw.replacen(' ', "T", 1))))
+        .ok_or_else(bad)?;
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 

@@ -261,6 +261,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/members", get(mine::members_page))
         .route("/orgs/{id}/members/{action}", axum::routing::post(mine::members_act))
         .route("/overview", get(overview::overview))
+        .route("/overview/charts/{file}", get(overview::chart_download))
         .route("/demands", get(demands::list))
         .route("/demands/open", get(demands::open_list))
         .route("/demands/new", get(demands::new_page).post(demands::create))

@@ -3,14 +3,15 @@
 //! three responses, and what people searched for and did not find — as charts drawn on the
 //! server. Officers and platform admins only; numbers, never a firm's quote.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
-use wujin_domain::Taxonomy;
+use wujin_domain::{Lang, Taxonomy};
 
 use super::catalogue::text;
-use super::chart::bars;
+use super::chart::{Series, figure, xlsx};
 use super::session::{page_user, sign_in_first};
 use super::{page_lang, render};
 use crate::api::AppState;
@@ -18,28 +19,33 @@ use crate::api::AppState;
 /// Bars shown per chart.
 const TOP: usize = 12;
 
-pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    let lang = page_lang(&headers, query.as_deref());
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/overview") };
+/// An officer or a platform admin, else the page that says the overview is not for them.
+async fn officer(
+    app: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<super::session::PageUser, Response> {
+    let Some(user) = page_user(app, headers).await else { return Err(sign_in_first(here)) };
     let admin = app.store.is_platform_admin(user.account_id).await.unwrap_or(false);
     if !user.officer && !admin {
-        return super::message(
+        return Err(super::message(
             StatusCode::FORBIDDEN,
             lang,
-            "/overview",
+            here,
             "forbidden_title",
             &text(lang, "officers_only", &[]),
-        );
+        ));
     }
-    let now = wujin_store::now_ms();
-    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (
-        app.store.registry_counts().await,
-        app.store.glance(now).await,
-        app.store.demand_overview(now).await,
-        app.store.zero_hit_queries(15).await,
-    ) else {
-        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
-    };
+    Ok(user)
+}
+
+/// The overview's charts, each a series the page draws and the download writes.
+fn series(
+    lang: Lang,
+    counts: &wujin_store::overview::RegistryCounts,
+    glance: &wujin_store::overview::Glance,
+) -> Vec<Series> {
     let t = Taxonomy::get();
     let town_name =
         |code: &str| t.town(code).map(|e| e.name(lang).to_string()).unwrap_or_else(|| text(lang, "none", &[]));
@@ -70,19 +76,43 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         .iter()
         .map(|c| (t.family(&c.key).map(|f| f.entry.name(lang).to_string()).unwrap_or_else(|| c.key.clone()), c.count))
         .collect();
-    let charts: Vec<Value> = [
-        ("chart_orgs_by_sector", top(pillars)),
-        ("chart_offers_by_sector", top(offer_pillars)),
-        ("chart_orgs_by_town", towns(&counts.orgs_by_town)),
-        ("chart_offers_by_town", towns(&counts.offers_by_town)),
-        ("chart_providers_by_family", families),
+    [
+        ("orgs_by_sector", "chart_orgs_by_sector", "head_pillar", "head_orgs", top(pillars)),
+        ("offers_by_sector", "chart_offers_by_sector", "head_pillar", "head_offers", top(offer_pillars)),
+        ("orgs_by_town", "chart_orgs_by_town", "head_town", "head_orgs", towns(&counts.orgs_by_town)),
+        ("offers_by_town", "chart_offers_by_town", "head_town", "head_offers", towns(&counts.offers_by_town)),
+        ("providers_by_family", "chart_providers_by_family", "head_family", "head_providers", families),
     ]
     .into_iter()
-    .map(|(key, rows)| {
-        let title = text(lang, key, &[]);
-        context! { title => title.clone(), svg => Value::from_safe_string(bars(&title, &rows)) }
+    .map(|(key, title, label, value, rows)| Series {
+        key,
+        title: text(lang, title, &[]),
+        label_head: text(lang, label, &[]),
+        value_head: text(lang, value, &[]),
+        rows,
     })
-    .collect();
+    .collect()
+}
+
+pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let user = match officer(&app, lang, &headers, "/overview").await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let now = wujin_store::now_ms();
+    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (
+        app.store.registry_counts().await,
+        app.store.glance(now).await,
+        app.store.demand_overview(now).await,
+        app.store.zero_hit_queries(15).await,
+    ) else {
+        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
+    };
+    let charts: Vec<Value> = series(lang, &counts, &glance)
+        .iter()
+        .map(|s| Value::from_safe_string(figure(lang, s, &format!("/overview/charts/{}.xlsx", s.key))))
+        .collect();
     let zero: Vec<Value> = zero.iter().map(|z| context! { text => z.text.clone(), times => z.times }).collect();
     // The chain map, as the API gives it, from the counts read above.
     let chain = crate::api::overview::chain_map(&counts, lang);
@@ -101,4 +131,34 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         responses => demands.responses, user => user.view(), stages, chain_rows, thin_stage => chain.thin_below,
     };
     render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
+}
+
+/// `/overview/charts/{key}.xlsx`: one chart's figures as a workbook.
+pub async fn chart_download(State(app): State<AppState>, headers: HeaderMap, Path(file): Path<String>) -> Response {
+    let lang = page_lang(&headers, None);
+    if let Err(r) = officer(&app, lang, &headers, "/overview").await {
+        return r;
+    }
+    let Some(key) = file.strip_suffix(".xlsx") else { return StatusCode::NOT_FOUND.into_response() };
+    let now = wujin_store::now_ms();
+    let (Ok(counts), Ok(glance)) = (app.store.registry_counts().await, app.store.glance(now).await) else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let Some(s) = series(lang, &counts, &glance).into_iter().find(|s| s.key == key) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match xlsx(&s) {
+        Ok(bytes) => (
+            [
+                (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+                (CONTENT_DISPOSITION, format!("attachment; filename=\"{key}.xlsx\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "chart spreadsheet");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
