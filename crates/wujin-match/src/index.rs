@@ -78,7 +78,7 @@ pub(crate) struct Fields {
 }
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 5";
+const FORMAT: &str = "wujin-index 6";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {

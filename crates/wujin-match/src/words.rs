@@ -2,10 +2,14 @@
 //! at query time.
 //!
 //! jieba's default dictionary splits the cluster's own words (角磨机, 焖烧杯, 压铸模具 …), so
-//! every category name, alias and process name from the taxonomy is added to it. Text is cut
-//! in search mode (`cut_for_search`): "真空保温杯" yields 真空, 保温, 保温杯, 真空保温杯, so a
-//! search for 保温杯 finds it. HMM is off on both sides so the terms always line up; ASCII is
-//! lower-cased.
+//! every category name, alias and process name from the taxonomy is added to it. A word is
+//! indexed whole and, so that a search for a part of it finds it, with the parts of its own
+//! best segmentation, again and again down to two characters: 真空保温杯 cuts into 真空 +
+//! 保温杯, and 保温杯 into 保温 + 杯, so 保温杯 and 保温 find it. A part that only overlaps
+//! the cut is not a term: 紧固件 cuts into 紧固 + 件, so 固件 (firmware) does not find a
+//! fastener, nor 钢门 a 不锈钢门. (jieba's own search mode offers every dictionary word
+//! inside a longer one, and so would.) HMM is off on both sides so the terms always line up;
+//! ASCII is lower-cased.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
@@ -28,6 +32,10 @@ pub struct Words {
 }
 
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
+
+/// The log of the sum of jieba's default dictionary frequencies (about 60 million): the
+/// per-piece cost of a segmentation, so fewer, likelier pieces win, as in jieba's own.
+const LOG_TOTAL: f64 = 17.91;
 
 fn is_term(word: &str) -> bool {
     word.chars().any(|c| c.is_alphanumeric())
@@ -91,15 +99,65 @@ impl Words {
         words
     }
 
-    /// The search-mode terms of `text`: lower-cased, without spaces and punctuation, with
-    /// their byte offsets.
+    /// The terms of `text`: each word of its segmentation, then the parts of that word's
+    /// own best segmentation (see the module's notes), lower-cased, without spaces and
+    /// punctuation, with their byte offsets.
     pub fn terms_with_offsets(&self, text: &str) -> Vec<(String, usize, usize)> {
-        self.jieba
-            .cut_for_search(text, false)
-            .into_iter()
-            .filter(|t| is_term(t.word))
-            .map(|t| (t.word.to_lowercase(), t.byte_start, t.byte_end))
-            .collect()
+        let mut out = vec![];
+        for t in self.jieba.cut(text, false) {
+            if !is_term(t.word) {
+                continue;
+            }
+            self.parts(t.word, t.byte_start, &mut out);
+            out.push((t.word.to_lowercase(), t.byte_start, t.byte_end));
+        }
+        out
+    }
+
+    /// The parts of `word` (at byte `at` of the text) of two characters or more, from its
+    /// best segmentation without itself, and theirs in turn.
+    fn parts(&self, word: &str, at: usize, out: &mut Vec<(String, usize, usize)>) {
+        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        let n = chars.len();
+        if n < 3 || word.is_ascii() {
+            return;
+        }
+        let byte = |i: usize| if i == n { word.len() } else { chars[i].0 };
+        // The most probable cut into dictionary words and single characters, as jieba's own
+        // segmentation scores it (each piece its log frequency less the log of the total),
+        // never the whole word as one piece.
+        let score = |piece: &str| (self.jieba.suggest_freq(piece) as f64).ln() - LOG_TOTAL;
+        let mut best: Vec<(f64, usize)> = vec![(f64::NEG_INFINITY, 0); n + 1];
+        best[0] = (0.0, 0);
+        for end in 1..=n {
+            for start in 0..end {
+                if (start, end) == (0, n) || best[start].0 == f64::NEG_INFINITY {
+                    continue;
+                }
+                let piece = &word[byte(start)..byte(end)];
+                if end - start > 1 && !self.jieba.has_word(piece) {
+                    continue;
+                }
+                let s = best[start].0 + score(piece);
+                if s > best[end].0 {
+                    best[end] = (s, start);
+                }
+            }
+        }
+        let mut end = n;
+        let mut pieces = vec![];
+        while end > 0 {
+            let start = best[end].1;
+            pieces.push((start, end));
+            end = start;
+        }
+        for (start, end) in pieces.into_iter().rev() {
+            if end - start >= 2 {
+                let piece = &word[byte(start)..byte(end)];
+                self.parts(piece, at + byte(start), out);
+                out.push((piece.to_lowercase(), at + byte(start), at + byte(end)));
+            }
+        }
     }
 
     /// The distinct terms of `text`, in order of first appearance.
@@ -152,6 +210,16 @@ mod tests {
         for word in ["角磨机", "焖烧杯", "平衡车", "绿篱机", "激光切割", "数控加工"] {
             assert!(w.terms(&format!("专业生产{word}")).iter().any(|t| t == word), "{word} stays whole");
         }
+    }
+
+    #[test]
+    fn a_part_counts_only_where_the_word_cuts_into_it() {
+        let w = Words::shared();
+        let has = |text: &str, term: &str| w.terms(text).iter().any(|t| t == term);
+        assert!(has("真空保温杯", "保温杯") && has("真空保温杯", "真空"), "{:?}", w.terms("真空保温杯"));
+        assert!(has("不锈钢紧固件", "紧固件") && has("不锈钢紧固件", "紧固"));
+        assert!(!has("不锈钢紧固件", "固件"), "固件 is not a part of 紧固件: {:?}", w.terms("不锈钢紧固件"));
+        assert!(!has("不锈钢门", "钢门"), "{:?}", w.terms("不锈钢门"));
     }
 
     #[test]

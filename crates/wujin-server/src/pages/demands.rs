@@ -554,6 +554,9 @@ pub async fn page(
             suggestions = json_of(inv::suggestions(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await)
                 .await
                 .unwrap_or(Json::Null);
+            for item in suggestions["items"].as_array_mut().into_iter().flatten() {
+                item["why"] = json!(super::search::why(lang, item));
+            }
             invited = json_of(inv::list(State(app.clone()), ReqLang(lang), headers.clone(), id(did)).await)
                 .await
                 .unwrap_or(Json::Null);

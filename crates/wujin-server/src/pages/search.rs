@@ -17,7 +17,7 @@ use super::catalogue::text;
 use super::{page_lang, render};
 use crate::api::AppState;
 use crate::api::params::Params;
-use crate::api::search::{SearchItem, SearchPage, answer, prepare};
+use crate::api::search::{SearchPage, answer, prepare};
 
 /// Catalogue keys chosen here rather than in a template (the catalogue test checks them).
 pub const KEYS: &[&str] = &[
@@ -158,29 +158,56 @@ fn facets(lang: Lang, p: &Params, page: &SearchPage) -> Vec<FacetGroup> {
     groups
 }
 
-/// Why a firm was found, in one line of plain words.
-fn why(lang: Lang, item: &SearchItem) -> String {
+/// Why a firm was found, in one line of plain words (a search result, or a provider
+/// suggested for a demand; `item` as the API gives it).
+///
+/// The words of the need that matched, each once: a synonym is said as the word the person
+/// typed (so an English synonym never shows on a Chinese page unless they typed English),
+/// and a part is not said beside the word it is part of (保温 beside 保温杯). Then what
+/// sets this firm apart: the standards it meets, its certificates by name, being local,
+/// rated, answering, verified.
+pub fn why(lang: Lang, item: &serde_json::Value) -> String {
     let mut parts = vec![];
     let sep = &text(lang, "list_separator", &[]);
-    // The same word can match in several fields; it is said once.
-    let mut terms: Vec<&str> = vec![];
-    for t in &item.explanation.terms {
-        if !terms.contains(&t.term.as_str()) {
-            terms.push(t.term.as_str());
+    let mut words: Vec<String> = vec![];
+    for t in item["explanation"]["terms"].as_array().into_iter().flatten() {
+        let term = t["term"].as_str().unwrap_or("");
+        let word = t["via"].as_str().and_then(|v| v.strip_prefix("synonym ")).unwrap_or(term).to_string();
+        if !word.is_empty() && !words.contains(&word) {
+            words.push(word);
         }
     }
-    if !terms.is_empty() {
-        parts.push(text(lang, "why_terms", &[terms.join(sep)]));
+    let shown: Vec<&str> =
+        words.iter().filter(|w| !words.iter().any(|o| o != *w && o.contains(w.as_str()))).map(String::as_str).collect();
+    if !shown.is_empty() {
+        parts.push(text(lang, "why_terms", &[shown.join(sep)]));
     }
-    if !item.explanation.standards.is_empty() {
-        parts.push(text(lang, "why_standards", &[item.explanation.standards.join(sep)]));
+    let standards: Vec<&str> =
+        item["explanation"]["standards"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).collect();
+    if !standards.is_empty() {
+        parts.push(text(lang, "why_standards", &[standards.join(sep)]));
     }
-    for s in &item.explanation.signals {
-        let v = s.value.unwrap_or(0).to_string();
-        let line = match s.name.as_str() {
-            "certificates" => text(lang, "why_certificates", &[v]),
+    let t = Taxonomy::get();
+    for s in item["explanation"]["signals"].as_array().into_iter().flatten() {
+        let v = s["value"].as_i64().unwrap_or(0).to_string();
+        let line = match s["name"].as_str().unwrap_or("") {
+            "certificates" => {
+                let names: Vec<String> = item["org"]["certificates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.as_str())
+                    // A mark known by its code (ISO 9001, CCC) by that code; the others
+                    // (HNTE, SRDI) by their names (高新技术企业, 专精特新企业).
+                    .map(|c| match t.certificate(c).map(|e| e.name(lang)) {
+                        Some(name) if !name.starts_with(c) => name.to_string(),
+                        _ => c.to_string(),
+                    })
+                    .collect();
+                if names.is_empty() { text(lang, "why_certificates", &[v]) } else { names.join(sep) }
+            }
             "same_town" => text(lang, "why_same_town", &[]),
-            "rating" => text(lang, "why_rating", &[s.detail.clone().unwrap_or_default()]),
+            "rating" => text(lang, "why_rating", &[s["detail"].as_str().unwrap_or("").to_string()]),
             "response_rate" => text(lang, "why_response_rate", &[v]),
             "verified" => text(lang, "why_verified", &[]),
             _ => continue,
@@ -233,7 +260,7 @@ fn items(lang: Lang, page: &SearchPage, en: &English) -> Vec<ResultItem> {
                 })
                 .collect(),
             more: i.matched_offers.saturating_sub(i.offers.len()),
-            why: why(lang, i),
+            why: why(lang, &serde_json::to_value(i).unwrap_or_default()),
         })
         .collect()
 }
