@@ -54,6 +54,7 @@ fn docs_of<'a>(offers: &'a [Offer], standing: &HashMap<i64, Reputation>) -> Vec<
             org_name: &o.org_name,
             town: o.town.as_deref(),
             certificates: &o.org_certificates,
+            sectors: &o.org_sectors,
             standing: standing.get(&o.org_id).map(standing_of).unwrap_or_default(),
             record: &o.record,
         })

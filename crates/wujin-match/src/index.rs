@@ -29,6 +29,8 @@ pub struct OfferDoc<'a> {
     pub town: Option<&'a str>,
     /// Certificates the organisation holds.
     pub certificates: &'a [String],
+    /// The organisation's industries (sector codes).
+    pub sectors: &'a [String],
     pub standing: Standing,
     pub record: &'a OfferRecord,
 }
@@ -62,6 +64,12 @@ pub(crate) struct Fields {
     pub(crate) standard: Field,
     pub(crate) certificate: Field,
     pub(crate) certs: Field,
+    /// The pillar industries a service or capacity offer's firm works in (its declared
+    /// sectors): a provider's specialism, as the ranking reads it.
+    pub(crate) trade: Field,
+    /// The pillar industries of the products a service or capacity offer names in its title
+    /// ("保温杯工业设计" -> 杯业): the firm has done this work for that trade.
+    pub(crate) about: Field,
     pub(crate) ratings: Field,
     /// The average rating times ten (0 without ratings).
     pub(crate) rating: Field,
@@ -78,7 +86,7 @@ pub(crate) struct Fields {
 }
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 6";
+const FORMAT: &str = "wujin-index 7";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -113,6 +121,8 @@ fn schema() -> (Schema, Fields) {
         standard: b.add_text_field("standard", STRING | STORED | FAST),
         certificate: b.add_text_field("certificate", STRING | FAST | STORED),
         certs: b.add_u64_field("certs", FAST),
+        trade: b.add_text_field("trade", STRING | FAST),
+        about: b.add_text_field("about", STRING | FAST),
         ratings: b.add_u64_field("ratings", FAST),
         rating: b.add_u64_field("rating", FAST),
         invited: b.add_u64_field("invited", FAST),
@@ -211,6 +221,30 @@ impl MatchIndex {
                 doc.add_text(f.certificate, c);
             }
             doc.add_u64(f.certs, d.certificates.len() as u64);
+            // A provider's or a workshop's specialism; a maker's trade is its product.
+            if r.kind != wujin_domain::OfferKind::Product {
+                let mut trades: Vec<&str> =
+                    d.sectors.iter().filter_map(|s| t.sector(s)).map(|s| s.pillar.as_str()).collect();
+                trades.sort_unstable();
+                trades.dedup();
+                for p in trades {
+                    doc.add_text(f.trade, p);
+                }
+                let mut about: Vec<String> = self
+                    .words
+                    .terms(&r.title)
+                    .iter()
+                    .filter_map(|w| t.category(w))
+                    .filter(|c| c.kind == wujin_domain::OfferKind::Product)
+                    .filter_map(|c| c.sector.as_deref().and_then(|s| t.sector(s)))
+                    .map(|s| s.pillar.clone())
+                    .collect();
+                about.sort();
+                about.dedup();
+                for p in about {
+                    doc.add_text(f.about, &p);
+                }
+            }
             let st = d.standing;
             doc.add_u64(f.ratings, st.ratings);
             doc.add_u64(f.rating, (st.rating_avg * 10.0).round().clamp(0.0, 50.0) as u64);
@@ -307,6 +341,7 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
                 org_name: &org.name,
                 town: org.town.as_deref(),
                 certificates: &org.certificates,
+                sectors: &org.sectors,
                 standing: Standing::default(),
                 record: r,
             })

@@ -44,6 +44,12 @@ const PART_WEIGHT: f32 = 0.3;
 /// other kinds count this much: the buyer is looking for a provider or a workshop, and the
 /// products the need mentions are what the work is about.
 const NOT_THE_WORK: f32 = 0.1;
+/// When a need for work names the product it is about ("焖烧杯外观设计"), an offer of that
+/// work for a product of the same industry ("保温杯工业设计") scores this many times higher:
+/// a design house that knows cups before one that designs motors.
+const SPECIALIST: f32 = 1.6;
+/// The same, when only the firm's declared industries include the product's.
+const IN_THE_TRADE: f32 = 1.2;
 /// Weight of a standard named in the text that the offer meets.
 const STANDARD_WEIGHT: f32 = 4.0;
 /// Each certificate held adds this much to the score, up to [`MAX_CERTS`] certificates.
@@ -136,6 +142,9 @@ pub enum Signal {
     ResponseRate { answered: u64, invited: u64 },
     /// Its credit code was verified: a platform admin approved a claim of it.
     Verified,
+    /// The need asks for work on a product, and this offer is that work for a product of
+    /// the same industry (`true`), or the firm's declared industries include it (`false`).
+    Specialist(bool),
 }
 
 impl Signal {
@@ -152,6 +161,8 @@ impl Signal {
                 1.0 + RESPONSE_RATE * (answered as f32 / invited.max(1) as f32 - 0.5)
             }
             Signal::Verified => VERIFIED,
+            Signal::Specialist(true) => SPECIALIST,
+            Signal::Specialist(false) => IN_THE_TRADE,
         }
     }
 }
@@ -180,6 +191,8 @@ struct Ran {
     columns: Vec<Option<SegmentColumns>>,
     terms: Vec<String>,
     intents: std::sync::Arc<Vec<Intent>>,
+    /// The pillar industries of the products a need for work is about.
+    trades: std::sync::Arc<Vec<String>>,
     standards: Vec<String>,
     top: Vec<Hit>,
     total: usize,
@@ -240,6 +253,11 @@ struct SignalReader {
     intent_categories: Vec<u64>,
     intent_groups: Vec<u64>,
     kinds: Option<StrColumn>,
+    /// The firm's industries, and the ordinals of those the need's product belongs to.
+    trades: Option<StrColumn>,
+    wanted_trades: Vec<u64>,
+    about: Option<StrColumn>,
+    wanted_about: Vec<u64>,
     /// The ordinals, in this segment, of the kinds of work the need names (service,
     /// capacity); None when it names none. Empty when this segment holds no such offer:
     /// then every offer in it is of another kind.
@@ -247,7 +265,7 @@ struct SignalReader {
 }
 
 impl SignalReader {
-    fn new(segment: &SegmentReader, near_town: Option<&str>, intents: &[Intent]) -> SignalReader {
+    fn new(segment: &SegmentReader, near_town: Option<&str>, intents: &[Intent], trades: &[String]) -> SignalReader {
         let fast = segment.fast_fields();
         let certs = fast.u64("certs").ok();
         let standing = ["rating", "ratings", "answered", "invited", "verified"].map(|f| fast.u64(f).ok());
@@ -266,7 +284,26 @@ impl SignalReader {
             .map(|k| k.code().to_string())
             .collect();
         let work = (!work.is_empty()).then(|| ords_of(kinds.as_ref(), &work));
-        SignalReader { certs, standing, towns, near, categories, groups, intent_categories, intent_groups, kinds, work }
+        let trade_column = fast.str("trade").ok().flatten();
+        let wanted_trades = ords_of(trade_column.as_ref(), trades);
+        let about = fast.str("about").ok().flatten();
+        let wanted_about = ords_of(about.as_ref(), trades);
+        SignalReader {
+            certs,
+            standing,
+            towns,
+            near,
+            categories,
+            groups,
+            intent_categories,
+            intent_groups,
+            kinds,
+            trades: trade_column,
+            wanted_trades,
+            about,
+            wanted_about,
+            work,
+        }
     }
 
     /// Whether the document is of a category or family the need names.
@@ -275,6 +312,21 @@ impl SignalReader {
             && first_ord(self.categories.as_ref(), doc).is_some_and(|o| self.intent_categories.contains(&o)))
             || (!self.intent_groups.is_empty()
                 && first_ord(self.groups.as_ref(), doc).is_some_and(|o| self.intent_groups.contains(&o)))
+    }
+
+    /// Whether the offer is the work for a product of the industry the need's work is about
+    /// (`Some(true)`), or only its firm works in that industry (`Some(false)`).
+    fn specialist(&self, doc: DocId) -> Option<bool> {
+        let holds = |col: &Option<StrColumn>, wanted: &[u64]| {
+            !wanted.is_empty() && col.as_ref().is_some_and(|c| c.term_ords(doc).any(|o| wanted.contains(&o)))
+        };
+        if holds(&self.about, &self.wanted_about) {
+            Some(true)
+        } else if holds(&self.trades, &self.wanted_trades) {
+            Some(false)
+        } else {
+            None
+        }
     }
 
     fn factor(&self, doc: DocId) -> f32 {
@@ -286,7 +338,7 @@ impl SignalReader {
         intent * kind * self.signals(doc).0
     }
 
-    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 5]) {
+    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 6]) {
         let certs = self.certs.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let same_town = match (self.near, &self.towns) {
             (Some(ord), Some(col)) => col.term_ords(doc).next() == Some(ord),
@@ -300,6 +352,7 @@ impl SignalReader {
             (count > 0).then_some(Signal::Rating { tenths, count }),
             (invited >= MIN_INVITED).then_some(Signal::ResponseRate { answered, invited }),
             (verified > 0).then_some(Signal::Verified),
+            self.specialist(doc).map(Signal::Specialist),
         ];
         (s.iter().flatten().map(|s| s.factor()).product(), s)
     }
@@ -396,6 +449,30 @@ fn intents(terms: &[String]) -> Vec<Intent> {
     out.into_iter().filter(|i| !work || i.kind != OfferKind::Product).collect()
 }
 
+/// The pillar industries of the products a need for work names ("焖烧杯外观设计" -> 杯业):
+/// a provider working in them is a specialist. None when the need names no work.
+fn trades(terms: &[String]) -> Vec<String> {
+    let t = Taxonomy::get();
+    // Whole words only: 压铸 inside 压铸件 is no need for die-casting work.
+    let whole: Vec<&String> =
+        terms.iter().filter(|w| !terms.iter().any(|o| o != *w && o.contains(String::as_str(w)))).collect();
+    let categories: Vec<&wujin_domain::taxonomy::Category> = whole.iter().filter_map(|w| t.category(w)).collect();
+    let work = categories.iter().any(|c| c.kind != OfferKind::Product)
+        || whole.iter().any(|w| t.family(w).is_some() || t.process(w).is_some());
+    if !work {
+        return vec![];
+    }
+    let mut out: Vec<String> = categories
+        .iter()
+        .filter(|c| c.kind == OfferKind::Product)
+        .filter_map(|c| c.sector.as_deref().and_then(|s| t.sector(s)))
+        .map(|s| s.pillar.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 impl MatchIndex {
     fn text_field(&self, name: &str) -> Field {
         if name == "name" { self.fields.name } else { self.fields.text }
@@ -462,6 +539,7 @@ impl MatchIndex {
         let standards = standards_in(&text);
         let terms: Vec<String> = self.words.query_terms(&text).into_iter().take(MAX_TERMS).collect();
         let intents = std::sync::Arc::new(intents(&terms));
+        let trades = std::sync::Arc::new(trades(&terms));
         let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
         for term in &terms {
             let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
@@ -476,7 +554,7 @@ impl MatchIndex {
         let filters = self.filters(q);
         let searcher = self.reader.searcher();
         let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
-        let mut ran = Ran { searcher, columns, terms, intents, standards, top: vec![], total: 0, facets: None };
+        let mut ran = Ran { searcher, columns, terms, intents, trades, standards, top: vec![], total: 0, facets: None };
         // Words that leave no term to look for find nothing; no words at all browse.
         if scored.is_empty() && filters.is_empty() && !q.text.trim().is_empty() {
             ran.facets = q.facets.then(Facets::default);
@@ -490,9 +568,9 @@ impl MatchIndex {
         }
         let query = BooleanQuery::new(clauses);
         let near = q.near_town.clone();
-        let for_scoring = ran.intents.clone();
+        let (for_scoring, trades) = (ran.intents.clone(), ran.trades.clone());
         let top = TopDocs::with_limit(q.limit.clamp(1, MAX_HITS)).tweak_score(move |segment: &SegmentReader| {
-            let signals = SignalReader::new(segment, near.as_deref(), &for_scoring);
+            let signals = SignalReader::new(segment, near.as_deref(), &for_scoring, &trades);
             move |doc: DocId, score: Score| score * signals.factor(doc)
         });
         // With facets, the total is their kind counts added up (every offer has one kind):
@@ -514,7 +592,7 @@ impl MatchIndex {
                 SegmentColumns {
                     offer_id: segment.fast_fields().u64("offer_id").ok(),
                     org_id: segment.fast_fields().u64("org_id").ok(),
-                    signals: SignalReader::new(segment, q.near_town.as_deref(), &[]),
+                    signals: SignalReader::new(segment, q.near_town.as_deref(), &[], &ran.trades),
                 }
             });
             let id = |c: &Option<tantivy::columnar::Column<u64>>| c.as_ref().and_then(|c| c.first(address.doc_id));

@@ -79,6 +79,7 @@ fn re_indexing_an_offer_replaces_it() {
         org_name: "永康市测试有限公司",
         town: Some("330784108"),
         certificates: &[],
+        sectors: &[],
         standing: Default::default(),
         record: &changed,
     }])
@@ -102,6 +103,7 @@ fn the_demo_cluster_finds_vacuum_flask_makers() {
             org_name: "x",
             town: None,
             certificates: &[],
+            sectors: &[],
             standing: Default::default(),
             record: r,
         })

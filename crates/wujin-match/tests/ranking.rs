@@ -93,6 +93,7 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
             org_name: "永康市测试有限公司",
             town: Some("330784001"),
             certificates: &certs,
+            sectors: &[],
             standing: Default::default(),
             record: r,
         };
@@ -102,4 +103,28 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
     assert_eq!(idx.segments(), 2);
     let r = idx.search(&SearchQuery { limit: 10, ..text("焖烧杯外观设计") }).unwrap();
     assert_eq!(r.hits[0].offer_id, 2, "{:?}", r.hits);
+}
+
+#[test]
+fn a_design_house_that_knows_the_product_comes_before_one_that_does_not() {
+    let design = |ext: &str, title: &str| offer(ext, title, "工业设计", "外观设计、结构设计，出图快。", "");
+    let firms = vec![
+        firm(design("m", "电机工业设计"), "330784105", &[]),
+        firm(design("p", "挂锁工业设计"), "330784105", &[]),
+        firm(design("c", "保温杯工业设计"), "330784105", &[]),
+    ];
+    let idx = common::index_of(&firms);
+    let result = idx.search(&SearchQuery { limit: 10, ..text("想找个做焖烧杯外观设计的工作室") }).unwrap();
+    let top = &result.hits[0];
+    assert_eq!(
+        top.offer_id,
+        3,
+        "the cup designer first: {:?}",
+        result.hits.iter().map(|h| h.offer_id).collect::<Vec<_>>()
+    );
+    assert!(top.signals.contains(&wujin_match::Signal::Specialist(true)), "and says why: {:?}", top.signals);
+    assert!(result.hits[1..].iter().all(|h| h.signals.is_empty()), "the others have no such reason");
+    // A product need is not work: nobody is a specialist for it.
+    let maker = idx.search(&SearchQuery { limit: 10, ..text("焖烧杯") }).unwrap();
+    assert!(maker.hits.iter().all(|h| !h.signals.iter().any(|s| matches!(s, wujin_match::Signal::Specialist(_)))));
 }

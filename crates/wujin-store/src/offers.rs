@@ -23,6 +23,9 @@ pub struct Offer {
     /// Certificates the organisation holds (ISO 9001, CCC …): a ranking signal and a filter
     /// for search, so they travel with each offer.
     pub org_certificates: Vec<String>,
+    /// The organisation's industries (GB/T 4754 classes or pillars): what it knows, which
+    /// the ranking reads as a provider's specialism.
+    pub org_sectors: Vec<String>,
     pub revision: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -41,7 +44,7 @@ pub struct OfferFilter {
     pub org_id: Option<i64>,
 }
 
-const SELECT: &str = "SELECT o.id, o.org_id, g.uscc AS org_uscc, g.name AS org_name, g.certificates AS org_certificates, o.external_id, o.kind, o.title, o.title_en, \
+const SELECT: &str = "SELECT o.id, o.org_id, g.uscc AS org_uscc, g.name AS org_name, g.certificates AS org_certificates, g.sectors AS org_sectors, o.external_id, o.kind, o.title, o.title_en, \
      o.description, o.category, o.town, o.specs, o.standards, o.price_min_fen, o.price_max_fen, o.unit, o.moq, \
      o.lead_time_days, o.hours_per_week, o.revision, o.created_at, o.updated_at \
      FROM offers o JOIN orgs g ON g.id = o.org_id";
@@ -93,6 +96,10 @@ fn from_row(row: &AnyRow) -> Result<Offer> {
         org_certificates: {
             let certs: String = row.try_get("org_certificates")?;
             serde_json::from_str(&certs).map_err(|e| corrupt("org_certificates", e))?
+        },
+        org_sectors: {
+            let sectors: String = row.try_get("org_sectors")?;
+            serde_json::from_str(&sectors).map_err(|e| corrupt("org_sectors", e))?
         },
         revision: row.try_get("revision")?,
         created_at: row.try_get("created_at")?,

@@ -62,6 +62,7 @@ pub fn index_of(firms: &[Firm]) -> MatchIndex {
             org_name: "永康市测试有限公司",
             town: Some(f.town),
             certificates: &f.certificates,
+            sectors: &[],
             standing: f.standing,
             record: &f.offer,
         })

@@ -100,7 +100,9 @@ pub struct TermMatch {
 pub struct SignalEffect {
     /// certificates (the organisation holds `value` of them), same_town, rating (`value`
     /// ratings averaging `detail`), response_rate (`value` per cent of `detail` invitations
-    /// answered) or verified (its credit code was checked by a platform admin).
+    /// answered), verified (its credit code was checked by a platform admin) or specialist
+    /// (the need asks for work on a product: `value` 1 when this offer is that work for a
+    /// product of the same industry, 0 when the firm's declared industries include it).
     pub name: String,
     pub value: Option<u64>,
     /// The figure behind the signal, as text ("4.5/5", "7/9").
@@ -346,6 +348,7 @@ fn signal_view(s: Signal) -> SignalEffect {
             ("response_rate", Some(answered * 100 / invited.max(1)), Some(format!("{answered}/{invited}")))
         }
         Signal::Verified => ("verified", None, None),
+        Signal::Specialist(done) => ("specialist", Some(done as u64), None),
     };
     SignalEffect { name: name.into(), value, detail, effect }
 }

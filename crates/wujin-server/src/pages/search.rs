@@ -37,6 +37,8 @@ pub const KEYS: &[&str] = &[
     "why_rating",
     "why_response_rate",
     "why_verified",
+    "why_specialist",
+    "why_in_the_trade",
     "error_title",
     "unavailable",
 ];
@@ -210,6 +212,8 @@ pub fn why(lang: Lang, item: &serde_json::Value) -> String {
             "rating" => text(lang, "why_rating", &[s["detail"].as_str().unwrap_or("").to_string()]),
             "response_rate" => text(lang, "why_response_rate", &[v]),
             "verified" => text(lang, "why_verified", &[]),
+            "specialist" if v == "1" => text(lang, "why_specialist", &[]),
+            "specialist" => text(lang, "why_in_the_trade", &[]),
             _ => continue,
         };
         parts.push(line);
