@@ -101,6 +101,25 @@ pub async fn set(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The caller, the organisation and the person of `/orgs/{id}/members/{account_id}`, when
+/// the caller may manage the organisation's people (its owners); 404 to anybody who is
+/// not a member, 403 to a member who is not an owner.
+async fn owner_acting_on(
+    app: &AppState,
+    lang: wujin_domain::Lang,
+    headers: &HeaderMap,
+    raw: RawPath,
+) -> Result<(super::auth::Caller, i64, i64), ApiError> {
+    let me = writer(app, lang, headers).await?;
+    let ids = ids(lang, raw)?;
+    let (org, account) = (ids[0], ids.get(1).copied().unwrap_or(0));
+    match app.store.role_of(me.account_id, org).await.map_err(|e| ApiError::internal(lang, e))? {
+        None => Err(ApiError::not_found(lang)),
+        Some(r) if !r.may_manage_people() => Err(forbidden(lang)),
+        Some(_) => Ok((me, org, account)),
+    }
+}
+
 /// Remove a person from the organisation (owners only; never the last owner).
 #[utoipa::path(delete, path = "/api/v1/orgs/{id}/members/{account_id}", tag = "accounts",
     responses((status = 204), (status = 403), (status = 404), (status = 409)))]
@@ -110,15 +129,8 @@ pub async fn remove(
     headers: HeaderMap,
     raw: RawPath,
 ) -> Result<StatusCode, ApiError> {
-    let me = writer(&app, lang, &headers).await?;
-    let ids = ids(lang, raw)?;
-    let (org, account) = (ids[0], ids.get(1).copied().unwrap_or(0));
+    let (me, org, account) = owner_acting_on(&app, lang, &headers, raw).await?;
     let internal = |e| ApiError::internal(lang, e);
-    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
-        None => return Err(ApiError::not_found(lang)),
-        Some(r) if !r.may_manage_people() => return Err(forbidden(lang)),
-        Some(_) => {}
-    }
     match app.store.remove_member(org, account, me.account_id).await.map_err(internal)? {
         Removed::Removed => Ok(StatusCode::NO_CONTENT),
         Removed::NotMember => Err(ApiError::not_found(lang)),
@@ -160,15 +172,8 @@ pub async fn one_time_password(
     headers: HeaderMap,
     raw: RawPath,
 ) -> Result<(StatusCode, Json<OneTimePassword>), ApiError> {
-    let me = writer(&app, lang, &headers).await?;
-    let ids = ids(lang, raw)?;
-    let (org, account) = (ids[0], ids.get(1).copied().unwrap_or(0));
+    let (me, org, account) = owner_acting_on(&app, lang, &headers, raw).await?;
     let internal = |e| ApiError::internal(lang, e);
-    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
-        None => return Err(ApiError::not_found(lang)),
-        Some(r) if !r.may_manage_people() => return Err(forbidden(lang)),
-        Some(_) => {}
-    }
     if app.store.role_of(account, org).await.map_err(internal)?.is_none() {
         return Err(ApiError::not_found(lang));
     }
