@@ -12,7 +12,7 @@
 //! ASCII is lower-cased.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use jieba_rs::Jieba;
 use wujin_domain::Taxonomy;
@@ -29,7 +29,17 @@ pub struct Words {
     whole: HashSet<String>,
     /// Words around a need that say nothing about it (想, 找, 的 …), from `data/stopwords.txt`.
     stop: HashSet<String>,
+    /// The parts of each word cut so far (see [`Words::parts`]), byte ranges within the
+    /// word: a catalogue repeats its words, and the segmentation is the costly step of
+    /// indexing, so each word is cut once. Emptied when it grows past [`MAX_CUTS`].
+    cuts: RwLock<HashMap<String, Parts>>,
 }
+
+/// The byte ranges of a word's parts.
+type Parts = Arc<[(usize, usize)]>;
+
+/// The most words whose parts are remembered.
+const MAX_CUTS: usize = 100_000;
 
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 
@@ -94,7 +104,7 @@ impl Words {
             .flat_map(str::split_whitespace)
             .map(str::to_string)
             .collect();
-        let mut words = Words { jieba, synonym_of, groups, stop, whole: HashSet::new() };
+        let mut words = Words { jieba, synonym_of, groups, stop, whole: HashSet::new(), cuts: RwLock::default() };
         words.whole = words.groups.iter().flatten().filter(|t| words.terms(t).len() == 1).cloned().collect();
         words
     }
@@ -117,6 +127,27 @@ impl Words {
     /// The parts of `word` (at byte `at` of the text) of two characters or more, from its
     /// best segmentation without itself, and theirs in turn.
     fn parts(&self, word: &str, at: usize, out: &mut Vec<(String, usize, usize)>) {
+        let known = self.cuts.read().unwrap_or_else(|p| p.into_inner()).get(word).cloned();
+        let ranges = match known {
+            Some(r) => r,
+            None => {
+                let mut found = vec![];
+                self.cut_parts(word, 0, &mut found);
+                let r: Parts = found.into();
+                let mut cuts = self.cuts.write().unwrap_or_else(|p| p.into_inner());
+                if cuts.len() >= MAX_CUTS {
+                    cuts.clear();
+                }
+                cuts.insert(word.to_string(), r.clone());
+                r
+            }
+        };
+        out.extend(ranges.iter().map(|&(s, e)| (word[s..e].to_lowercase(), at + s, at + e)));
+    }
+
+    /// [`Words::parts`] worked out: byte ranges within the word being cut (`at` is where
+    /// `word` starts in it).
+    fn cut_parts(&self, word: &str, at: usize, out: &mut Vec<(usize, usize)>) {
         let chars: Vec<(usize, char)> = word.char_indices().collect();
         let n = chars.len();
         if n < 3 || word.is_ascii() {
@@ -154,8 +185,8 @@ impl Words {
         for (start, end) in pieces.into_iter().rev() {
             if end - start >= 2 {
                 let piece = &word[byte(start)..byte(end)];
-                self.parts(piece, at + byte(start), out);
-                out.push((piece.to_lowercase(), at + byte(start), at + byte(end)));
+                self.cut_parts(piece, at + byte(start), out);
+                out.push((at + byte(start), at + byte(end)));
             }
         }
     }
