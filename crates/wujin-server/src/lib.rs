@@ -10,3 +10,4 @@ pub mod pages;
 pub mod querylog;
 pub mod serve;
 pub mod transfer;
+pub mod uploads;

@@ -576,3 +576,59 @@ async fn on_a_phone_the_filters_are_one_tap_away() {
     s.shots("search-phone-en").await;
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_uploads_its_catalogue_sees_two_bad_rows_then_writes_the_fixed_sheet() {
+    let mut s = Session::start("catalogue-upload", 1280, 1000).await;
+    let code = new_code(21);
+    register(&s, "sheet@example.cn", "永康测试炊具有限公司", &code).await;
+    let org = s.app.store.org_ids_by_uscc(&[code.clone()]).await.unwrap()[code.as_str()].0;
+    s.goto(&format!("/orgs/{org}")).await;
+    s.click("#upload-catalogue").await;
+    assert_eq!(s.path().await, format!("/orgs/{org}/catalogue/upload"));
+    assert!(s.has("#template-xlsx").await, "the template sits beside the upload");
+    s.shots("upload-form").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let head = "外部编号,标题,类目,规格,最低价(元),最高价(元),单位,起订量,交期(天)\n";
+    let good_rows = "CW-32,不锈钢炒锅 32cm,炒锅,材质=304不锈钢；直径=32cm,45,60,只,500,15\n";
+    let bad = format!("{head}{good_rows}CW-28,不锈钢汤锅 28cm,汤锅,,80,50,只,500,15\nCW-26,,炒锅,,30,40,只,abc,15\n");
+    let sheet = dir.path().join("目录.csv");
+    std::fs::write(&sheet, &bad).unwrap();
+    s.c.find(Locator::Id("file")).await.unwrap().send_keys(sheet.to_str().unwrap()).await.unwrap();
+    s.click("#check-upload").await;
+    let rows = s.c.find_all(Locator::Css("#upload-problems tbody tr")).await.unwrap();
+    let mut cited = vec![];
+    for r in rows {
+        cited.push(r.find(Locator::Css("th")).await.unwrap().text().await.unwrap());
+    }
+    cited.dedup();
+    assert_eq!(cited, vec!["第 3 行", "第 4 行"], "each bad row by the number the spreadsheet shows");
+    let summary = s.text("#upload-summary").await;
+    assert!(summary.contains("有效 1 行") && summary.contains("有问题 2 行"), "{summary}");
+    assert!(s.text("#upload-problems").await.contains("最高价(元)"), "the column as the sheet names it");
+    s.shots("upload-report").await;
+    s.switch_lang().await;
+    assert!(s.text("#upload-problems").await.contains("Row 3"));
+    s.shots("upload-report-en").await;
+    s.switch_lang().await;
+
+    // Fixed, uploaded again from the same page, and confirmed.
+    let fixed = bad
+        .replace(",80,50,", ",50,80,")
+        .replace("CW-26,,炒锅,,30,40,只,abc,", "CW-26,不锈钢炒锅 26cm,炒锅,,30,40,只,300,");
+    std::fs::write(&sheet, &fixed).unwrap();
+    s.c.find(Locator::Id("file")).await.unwrap().send_keys(sheet.to_str().unwrap()).await.unwrap();
+    s.click("#check-upload").await;
+    assert!(!s.has("#upload-problems").await, "{}", s.text("main").await);
+    s.click("#confirm-upload").await;
+    let done = s.text("#upload-done").await;
+    assert!(done.contains("新增 3 条"), "{done}");
+    s.shots("upload-done").await;
+    s.click("#see-catalogue").await;
+    let listed = s.text("#offers").await;
+    for title in ["不锈钢炒锅 32cm", "不锈钢汤锅 28cm", "不锈钢炒锅 26cm"] {
+        assert!(listed.contains(title), "{title} on the firm's page: {listed}");
+    }
+    s.finish().await;
+}

@@ -5,6 +5,8 @@
 //!   above its own 64 KB limit, which the application never sees);
 //! - a body longer than [`super::MAX_BODY`] is a 413 in the error shape, whether or not it
 //!   announced its length;
+//! - a route that takes a file ([`super::uploads::takes_upload`]) reads up to 10 MB, and
+//!   under `/api/` takes `multipart/form-data` as well as JSON;
 //! - under `/api/`, a body must be JSON (`application/json`, any parameters): anything else is
 //!   a 415, so a form on another site cannot post "simple" text to the API; a POST without a
 //!   body needs no type;
@@ -38,6 +40,15 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Whether the body is a multipart form (a file upload).
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 /// Whether the request says it comes from a page of another site: `Sec-Fetch-Site:
@@ -74,9 +85,11 @@ pub async fn guard(req: Request, next: Next) -> Response {
         let e = ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", lang, msg!("uri_too_long", MAX_URL));
         return refused(api, lang, e, "too_large_title");
     }
+    // A route that takes a file reads a larger body, as multipart (API.md's named exception).
+    let upload = super::uploads::takes_upload(parts.uri.path()) && parts.method == Method::POST;
+    let limit = if upload { super::uploads::MAX_UPLOAD_BODY } else { super::MAX_BODY };
     let too_large = || {
-        let e =
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", lang, msg!("body_too_large", super::MAX_BODY));
+        let e = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", lang, msg!("body_too_large", limit));
         refused(api, lang, e, "too_large_title")
     };
     let announced = parts
@@ -84,10 +97,10 @@ pub async fn guard(req: Request, next: Next) -> Response {
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > super::MAX_BODY as u64) {
+    if announced.is_some_and(|n| n > limit as u64) {
         return too_large();
     }
-    let bytes: Bytes = match http_body_util::Limited::new(body, super::MAX_BODY).collect().await {
+    let bytes: Bytes = match http_body_util::Limited::new(body, limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
         Err(detail) => {
@@ -101,7 +114,8 @@ pub async fn guard(req: Request, next: Next) -> Response {
         if write && !bearer(&parts.headers) && cross_site(&parts.headers) {
             return ApiError::new(StatusCode::FORBIDDEN, "cross_site", lang, msg!("cross_site")).into_response();
         }
-        if !bytes.is_empty() && !is_json(&parts.headers) {
+        let typed_right = is_json(&parts.headers) || (upload && is_multipart(&parts.headers));
+        if !bytes.is_empty() && !typed_right {
             return ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

@@ -29,6 +29,7 @@ pub mod params;
 pub mod responses;
 pub mod search;
 pub mod tokens;
+pub mod uploads;
 pub mod views;
 
 use std::sync::Arc;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub queries: Option<crate::querylog::QueryLog>,
     /// Sign-in attempts per client address.
     pub sign_in_limit: Arc<limits::SignInLimit>,
+    /// Catalogue uploads checked and waiting for their confirm.
+    pub uploads: Arc<crate::uploads::Uploads>,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             index_ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             queries: None,
             sign_in_limit: Arc::default(),
+            uploads: Arc::default(),
         }
     }
 }
@@ -130,6 +134,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
         offer_writes::create,
         offer_writes::edit,
         offer_writes::delete,
+        uploads::upload,
+        uploads::confirm,
         org_writes::edit,
         engagements::get,
         engagements::start,
@@ -176,6 +182,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/overview/demands", get(overview::demands))
         .route("/api/v1/overview/chain", get(overview::chain))
         .route("/api/v1/orgs/{id}/offers", axum::routing::post(offer_writes::create))
+        .route("/api/v1/orgs/{id}/offers/uploads", axum::routing::post(uploads::upload))
+        .route("/api/v1/orgs/{id}/offers/uploads/{upload_id}/confirm", axum::routing::post(uploads::confirm))
         .route("/api/v1/engagements/{id}", get(engagements::get))
         .route("/api/v1/engagements/{id}/start", axum::routing::post(engagements::start))
         .route("/api/v1/demands/{id}", get(demands::get).patch(demands::edit))
@@ -202,6 +210,9 @@ pub fn router_with(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        // The guard bounds every body (and the upload routes' larger ones); axum's own 2 MB
+        // default would cut an upload short without the API's error shape.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(guard::guard))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal(Lang::Zh, "handler panicked").into_response()))

@@ -36,6 +36,7 @@ mod tests {
             include_str!("../../pages/templates/password.html"),
             include_str!("../../pages/templates/demands_open.html"),
             include_str!("../../pages/templates/demand_line.html"),
+            include_str!("../../pages/templates/catalogue_upload.html"),
         ];
         let mut used = vec![];
         for t in templates {

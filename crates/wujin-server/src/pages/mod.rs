@@ -15,6 +15,7 @@ mod profile;
 mod registry;
 pub mod search;
 pub mod session;
+mod upload;
 
 use std::sync::OnceLock;
 
@@ -66,6 +67,7 @@ fn env() -> &'static Environment<'static> {
             ("password.html", include_str!("../../pages/templates/password.html")),
             ("demands_open.html", include_str!("../../pages/templates/demands_open.html")),
             ("demand_line.html", include_str!("../../pages/templates/demand_line.html")),
+            ("catalogue_upload.html", include_str!("../../pages/templates/catalogue_upload.html")),
         ] {
             env.add_template(name, source).expect("templates are checked by the page tests");
         }
@@ -275,6 +277,9 @@ pub fn routes() -> Router<AppState> {
         .route("/offers/{id}/delete", axum::routing::post(offers::delete))
         .route("/orgs/{id}/offers/new", get(offers::new_page).post(offers::create))
         .route("/orgs/{id}/edit", get(profile::edit_page).post(profile::edit))
+        .route("/orgs/{id}/catalogue/upload", get(upload::form).post(upload::check))
+        .route("/orgs/{id}/catalogue/upload/{upload}", get(upload::report).post(upload::confirm))
+        .route("/orgs/{id}/catalogue/{file}", get(upload::template))
         .route("/search", get(search::search))
         .route("/lang", get(switch))
         .route("/static/wujin.css", get(stylesheet))

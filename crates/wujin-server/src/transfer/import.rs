@@ -189,11 +189,15 @@ fn parse_rows<T: Send>(
 /// Checks every row of `table` as `kind` and, unless that found problems (and skipping was
 /// not asked for), writes the valid rows in one transaction.
 pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) -> Result<Report, ImportError> {
-    let columns = match kind {
-        Kind::Orgs => ORG_COLUMNS,
-        Kind::Offers => OFFER_COLUMNS,
-    };
-    let header = Header::read(columns, &table.header).map_err(ImportError::Header)?;
+    if kind == Kind::Offers {
+        let checked = check_offers(store, table, None, opts.quiet).await?;
+        let mut report = checked.report;
+        if report.problems.is_empty() || opts.skip_invalid {
+            report.written = Some(write_offers(store, &checked.records, &checked.orgs, opts).await?);
+        }
+        return Ok(report);
+    }
+    let header = Header::read(ORG_COLUMNS, &table.header).map_err(ImportError::Header)?;
     let mut report = Report {
         kind,
         encoding: table.encoding,
@@ -213,92 +217,178 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
     };
 
     let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
-    match kind {
-        Kind::Orgs => {
-            let mut seen: HashMap<String, usize> = HashMap::new();
-            let mut records: Vec<(OrgRecord, Named)> = vec![];
-            let named = Named::of_header(ORG_COLUMNS, &header);
-            let parsed = parse_rows(
-                &table.rows,
-                |c| {
-                    let cells = header.cells(c);
-                    (uscc_key(&cells, "uscc"), org_from_cells(&cells).map(|r| (r, named.for_row(&cells))))
-                },
-                |n| check.inc(n),
-            );
-            for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
-                if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
-                    let value = key.unwrap_or_default();
-                    report.problems.push(duplicate(*at, first, key_column("uscc"), "uscc", &value));
-                    continue;
-                }
-                match parsed {
-                    Ok(r) => records.push(r),
-                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
-                }
-            }
-            check.finish();
-            report.valid = records.len();
-            if report.problems.is_empty() || opts.skip_invalid {
-                report.written = Some(write_orgs(store, &records, opts).await?);
-            }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut records: Vec<(OrgRecord, Named)> = vec![];
+    let named = Named::of_header(ORG_COLUMNS, &header);
+    let parsed = parse_rows(
+        &table.rows,
+        |c| {
+            let cells = header.cells(c);
+            (uscc_key(&cells, "uscc"), org_from_cells(&cells).map(|r| (r, named.for_row(&cells))))
+        },
+        |n| check.inc(n),
+    );
+    for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
+        if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
+            let value = key.unwrap_or_default();
+            report.problems.push(duplicate(*at, first, key_column("uscc"), "uscc", &value));
+            continue;
         }
-        Kind::Offers => {
-            let mut seen: HashMap<String, usize> = HashMap::new();
-            let mut records: Vec<(Place, OfferRecord)> = vec![];
-            let named = Named::of_header(OFFER_COLUMNS, &header);
-            let parsed = parse_rows(
-                &table.rows,
-                |c| {
-                    let cells = header.cells(c);
-                    (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
-                },
-                |n| check.inc(n),
-            );
-            for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
-                if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
-                    let value = key.unwrap_or_default();
-                    report.problems.push(duplicate(*at, first, key_column("external_id"), "external_id", &value));
-                    continue;
-                }
-                match parsed {
-                    Ok(r) => records.push((*at, r)),
-                    Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
-                }
-            }
-            check.finish();
-            // An offer needs its organisation in the registry already.
-            let mut codes: Vec<String> = records.iter().map(|(_, r)| r.org_uscc.to_string()).collect();
-            codes.sort();
-            codes.dedup();
-            let orgs = store.org_ids_by_uscc(&codes).await?;
-            let mut known = Vec::with_capacity(records.len());
-            for (at, r) in records {
-                if orgs.contains_key(r.org_uscc.as_str()) {
-                    // An offer's kind follows its category, which every offer row names.
-                    known.push((r, named));
-                } else {
-                    let (message_zh, message_en) = messages::both(&msg!("import_unknown_org"));
-                    report.problems.push(Problem {
-                        row: at.row,
-                        line: line_of(at),
-                        column: key_column("org_uscc"),
-                        field: "org_uscc",
-                        value: r.org_uscc.to_string(),
-                        code: "unknown_org",
-                        message_zh,
-                        message_en,
-                    });
-                }
-            }
-            report.problems.sort_by_key(|p| p.row);
-            report.valid = known.len();
-            if report.problems.is_empty() || opts.skip_invalid {
-                report.written = Some(write_offers(store, &known, &orgs, opts).await?);
-            }
+        match parsed {
+            Ok(r) => records.push(r),
+            Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
         }
     }
+    check.finish();
+    report.valid = records.len();
+    if report.problems.is_empty() || opts.skip_invalid {
+        report.written = Some(write_orgs(store, &records, opts).await?);
+    }
     Ok(report)
+}
+
+/// A firm's own catalogue sheet: every row is the firm's, whatever its credit code cell says,
+/// and its external ids live in the firm's own namespace, so that one firm's sheet can never
+/// name, and so never overwrite, another firm's offers.
+#[derive(Debug, Clone)]
+pub struct Firm {
+    pub id: i64,
+    pub uscc: Uscc,
+}
+
+impl Firm {
+    /// The stored external id of the firm's own id `own` (its 货号): `firm-7/BX-500`.
+    pub fn namespaced(&self, own: &str) -> String {
+        format!("firm-{}/{own}", self.id)
+    }
+
+    /// Puts every row on the firm's credit code: the column is added where the sheet has
+    /// none (the template has none), and overwritten where it has one.
+    fn force(&self, table: &Table) -> Table {
+        let code = self.uscc.to_string();
+        let at = table.header.iter().position(|h| {
+            let h = h.trim();
+            h == "org_uscc" || h == "统一社会信用代码"
+        });
+        let mut header = table.header.clone();
+        let at = at.unwrap_or_else(|| {
+            header.push("统一社会信用代码".to_string());
+            header.len() - 1
+        });
+        let rows = table
+            .rows
+            .iter()
+            .map(|(place, cells)| {
+                let mut cells = cells.clone();
+                if cells.len() <= at {
+                    cells.resize(at + 1, String::new());
+                }
+                cells[at] = code.clone();
+                (*place, cells)
+            })
+            .collect();
+        Table { header, rows, encoding: table.encoding }
+    }
+}
+
+/// Offers checked and ready to write: the report, the valid rows, and the ids of the firms
+/// they belong to.
+pub struct CheckedOffers {
+    pub report: Report,
+    pub records: Vec<(OfferRecord, Named)>,
+    pub orgs: HashMap<String, (i64, Option<String>)>,
+}
+
+/// Checks every row of `table` as an offer, writing nothing. With `firm`, the sheet is that
+/// firm's own catalogue ([`Firm`]).
+pub async fn check_offers(
+    store: &Store,
+    table: &Table,
+    firm: Option<&Firm>,
+    quiet: bool,
+) -> Result<CheckedOffers, ImportError> {
+    let forced;
+    let table = match firm {
+        Some(f) => {
+            forced = f.force(table);
+            &forced
+        }
+        None => table,
+    };
+    let header = Header::read(OFFER_COLUMNS, &table.header).map_err(ImportError::Header)?;
+    let mut report = Report {
+        kind: Kind::Offers,
+        encoding: table.encoding,
+        rows: table.rows.len(),
+        valid: 0,
+        problems: vec![],
+        unknown_columns: header.unknown.clone(),
+        written: None,
+    };
+    let key_column = |field: &str| {
+        header
+            .fields
+            .iter()
+            .position(|f| *f == Some(field))
+            .and_then(|i| table.header.get(i).cloned())
+            .unwrap_or_default()
+    };
+    let mut check = Progress::new("check", table.rows.len() as u64, quiet);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut records: Vec<(Place, OfferRecord)> = vec![];
+    let named = Named::of_header(OFFER_COLUMNS, &header);
+    let parsed = parse_rows(
+        &table.rows,
+        |c| {
+            let cells = header.cells(c);
+            (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
+        },
+        |n| check.inc(n),
+    );
+    for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
+        if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
+            let value = key.unwrap_or_default();
+            report.problems.push(duplicate(*at, first, key_column("external_id"), "external_id", &value));
+            continue;
+        }
+        match parsed {
+            Ok(r) => records.push((*at, r)),
+            Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
+        }
+    }
+    check.finish();
+    // An offer needs its organisation in the registry already.
+    let mut codes: Vec<String> = records.iter().map(|(_, r)| r.org_uscc.to_string()).collect();
+    codes.sort();
+    codes.dedup();
+    let orgs = store.org_ids_by_uscc(&codes).await?;
+    let mut known = Vec::with_capacity(records.len());
+    for (at, r) in records {
+        if orgs.contains_key(r.org_uscc.as_str()) {
+            // An offer's kind follows its category, which every offer row names.
+            known.push((r, named));
+        } else {
+            let (message_zh, message_en) = messages::both(&msg!("import_unknown_org"));
+            report.problems.push(Problem {
+                row: at.row,
+                line: line_of(at),
+                column: key_column("org_uscc"),
+                field: "org_uscc",
+                value: r.org_uscc.to_string(),
+                code: "unknown_org",
+                message_zh,
+                message_en,
+            });
+        }
+    }
+    report.problems.sort_by_key(|p| p.row);
+    report.valid = known.len();
+    if let Some(f) = firm {
+        for (r, _) in &mut known {
+            r.external_id = f.namespaced(&r.external_id);
+        }
+    }
+    Ok(CheckedOffers { report, records: known, orgs })
 }
 
 /// Whole records, as the demo and the benchmark make them: every column named.

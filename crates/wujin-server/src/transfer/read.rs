@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, Reader, open_workbook_auto, open_workbook_auto_from_rs};
 use wujin_domain::messages::Msg;
 use wujin_domain::{Lang, msg};
 
@@ -180,7 +180,26 @@ fn cell_text(d: &Data) -> String {
 }
 
 fn read_sheet(path: &Path) -> Result<Table, ReadError> {
-    let mut book = open_workbook_auto(path).map_err(|e| ReadError::Sheet(e.to_string()))?;
+    read_book(open_workbook_auto(path).map_err(|e| ReadError::Sheet(e.to_string()))?)
+}
+
+/// A file sent over the network (a firm's catalogue upload): a workbook when its bytes say
+/// so (XLSX is a zip, XLS an OLE file), whatever its name; otherwise CSV text.
+pub fn read_upload(bytes: &[u8]) -> Result<Table, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let workbook = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if workbook {
+        let book =
+            open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| ReadError::Sheet(e.to_string()))?;
+        read_book(book)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+fn read_book<RS: std::io::Read + std::io::Seek>(mut book: calamine::Sheets<RS>) -> Result<Table, ReadError> {
     let first = book.sheet_names().first().cloned().ok_or(ReadError::Empty)?;
     let range = book.worksheet_range(&first).map_err(|e| ReadError::Sheet(e.to_string()))?;
     let mut table = Table { encoding: "XLSX", ..Default::default() };

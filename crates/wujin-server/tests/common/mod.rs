@@ -151,3 +151,43 @@ pub async fn page(
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
     (status, location, String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// Sends a file as a browser's or an integrator's `multipart/form-data` upload, in the part
+/// named `file`, with `fields` as text parts before it.
+pub async fn upload_to(
+    app: &wujin_server::api::AppState,
+    path: &str,
+    file_name: &str,
+    file: &[u8],
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Reply {
+    let boundary = "----wujin-test-boundary-7d41";
+    let mut body: Vec<u8> = vec![];
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").into_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .into_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("host", "wujin.test")
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = wujin_server::api::router_with(app.clone()).oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let status = resp.status();
+    let cookie = resp.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let body =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Reply { status, cookie, body }
+}
