@@ -582,7 +582,7 @@ async fn a_firm_uploads_its_catalogue_sees_two_bad_rows_then_writes_the_fixed_sh
     let mut s = Session::start("catalogue-upload", 1280, 1000).await;
     let code = new_code(21);
     register(&s, "sheet@example.cn", "永康测试炊具有限公司", &code).await;
-    let org = s.app.store.org_ids_by_uscc(&[code.clone()]).await.unwrap()[code.as_str()].0;
+    let org = s.app.store.org_ids_by_uscc(std::slice::from_ref(&code)).await.unwrap()[code.as_str()].0;
     s.goto(&format!("/orgs/{org}")).await;
     s.click("#upload-catalogue").await;
     assert_eq!(s.path().await, format!("/orgs/{org}/catalogue/upload"));
