@@ -86,7 +86,8 @@ pub async fn guard(req: Request, next: Next) -> Response {
         return refused(api, lang, e, "too_large_title");
     }
     // A route that takes a file reads a larger body, as multipart (API.md's named exception).
-    let upload = super::uploads::takes_upload(parts.uri.path()) && parts.method == Method::POST;
+    // (Any method: the router answers one the route does not take with 405.)
+    let upload = super::uploads::takes_upload(parts.uri.path());
     let limit = if upload { super::uploads::MAX_UPLOAD_BODY } else { super::MAX_BODY };
     let too_large = || {
         let e = ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", lang, msg!("body_too_large", limit));

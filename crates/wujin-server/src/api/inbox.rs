@@ -86,7 +86,17 @@ pub async fn list(
     let before = super::page::decode_cursor(lang, p.get("cursor"))?;
     let internal = |e| ApiError::internal(lang, e);
     let orgs = super::auth::org_ids(&app, lang, &me).await?;
-    let rows = app.store.inbox(&orgs, before, limit + 1).await.map_err(internal)?;
+    let mut rows = app.store.inbox(&orgs, before, limit + 1).await.map_err(internal)?;
+    if lang == wujin_domain::Lang::En {
+        // An English reader reads the other firm by its English name, where it gave one.
+        let ids: Vec<i64> = rows.iter().filter_map(|i| i.counterpart.as_ref().map(|(id, _)| *id)).collect();
+        let english = app.store.org_names_en(&ids).await.map_err(internal)?;
+        for (id, name) in rows.iter_mut().filter_map(|i| i.counterpart.as_mut()) {
+            if let Some(en) = english.get(id) {
+                *name = en.clone();
+            }
+        }
+    }
     let more = rows.len() as i64 > limit;
     let items: Vec<InboxItem> = rows
         .into_iter()

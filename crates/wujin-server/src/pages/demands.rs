@@ -582,8 +582,7 @@ pub async fn page(
                 v["side"] = json!(if side_buyer { "buyer" } else { "provider" });
                 // Named by the other side, never by an internal number.
                 let other = v[if side_buyer { "provider_org_id" } else { "buyer_org_id" }].as_i64().unwrap_or(0);
-                let name = app.store.org(other).await.ok().flatten().map(|o| o.record.name).unwrap_or_default();
-                v["other_name"] = json!(name);
+                v["other_name"] = json!(super::english::firm_name(&app, lang, other).await);
                 v["quantity_text"] = json!(v["quantity"].as_i64().map(|n| super::registry::quantity(
                     lang,
                     n,
@@ -610,9 +609,12 @@ pub async fn page(
     }
     let flash = q.get("error").cloned();
     let open_now = state == "open" && left.is_some();
+    let (mut responses, mut mine) = (Json::Array(responses), Json::Array(mine));
+    super::english::firm_names(&app, lang, &mut [&mut view, &mut responses, &mut mine, &mut suggestions, &mut invited])
+        .await;
     let ctx = context! {
         demand => to_value(&view), buyer, left, open_now,
-        responses => to_value(&Json::Array(responses)), mine => to_value(&Json::Array(mine)),
+        responses => to_value(&responses), mine => to_value(&mine),
         suggestions => to_value(&suggestions["items"]), invited => to_value(&invited["items"]), invited_ids,
         engagements => to_value(&Json::Array(engagements)), orgs_for_response, sort, flash,
         user => user.view(),

@@ -43,10 +43,11 @@ pub async fn quotes(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
     let lang = page_lang(&headers, query.as_deref());
     let Some(user) = page_user(&app, &headers).await else { return sign_in_first("/quotes") };
     let page = ListPage::of("/quotes", query.as_deref(), "after");
-    let list =
+    let mut list =
         json_of(responses::history(State(app.clone()), ReqLang(lang), headers.clone(), page.params.clone()).await)
             .await
             .unwrap_or(Json::Null);
+    super::english::firm_names(&app, lang, &mut [&mut list]).await;
     let rows: Vec<Value> = list["items"]
         .as_array()
         .cloned()

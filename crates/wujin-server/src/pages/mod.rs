@@ -7,6 +7,7 @@ mod account;
 pub mod catalogue;
 pub mod chart;
 pub mod demands;
+pub mod english;
 mod home;
 pub mod mine;
 mod offers;
