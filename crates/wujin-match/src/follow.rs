@@ -16,24 +16,11 @@ use crate::index::{MatchError, MatchIndex, OfferDoc, Standing};
 
 /// Events read per round.
 const EVENTS: i64 = 2000;
-/// How long a hole in the sequence may stay open before the follower steps over it. On
-/// PostgreSQL numbers are taken at insert time, so a transaction still in flight leaves a
-/// hole that fills when it commits; a rolled-back one leaves a hole for ever. Stepping over
-/// an open hole would lose that transaction's changes, so the follower stops before a young
-/// hole and waits; no transaction of ours runs anywhere near this long.
-pub const GAP_GRACE_MS: i64 = 30_000;
+pub use wujin_store::outbox::GAP_GRACE_MS;
 
-/// The events that may be applied now: all of them up to the first hole in the sequence
-/// that is younger than [`GAP_GRACE_MS`].
+/// The events that may be applied now (see [`wujin_store::outbox::settled`]).
 pub fn applicable(after: i64, events: &[wujin_store::outbox::Event], now_ms: i64) -> usize {
-    let mut expected = after + 1;
-    for (i, e) in events.iter().enumerate() {
-        if e.seq != expected && now_ms - e.at < GAP_GRACE_MS {
-            return i;
-        }
-        expected = e.seq + 1;
-    }
-    events.len()
+    wujin_store::outbox::settled(after, events, now_ms)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +85,9 @@ async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<
 pub async fn prepare(store: &Store, index: &MatchIndex) -> Result<bool, FollowError> {
     let id = store.store_id().await?;
     let ok = match index.position()? {
-        Some((built_from, seq)) => built_from == id && seq <= store.outbox_max_seq().await?,
+        Some((built_from, seq)) => {
+            built_from == id && seq <= store.outbox_max_seq().await? && seq >= store.outbox_floor().await?
+        }
         None => false,
     };
     if !ok {
@@ -114,6 +103,12 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
     loop {
         let after = index.applied_seq()?;
         let mut events = store.outbox_after(after, EVENTS).await?;
+        // A first event past a hole may mean the outbox was pruned past this index (it was
+        // stopped longer than the feed's retention): then only a rebuild catches it up.
+        if events.first().is_some_and(|e| e.seq > after + 1) && after < store.outbox_floor().await? {
+            rebuild(store, index, |_, _| {}).await?;
+            continue;
+        }
         events.truncate(applicable(after, &events, wujin_store::now_ms()));
         let Some(last) = events.last().map(|e| e.seq) else { break };
         // Looked up only when there is something to apply: the server calls this several
@@ -182,7 +177,7 @@ mod tests {
     use wujin_store::outbox::Event;
 
     fn event(seq: i64, at: i64) -> Event {
-        Event { seq, topic: "offer".into(), entity_id: seq, op: "upsert".into(), at }
+        Event { seq, topic: "offer".into(), entity_id: seq, op: "upsert".into(), at, revision: None }
     }
 
     #[test]

@@ -123,8 +123,19 @@ async fn follow_store(
 
 /// Every few seconds: closes the demands whose deadline has passed (so buyers hear of it in
 /// their inbox even if nobody opens the demand), and forgets idle sign-in addresses.
+/// How long the change feed keeps a change (API.md: at least 90 days).
+pub const FEED_RETENTION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
 async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut last_prune: Option<std::time::Instant> = None;
     loop {
+        // Once an hour: the outbox keeps the feed's retention, not the platform's history.
+        if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+            last_prune = Some(std::time::Instant::now());
+            if let Err(e) = state.store.prune_outbox(wujin_store::now_ms() - FEED_RETENTION_MS).await {
+                tracing::warn!(error = %e, "pruning the outbox");
+            }
+        }
         match state.store.close_due(wujin_store::now_ms(), 100).await {
             Ok(closed) if !closed.is_empty() => tracing::info!(demands = ?closed, "closed at their deadline"),
             Ok(_) => {}

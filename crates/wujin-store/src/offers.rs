@@ -250,21 +250,24 @@ pub async fn upsert(
         let by_ext: HashMap<&str, &OfferRecord> = chunk.iter().map(|r| (r.external_id.as_str(), r)).collect();
         let mut changed = Vec::with_capacity(rows.len());
         let mut updated = vec![];
+        let mut feed = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: i64 = row.try_get(0)?;
             let ext: String = row.try_get(1)?;
             let revision: i64 = row.try_get(2)?;
-            if revision == 1 {
+            let op = if revision == 1 {
                 stats.inserted += 1;
+                outbox::Op::Create
             } else {
                 stats.updated += 1;
                 updated.push(id);
-            }
+                outbox::Op::Update
+            };
+            feed.push(outbox::Change { id, op, revision });
             changed.push((id, by_ext[ext.as_str()]));
         }
         stats.unchanged += (chunk.len() - rows.len()) as u64;
         if !changed.is_empty() {
-            let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
             // A new offer has no standards rows yet: only revised ones lose their old rows.
             if !updated.is_empty() {
                 let mut del = Sql::new(b, "DELETE FROM offer_standards WHERE offer_id IN ");
@@ -274,7 +277,7 @@ pub async fn upsert(
             let rows: Vec<(i64, &OfferRecord, &String)> =
                 changed.iter().flat_map(|(id, r)| r.standards.iter().map(move |s| (*id, *r, s))).collect();
             insert_standards(tx, &rows, orgs).await?;
-            outbox::record(tx, "offer", "upsert", &ids).await?;
+            outbox::record_changes(tx, "offer", &feed).await?;
         }
     }
     Ok(stats)
@@ -518,7 +521,8 @@ impl Store {
         if gone == 0 {
             return Ok(Write::Stale);
         }
-        outbox::record(&mut tx, "offer", "delete", &[id]).await?;
+        let tombstone = outbox::Change { id, op: outbox::Op::Delete, revision: revision + 1 };
+        outbox::record_changes(&mut tx, "offer", &[tombstone]).await?;
         let actor = format!("account:{by}");
         Store::audit_for(&mut tx, Some(org), &actor, "offer_delete", "offer", Some(id), &serde_json::json!({})).await?;
         tx.commit().await?;

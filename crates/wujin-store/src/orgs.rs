@@ -137,6 +137,19 @@ impl Store {
         Ok(sql.fetch_one_scalar(self.pool()).await?)
     }
 
+    /// The organisations with these ids that exist.
+    pub async fn orgs_by_ids(&self, ids: &[i64]) -> Result<Vec<Org>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(batch(self.backend) * 4) {
+            let mut sql = Sql::new(self.backend, &format!("SELECT {COLUMNS} FROM orgs WHERE id IN "));
+            sql.bind_list(chunk.iter().copied());
+            for row in sql.fetch_all(self.pool()).await? {
+                out.push(from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn org(&self, id: i64) -> Result<Option<Org>> {
         let text = format!("SELECT {COLUMNS} FROM orgs WHERE id = $1");
         let row = sqlx::query(&text).bind(id).fetch_optional(self.pool()).await?;
@@ -226,6 +239,8 @@ pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
         let rows = sql.fetch_all(&mut **tx).await?;
         let by_code: HashMap<&str, &OrgRecord> = chunk.iter().map(|r| (r.uscc.as_str(), r)).collect();
         let mut changed = Vec::with_capacity(rows.len());
+        let mut feed = Vec::with_capacity(rows.len());
+        let mut offers_feed = vec![];
         for row in &rows {
             let id: i64 = row.try_get(0)?;
             let code: String = row.try_get(1)?;
@@ -233,8 +248,23 @@ pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
             let rec = by_code[code.as_str()];
             if revision == 1 {
                 stats.inserted += 1;
+                feed.push(outbox::Change { id, op: outbox::Op::Create, revision });
             } else {
                 stats.updated += 1;
+                feed.push(outbox::Change { id, op: outbox::Op::Update, revision });
+                // The firm's offers show its name and town: each reads differently now, so
+                // each gets a row of its own (at the revision it has; it was not written).
+                let offers = sqlx::query("SELECT id, revision FROM offers WHERE org_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                for o in &offers {
+                    offers_feed.push(outbox::Change {
+                        id: o.try_get(0)?,
+                        op: outbox::Op::Update,
+                        revision: o.try_get(1)?,
+                    });
+                }
                 sqlx::query("UPDATE offers SET town = $1 WHERE org_id = $2")
                     .bind(rec.town.clone())
                     .bind(id)
@@ -252,8 +282,8 @@ pub async fn upsert(tx: &mut Tx, records: &[OrgRecord]) -> Result<UpsertStats> {
         }
         stats.unchanged += (chunk.len() - rows.len()) as u64;
         replace_side_rows(tx, &changed).await?;
-        let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
-        outbox::record(tx, "org", "upsert", &ids).await?;
+        outbox::record_changes(tx, "org", &feed).await?;
+        outbox::record_changes(tx, "offer", &offers_feed).await?;
     }
     Ok(stats)
 }

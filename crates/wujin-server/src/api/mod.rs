@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod changes;
 pub mod claims;
 pub mod contract;
 pub mod demands;
@@ -135,6 +136,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         offer_writes::edit,
         offer_writes::delete,
         uploads::upload,
+        changes::list,
         uploads::confirm,
         org_writes::edit,
         engagements::get,
@@ -160,6 +162,7 @@ pub fn router(store: Store) -> Router {
 pub fn router_with(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/changes", get(changes::list))
         .route("/api/v1/match", axum::routing::post(matching::match_need))
         .route("/api/v1/accounts", axum::routing::post(accounts::sign_up))
         .route("/api/v1/accounts/me", get(accounts::me))

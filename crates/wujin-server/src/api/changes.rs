@@ -1,0 +1,226 @@
+//! The change feed: `GET /api/v1/changes?since=SEQ`, for integrators who keep a copy of the
+//! registry in step without scraping it.
+//!
+//! The feed is the outbox read in commit order. Every change of a resource the feed shows
+//! has its own row, with what happened (create, update, delete) and the revision it left; a
+//! change in how a resource reads made by another's write (a firm's new name or town, shown
+//! on each of its offers) has a row too. A page carries `next`, the last sequence number
+//! scanned: a reader that asks again from `next` gets every change exactly once, in order.
+//!
+//! Never skipping: on PostgreSQL, sequence numbers are taken when a row is written, not when
+//! its transaction commits, so a later number can be visible before an earlier one. The feed
+//! stops before a hole younger than [`wujin_store::outbox::GAP_GRACE_MS`] (the earlier transaction may still
+//! commit) and steps over older ones (rolled back), exactly as the search index's follower
+//! does. A page may therefore end early and `next` stay put for a moment.
+//!
+//! Retention: rows older than the retention (90 days by default) are pruned; a `since`
+//! below what was pruned is 410 `gone`, and the reader starts again from an export.
+//!
+//! Who sees what: organisations and offers are public, so their changes are the same for
+//! every caller; other topics of the outbox (standing, engagements) are internal and never
+//! shown, but `next` moves past them.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+use wujin_domain::{Lang, msg};
+use wujin_store::outbox::{Event, settled};
+
+use super::AppState;
+use super::error::ApiError;
+use super::lang::ReqLang;
+use super::views::{OfferView, OrgView, rfc3339};
+
+/// The most changes one page holds (API.md's feed exception).
+pub const MAX_LIMIT: i64 = 1000;
+pub const DEFAULT_LIMIT: i64 = 100;
+/// The longest a request waits for a change to arrive.
+pub const MAX_WAIT_S: u64 = 25;
+/// Outbox rows read per look: internal rows are skipped, so a page of visible changes may
+/// need more rows than it holds.
+const SCAN: i64 = 5000;
+/// How often a waiting request looks again.
+const POLL: Duration = Duration::from_millis(200);
+
+/// The resource types the feed shows.
+pub const TYPES: [&str; 2] = ["org", "offer"];
+
+/// One change.
+#[derive(Serialize, ToSchema)]
+pub struct ChangeView {
+    /// Its place in the feed: resume after it with `since`.
+    pub seq: i64,
+    /// `org` or `offer`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: i64,
+    /// `create`, `update` or `delete` (a tombstone: no resource).
+    pub op: String,
+    /// The resource's revision after the change; absent on changes recorded before the
+    /// feed existed.
+    pub revision: Option<i64>,
+    /// When the change was written (RFC 3339).
+    pub at: String,
+    /// The resource as its GET shows it now (which may be newer than this change: it then
+    /// appears again later); null for a delete, or when it was deleted since.
+    #[schema(value_type = Option<Object>)]
+    pub resource: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChangesPage {
+    pub items: Vec<ChangeView>,
+    /// The last sequence number scanned, visible to the caller or not: ask again with
+    /// `since` = `next`.
+    pub next: i64,
+}
+
+fn bad(lang: Lang, field: &str, m: wujin_domain::messages::Msg) -> ApiError {
+    ApiError::bad(lang, "invalid_parameter", field, m)
+}
+
+struct Query {
+    since: i64,
+    limit: i64,
+    types: Vec<&'static str>,
+    wait: u64,
+}
+
+fn read_query(lang: Lang, p: &super::params::Params) -> Result<Query, ApiError> {
+    let since = match p.get("since") {
+        None => 0,
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| bad(lang, "since", msg!("whole_range", "since", 0, i64::MAX)))?,
+    };
+    let limit = match p.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| bad(lang, "limit", msg!("whole_range", "limit", 1, MAX_LIMIT)))?,
+    };
+    let wait = match p.get("wait") {
+        None => 0,
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= MAX_WAIT_S)
+            .ok_or_else(|| bad(lang, "wait", msg!("whole_range", "wait", 0, MAX_WAIT_S)))?,
+    };
+    let types = match p.get("types") {
+        None => TYPES.to_vec(),
+        Some(v) => {
+            let mut out = vec![];
+            for t in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                let known = TYPES.iter().find(|k| **k == t).ok_or_else(|| {
+                    let shown: String = t.chars().take(40).collect();
+                    bad(lang, "types", msg!("feed_unknown_type", shown, TYPES.join(", ")))
+                })?;
+                if !out.contains(known) {
+                    out.push(*known);
+                }
+            }
+            out
+        }
+    };
+    Ok(Query { since, limit, types, wait })
+}
+
+/// The changes after `since` that may be read now, up to `limit` the caller sees, and the
+/// last sequence number scanned.
+async fn read(app: &AppState, lang: Lang, q: &Query, since: i64) -> Result<(Vec<ChangeView>, i64), ApiError> {
+    let internal = |e| ApiError::internal(lang, e);
+    let mut events: Vec<Event> = app.store.outbox_after(since, SCAN).await.map_err(internal)?;
+    events.truncate(settled(since, &events, wujin_store::now_ms()));
+    let mut next = since;
+    let mut shown: Vec<Event> = vec![];
+    for e in events {
+        next = e.seq;
+        if q.types.contains(&e.topic.as_str()) {
+            shown.push(e);
+            if shown.len() as i64 == q.limit {
+                break;
+            }
+        }
+    }
+    // Each resource as its GET shows it now, read once for the page.
+    let ids = |topic: &str| -> Vec<i64> {
+        let mut ids: Vec<i64> =
+            shown.iter().filter(|e| e.topic == topic && e.op != "delete").map(|e| e.entity_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let mut now: HashMap<(&str, i64), serde_json::Value> = HashMap::new();
+    for o in app.store.orgs_by_ids(&ids("org")).await.map_err(internal)? {
+        now.insert(("org", o.id), serde_json::to_value(OrgView::new(&o, lang)).unwrap_or_default());
+    }
+    for o in app.store.offers_by_ids(&ids("offer")).await.map_err(internal)? {
+        now.insert(("offer", o.id), serde_json::to_value(OfferView::new(&o, lang)).unwrap_or_default());
+    }
+    let items = shown
+        .into_iter()
+        .map(|e| {
+            // Rows written before the feed existed say only "upsert".
+            let op = if e.op == "upsert" { "update".to_string() } else { e.op.clone() };
+            let resource = if op == "delete" { None } else { now.get(&(e.topic.as_str(), e.entity_id)).cloned() };
+            ChangeView {
+                seq: e.seq,
+                kind: e.topic,
+                id: e.entity_id,
+                op,
+                revision: e.revision,
+                at: rfc3339(e.at),
+                resource,
+            }
+        })
+        .collect();
+    Ok((items, next))
+}
+
+/// The changes of public resources after `since`, in commit order.
+#[utoipa::path(get, path = "/api/v1/changes", tag = "registry",
+    description = "Changes of organisations and offers in commit order, up to 1,000 a page. Resume with `since` = the page's `next` to get every change exactly once: the feed holds back at a hole in the sequence younger than 30 s (a transaction that may still commit on PostgreSQL), so a page may end early. `wait` (up to 25 s) holds the request until a change arrives. A `since` older than the retention (90 days) is 410 `gone`: start again from an export.",
+    params(
+        ("since" = Option<i64>, Query, minimum = 0, description = "The last sequence number seen (0: from the start)."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "1 to 1,000 (default 100)."),
+        ("types" = Option<String>, Query, description = "A comma list of org, offer (default both)."),
+        ("wait" = Option<i64>, Query, minimum = 0, maximum = 25, description = "Seconds to wait for a change when there is none (default 0).")
+    ),
+    responses((status = 200, body = ChangesPage), (status = 400), (status = 410)))]
+pub async fn list(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    p: super::params::Params,
+) -> Result<Json<ChangesPage>, ApiError> {
+    let q = read_query(lang, &p)?;
+    let floor = app.store.outbox_floor().await.map_err(|e| ApiError::internal(lang, e))?;
+    if q.since < floor {
+        return Err(ApiError {
+            field: Some("since".into()),
+            ..ApiError::new(StatusCode::GONE, "gone", lang, msg!("feed_gone", q.since, floor))
+        });
+    }
+    let until = tokio::time::Instant::now() + Duration::from_secs(q.wait);
+    let mut since = q.since;
+    loop {
+        let (items, next) = read(&app, lang, &q, since).await?;
+        if !items.is_empty() || tokio::time::Instant::now() + POLL > until {
+            return Ok(Json(ChangesPage { items, next }));
+        }
+        since = next;
+        tokio::time::sleep(POLL).await;
+    }
+}
