@@ -193,6 +193,16 @@ pub enum BenchKind {
         #[arg(long)]
         no_baseline: bool,
     },
+    /// Write N offers, then read the whole change feed from the start in pages of 1,000
+    /// and stream the JSON Lines export, through the API's router; prints the rates.
+    Feed {
+        /// How many offers.
+        #[arg(long, default_value_t = 100_000)]
+        offers: usize,
+        /// Also measure on this PostgreSQL server (a scratch database is created and dropped).
+        #[arg(long, env = "WUJIN_BENCH_PG")]
+        pg: Option<String>,
+    },
     /// The querying half of `bench search`, run in its own process (not for people).
     #[command(hide = true)]
     SearchWorker {
@@ -357,6 +367,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
+        Command::Bench { what: Some(BenchKind::Feed { offers, pg }), .. } => {
+            crate::bench::feed::run(offers, pg.as_deref()).await
+        }
         Command::Admin { what: AdminCmd::Create { login, name, officer } } => {
             let store = open(&cli.db).await?;
             let result = create_admin(&store, &login, &name, officer, lang).await;

@@ -48,8 +48,12 @@ fn brief(items: &[Value]) -> Vec<(String, String, i64, Option<i64>)> {
 }
 
 async fn firm(app: &AppState) -> (i64, Person) {
-    let code = wujin_domain::Uscc::complete("91330784MA7500001").unwrap().to_string();
-    let up = json!({"login": "feed@x.example.cn", "name": "经理", "password": "correct horse", "uscc": code, "firm": "永康市戊五金有限公司"});
+    firm_n(app, 1).await
+}
+
+async fn firm_n(app: &AppState, n: u32) -> (i64, Person) {
+    let code = wujin_domain::Uscc::complete(&format!("91330784MA75{n:05}")).unwrap().to_string();
+    let up = json!({"login": format!("feed{n}@x.example.cn"), "name": "经理", "password": "correct horse", "uscc": code, "firm": format!("永康市戊{n}五金有限公司")});
     let r = send_to(app, "POST", "/api/v1/accounts", Some(up), &[]).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let p =
@@ -61,7 +65,67 @@ fn offer(title: &str) -> Value {
     json!({"title": title, "category": "保温杯", "price_min_fen": 2800, "price_max_fen": 3500, "unit": "只"})
 }
 
+/// A GET's status, `wujin-feed-seq` header and body text.
+async fn raw(app: &AppState, path: &str) -> (StatusCode, Option<i64>, String) {
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder().uri(path).body(axum::body::Body::empty()).unwrap();
+    let resp = wujin_server::api::router_with(app.clone()).oneshot(req).await.unwrap();
+    let seq = resp.headers().get("wujin-feed-seq").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    (status, seq, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
 both_backends! {
+    async fn a_mirror_from_the_export_and_the_feed_equals_the_registry(db) {
+        let app = AppState::new(db.store.clone());
+        let (org, owner) = firm(&app).await;
+        let add = format!("/api/v1/orgs/{org}/offers");
+        let mut ids = vec![];
+        for t in ["真空保温杯 500ml", "儿童保温杯 350ml", "焖烧杯 750ml"] {
+            ids.push(send_to(&app, "POST", &add, Some(offer(t)), &owner.h()).await.body["id"].as_i64().unwrap());
+        }
+        let (status, seq, body) = raw(&app, "/api/v1/export/offers").await;
+        assert_eq!(status, StatusCode::OK);
+        let seq = seq.expect("the export says where the feed goes on");
+        let mut mirror: std::collections::BTreeMap<i64, Value> = body
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|o| (o["id"].as_i64().unwrap(), o))
+            .collect();
+        assert_eq!(mirror.keys().copied().collect::<Vec<_>>(), ids);
+
+        // The registry moves on; the mirror follows from the export's position.
+        send_to(&app, "PATCH", &format!("/api/v1/offers/{}", ids[0]), Some(json!({"title": "真空保温杯 600ml", "revision": 1})), &owner.h()).await;
+        send_to(&app, "DELETE", &format!("/api/v1/offers/{}", ids[1]), Some(json!({"revision": 1})), &owner.h()).await;
+        send_to(&app, "POST", &add, Some(offer("保温壶 1.5L")), &owner.h()).await;
+        let (changes, _) = walk(&app, seq, 100).await;
+        for c in changes.iter().filter(|c| c["type"] == "offer") {
+            let id = c["id"].as_i64().unwrap();
+            match (c["op"].as_str().unwrap(), &c["resource"]) {
+                ("delete", _) | (_, Value::Null) => {
+                    mirror.remove(&id);
+                }
+                (_, r) => {
+                    mirror.insert(id, r.clone());
+                }
+            }
+        }
+        let source = send_to(&app, "GET", &format!("/api/v1/offers?org_id={org}&limit=100"), None, &[]).await.body;
+        let source: std::collections::BTreeMap<i64, Value> =
+            source["items"].as_array().unwrap().iter().map(|o| (o["id"].as_i64().unwrap(), o.clone())).collect();
+        assert_eq!(mirror, source, "the mirror equals the registry");
+
+        let (status, _, csv) = raw(&app, "/api/v1/export/offers?format=csv").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(csv.starts_with("\u{feff}外部编号,"), "the import's columns under Chinese headers");
+        assert_eq!(csv.lines().count(), 1 + 3);
+        let (status, _, orgs) = raw(&app, "/api/v1/export/orgs").await;
+        assert_eq!((status, orgs.lines().count()), (StatusCode::OK, 1));
+        let r = send_to(&app, "GET", "/api/v1/export/offers?format=xml", None, &[]).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("format")));
+    }
+
     async fn a_reader_gets_every_change_once_in_order_with_tombstones(db) {
         let app = AppState::new(db.store.clone());
         let (org, owner) = firm(&app).await;
@@ -76,7 +140,7 @@ both_backends! {
         let r = send_to(&app, "PATCH", &format!("/api/v1/orgs/{org}"), Some(json!({"name_en": "Yongkang Wu Hardware", "revision": rev})), &owner.h()).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
-        let (all, end) = walk(&app, 0, 1000).await;
+        let (all, end) = walk(&app, 0, 100).await;
         let s = |t: &str, o: &str, id: i64, r: i64| (t.to_string(), o.to_string(), id, Some(r));
         assert_eq!(brief(&all), vec![
             s("org", "create", org, 1),
@@ -101,10 +165,12 @@ both_backends! {
         }
         let r = send_to(&app, "GET", &format!("/api/v1/changes?since={end}&wait=1"), None, &[]).await;
         assert_eq!((r.body["items"].as_array().unwrap().len(), r.body["next"].as_i64()), (0, Some(end)));
+        let far = send_to(&app, "GET", &format!("/api/v1/changes?since={}", i64::MAX), None, &[]).await;
+        assert_eq!((far.status, far.body["items"].clone()), (StatusCode::OK, json!([])), "a position past the end reads nothing yet");
         let only = send_to(&app, "GET", "/api/v1/changes?types=org", None, &[]).await;
         assert!(only.body["items"].as_array().unwrap().iter().all(|i| i["type"] == "org"));
 
-        for (query, field) in [("limit=1001", "limit"), ("limit=0", "limit"), ("since=-1", "since"), ("types=demand", "types"), ("wait=26", "wait")] {
+        for (query, field) in [("limit=101", "limit"), ("limit=0", "limit"), ("since=-1", "since"), ("types=quote", "types"), ("wait=26", "wait")] {
             let r = send_to(&app, "GET", &format!("/api/v1/changes?{query}"), None, &[]).await;
             assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{query}: {}", r.body);
         }
@@ -113,7 +179,7 @@ both_backends! {
     async fn a_reader_behind_the_retention_starts_again_and_so_does_the_index(db) {
         let app = common::with_index(&db.store).await;
         let (org, owner) = firm(&app).await;
-        let (_, end) = walk(&app, 0, 1000).await;
+        let (_, end) = walk(&app, 0, 100).await;
         // Everything written so far is pruned, as 90 days would.
         let floor = db.store.prune_outbox(wujin_store::now_ms() + 1).await.unwrap();
         assert_eq!(floor, end);
@@ -142,7 +208,7 @@ both_backends! {
 async fn a_transaction_that_commits_late_is_not_skipped_on_postgres() {
     let db = wujin_store::testing::fresh(wujin_store::Backend::Postgres).await;
     let app = AppState::new(db.store.clone());
-    let (_, end) = walk(&app, 0, 1000).await;
+    let (_, end) = walk(&app, 0, 100).await;
     let mut late = db.store.begin().await.unwrap();
     wujin_store::outbox::record_changes(&mut late, "org", &[Change { id: 901, op: Op::Update, revision: 2 }])
         .await
@@ -158,7 +224,49 @@ async fn a_transaction_that_commits_late_is_not_skipped_on_postgres() {
     assert_eq!(r.body["next"].as_i64(), Some(end), "and next does not move past the hole");
 
     late.commit().await.unwrap();
-    let (items, _) = walk(&app, end, 1000).await;
+    let (items, _) = walk(&app, end, 100).await;
     let ids: Vec<i64> = items.iter().map(|i| i["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, vec![901, 902], "both, in sequence order, once");
+}
+
+/// Demand ids in the feed as `headers` read it.
+async fn demands_seen(app: &AppState, headers: &[(&str, &str)]) -> Vec<(i64, String)> {
+    let r = send_to(app, "GET", "/api/v1/changes?types=demand&limit=100", None, headers).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_i64().unwrap(), i["op"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+both_backends! {
+    async fn a_demand_shows_in_the_feed_only_to_whom_its_get_shows_it(db) {
+        let app = AppState::new(db.store.clone());
+        let (a, buyer) = firm_n(&app, 11).await;
+        let (b, maker) = firm_n(&app, 12).await;
+        let (_, outsider) = firm_n(&app, 13).await;
+        send_to(&app, "POST", &format!("/api/v1/orgs/{b}/offers"), Some(offer("真空保温杯 500ml")), &maker.h()).await;
+        let body = json!({"org_id": a, "title": "保温杯 5000 只", "category": "保温杯", "quantity": 5000, "unit": "只",
+            "deadline": "2099-12-31", "visibility": "invited", "invite_org_ids": [b]});
+        let d = send_to(&app, "POST", "/api/v1/demands", Some(body), &buyer.h()).await;
+        assert_eq!(d.status, StatusCode::CREATED, "{}", d.body);
+        let id = d.body["id"].as_i64().unwrap();
+        assert_eq!(demands_seen(&app, &buyer.h()).await, vec![(id, "create".to_string())], "the buyer sees its draft");
+        assert!(demands_seen(&app, &maker.h()).await.is_empty(), "a draft is the buyer's alone");
+
+        send_to(&app, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
+        let r = send_to(&app, "POST", &format!("/api/v1/demands/{id}/responses"), Some(common::quote(b, 1850)), &maker.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let seen = demands_seen(&app, &maker.h()).await;
+        assert!(!seen.is_empty() && seen.iter().all(|(d, _)| *d == id), "the invited firm sees it once published: {seen:?}");
+        assert!(demands_seen(&app, &outsider.h()).await.is_empty(), "never the uninvited");
+        assert!(demands_seen(&app, &[]).await.is_empty(), "never a visitor");
+        // Nothing of the sealed quote reaches anyone's feed.
+        for who in [&buyer, &maker, &outsider] {
+            let all = send_to(&app, "GET", "/api/v1/changes?limit=100", None, &who.h()).await.body.to_string();
+            assert!(!all.contains("1850") && !all.contains("含税含运"), "a sealed quote stays sealed");
+        }
+    }
 }

@@ -139,8 +139,7 @@ async fn the_document_declares_every_path_id_error_and_bound() {
                 let p = p.unwrap_or_else(|| panic!("{method} {path}: {name} not declared"));
                 assert_eq!(p["schema"]["minimum"], 1, "{method} {path}: {p}");
             }
-            // Lists page by up to 100; the change feed by up to 1,000 (API.md's exception).
-            let most = if path.ends_with("/changes") { 1000 } else { 100 };
+            let most = 100;
             for p in params.iter().filter(|p| p["name"] == "limit") {
                 assert_eq!(
                     (p["schema"]["minimum"].as_i64(), p["schema"]["maximum"].as_i64()),

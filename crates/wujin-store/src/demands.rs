@@ -148,7 +148,7 @@ impl Store {
             &serde_json::json!({"org": org_id}),
         )
         .await?;
-        outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        outbox::record_current(&mut tx, "demand", outbox::Revised::Demands, outbox::Op::Create, &[id]).await?;
         if !invite.is_empty()
             && let crate::invitations::Invited::NoSuchOrg(org) =
                 crate::invitations::invite_in(&mut tx, id, invite, by).await?
@@ -193,7 +193,7 @@ impl Store {
             &serde_json::json!({"revision": revision + 1}),
         )
         .await?;
-        outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        outbox::record_current(&mut tx, "demand", outbox::Revised::Demands, outbox::Op::Update, &[id]).await?;
         let row =
             sqlx::query(&format!("SELECT {COLUMNS} FROM demands WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
         let demand = from_row(&row)?;
@@ -291,7 +291,7 @@ impl Store {
             }
             _ => {}
         }
-        outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        outbox::record_current(&mut tx, "demand", outbox::Revised::Demands, outbox::Op::Update, &[id]).await?;
         let row =
             sqlx::query(&format!("SELECT {COLUMNS} FROM demands WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
         let demand = from_row(&row)?;
@@ -403,7 +403,7 @@ impl Store {
                 notify(&mut tx, org, Kind::NotAwarded, Some(id), None, &serde_json::json!({"title": title})).await?;
             }
         }
-        outbox::record(&mut tx, "demand", "upsert", &[id]).await?;
+        outbox::record_current(&mut tx, "demand", outbox::Revised::Demands, outbox::Op::Update, &[id]).await?;
         outbox::record(&mut tx, "engagement", "upsert", &created).await?;
         tx.commit().await?;
         Ok(Awarded::Done(created))
@@ -444,7 +444,7 @@ async fn close_in(tx: &mut Tx, id: i64, now: i64) -> Result<bool> {
     let count = responders(tx, id).await?.len();
     Store::audit_for(tx, Some(buyer), "clock", "close", "demand", Some(id), &serde_json::json!({"responses": count}))
         .await?;
-    outbox::record(tx, "demand", "upsert", &[id]).await?;
+    outbox::record_current(tx, "demand", outbox::Revised::Demands, outbox::Op::Update, &[id]).await?;
     notify(tx, buyer, Kind::Unsealed, Some(id), None, &serde_json::json!({"title": title, "responses": count})).await?;
     Ok(true)
 }

@@ -223,6 +223,6 @@ async fn follow(tx: &mut Tx, demand: i64, by: i64) -> Result<()> {
         &serde_json::json!({"from": from.code(), "to": to.code()}),
     )
     .await?;
-    outbox::record(tx, "demand", "upsert", &[demand]).await?;
+    outbox::record_current(tx, "demand", outbox::Revised::Demands, outbox::Op::Update, &[demand]).await?;
     Ok(())
 }

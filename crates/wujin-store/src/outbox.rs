@@ -23,7 +23,7 @@ pub const GAP_GRACE_MS: i64 = 30_000;
 /// How many of `events` (read after `after`, in sequence order) may be read as final now:
 /// all of them up to the first hole in the sequence younger than [`GAP_GRACE_MS`].
 pub fn settled(after: i64, events: &[Event], now_ms: i64) -> usize {
-    let mut expected = after + 1;
+    let mut expected = after.saturating_add(1);
     for (i, e) in events.iter().enumerate() {
         if e.seq != expected && now_ms - e.at < GAP_GRACE_MS {
             return i;
@@ -108,6 +108,40 @@ pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<(
     for chunk in ids.chunks(10_000) {
         let json = serde_json::to_string(chunk).unwrap_or_default();
         sqlx::query(&text).bind(topic).bind(op).bind(at).bind(json).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A table whose rows carry their own revision, for [`record_current`].
+#[derive(Debug, Clone, Copy)]
+pub enum Revised {
+    Demands,
+}
+
+impl Revised {
+    fn table(self) -> &'static str {
+        match self {
+            Revised::Demands => "demands",
+        }
+    }
+}
+
+/// Records that rows `ids` of `table` changed (`op`), each at the revision it has now in
+/// this transaction: for writes that bump a revision in SQL and never read it back.
+pub async fn record_current(tx: &mut Tx, topic: &str, table: Revised, op: Op, ids: &[i64]) -> Result<()> {
+    let at = now_ms();
+    let from = match crate::backend_of(tx) {
+        crate::Backend::Sqlite => "SELECT CAST(value AS BIGINT) FROM json_each($4)",
+        crate::Backend::Postgres => "SELECT CAST(value AS BIGINT) FROM json_array_elements_text($4::json)",
+    };
+    let text = format!(
+        "INSERT INTO outbox (topic, entity_id, op, revision, at) SELECT $1, id, $2, revision, $3 FROM {} \
+         WHERE id IN ({from}) ORDER BY id",
+        table.table()
+    );
+    for chunk in ids.chunks(10_000) {
+        let json = serde_json::to_string(chunk).unwrap_or_default();
+        sqlx::query(&text).bind(topic).bind(op.as_str()).bind(at).bind(json).execute(&mut **tx).await?;
     }
     Ok(())
 }

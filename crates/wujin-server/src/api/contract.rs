@@ -64,9 +64,6 @@ fn complete_operation(method: &str, path: &str, names: &[String], op: &mut Map<S
             if place == "path" {
                 p["schema"] = id_schema();
                 p["required"] = json!(true);
-            } else if place == "query" && name == "limit" && path.ends_with("/changes") {
-                // The feed's exception (API.md): pages of up to 1,000.
-                p["schema"] = json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": super::changes::MAX_LIMIT, "default": super::changes::DEFAULT_LIMIT});
             } else if place == "query" && name == "limit" {
                 p["schema"] =
                     json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100, "default": 20});

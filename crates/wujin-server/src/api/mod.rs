@@ -13,6 +13,7 @@ pub mod contract;
 pub mod demands;
 pub mod engagements;
 pub mod error;
+pub mod export;
 pub mod guard;
 pub mod inbox;
 pub mod invitations;
@@ -137,6 +138,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
         offer_writes::delete,
         uploads::upload,
         changes::list,
+        export::orgs,
+        export::offers,
         uploads::confirm,
         org_writes::edit,
         engagements::get,
@@ -163,6 +166,8 @@ pub fn router_with(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/search", get(search::search))
         .route("/api/v1/changes", get(changes::list))
+        .route("/api/v1/export/orgs", get(export::orgs))
+        .route("/api/v1/export/offers", get(export::offers))
         .route("/api/v1/match", axum::routing::post(matching::match_need))
         .route("/api/v1/accounts", axum::routing::post(accounts::sign_up))
         .route("/api/v1/accounts/me", get(accounts::me))
