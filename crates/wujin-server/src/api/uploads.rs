@@ -67,6 +67,22 @@ fn bad_file(lang: Lang, code: &'static str, m: wujin_domain::messages::Msg) -> A
     ApiError::bad(lang, code, "file", m)
 }
 
+/// What a multipart body that could not be read is: too large (413), or not multipart.
+fn unreadable(lang: Lang, e: multer::Error) -> ApiError {
+    match e {
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            lang,
+            msg!("file_too_large_mb", MAX_FILE / 1024 / 1024),
+        ),
+        e => {
+            tracing::debug!(detail = %e, "multipart body unreadable");
+            bad_file(lang, "invalid_body", msg!("body_not_multipart"))
+        }
+    }
+}
+
 /// Reads a `multipart/form-data` body: the part named `file`, and short text fields.
 pub async fn multipart(lang: Lang, headers: &HeaderMap, body: Bytes) -> Result<Sent, ApiError> {
     let unsupported = || {
@@ -84,39 +100,10 @@ pub async fn multipart(lang: Lang, headers: &HeaderMap, body: Bytes) -> Result<S
     let mut sent = Sent { file_name: String::new(), file: Bytes::new(), fields: Default::default() };
     let mut has_file = false;
     loop {
-        let field = match parts.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. }) => {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    lang,
-                    msg!("file_too_large_mb", MAX_FILE / 1024 / 1024),
-                ));
-            }
-            Err(e) => {
-                tracing::debug!(detail = %e, "multipart body unreadable");
-                return Err(bad_file(lang, "invalid_body", msg!("body_not_multipart")));
-            }
-        };
+        let Some(field) = parts.next_field().await.map_err(|e| unreadable(lang, e))? else { break };
         let name = field.name().unwrap_or("").to_string();
         let file_name = field.file_name().map(str::to_string);
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. }) => {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    lang,
-                    msg!("file_too_large_mb", MAX_FILE / 1024 / 1024),
-                ));
-            }
-            Err(e) => {
-                tracing::debug!(detail = %e, "multipart part unreadable");
-                return Err(bad_file(lang, "invalid_body", msg!("body_not_multipart")));
-            }
-        };
+        let data = field.bytes().await.map_err(|e| unreadable(lang, e))?;
         if name == "file" {
             has_file = true;
             sent.file_name = file_name.unwrap_or_default().chars().take(200).collect();

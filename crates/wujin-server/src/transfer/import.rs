@@ -71,6 +71,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of `table` before any row is checked.
+    fn empty(kind: Kind, table: &Table, header: &Header) -> Report {
+        Report {
+            kind,
+            encoding: table.encoding,
+            rows: table.rows.len(),
+            valid: 0,
+            problems: vec![],
+            unknown_columns: header.unknown.clone(),
+            written: None,
+        }
+    }
+
     /// How many rows had a problem: with `--skip-invalid`, the rows left out.
     pub fn bad_rows(&self) -> usize {
         let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
@@ -101,6 +114,11 @@ pub struct Options {
     pub skip_invalid: bool,
     pub quiet: bool,
     pub actor: String,
+}
+
+/// The file's own name for the column that holds `field`.
+fn key_column(table: &Table, header: &Header, field: &str) -> String {
+    header.fields.iter().position(|f| *f == Some(field)).and_then(|i| table.header.get(i).cloned()).unwrap_or_default()
 }
 
 fn line_of(at: Place) -> Option<usize> {
@@ -198,23 +216,8 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
         return Ok(report);
     }
     let header = Header::read(ORG_COLUMNS, &table.header).map_err(ImportError::Header)?;
-    let mut report = Report {
-        kind,
-        encoding: table.encoding,
-        rows: table.rows.len(),
-        valid: 0,
-        problems: vec![],
-        unknown_columns: header.unknown.clone(),
-        written: None,
-    };
-    let key_column = |field: &str| {
-        header
-            .fields
-            .iter()
-            .position(|f| *f == Some(field))
-            .and_then(|i| table.header.get(i).cloned())
-            .unwrap_or_default()
-    };
+    let mut report = Report::empty(kind, table, &header);
+    let key_column = |field: &str| key_column(table, &header, field);
 
     let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -316,23 +319,8 @@ pub async fn check_offers(
         None => table,
     };
     let header = Header::read(OFFER_COLUMNS, &table.header).map_err(ImportError::Header)?;
-    let mut report = Report {
-        kind: Kind::Offers,
-        encoding: table.encoding,
-        rows: table.rows.len(),
-        valid: 0,
-        problems: vec![],
-        unknown_columns: header.unknown.clone(),
-        written: None,
-    };
-    let key_column = |field: &str| {
-        header
-            .fields
-            .iter()
-            .position(|f| *f == Some(field))
-            .and_then(|i| table.header.get(i).cloned())
-            .unwrap_or_default()
-    };
+    let mut report = Report::empty(Kind::Offers, table, &header);
+    let key_column = |field: &str| key_column(table, &header, field);
     let mut check = Progress::new("check", table.rows.len() as u64, quiet);
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut records: Vec<(Place, OfferRecord)> = vec![];
