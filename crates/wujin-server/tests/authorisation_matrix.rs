@@ -223,6 +223,16 @@ fn rows() -> Vec<Row> {
         row("GET audit of the buyer", Open, false, ["401", "403", "200", "403", "403", "403", "403", "403"]),
         row("GET demand overview", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         row("GET chain map", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        // The change feed shows a demand to exactly those whose GET of it answers (`+`).
+        row("demand in the change feed", Open, false, ["200-", "200+", "200+", "200+", "200-", "200+", "200-", "200-"]),
+        row(
+            "public demand in the change feed",
+            Open,
+            true,
+            ["200-", "200+", "200+", "200+", "200+", "200+", "200+", "200+"],
+        ),
+        row("upload to the buyer's catalogue", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
+        row("export offers", Open, false, ["200", "200", "200", "200", "200", "200", "200", "200"]),
     ]
 }
 
@@ -271,6 +281,32 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
         "GET audit of the buyer" => ("GET", format!("/api/v1/audit?org_id={}", w.a), None),
         "GET demand overview" => ("GET", "/api/v1/overview/demands".into(), None),
         "GET chain map" => ("GET", "/api/v1/overview/chain".into(), None),
+        "demand in the change feed" | "public demand in the change feed" => {
+            // Every page of the feed, looking for this demand.
+            let (mut since, mut seen) = (0i64, false);
+            loop {
+                let r = send_to(&w.app, "GET", &format!("/api/v1/changes?types=demand&since={since}"), None, &h).await;
+                if r.status != StatusCode::OK {
+                    return r.status.as_u16().to_string();
+                }
+                seen |= r.body["items"].as_array().unwrap().iter().any(|i| i["id"].as_i64() == Some(d));
+                let next = r.body["next"].as_i64().unwrap();
+                if next == since {
+                    return format!("200{}", if seen { '+' } else { '-' });
+                }
+                since = next;
+            }
+        }
+        "upload to the buyer's catalogue" => {
+            let sheet = "外部编号,标题,类目\nM-1,真空保温杯 500ml,保温杯\n";
+            let path = format!("/api/v1/orgs/{}/offers/uploads", w.a);
+            return common::upload_to(&w.app, &path, "目录.csv", sheet.as_bytes(), &[], &h)
+                .await
+                .status
+                .as_u16()
+                .to_string();
+        }
+        "export offers" => ("GET", "/api/v1/export/offers".into(), None),
         other => panic!("no call for {other}"),
     };
     let r = send_to(&w.app, method, &path, body, &h).await;
