@@ -135,7 +135,8 @@ fn record(
 
 /// The organisation `org` if the caller may keep its offers (owners and admins): 404 when
 /// it does not exist, 403 when the caller is not one of them.
-async fn keeper(app: &AppState, lang: Lang, me: &Caller, org: i64) -> Result<Org, ApiError> {
+/// The organisation `org`, if the caller keeps its catalogue (owner or admin).
+pub(super) async fn keeper(app: &AppState, lang: Lang, me: &Caller, org: i64) -> Result<Org, ApiError> {
     let internal = |e| ApiError::internal(lang, e);
     let found = app.store.org(org).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     match app.store.role_of(me.account_id, org).await.map_err(internal)? {

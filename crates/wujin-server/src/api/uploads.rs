@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use wujin_domain::{Lang, msg};
 
 use super::AppState;
-use super::auth::{Caller, forbidden, writer};
+use super::auth::{Caller, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
 use crate::transfer::import::{self, CheckedOffers, Firm, ImportError, Options};
@@ -201,12 +201,8 @@ impl UploadView {
 
 /// The firm `org`, if the caller keeps its catalogue (owner or admin).
 pub async fn firm_kept(app: &AppState, lang: Lang, me: &Caller, org: i64) -> Result<Firm, ApiError> {
-    let internal = |e| ApiError::internal(lang, e);
-    let found = app.store.org(org).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
-    match app.store.role_of(me.account_id, org).await.map_err(internal)? {
-        Some(r) if r.may_act() => Ok(Firm { id: found.id, uscc: found.record.uscc.clone() }),
-        _ => Err(forbidden(lang)),
-    }
+    let found = super::offer_writes::keeper(app, lang, me, org).await?;
+    Ok(Firm { id: found.id, uscc: found.record.uscc })
 }
 
 /// Check a catalogue sheet (owners and admins of the firm). Nothing is written: the answer
