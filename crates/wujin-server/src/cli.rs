@@ -53,6 +53,11 @@ pub enum Command {
         /// environment): its X-Forwarded-For is believed for per-client sign-in limits.
         #[arg(long = "trusted-proxy", env = "WUJIN_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Let webhooks go to loopback, private and link-local addresses (receivers on the
+        /// same network, and tests). Off by default: a subscriber could otherwise make the
+        /// server call what only it can reach.
+        #[arg(long, env = "WUJIN_WEBHOOK_ALLOW_PRIVATE")]
+        webhook_allow_private: bool,
     },
     /// Rebuild the search index from the database (safe at any time: the index is derived).
     Reindex {
@@ -274,10 +279,11 @@ pub async fn load_demo(
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let lang = Lang::from_tag(&cli.lang);
     match cli.command {
-        Command::Serve { addr, demo, index_dir, trusted_proxies } => {
+        Command::Serve { addr, demo, index_dir, trusted_proxies, webhook_allow_private } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
             let limit = crate::api::limits::SignInLimit::behind(trusted_proxies);
-            crate::serve::serve(&cli.db, addr, demo, &dir, lang, limit).await
+            let options = crate::serve::Options { demo, lang, sign_in_limit: limit, webhook_allow_private };
+            crate::serve::serve(&cli.db, addr, &dir, options).await
         }
         Command::Reindex { index_dir } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));

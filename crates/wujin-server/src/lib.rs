@@ -11,3 +11,4 @@ pub mod querylog;
 pub mod serve;
 pub mod transfer;
 pub mod uploads;
+pub mod webhooks;

@@ -15,14 +15,19 @@ use wujin_store::Table;
 use crate::api;
 use crate::cli::{Failure, load_demo, msg, open};
 
-pub async fn serve(
-    db: &str,
-    addr: SocketAddr,
-    demo: bool,
-    index_dir: &Path,
-    lang: Lang,
-    sign_in_limit: api::limits::SignInLimit,
-) -> Result<(), Failure> {
+/// How `serve` runs, beyond where.
+pub struct Options {
+    /// Load the demo cluster first if the database is empty.
+    pub demo: bool,
+    /// The language of what is printed.
+    pub lang: Lang,
+    pub sign_in_limit: api::limits::SignInLimit,
+    /// Let webhooks go to internal addresses.
+    pub webhook_allow_private: bool,
+}
+
+pub async fn serve(db: &str, addr: SocketAddr, index_dir: &Path, options: Options) -> Result<(), Failure> {
+    let Options { demo, lang, sign_in_limit, webhook_allow_private } = options;
     let store = open(db).await?;
     if demo {
         let empty = store.count_all(Table::Orgs).await.map_err(|e| msg(e.to_string()))? == 0;
@@ -58,9 +63,12 @@ pub async fn serve(
         index_ready,
         queries: Some(queries.clone()),
         sign_in_limit: Arc::new(sign_in_limit),
+        webhook_allow_private,
         ..api::AppState::new(store.clone())
     };
     let sweeper = tokio::spawn(sweep(state.clone(), stop.subscribe()));
+    let worker = crate::webhooks::Worker::new(state.clone(), crate::webhooks::Sender::new(webhook_allow_private));
+    let deliveries = tokio::spawn(worker.run(stop.subscribe()));
     axum::serve(listener, api::router_with(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
@@ -68,6 +76,7 @@ pub async fn serve(
     let _ = stop.send(true);
     let _ = follower.await;
     let _ = sweeper.await;
+    let _ = deliveries.await;
     queries.flush().await;
     tracing::info!("requests finished; closing the store");
     store.close().await;

@@ -63,6 +63,8 @@ struct World {
 
 struct Scene {
     demand: i64,
+    /// The first outbox sequence the scene wrote.
+    first_seq: i64,
     response: Option<i64>,
     engagement: Option<i64>,
 }
@@ -123,8 +125,9 @@ impl World {
             town: None,
             visibility: if public { Visibility::Public } else { Visibility::Invited },
         };
+        let first_seq = s.outbox_max_seq().await.unwrap() + 1;
         let demand = s.create_demand(self.a, self.owner, &c, &[]).await.unwrap().saved().unwrap().id;
-        let mut scene = Scene { demand, response: None, engagement: None };
+        let mut scene = Scene { demand, first_seq, response: None, engagement: None };
         if stage == Stage::Draft {
             return scene;
         }
@@ -233,6 +236,16 @@ fn rows() -> Vec<Row> {
         ),
         row("upload to the buyer's catalogue", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
         row("export offers", Open, false, ["200", "200", "200", "200", "200", "200", "200", "200"]),
+        // A webhook delivers a demand to exactly those whose GET of it answers (`+`).
+        row("demand through a webhook", Open, false, ["401", "201+", "201+", "201+", "201-", "201+", "201-", "201-"]),
+        row(
+            "public demand through a webhook",
+            Open,
+            true,
+            ["401", "201+", "201+", "201+", "201+", "201+", "201+", "201+"],
+        ),
+        // A subscription is its owner's alone (the buyer's admin made this one).
+        row("GET the buyer admin's webhook", Open, false, ["401", "404", "200", "404", "404", "404", "404", "404"]),
     ]
 }
 
@@ -307,6 +320,36 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
                 .to_string();
         }
         "export offers" => ("GET", "/api/v1/export/offers".into(), None),
+        "demand through a webhook" | "public demand through a webhook" => {
+            let app = AppState { webhook_allow_private: true, ..w.app.clone() };
+            let rx = common::Receiver::start().await;
+            let since = sc.first_seq - 1;
+            let body = json!({"url": rx.url, "types": ["demand"], "since": since});
+            let r = send_to(&app, "POST", "/api/v1/webhooks", Some(body), &h).await;
+            if r.status != StatusCode::CREATED {
+                return r.status.as_u16().to_string();
+            }
+            common::drain(
+                &wujin_server::webhooks::Worker::new(app.clone(), wujin_server::webhooks::Sender::new(true)),
+                wujin_store::now_ms(),
+            )
+            .await;
+            let seen = rx.got().await.iter().any(|g| g.json()["data"]["id"].as_i64() == Some(d));
+            // Gone again, so the next cell's worker does not deliver to it.
+            let hook = r.body["webhook"]["id"].as_i64().unwrap();
+            send_to(&app, "DELETE", &format!("/api/v1/webhooks/{hook}"), None, &h).await;
+            return format!("201{}", if seen { '+' } else { '-' });
+        }
+        "GET the buyer admin's webhook" => {
+            let admin = w.people[2].as_ref().unwrap().h();
+            let body = json!({"url": "https://erp.example.cn/hooks/wujin", "types": ["offer"]});
+            let r = send_to(&w.app, "POST", "/api/v1/webhooks", Some(body), &admin).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let hook = r.body["webhook"]["id"].as_i64().unwrap();
+            let got = send_to(&w.app, "GET", &format!("/api/v1/webhooks/{hook}"), None, &h).await.status;
+            send_to(&w.app, "DELETE", &format!("/api/v1/webhooks/{hook}"), None, &admin).await;
+            return got.as_u16().to_string();
+        }
         other => panic!("no call for {other}"),
     };
     let r = send_to(&w.app, method, &path, body, &h).await;

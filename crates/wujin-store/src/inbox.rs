@@ -25,6 +25,9 @@ pub enum Kind {
     Completed,
     /// The other side rated the organisation.
     Rated,
+    /// A webhook subscription of one of the organisation's owners or admins was disabled by
+    /// the platform (its receiver answered 410, or failed for three days).
+    WebhookDisabled,
 }
 
 impl Kind {
@@ -37,6 +40,7 @@ impl Kind {
             Kind::Cancelled => "cancelled",
             Kind::Completed => "completed",
             Kind::Rated => "rated",
+            Kind::WebhookDisabled => "webhook_disabled",
         }
     }
 }

@@ -27,6 +27,7 @@ mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tokens;
+pub mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

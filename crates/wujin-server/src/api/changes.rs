@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -35,6 +35,7 @@ use wujin_domain::{Lang, msg};
 use wujin_store::outbox::{Event, settled};
 
 use super::AppState;
+use super::auth::{Caller, caller};
 use super::error::ApiError;
 use super::lang::ReqLang;
 use super::views::{OfferView, OrgView, rfc3339};
@@ -152,40 +153,55 @@ fn read_query(lang: Lang, p: &super::params::Params) -> Result<Query, ApiError> 
 async fn read(
     app: &AppState,
     lang: Lang,
-    headers: &HeaderMap,
+    me: Option<&Caller>,
     q: &Query,
     since: i64,
 ) -> Result<(Vec<ChangeView>, i64), ApiError> {
     let internal = |e| ApiError::internal(lang, e);
     let mut next = since;
-    let mut shown: Vec<Event> = vec![];
+    let mut items: Vec<ChangeView> = vec![];
     let mut scanned = 0;
     // Read a little more than a page at a time, on until the page is full, the settled
     // changes end, or SCAN rows were read (internal rows in between are skipped).
     let chunk = (q.limit * 2).max(200);
-    'scan: loop {
+    loop {
         let mut events: Vec<Event> = app.store.outbox_after(next, chunk).await.map_err(internal)?;
         let read = events.len();
         let n = settled(next, &events, wujin_store::now_ms());
         events.truncate(n);
         scanned += n as i64;
-        for e in events {
-            next = e.seq;
-            if q.types.contains(&e.topic.as_str()) {
-                shown.push(e);
-                if shown.len() as i64 == q.limit {
-                    break 'scan;
-                }
-            }
+        let last = events.last().map(|e| e.seq);
+        events.retain(|e| q.types.contains(&e.topic.as_str()));
+        let seen = views(app, lang, me, &events).await?;
+        let room = (q.limit as usize).saturating_sub(items.len());
+        if seen.len() >= room {
+            // The page fills here: it ends at the last change it holds.
+            items.extend(seen.into_iter().take(room));
+            next = items.last().map(|c| c.seq).unwrap_or(next);
+            break;
         }
+        items.extend(seen);
+        next = last.unwrap_or(next);
         if n < read || (read as i64) < chunk || scanned >= SCAN {
             break;
         }
     }
-    // Each resource as its GET shows it now, read once for the page.
+    Ok((items, next))
+}
+
+/// `events` (of the feed's types) as the caller sees them, in their order: each resource as
+/// its GET shows it to `me` now (None: anonymous). A demand the caller's GET would not
+/// answer is left out; a delete is a tombstone.
+pub(crate) async fn views(
+    app: &AppState,
+    lang: Lang,
+    me: Option<&Caller>,
+    events: &[Event],
+) -> Result<Vec<ChangeView>, ApiError> {
+    let internal = |e| ApiError::internal(lang, e);
     let ids = |topic: &str| -> Vec<i64> {
         let mut ids: Vec<i64> =
-            shown.iter().filter(|e| e.topic == topic && e.op != "delete").map(|e| e.entity_id).collect();
+            events.iter().filter(|e| e.topic == topic && e.op != "delete").map(|e| e.entity_id).collect();
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -197,21 +213,25 @@ async fn read(
     for o in app.store.offers_by_ids(&ids("offer")).await.map_err(internal)? {
         now.insert(("offer", o.id), serde_json::to_value(OfferView::new(&o, lang)).unwrap_or_default());
     }
-    // A demand as the caller's own GET answers it; one it does not answer is not shown.
+    // A demand as the caller's own GET answers it (through the same check); one it does not
+    // answer is not shown, and an anonymous caller's GET answers none.
     let mut hidden = vec![];
     for id in ids("demand") {
-        let got =
-            super::demands::get(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(id.to_string()))).await;
-        match got {
-            Ok(Json(d)) => {
-                now.insert(("demand", id), serde_json::to_value(d).unwrap_or_default());
+        let Some(me) = me else {
+            hidden.push(id);
+            continue;
+        };
+        match super::demands::visible(app, lang, me, id).await {
+            Ok((d, _)) => {
+                now.insert(("demand", id), serde_json::to_value(super::demands::view(d, lang)).unwrap_or_default());
             }
             Err(e) if e.status.is_client_error() => hidden.push(id),
             Err(e) => return Err(e),
         }
     }
-    let items = shown
-        .into_iter()
+    Ok(events
+        .iter()
+        .filter(|e| TYPES.contains(&e.topic.as_str()))
         .filter(|e| !(e.topic == "demand" && hidden.contains(&e.entity_id)))
         .map(|e| {
             // Rows written before the feed existed say only "upsert".
@@ -219,7 +239,7 @@ async fn read(
             let resource = if op == "delete" { None } else { now.get(&(e.topic.as_str(), e.entity_id)).cloned() };
             ChangeView {
                 seq: e.seq,
-                kind: e.topic,
+                kind: e.topic.clone(),
                 id: e.entity_id,
                 op,
                 revision: e.revision,
@@ -227,8 +247,7 @@ async fn read(
                 resource,
             }
         })
-        .collect();
-    Ok((items, next))
+        .collect())
 }
 
 /// The changes of public resources after `since`, in commit order.
@@ -248,6 +267,13 @@ pub async fn list(
     p: super::params::Params,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let q = read_query(lang, &p)?;
+    // Anonymous unless the request proves who it is; credentials that prove nobody read as
+    // anonymous too (the feed's public part), as a demand's GET would refuse them.
+    let me = match caller(&app, lang, &headers).await {
+        Ok(me) => Some(me),
+        Err(e) if e.status.is_server_error() => return Err(e),
+        Err(_) => None,
+    };
     let floor = app.store.outbox_floor().await.map_err(|e| ApiError::internal(lang, e))?;
     if q.since < floor {
         return Err(ApiError {
@@ -258,7 +284,7 @@ pub async fn list(
     let until = tokio::time::Instant::now() + Duration::from_secs(q.wait);
     let mut since = q.since;
     loop {
-        let (items, next) = read(&app, lang, &headers, &q, since).await?;
+        let (items, next) = read(&app, lang, me.as_ref(), &q, since).await?;
         if !items.is_empty() || tokio::time::Instant::now() + POLL > until {
             return Ok(Json(ChangesPage { items, next, next_cursor: next.to_string() }));
         }

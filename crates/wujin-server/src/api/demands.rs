@@ -101,7 +101,7 @@ pub struct CancellationView {
     pub reason_text: Option<String>,
 }
 
-fn view(d: Demand, lang: Lang) -> DemandView {
+pub(super) fn view(d: Demand, lang: Lang) -> DemandView {
     let cancellation = d.cancellation.map(|c| CancellationView {
         reason_code: c.reason.code().to_string(),
         reason: c.reason.name(lang),

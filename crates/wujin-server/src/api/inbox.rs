@@ -18,7 +18,7 @@ pub struct InboxItem {
     pub id: i64,
     /// The organisation the item is for.
     pub org_id: i64,
-    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated.
+    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated, webhook_disabled.
     pub kind: String,
     pub demand_id: Option<i64>,
     /// The demand's title.
@@ -66,6 +66,11 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             }
             None => say("inbox_cancelled", &[other, title]),
         },
+        "webhook_disabled" => {
+            let reason = d["reason"].as_str().unwrap_or("failing");
+            let url = d["url"].as_str().unwrap_or_default().to_string();
+            say("inbox_webhook_disabled", &[url, say(&format!("webhook_reason_{reason}"), &[])])
+        }
         kind => say(&format!("inbox_{kind}"), &[other, title]),
     }
 }

@@ -33,6 +33,7 @@ pub mod search;
 pub mod tokens;
 pub mod uploads;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub sign_in_limit: Arc<limits::SignInLimit>,
     /// Catalogue uploads checked and waiting for their confirm.
     pub uploads: Arc<crate::uploads::Uploads>,
+    /// Whether webhooks may go to internal addresses (`--webhook-allow-private`).
+    pub webhook_allow_private: bool,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             queries: None,
             sign_in_limit: Arc::default(),
             uploads: Arc::default(),
+            webhook_allow_private: false,
         }
     }
 }
@@ -141,6 +145,16 @@ pub const MAX_BODY: usize = 1024 * 1024;
         export::orgs,
         export::offers,
         uploads::confirm,
+        webhooks::create,
+        webhooks::list,
+        webhooks::get,
+        webhooks::edit,
+        webhooks::delete,
+        webhooks::rotate,
+        webhooks::test,
+        webhooks::deliveries,
+        webhooks::delivery,
+        webhooks::redeliver,
         org_writes::edit,
         engagements::get,
         engagements::start,
@@ -154,7 +168,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         taxonomy,
         healthz
     ),
-    components(schemas(Health, error::ErrorBody))
+    components(schemas(Health, error::ErrorBody, webhooks::WebhookPayload, changes::ChangeView))
 )]
 pub struct ApiDoc;
 
@@ -180,6 +194,13 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/v1/orgs/{id}/members", get(members::list).post(members::set))
+        .route("/api/v1/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/api/v1/webhooks/{id}", get(webhooks::get).patch(webhooks::edit).delete(webhooks::delete))
+        .route("/api/v1/webhooks/{id}/secret", axum::routing::post(webhooks::rotate))
+        .route("/api/v1/webhooks/{id}/test", axum::routing::post(webhooks::test))
+        .route("/api/v1/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/api/v1/webhooks/{id}/deliveries/{delivery_id}", get(webhooks::delivery))
+        .route("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", axum::routing::post(webhooks::redeliver))
         .route("/api/v1/demands", get(demands::list).post(demands::create))
         .route("/api/v1/demands/{id}/invitations", get(invitations::list).post(invitations::invite))
         .route("/api/v1/demands/{id}/suggestions", get(invitations::suggestions))

@@ -3,9 +3,13 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
+
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use serde_json::Value;
+use tokio::sync::Mutex;
 use tower::ServiceExt;
 use wujin_store::Store;
 
@@ -190,4 +194,69 @@ pub async fn upload_to(
     let body =
         serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     Reply { status, cookie, body }
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Got {
+    pub id: String,
+    pub timestamp: i64,
+    pub signature: String,
+    pub body: String,
+}
+
+impl Got {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+/// A webhook receiver on loopback that records what it gets and answers `answer`.
+pub struct Receiver {
+    pub url: String,
+    pub got: Arc<Mutex<Vec<Got>>>,
+    pub answer: Arc<AtomicU16>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+        let answer = Arc::new(AtomicU16::new(200));
+        let (g, a) = (got.clone(), answer.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let (g, a) = (g.clone(), a.clone());
+                async move {
+                    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                    g.lock().await.push(Got {
+                        id: h("webhook-id"),
+                        timestamp: h("webhook-timestamp").parse().unwrap_or(0),
+                        signature: h("webhook-signature"),
+                        body,
+                    });
+                    StatusCode::from_u16(a.load(Ordering::SeqCst)).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver { url, got, answer }
+    }
+
+    pub async fn got(&self) -> Vec<Got> {
+        self.got.lock().await.clone()
+    }
+}
+
+/// Ticks the webhook worker at `now` until it has nothing more to do now.
+pub async fn drain(w: &wujin_server::webhooks::Worker, now: i64) {
+    for _ in 0..50 {
+        let t = w.tick(now).await.unwrap();
+        if t.attempted + t.queued == 0 {
+            return;
+        }
+    }
+    panic!("the worker never ran out of work");
 }

@@ -20,9 +20,15 @@ pub struct Server {
 
 /// Starts `wujin serve` on `db` with its index in `index`; returns once it listens.
 pub fn start(db: &str, index: &Path) -> Server {
+    start_with(db, index, &[])
+}
+
+/// The same, with more options for `serve`.
+pub fn start_with(db: &str, index: &Path, more: &[&str]) -> Server {
     let mut child = Command::new(WUJIN)
         .args(["--db", db, "serve", "--addr", "127.0.0.1:0", "--index-dir"])
         .arg(index)
+        .args(more)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

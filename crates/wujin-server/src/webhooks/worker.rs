@@ -1,0 +1,296 @@
+//! The delivery worker: follows the outbox for each active subscription as the search index
+//! follows it for search, writes the next deliveries before sending them, and sends each
+//! subscription's deliveries one at a time in order. A failed delivery holds back the ones
+//! after it and is retried on a schedule for up to three days; an answer of 410 Gone, or
+//! three days of failure, disables the subscription and tells its owner.
+//!
+//! Time enters as an argument of [`Worker::tick`], so tests drive three days of retries in
+//! a moment; the serving loop passes the wall clock.
+
+use std::time::Duration;
+
+use wujin_domain::Lang;
+use wujin_store::StoreError;
+use wujin_store::outbox::settled;
+use wujin_store::webhooks::{AfterAttempt, Delivery, NewDelivery, Webhook};
+
+use super::sender::{Message, Sender};
+use crate::api::AppState;
+use crate::api::auth::{Caller, Via};
+use crate::api::changes::{TYPES, views};
+use crate::api::views::rfc3339;
+use crate::api::webhooks::WebhookPayload;
+
+const SECOND: i64 = 1000;
+const HOUR: i64 = 3600 * SECOND;
+/// How long a delivery is retried (and holds back the ones after it) before the
+/// subscription is disabled.
+pub const GIVE_UP_AFTER_MS: i64 = 72 * HOUR;
+/// The waits after the 1st, 2nd, … failed attempt; the last repeats.
+pub const BACKOFF_MS: [i64; 6] = [5 * SECOND, 5 * 60 * SECOND, 30 * 60 * SECOND, 2 * HOUR, 5 * HOUR, 10 * HOUR];
+/// Ordered deliveries written from the outbox at a time.
+const BATCH: usize = 100;
+/// Outbox rows read at a time when filling a queue.
+const SCAN: i64 = 1000;
+/// Deliveries one subscription sends in one tick, so one busy receiver cannot starve the
+/// rest for long.
+const PER_TICK: usize = 200;
+
+/// What follows a failed attempt of an ordered delivery that was first tried at
+/// `created_at`, after `attempts` failures in all, at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    RetryAt(i64),
+    /// Three days have passed: disable the subscription.
+    Disable,
+}
+
+pub fn after_failure(created_at: i64, attempts: i64, now: i64) -> AfterFailure {
+    let deadline = created_at + GIVE_UP_AFTER_MS;
+    if now >= deadline {
+        return AfterFailure::Disable;
+    }
+    let i = (attempts.max(1) - 1).min(BACKOFF_MS.len() as i64 - 1) as usize;
+    // The last try falls on the deadline itself rather than past it.
+    AfterFailure::RetryAt((now + BACKOFF_MS[i]).min(deadline))
+}
+
+/// Why a subscription was disabled, as its owner reads it.
+pub const GONE: &str = "gone";
+pub const FAILING: &str = "failing";
+pub const BEHIND: &str = "behind_retention";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("reading the changes: {0}")]
+    Feed(String),
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    app: AppState,
+    sender: Sender,
+}
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    pub attempted: usize,
+    pub delivered: usize,
+    pub queued: usize,
+}
+
+impl Worker {
+    pub fn new(app: AppState, sender: Sender) -> Worker {
+        Worker { app, sender }
+    }
+
+    /// One pass over every active subscription at time `now`: queue what the outbox has
+    /// for it and send what is due. Subscriptions are served side by side.
+    pub async fn tick(&self, now: i64) -> Result<Tick, WorkerError> {
+        let hooks = self.app.store.active_webhooks().await?;
+        let runs = hooks.into_iter().map(|h| self.serve(h, now));
+        let mut total = Tick::default();
+        for r in futures_util::future::join_all(runs).await {
+            let t = r?;
+            total.attempted += t.attempted;
+            total.delivered += t.delivered;
+            total.queued += t.queued;
+        }
+        Ok(total)
+    }
+
+    async fn serve(&self, hook: Webhook, now: i64) -> Result<Tick, WorkerError> {
+        let mut t = Tick::default();
+        for d in self.app.store.side_deliveries_due(hook.id, now).await? {
+            let ok = self.attempt(&hook, &d, now, false).await?;
+            t.attempted += 1;
+            t.delivered += usize::from(ok);
+        }
+        let mut hook = hook;
+        while t.attempted < PER_TICK {
+            let head = match self.app.store.queue_head(hook.id).await? {
+                Some(d) => d,
+                None => {
+                    let Some(queued) = self.fill(&hook, now).await? else { break };
+                    t.queued += queued;
+                    match self.app.store.webhook(hook.id).await? {
+                        Some(h) => hook = h,
+                        None => break,
+                    }
+                    continue;
+                }
+            };
+            if head.next_at > now {
+                break;
+            }
+            t.attempted += 1;
+            if !self.attempt(&hook, &head, now, true).await? {
+                break;
+            }
+            t.delivered += 1;
+        }
+        Ok(t)
+    }
+
+    /// Writes the subscription's next deliveries from the outbox: how many, or None when its
+    /// cursor did not move (nothing new, or another worker moved it first).
+    async fn fill(&self, hook: &Webhook, now: i64) -> Result<Option<usize>, WorkerError> {
+        let store = &self.app.store;
+        if hook.cursor < store.outbox_floor().await? {
+            // The changes it missed are gone: it must start again from an export.
+            store.disable_webhook(hook.id, BEHIND).await?;
+            return Ok(None);
+        }
+        let mut events = store.outbox_after(hook.cursor, SCAN).await?;
+        let n = settled(hook.cursor, &events, wujin_store::now_ms());
+        events.truncate(n);
+        let Some(last) = events.last().map(|e| e.seq) else { return Ok(None) };
+        events.retain(|e| hook.types.iter().any(|t| t == &e.topic) && TYPES.contains(&e.topic.as_str()));
+        let lang = Lang::from_tag(&hook.lang);
+        // The owner sees what their own GET would show them.
+        let owner = Caller {
+            account_id: hook.account_id,
+            login: String::new(),
+            name: String::new(),
+            via: Via::Token { scopes: vec![] },
+        };
+        let changes = views(&self.app, lang, Some(&owner), &events).await.map_err(|e| WorkerError::Feed(e.message))?;
+        let (changes, cursor) = if changes.len() > BATCH {
+            let cut = changes[BATCH - 1].seq;
+            (changes.into_iter().take(BATCH).collect::<Vec<_>>(), cut)
+        } else {
+            (changes, last)
+        };
+        let items: Vec<NewDelivery> = changes
+            .into_iter()
+            .map(|c| {
+                let event = format!("{}.{}", c.kind, c.op);
+                let (msg_id, seq, timestamp) = (format!("msg_wujin_{}_{}", hook.id, c.seq), c.seq, c.at.clone());
+                let payload = WebhookPayload {
+                    kind: event.clone(),
+                    timestamp,
+                    subscription_id: hook.id,
+                    // Numbered as it is written.
+                    counter: None,
+                    data: serde_json::to_value(c).unwrap_or_default(),
+                };
+                NewDelivery { msg_id, seq, body: serde_json::to_value(payload).unwrap_or_default(), event }
+            })
+            .collect();
+        Ok(store.enqueue_deliveries(hook.id, hook.cursor, cursor, &items, now).await?.then_some(items.len()))
+    }
+
+    /// Sends one delivery and records the outcome; true when it was delivered.
+    async fn attempt(&self, hook: &Webhook, d: &Delivery, now: i64, ordered: bool) -> Result<bool, WorkerError> {
+        let mut secrets = vec![hook.secret.as_str()];
+        if let Some((old, until)) = &hook.previous
+            && now < *until
+        {
+            secrets.push(old.as_str());
+        }
+        let m = Message { url: &hook.url, msg_id: &d.msg_id, body: &d.body, secrets };
+        let a = self.sender.send(&m, now).await;
+        let ok = a.status.is_some_and(|s| (200..300).contains(&s));
+        let store = &self.app.store;
+        if ok {
+            store.record_attempt(d, &a, &AfterAttempt::Delivered).await?;
+            return Ok(true);
+        }
+        if !ordered {
+            store.record_attempt(d, &a, &AfterAttempt::GiveUp).await?;
+            return Ok(false);
+        }
+        let gone = a.status == Some(410);
+        match after_failure(d.created_at, d.attempts + 1, now) {
+            AfterFailure::RetryAt(at) => {
+                store.record_attempt(d, &a, &AfterAttempt::Retry { at }).await?;
+                if gone {
+                    store.disable_webhook(hook.id, GONE).await?;
+                }
+            }
+            AfterFailure::Disable => {
+                store.record_attempt(d, &a, &AfterAttempt::Retry { at: now + BACKOFF_MS[0] }).await?;
+                store.disable_webhook(hook.id, if gone { GONE } else { FAILING }).await?;
+            }
+        }
+        Ok(false)
+    }
+
+    /// Delivers until `stop`: waits for the deployment's worker lock (one node delivers),
+    /// then ticks a few times a second, at once again while there is work.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut lock = None;
+        loop {
+            let idle = match &mut lock {
+                None => {
+                    match self.app.store.try_webhook_lock().await {
+                        Ok(Some(l)) => {
+                            tracing::info!("webhook worker: delivering for this deployment");
+                            lock = Some(l);
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(error = %e, "webhook worker: taking the lock"),
+                    }
+                    Duration::from_secs(5)
+                }
+                Some(l) => {
+                    if !l.alive().await {
+                        tracing::warn!("webhook worker: lost the lock's connection; taking it again");
+                        lock = None;
+                        continue;
+                    }
+                    match self.tick(wujin_store::now_ms()).await {
+                        Ok(t) if t.attempted + t.queued > 0 => Duration::ZERO,
+                        Ok(_) => Duration::from_millis(200),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "webhook worker");
+                            Duration::from_secs(1)
+                        }
+                    }
+                }
+            };
+            if idle.is_zero() && !*stop.borrow() {
+                continue;
+            }
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = tokio::time::sleep(idle) => {}
+            }
+        }
+        if let Some(l) = lock {
+            l.release().await;
+        }
+    }
+}
+
+/// The body of a test event.
+pub fn test_body(hook: &Webhook, now: i64) -> serde_json::Value {
+    let payload = WebhookPayload {
+        kind: "webhook.test".into(),
+        timestamp: rfc3339(now),
+        subscription_id: hook.id,
+        counter: None,
+        data: serde_json::json!({"message": "wujin test event"}),
+    };
+    serde_json::to_value(payload).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_stop_at_three_days() {
+        let t0 = 1_000_000;
+        assert_eq!(after_failure(t0, 1, t0), AfterFailure::RetryAt(t0 + 5 * SECOND));
+        assert_eq!(after_failure(t0, 2, t0 + 5 * SECOND), AfterFailure::RetryAt(t0 + 5 * SECOND + 5 * 60 * SECOND));
+        assert_eq!(after_failure(t0, 6, t0 + 20 * HOUR), AfterFailure::RetryAt(t0 + 30 * HOUR));
+        assert_eq!(after_failure(t0, 9, t0 + 40 * HOUR), AfterFailure::RetryAt(t0 + 50 * HOUR));
+        // Never scheduled past the deadline; at the deadline, disable.
+        assert_eq!(after_failure(t0, 12, t0 + 70 * HOUR), AfterFailure::RetryAt(t0 + GIVE_UP_AFTER_MS));
+        assert_eq!(after_failure(t0, 13, t0 + GIVE_UP_AFTER_MS), AfterFailure::Disable);
+    }
+}
