@@ -198,8 +198,9 @@ pub enum BenchKind {
         #[arg(long)]
         no_baseline: bool,
     },
-    /// Write N offers, then read the whole change feed from the start in pages of 1,000
-    /// and stream the JSON Lines export, through the API's router; prints the rates.
+    /// Write N offers, then read the whole change feed from the start in pages of 100 and
+    /// stream the JSON Lines export, through the API's router; then time webhooks to 10
+    /// receivers under 100 writes a second, and the worker clearing a backlog. Prints tables.
     Feed {
         /// How many offers.
         #[arg(long, default_value_t = 100_000)]
@@ -207,6 +208,9 @@ pub enum BenchKind {
         /// Also measure on this PostgreSQL server (a scratch database is created and dropped).
         #[arg(long, env = "WUJIN_BENCH_PG")]
         pg: Option<String>,
+        /// How long webhooks are measured under 100 writes a second.
+        #[arg(long, default_value_t = 60)]
+        webhook_seconds: u64,
     },
     /// The querying half of `bench search`, run in its own process (not for people).
     #[command(hide = true)]
@@ -373,8 +377,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
-        Command::Bench { what: Some(BenchKind::Feed { offers, pg }), .. } => {
-            crate::bench::feed::run(offers, pg.as_deref()).await
+        Command::Bench { what: Some(BenchKind::Feed { offers, pg, webhook_seconds }), .. } => {
+            crate::bench::feed::run(offers, pg.as_deref(), webhook_seconds).await
         }
         Command::Admin { what: AdminCmd::Create { login, name, officer } } => {
             let store = open(&cli.db).await?;

@@ -270,3 +270,40 @@ both_backends! {
         }
     }
 }
+
+both_backends! {
+    async fn one_caller_runs_at_most_two_exports_at_once(db) {
+        use tower::ServiceExt;
+        let app = AppState::new(db.store.clone());
+        let (org, owner) = firm(&app).await;
+        send_to(&app, "POST", &format!("/api/v1/orgs/{org}/offers"), Some(offer("真空保温杯 500ml")), &owner.h()).await;
+        let open = |headers: Vec<(String, String)>| {
+            let app = app.clone();
+            async move {
+                let mut req = axum::http::Request::builder().uri("/api/v1/export/offers");
+                for (k, v) in headers {
+                    req = req.header(k, v);
+                }
+                wujin_server::api::router_with(app).oneshot(req.body(axum::body::Body::empty()).unwrap()).await.unwrap()
+            }
+        };
+        // Two exports still streaming (their bodies unread) hold the caller's two places.
+        let (a, b) = (open(vec![]).await, open(vec![]).await);
+        assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+        let third = open(vec![]).await;
+        assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+        let body = axum::body::to_bytes(third.into_body(), usize::MAX).await.unwrap();
+        let err: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(err["error"]["code"], "too_many_exports");
+        // Another caller (a signed-in account) has places of its own.
+        let mine = open(vec![("cookie".into(), owner.cookie.clone())]).await;
+        assert_eq!(mine.status(), StatusCode::OK);
+        // Read to the end, an export gives its place back.
+        let whole = axum::body::to_bytes(a.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(whole.iter().filter(|b| **b == b'\n').count(), 1);
+        assert_eq!(open(vec![]).await.status(), StatusCode::OK);
+        // A dropped one (the client went away) too.
+        drop(b);
+        assert_eq!(open(vec![]).await.status(), StatusCode::OK);
+    }
+}

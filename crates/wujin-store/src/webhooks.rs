@@ -394,16 +394,17 @@ impl Store {
         Ok(())
     }
 
-    /// The oldest ordered delivery still to send, if any.
-    pub async fn queue_head(&self, webhook: i64) -> Result<Option<Delivery>> {
-        let r = sqlx::query(&format!(
+    /// The oldest ordered deliveries still to send, in order, at most `limit`.
+    pub async fn queue(&self, webhook: i64, limit: i64) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending' \
-             AND counter IS NOT NULL ORDER BY id LIMIT 1"
+             AND counter IS NOT NULL ORDER BY id LIMIT $2"
         ))
         .bind(webhook)
-        .fetch_optional(self.pool())
+        .bind(limit)
+        .fetch_all(self.pool())
         .await?;
-        r.as_ref().map(delivery).transpose()
+        rows.iter().map(delivery).collect()
     }
 
     /// Test events and redeliveries due by `now`.
@@ -525,34 +526,46 @@ impl Store {
 
     /// Records an attempt and what follows from it, in one transaction.
     pub async fn record_attempt(&self, d: &Delivery, attempt: &Attempt, after: &AfterAttempt) -> Result<()> {
+        self.record_attempts(&[(d, attempt, after)]).await
+    }
+
+    /// Records several attempts in one transaction (a run of deliveries sent one after
+    /// another: were the process to die before this commits, they are all sent again, which
+    /// at-least-once allows).
+    pub async fn record_attempts(&self, outcomes: &[(&Delivery, &Attempt, &AfterAttempt)]) -> Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO webhook_attempts (delivery_id, at, status, error, duration_ms) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(d.id)
-        .bind(attempt.at)
-        .bind(attempt.status)
-        .bind(&attempt.error)
-        .bind(attempt.duration_ms)
-        .execute(&mut *tx)
-        .await?;
-        let (state, next_at) = match after {
-            AfterAttempt::Delivered => (DeliveryState::Delivered, d.next_at),
-            AfterAttempt::Retry { at } => (DeliveryState::Pending, *at),
-            AfterAttempt::GiveUp => (DeliveryState::Failed, d.next_at),
-        };
-        sqlx::query(
-            "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_at = $2, last_at = $3, \
-             last_status = $4, last_error = $5 WHERE id = $6",
-        )
-        .bind(state.code())
-        .bind(next_at)
-        .bind(attempt.at)
-        .bind(attempt.status)
-        .bind(&attempt.error)
-        .bind(d.id)
-        .execute(&mut *tx)
-        .await?;
+        for (d, attempt, after) in outcomes {
+            sqlx::query(
+                "INSERT INTO webhook_attempts (delivery_id, at, status, error, duration_ms) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(d.id)
+            .bind(attempt.at)
+            .bind(attempt.status)
+            .bind(&attempt.error)
+            .bind(attempt.duration_ms)
+            .execute(&mut *tx)
+            .await?;
+            let (state, next_at) = match after {
+                AfterAttempt::Delivered => (DeliveryState::Delivered, d.next_at),
+                AfterAttempt::Retry { at } => (DeliveryState::Pending, *at),
+                AfterAttempt::GiveUp => (DeliveryState::Failed, d.next_at),
+            };
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_at = $2, last_at = $3, \
+                 last_status = $4, last_error = $5 WHERE id = $6",
+            )
+            .bind(state.code())
+            .bind(next_at)
+            .bind(attempt.at)
+            .bind(attempt.status)
+            .bind(&attempt.error)
+            .bind(d.id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -9,11 +9,17 @@
 //! a higher one may still have a transaction in flight below it.
 //!
 //! The stream reads the store a page at a time, so memory stays flat whatever the size.
+//! Each caller (an API token, a signed-in account, or else a client address) runs at most
+//! [`MAX_CONCURRENT`] exports at once; another is 429 until one ends.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use wujin_domain::sheet::{OFFER_COLUMNS, ORG_COLUMNS, offer_to_row, org_to_row};
 use wujin_domain::{Lang, msg};
@@ -28,6 +34,71 @@ use super::views::{OfferView, OrgView};
 const PAGE: i64 = 1000;
 /// The header that carries the feed position.
 pub const FEED_SEQ: &str = "wujin-feed-seq";
+/// Exports one caller may run at the same time.
+pub const MAX_CONCURRENT: usize = 2;
+
+/// The exports running now, by caller.
+#[derive(Default)]
+pub struct ExportSlots {
+    held: Mutex<HashMap<String, usize>>,
+}
+
+/// One running export's place; it is given back when the stream ends or is dropped.
+pub struct Slot {
+    slots: Arc<ExportSlots>,
+    key: String,
+}
+
+impl ExportSlots {
+    fn take(self: &Arc<Self>, key: String) -> Option<Slot> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let n = held.entry(key.clone()).or_default();
+        if *n >= MAX_CONCURRENT {
+            return None;
+        }
+        *n += 1;
+        Some(Slot { slots: self.clone(), key })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut held = self.slots.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = held.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Whom an export counts against: the token, else the signed-in account, else the client's
+/// address (as the sign-in limit reads it behind trusted proxies).
+async fn caller_key(
+    app: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Result<String, ApiError> {
+    if let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        super::auth::caller(app, lang, headers).await?;
+        return Ok(format!("token:{}", super::auth::token_hash(token.trim())));
+    }
+    if super::auth::session_token(headers).is_some()
+        && let Ok(me) = super::auth::caller(app, lang, headers).await
+    {
+        return Ok(format!("account:{}", me.account_id));
+    }
+    Ok(match extensions.get::<ConnectInfo<std::net::SocketAddr>>() {
+        Some(peer) => format!("address:{}", app.sign_in_limit.client(peer.0.ip(), headers)),
+        None => "address:local".to_string(),
+    })
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -114,8 +185,19 @@ async fn page(app: &AppState, lang: Lang, kind: Kind, format: Format, after: i64
     Some((Bytes::from(out), last))
 }
 
-async fn stream(app: AppState, lang: Lang, kind: Kind, p: super::params::Params) -> Result<Response, ApiError> {
+async fn stream(
+    app: AppState,
+    lang: Lang,
+    kind: Kind,
+    p: super::params::Params,
+    headers: HeaderMap,
+    extensions: Extensions,
+) -> Result<Response, ApiError> {
     let format = format_of(lang, &p)?;
+    let key = caller_key(&app, lang, &headers, &extensions).await?;
+    let slot = app.exports.take(key).ok_or_else(|| {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_exports", lang, msg!("too_many_exports", MAX_CONCURRENT))
+    })?;
     let seq = settled_position(&app).await.map_err(|e| ApiError::internal(lang, e))?;
     let head: Vec<u8> = match format {
         Format::Jsonl => vec![],
@@ -127,11 +209,12 @@ async fn stream(app: AppState, lang: Lang, kind: Kind, p: super::params::Params)
         }
     };
     let first = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(head)) });
-    let rest = futures_util::stream::unfold(Some(0i64), move |after| {
+    // The slot travels with the stream and is given back when it ends or is dropped.
+    let rest = futures_util::stream::unfold((Some(0i64), slot), move |(after, slot)| {
         let app = app.clone();
         async move {
             let (bytes, last) = page(&app, lang, kind, format, after?).await?;
-            Some((Ok::<Bytes, std::io::Error>(bytes), Some(last)))
+            Some((Ok::<Bytes, std::io::Error>(bytes), (Some(last), slot)))
         }
     });
     let body = Body::from_stream(futures_util::StreamExt::chain(first, rest));
@@ -157,13 +240,15 @@ async fn stream(app: AppState, lang: Lang, kind: Kind, p: super::params::Params)
     params(("format" = Option<Format>, Query, description = "jsonl (default) or csv")),
     responses((status = 200, description = "The whole registry's organisations, one per line.",
         headers(("wujin-feed-seq" = i64, description = "The change-feed position to read on from.")),
-        content((String = "application/x-ndjson"), (String = "text/csv"))), (status = 400)))]
+        content((String = "application/x-ndjson"), (String = "text/csv"))), (status = 400), (status = 401), (status = 429)))]
 pub async fn orgs(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    extensions: Extensions,
     p: super::params::Params,
 ) -> Result<Response, ApiError> {
-    stream(app, lang, Kind::Orgs, p).await
+    stream(app, lang, Kind::Orgs, p, headers, extensions).await
 }
 
 /// Every offer, streamed (JSON Lines as GET shows them, or CSV in the import's columns).
@@ -172,11 +257,13 @@ pub async fn orgs(
     params(("format" = Option<Format>, Query, description = "jsonl (default) or csv")),
     responses((status = 200, description = "The whole registry's offers, one per line.",
         headers(("wujin-feed-seq" = i64, description = "The change-feed position to read on from.")),
-        content((String = "application/x-ndjson"), (String = "text/csv"))), (status = 400)))]
+        content((String = "application/x-ndjson"), (String = "text/csv"))), (status = 400), (status = 401), (status = 429)))]
 pub async fn offers(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    extensions: Extensions,
     p: super::params::Params,
 ) -> Result<Response, ApiError> {
-    stream(app, lang, Kind::Offers, p).await
+    stream(app, lang, Kind::Offers, p, headers, extensions).await
 }

@@ -72,6 +72,8 @@ pub struct AppState {
     pub uploads: Arc<crate::uploads::Uploads>,
     /// Whether webhooks may go to internal addresses (`--webhook-allow-private`).
     pub webhook_allow_private: bool,
+    /// The bulk exports running now, by caller.
+    pub exports: Arc<export::ExportSlots>,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             sign_in_limit: Arc::default(),
             uploads: Arc::default(),
             webhook_allow_private: false,
+            exports: Arc::default(),
         }
     }
 }

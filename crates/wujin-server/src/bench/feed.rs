@@ -1,11 +1,21 @@
-//! `wujin bench feed`: how fast an integrator can read the change feed and the bulk export.
+//! `wujin bench feed`: how fast an integrator can read the change feed and the bulk export,
+//! and how soon webhooks follow a write.
 //!
 //! For each engine: write a generated registry of N offers (each a `create` change, after
 //! the firms' own), then read the whole feed from the start in pages of 100 through the
 //! API's router (routing, the transport guard, visibility, JSON rendering: everything but
-//! the socket), and stream the JSON Lines export of every offer the same way. Prints a table.
+//! the socket), and stream the JSON Lines export of every offer the same way.
+//!
+//! Then webhooks, to 10 subscriptions of one account, each with its own receiver on
+//! loopback (real HTTP): offers are written through the API at 100 a second for the given
+//! time while the delivery worker runs as `serve` runs it, and each delivery's arrival is
+//! timed from the moment its write was answered (committed); then, with the worker stopped,
+//! 1,000 more offers are written and the worker is timed clearing the 10,000-delivery
+//! backlog. Prints two tables.
 
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -87,23 +97,199 @@ async fn measure(engine: &'static str, url: &str, cluster: &wujin_demo::Cluster)
     Ok(Row { engine, changes, pages, feed_rate, export_rate })
 }
 
-pub async fn run(offers: usize, pg: Option<&str>) -> Result<(), Failure> {
+struct HookRow {
+    engine: &'static str,
+    writes: usize,
+    deliveries: usize,
+    p50_ms: f64,
+    p95_ms: f64,
+    max_ms: f64,
+    backlog_rate: f64,
+}
+
+/// Subscriptions in the webhook measurement.
+const SUBSCRIBERS: usize = 10;
+
+/// Arrival times of deliveries, by offer id, and how many arrived.
+#[derive(Default)]
+struct Arrivals {
+    at: std::sync::Mutex<HashMap<i64, Vec<Instant>>>,
+    count: std::sync::atomic::AtomicUsize,
+    changed: tokio::sync::Notify,
+}
+
+impl Arrivals {
+    async fn until(&self, n: usize, limit: Duration) -> Result<(), Failure> {
+        let end = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.changed.notified();
+            if self.count.load(std::sync::atomic::Ordering::SeqCst) >= n {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(end, notified).await.is_err() {
+                let got = self.count.load(std::sync::atomic::Ordering::SeqCst);
+                return Err(msg(format!("only {got} of {n} deliveries arrived in {} s", limit.as_secs())));
+            }
+        }
+    }
+}
+
+/// A receiver on loopback that notes when each offer's delivery arrived.
+async fn receiver(arrivals: Arc<Arrivals>) -> Result<String, Failure> {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let arrivals = arrivals.clone();
+            async move {
+                let now = Instant::now();
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                if let Some(id) = v["data"]["id"].as_i64() {
+                    arrivals.at.lock().unwrap_or_else(|e| e.into_inner()).entry(id).or_default().push(now);
+                    arrivals.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    arrivals.changed.notify_waiters();
+                }
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(fail)?;
+    let url = format!("http://{}/hook", listener.local_addr().map_err(fail)?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
+async fn webhooks(engine: &'static str, url: &str, seconds: u64) -> Result<HookRow, Failure> {
+    let store = Store::open(url).await.map_err(fail)?;
+    let app = api::AppState { webhook_allow_private: true, ..api::AppState::new(store.clone()) };
+    let router = api::router_with(app.clone());
+    let call = |method: &'static str, path: String, body: serde_json::Value, headers: Vec<(String, String)>| {
+        let router = router.clone();
+        async move {
+            let mut req =
+                Request::builder().method(method).uri(path.as_str()).header("content-type", "application/json");
+            for (k, v) in &headers {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            let resp = router.oneshot(req.body(Body::from(body.to_string())).map_err(fail)?).await.map_err(fail)?;
+            let status = resp.status();
+            let cookie = resp
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .map(|c| c.split(';').next().unwrap_or("").to_string());
+            let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.map_err(fail)?;
+            let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            if !status.is_success() {
+                return Err(msg(format!("{method} {path}: {status} {json}")));
+            }
+            Ok::<_, Failure>((json, cookie))
+        }
+    };
+    let code = wujin_domain::Uscc::complete("91330784MA7900001").map_err(|e| msg(format!("{e:?}")))?.to_string();
+    let up = serde_json::json!({"login": "bench-hooks@example.cn", "name": "bench", "password": "correct horse battery", "uscc": code, "firm": "永康市基准测试五金有限公司"});
+    let (me, cookie) = call("POST", "/api/v1/accounts".into(), up, vec![]).await?;
+    let org = me["org_id"].as_i64().unwrap_or(0);
+    let headers = vec![
+        ("cookie".to_string(), cookie.unwrap_or_default()),
+        ("x-csrf-token".to_string(), me["csrf_token"].as_str().unwrap_or("").to_string()),
+    ];
+    let arrivals = Arc::new(Arrivals::default());
+    for _ in 0..SUBSCRIBERS {
+        let url = receiver(arrivals.clone()).await?;
+        call("POST", "/api/v1/webhooks".into(), serde_json::json!({"url": url, "types": ["offer"]}), headers.clone())
+            .await?;
+    }
+    let offer = |i: usize| serde_json::json!({"title": format!("基准保温杯 {i}"), "category": "保温杯", "unit": "只"});
+    let write = |i: usize| call("POST", format!("/api/v1/orgs/{org}/offers"), offer(i), headers.clone());
+    let start_worker = || {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = crate::webhooks::Worker::new(app.clone(), crate::webhooks::Sender::new(true));
+        (stop, tokio::spawn(worker.run(stopped)))
+    };
+
+    // Latency: 100 writes a second while the worker runs.
+    let (stop, running) = start_worker();
+    let mut committed: HashMap<i64, Instant> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let writes = (seconds * 100) as usize;
+    for i in 0..writes {
+        tick.tick().await;
+        let (o, _) = write(i).await?;
+        committed.insert(o["id"].as_i64().unwrap_or(0), Instant::now());
+    }
+    arrivals.until(writes * SUBSCRIBERS, Duration::from_secs(120)).await?;
+    let _ = stop.send(true);
+    let _ = running.await;
+    let mut lat: Vec<f64> = vec![];
+    for (id, times) in arrivals.at.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        if let Some(c) = committed.get(id) {
+            lat.extend(times.iter().map(|t| t.saturating_duration_since(*c).as_secs_f64() * 1000.0));
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct =
+        |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(0.0);
+
+    // Throughput: a backlog of 1,000 changes to each of the subscriptions.
+    let before = arrivals.count.load(std::sync::atomic::Ordering::SeqCst);
+    for i in 0..1000 {
+        write(writes + i).await?;
+    }
+    let t = Instant::now();
+    let (stop, running) = start_worker();
+    arrivals.until(before + 1000 * SUBSCRIBERS, Duration::from_secs(600)).await?;
+    let backlog_rate = (1000 * SUBSCRIBERS) as f64 / t.elapsed().as_secs_f64();
+    let _ = stop.send(true);
+    let _ = running.await;
+    store.close().await;
+    Ok(HookRow {
+        engine,
+        writes,
+        deliveries: lat.len(),
+        p50_ms: pct(0.50),
+        p95_ms: pct(0.95),
+        max_ms: lat.last().copied().unwrap_or(0.0),
+        backlog_rate,
+    })
+}
+
+pub async fn run(offers: usize, pg: Option<&str>, hook_seconds: u64) -> Result<(), Failure> {
     let firms = (offers as f64 / 9.6).ceil() as usize;
     let mut cluster = wujin_demo::generate(DEFAULT_SEED, firms.max(20));
     cluster.offers.truncate(offers);
     let dir = tempfile::tempdir().map_err(fail)?;
-    let mut rows = vec![measure("SQLite", &dir.path().join("feed.db").display().to_string(), &cluster).await?];
+    let sqlite = dir.path().join("feed.db").display().to_string();
+    let mut rows = vec![measure("SQLite", &sqlite, &cluster).await?];
+    let mut hooks = vec![webhooks("SQLite", &sqlite, hook_seconds).await?];
     if let Some(admin) = pg {
         let name = format!("wujin_bench_feed_{}", std::process::id());
         let url = pg_database(admin, &name, true).await?;
         let row = measure("PostgreSQL", &url, &cluster).await;
+        let hook = match row {
+            Ok(_) => Some(webhooks("PostgreSQL", &url, hook_seconds).await),
+            Err(_) => None,
+        };
         pg_database(admin, &name, false).await?;
         rows.push(row?);
+        if let Some(h) = hook {
+            hooks.push(h?);
+        }
     }
     println!("| engine | changes | pages of 100 | feed read (changes/s) | export JSON Lines (offers/s) |");
     println!("|---|---:|---:|---:|---:|");
     for r in rows {
         println!("| {} | {} | {} | {:.0} | {:.0} |", r.engine, r.changes, r.pages, r.feed_rate, r.export_rate);
+    }
+    println!();
+    println!(
+        "| engine | writes (100/s for {hook_seconds} s) | deliveries to {SUBSCRIBERS} subscribers | commit→delivery p50 (ms) | p95 (ms) | max (ms) | backlog of 1,000 × {SUBSCRIBERS} (deliveries/s) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for h in hooks {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            h.engine, h.writes, h.deliveries, h.p50_ms, h.p95_ms, h.max_ms, h.backlog_rate
+        );
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use wujin_domain::Lang;
 use wujin_store::StoreError;
 use wujin_store::outbox::settled;
-use wujin_store::webhooks::{AfterAttempt, Delivery, NewDelivery, Webhook};
+use wujin_store::webhooks::{AfterAttempt, Attempt, Delivery, NewDelivery, Webhook};
 
 use super::sender::{Message, Sender};
 use crate::api::AppState;
@@ -104,33 +104,72 @@ impl Worker {
 
     async fn serve(&self, hook: Webhook, now: i64) -> Result<Tick, WorkerError> {
         let mut t = Tick::default();
-        for d in self.app.store.side_deliveries_due(hook.id, now).await? {
-            let ok = self.attempt(&hook, &d, now, false).await?;
+        let store = &self.app.store;
+        for d in store.side_deliveries_due(hook.id, now).await? {
+            let a = self.send(&hook, &d, now).await;
+            let ok = delivered(&a);
+            let after = if ok { AfterAttempt::Delivered } else { AfterAttempt::GiveUp };
+            store.record_attempt(&d, &a, &after).await?;
             t.attempted += 1;
             t.delivered += usize::from(ok);
         }
         let mut hook = hook;
         while t.attempted < PER_TICK {
-            let head = match self.app.store.queue_head(hook.id).await? {
-                Some(d) => d,
-                None => {
-                    let Some(queued) = self.fill(&hook, now).await? else { break };
-                    t.queued += queued;
-                    match self.app.store.webhook(hook.id).await? {
-                        Some(h) => hook = h,
-                        None => break,
-                    }
+            let mut queue = store.queue(hook.id, BATCH as i64).await?;
+            if queue.is_empty() {
+                let Some(queued) = self.fill(&hook, now).await? else { break };
+                t.queued += queued;
+                match store.webhook(hook.id).await? {
+                    Some(h) => hook = h,
+                    None => break,
+                }
+                queue = store.queue(hook.id, BATCH as i64).await?;
+                if queue.is_empty() {
                     continue;
                 }
-            };
-            if head.next_at > now {
+            }
+            // Send in order, one at a time, until one fails or is not due; the outcomes of
+            // the run are recorded together.
+            let mut sent: Vec<(Delivery, Attempt, AfterAttempt)> = vec![];
+            let mut stopped = None;
+            for d in queue {
+                if d.next_at > now {
+                    break;
+                }
+                let a = self.send(&hook, &d, now).await;
+                t.attempted += 1;
+                if delivered(&a) {
+                    t.delivered += 1;
+                    sent.push((d, a, AfterAttempt::Delivered));
+                    continue;
+                }
+                let gone = a.status == Some(410);
+                let (after, disable) = match after_failure(d.created_at, d.attempts + 1, now) {
+                    AfterFailure::RetryAt(at) => (AfterAttempt::Retry { at }, gone.then_some(GONE)),
+                    AfterFailure::Disable => {
+                        (AfterAttempt::Retry { at: now + BACKOFF_MS[0] }, Some(if gone { GONE } else { FAILING }))
+                    }
+                };
+                sent.push((d, a, after));
+                stopped = Some(disable);
                 break;
             }
-            t.attempted += 1;
-            if !self.attempt(&hook, &head, now, true).await? {
-                break;
+            let ran = sent.len();
+            let outcomes: Vec<_> = sent.iter().map(|(d, a, after)| (d, a, after)).collect();
+            store.record_attempts(&outcomes).await?;
+            match stopped {
+                // A failure ends this subscription's turn (and perhaps the subscription).
+                Some(disable) => {
+                    if let Some(reason) = disable {
+                        store.disable_webhook(hook.id, reason).await?;
+                    }
+                    break;
+                }
+                // The head is not due yet.
+                None if ran == 0 => break,
+                // On with the rest of the queue, refilled from the outbox when it runs dry.
+                None => {}
             }
-            t.delivered += 1;
         }
         Ok(t)
     }
@@ -183,8 +222,8 @@ impl Worker {
         Ok(store.enqueue_deliveries(hook.id, hook.cursor, cursor, &items, now).await?.then_some(items.len()))
     }
 
-    /// Sends one delivery and records the outcome; true when it was delivered.
-    async fn attempt(&self, hook: &Webhook, d: &Delivery, now: i64, ordered: bool) -> Result<bool, WorkerError> {
+    /// Sends one delivery, signed with the secrets valid at `now`.
+    async fn send(&self, hook: &Webhook, d: &Delivery, now: i64) -> Attempt {
         let mut secrets = vec![hook.secret.as_str()];
         if let Some((old, until)) = &hook.previous
             && now < *until
@@ -192,31 +231,7 @@ impl Worker {
             secrets.push(old.as_str());
         }
         let m = Message { url: &hook.url, msg_id: &d.msg_id, body: &d.body, secrets };
-        let a = self.sender.send(&m, now).await;
-        let ok = a.status.is_some_and(|s| (200..300).contains(&s));
-        let store = &self.app.store;
-        if ok {
-            store.record_attempt(d, &a, &AfterAttempt::Delivered).await?;
-            return Ok(true);
-        }
-        if !ordered {
-            store.record_attempt(d, &a, &AfterAttempt::GiveUp).await?;
-            return Ok(false);
-        }
-        let gone = a.status == Some(410);
-        match after_failure(d.created_at, d.attempts + 1, now) {
-            AfterFailure::RetryAt(at) => {
-                store.record_attempt(d, &a, &AfterAttempt::Retry { at }).await?;
-                if gone {
-                    store.disable_webhook(hook.id, GONE).await?;
-                }
-            }
-            AfterFailure::Disable => {
-                store.record_attempt(d, &a, &AfterAttempt::Retry { at: now + BACKOFF_MS[0] }).await?;
-                store.disable_webhook(hook.id, if gone { GONE } else { FAILING }).await?;
-            }
-        }
-        Ok(false)
+        self.sender.send(&m, now).await
     }
 
     /// Delivers until `stop`: waits for the deployment's worker lock (one node delivers),
@@ -264,6 +279,11 @@ impl Worker {
             l.release().await;
         }
     }
+}
+
+/// Whether the receiver took the delivery (any 2xx).
+fn delivered(a: &Attempt) -> bool {
+    a.status.is_some_and(|s| (200..300).contains(&s))
 }
 
 /// The body of a test event.
