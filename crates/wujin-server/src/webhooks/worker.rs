@@ -188,6 +188,14 @@ impl Worker {
         events.truncate(n);
         let Some(last) = events.last().map(|e| e.seq) else { return Ok(None) };
         events.retain(|e| hook.types.iter().any(|t| t == &e.topic) && TYPES.contains(&e.topic.as_str()));
+        // A batch at a time: the cursor moves to the last change taken, or past everything
+        // scanned when all of it was taken.
+        let cursor = if events.len() > BATCH {
+            events.truncate(BATCH);
+            events[BATCH - 1].seq
+        } else {
+            last
+        };
         let lang = Lang::from_tag(&hook.lang);
         // The owner sees what their own GET would show them.
         let owner = Caller {
@@ -197,12 +205,6 @@ impl Worker {
             via: Via::Token { scopes: vec![] },
         };
         let changes = views(&self.app, lang, Some(&owner), &events).await.map_err(|e| WorkerError::Feed(e.message))?;
-        let (changes, cursor) = if changes.len() > BATCH {
-            let cut = changes[BATCH - 1].seq;
-            (changes.into_iter().take(BATCH).collect::<Vec<_>>(), cut)
-        } else {
-            (changes, last)
-        };
         let items: Vec<NewDelivery> = changes
             .into_iter()
             .map(|c| {
@@ -245,6 +247,8 @@ impl Worker {
                         Ok(Some(l)) => {
                             tracing::info!("webhook worker: delivering for this deployment");
                             lock = Some(l);
+                            // To work at once.
+                            continue;
                         }
                         Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "webhook worker: taking the lock"),
