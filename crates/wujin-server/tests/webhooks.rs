@@ -185,6 +185,19 @@ both_backends! {
         assert!(inbox["items"].as_array().unwrap().iter().any(|i| i["kind"] == "webhook_disabled" && i["text"].as_str().unwrap().contains("410")));
     }
 
+    async fn a_redirect_is_not_followed_and_counts_as_a_failure(db) {
+        let app = server(&db);
+        let rx = Receiver::start().await;
+        rx.answer.store(307, Ordering::SeqCst);
+        let (org, owner) = firm(&app, 1).await;
+        let (hook, _) = subscribe(&app, &owner, &rx.url, &["offer"]).await;
+        add_offer(&app, &owner, org, "真空保温杯 500ml").await;
+        drain(&worker(&app), wujin_store::now_ms()).await;
+        assert_eq!(rx.got().await.len(), 1, "one request, no second one to wherever it pointed");
+        let log = send_to(&app, "GET", &format!("/api/v1/webhooks/{hook}/deliveries"), None, &owner.h()).await.body;
+        assert_eq!((log["items"][0]["state"].as_str(), log["items"][0]["last_status"].as_i64()), (Some("pending"), Some(307)));
+    }
+
     async fn internal_addresses_are_refused_when_subscribing_and_when_delivering(db) {
         let strict = AppState::new(db.store.clone());
         let (org, owner) = firm(&strict, 1).await;

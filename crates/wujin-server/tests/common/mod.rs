@@ -219,14 +219,18 @@ pub struct Receiver {
 }
 
 impl Receiver {
+    /// A receiver; a 3xx answer points back at itself (`location`), so a client that
+    /// followed redirects would be seen asking twice.
     pub async fn start() -> Receiver {
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
         let answer = Arc::new(AtomicU16::new(200));
-        let (g, a) = (got.clone(), answer.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let (g, a, here) = (got.clone(), answer.clone(), url.clone());
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(move |headers: HeaderMap, body: String| {
-                let (g, a) = (g.clone(), a.clone());
+                let (g, a, here) = (g.clone(), a.clone(), here.clone());
                 async move {
                     let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
                     g.lock().await.push(Got {
@@ -235,12 +239,10 @@ impl Receiver {
                         signature: h("webhook-signature"),
                         body,
                     });
-                    StatusCode::from_u16(a.load(Ordering::SeqCst)).unwrap()
+                    (StatusCode::from_u16(a.load(Ordering::SeqCst)).unwrap(), [(axum::http::header::LOCATION, here)])
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Receiver { url, got, answer }
     }
