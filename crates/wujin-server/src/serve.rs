@@ -134,6 +134,8 @@ async fn follow_store(
 /// their inbox even if nobody opens the demand), and forgets idle sign-in addresses.
 /// How long the change feed keeps a change (API.md: at least 90 days).
 pub const FEED_RETENTION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+/// How long a finished webhook delivery stays in its subscription's log.
+pub const DELIVERY_LOG_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut last_prune: Option<std::time::Instant> = None;
@@ -143,6 +145,9 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
             last_prune = Some(std::time::Instant::now());
             if let Err(e) = state.store.prune_outbox(wujin_store::now_ms() - FEED_RETENTION_MS).await {
                 tracing::warn!(error = %e, "pruning the outbox");
+            }
+            if let Err(e) = state.store.prune_deliveries(wujin_store::now_ms() - DELIVERY_LOG_RETENTION_MS).await {
+                tracing::warn!(error = %e, "pruning the webhook delivery log");
             }
         }
         match state.store.close_due(wujin_store::now_ms(), 100).await {

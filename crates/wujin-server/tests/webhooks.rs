@@ -185,6 +185,27 @@ both_backends! {
         assert!(inbox["items"].as_array().unwrap().iter().any(|i| i["kind"] == "webhook_disabled" && i["text"].as_str().unwrap().contains("410")));
     }
 
+    async fn the_delivery_log_forgets_finished_deliveries_after_its_retention_but_never_pending_ones(db) {
+        let app = server(&db);
+        let rx = Receiver::start().await;
+        let (org, owner) = firm(&app, 1).await;
+        let (hook, _) = subscribe(&app, &owner, &rx.url, &["offer"]).await;
+        add_offer(&app, &owner, org, "真空保温杯 500ml").await;
+        let w = worker(&app);
+        drain(&w, wujin_store::now_ms()).await;
+        rx.answer.store(503, Ordering::SeqCst);
+        add_offer(&app, &owner, org, "儿童保温杯 350ml").await;
+        drain(&w, wujin_store::now_ms()).await;
+        let path = format!("/api/v1/webhooks/{hook}/deliveries");
+        let states = |body: Value| -> Vec<String> {
+            body["items"].as_array().unwrap().iter().map(|d| d["state"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(states(send_to(&app, "GET", &path, None, &owner.h()).await.body), vec!["pending", "delivered"]);
+        let gone = db.store.prune_deliveries(wujin_store::now_ms() + wujin_server::serve::DELIVERY_LOG_RETENTION_MS).await.unwrap();
+        assert_eq!(gone, 1);
+        assert_eq!(states(send_to(&app, "GET", &path, None, &owner.h()).await.body), vec!["pending"], "the delivery still being retried stays");
+    }
+
     async fn a_redirect_is_not_followed_and_counts_as_a_failure(db) {
         let app = server(&db);
         let rx = Receiver::start().await;

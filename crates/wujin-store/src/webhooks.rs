@@ -570,6 +570,25 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets finished deliveries (delivered or given up) written before `cutoff_ms`, with
+    /// their attempts: the log keeps what is recent, and pending ones are never touched.
+    /// Returns how many went.
+    pub async fn prune_deliveries(&self, cutoff_ms: i64) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let old = "SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1";
+        sqlx::query(&format!("DELETE FROM webhook_attempts WHERE delivery_id IN ({old})"))
+            .bind(cutoff_ms)
+            .execute(&mut *tx)
+            .await?;
+        let gone = sqlx::query("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < $1")
+            .bind(cutoff_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(gone)
+    }
+
     /// Disables a subscription (the platform's decision, with its reason) and tells the
     /// owner in the inbox of each firm they own or administer, in one transaction. The
     /// delivery being retried stays pending: making the subscription active again resumes
