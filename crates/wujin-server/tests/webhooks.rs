@@ -206,6 +206,35 @@ both_backends! {
         assert_eq!(states(send_to(&app, "GET", &path, None, &owner.h()).await.body), vec!["pending"], "the delivery still being retried stays");
     }
 
+    async fn a_receiver_that_hangs_does_not_hold_up_other_subscriptions(db) {
+        let app = server(&db);
+        // A receiver that takes connections and never answers (the sender gives up at 10 s).
+        let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hang_url = format!("http://{}/hook", hang.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = vec![];
+            while let Ok((conn, _)) = hang.accept().await {
+                held.push(conn);
+            }
+        });
+        let rx = Receiver::start().await;
+        let (org, owner) = firm(&app, 1).await;
+        let (_, other) = firm(&app, 2).await;
+        subscribe(&app, &owner, &hang_url, &["offer"]).await;
+        subscribe(&app, &other, &rx.url, &["offer"]).await;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let running = tokio::spawn(worker(&app).run(stopped));
+        add_offer(&app, &owner, org, "真空保温杯 500ml").await;
+        assert!(rx.wait_for(1, std::time::Duration::from_secs(5)).await, "the first change arrives");
+        add_offer(&app, &owner, org, "儿童保温杯 350ml").await;
+        assert!(
+            rx.wait_for(2, std::time::Duration::from_secs(5)).await,
+            "the next one too, while the other subscription's delivery still hangs"
+        );
+        stop.send(true).unwrap();
+        running.await.unwrap();
+    }
+
     async fn a_redirect_is_not_followed_and_counts_as_a_failure(db) {
         let app = server(&db);
         let rx = Receiver::start().await;

@@ -7,6 +7,7 @@
 //! Time enters as an argument of [`Worker::tick`], so tests drive three days of retries in
 //! a moment; the serving loop passes the wall clock.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use wujin_domain::Lang;
@@ -237,48 +238,91 @@ impl Worker {
     }
 
     /// Delivers until `stop`: waits for the deployment's worker lock (one node delivers),
-    /// then ticks a few times a second, at once again while there is work.
+    /// then serves each active subscription in a task of its own, so a slow or hanging
+    /// receiver (up to the 10 s timeout per attempt) never holds up the others. A
+    /// subscription with work is served again at once; one without is looked at again
+    /// 200 ms later.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        const POLL: Duration = Duration::from_millis(200);
         let mut lock = None;
+        let mut tasks: tokio::task::JoinSet<(i64, Result<Tick, WorkerError>)> = tokio::task::JoinSet::new();
+        let mut busy: HashSet<i64> = HashSet::new();
+        // Which subscription each task serves, so even a task that panicked frees its own.
+        let mut serving: HashMap<tokio::task::Id, i64> = HashMap::new();
+        let mut rest_until: HashMap<i64, tokio::time::Instant> = HashMap::new();
         loop {
-            let idle = match &mut lock {
-                None => {
-                    match self.app.store.try_webhook_lock().await {
-                        Ok(Some(l)) => {
-                            tracing::info!("webhook worker: delivering for this deployment");
-                            lock = Some(l);
-                            // To work at once.
-                            continue;
-                        }
-                        Ok(None) => {}
-                        Err(e) => tracing::warn!(error = %e, "webhook worker: taking the lock"),
-                    }
-                    Duration::from_secs(5)
-                }
-                Some(l) => {
-                    if !l.alive().await {
-                        tracing::warn!("webhook worker: lost the lock's connection; taking it again");
-                        lock = None;
+            let Some(l) = &mut lock else {
+                match self.app.store.try_webhook_lock().await {
+                    Ok(Some(l)) => {
+                        tracing::info!("webhook worker: delivering for this deployment");
+                        lock = Some(l);
                         continue;
                     }
-                    match self.tick(wujin_store::now_ms()).await {
-                        Ok(t) if t.attempted + t.queued > 0 => Duration::ZERO,
-                        Ok(_) => Duration::from_millis(200),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "webhook worker");
-                            Duration::from_secs(1)
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "webhook worker: taking the lock"),
+                }
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+                continue;
+            };
+            if !l.alive().await {
+                tracing::warn!("webhook worker: lost the lock's connection; taking it again");
+                // Another node may take over: stop sending (a run cut short is sent again).
+                tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
+                busy.clear();
+                serving.clear();
+                lock = None;
+                continue;
+            }
+            let now = tokio::time::Instant::now();
+            match self.app.store.active_webhooks().await {
+                Ok(hooks) => {
+                    rest_until.retain(|id, _| hooks.iter().any(|h| h.id == *id));
+                    for h in hooks {
+                        if busy.contains(&h.id) || rest_until.get(&h.id).is_some_and(|t| *t > now) {
+                            continue;
                         }
+                        busy.insert(h.id);
+                        let w = self.clone();
+                        let id = h.id;
+                        let task = tasks.spawn(async move { (id, w.serve(h, wujin_store::now_ms()).await) });
+                        serving.insert(task.id(), id);
                     }
                 }
-            };
-            if idle.is_zero() && !*stop.borrow() {
-                continue;
+                Err(e) => tracing::warn!(error = %e, "webhook worker: reading the subscriptions"),
             }
             tokio::select! {
                 _ = stop.changed() => break,
-                _ = tokio::time::sleep(idle) => {}
+                Some(done) = tasks.join_next_with_id() => {
+                    let (task, result) = match done {
+                        Ok((task, (_, result))) => (task, Some(result)),
+                        Err(e) => (e.id(), None),
+                    };
+                    let Some(id) = serving.remove(&task) else { continue };
+                    busy.remove(&id);
+                    let rest = match result {
+                        Some(Ok(t)) if t.attempted + t.queued > 0 => Duration::ZERO,
+                        Some(Ok(_)) => POLL,
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, subscription = id, "webhook worker");
+                            Duration::from_secs(1)
+                        }
+                        None => {
+                            tracing::error!(subscription = id, "webhook worker: serving a subscription panicked");
+                            Duration::from_secs(5)
+                        }
+                    };
+                    rest_until.insert(id, tokio::time::Instant::now() + rest);
+                }
+                _ = tokio::time::sleep(POLL) => {}
             }
         }
+        // A delivery cut short here is sent again after the restart (at least once).
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
         if let Some(l) = lock {
             l.release().await;
         }

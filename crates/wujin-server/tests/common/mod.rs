@@ -216,6 +216,8 @@ pub struct Receiver {
     pub url: String,
     pub got: Arc<Mutex<Vec<Got>>>,
     pub answer: Arc<AtomicU16>,
+    /// Told of every request.
+    pub arrived: Arc<tokio::sync::Notify>,
 }
 
 impl Receiver {
@@ -226,11 +228,12 @@ impl Receiver {
         let answer = Arc::new(AtomicU16::new(200));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let (g, a, here) = (got.clone(), answer.clone(), url.clone());
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        let (g, a, here, told) = (got.clone(), answer.clone(), url.clone(), arrived.clone());
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(move |headers: HeaderMap, body: String| {
-                let (g, a, here) = (g.clone(), a.clone(), here.clone());
+                let (g, a, here, told) = (g.clone(), a.clone(), here.clone(), told.clone());
                 async move {
                     let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
                     g.lock().await.push(Got {
@@ -239,12 +242,29 @@ impl Receiver {
                         signature: h("webhook-signature"),
                         body,
                     });
+                    told.notify_waiters();
                     (StatusCode::from_u16(a.load(Ordering::SeqCst)).unwrap(), [(axum::http::header::LOCATION, here)])
                 }
             }),
         );
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, got, answer }
+        Receiver { url, got, answer, arrived }
+    }
+
+    /// Waits until `n` requests have arrived, up to `limit`; whether they did.
+    pub async fn wait_for(&self, n: usize, limit: std::time::Duration) -> bool {
+        let end = tokio::time::Instant::now() + limit;
+        loop {
+            let told = self.arrived.notified();
+            tokio::pin!(told);
+            told.as_mut().enable();
+            if self.got.lock().await.len() >= n {
+                return true;
+            }
+            if tokio::time::timeout_at(end, told).await.is_err() {
+                return false;
+            }
+        }
     }
 
     pub async fn got(&self) -> Vec<Got> {
