@@ -244,12 +244,11 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        Store::audit(
+        audit(
             &mut tx,
             &format!("account:{account}"),
             "create_webhook",
-            "webhook",
-            Some(id),
+            id,
             &serde_json::json!({"url": url, "types": types}),
         )
         .await?;
@@ -331,12 +330,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        Store::audit(
+        audit(
             &mut tx,
             &format!("account:{actor}"),
             "edit_webhook",
-            "webhook",
-            Some(id),
+            id,
             &serde_json::json!({"url": url, "types": types, "state": state.code()}),
         )
         .await?;
@@ -355,15 +353,7 @@ impl Store {
         .await?;
         sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1").bind(id).execute(&mut *tx).await?;
         let gone = sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
-        Store::audit(
-            &mut tx,
-            &format!("account:{actor}"),
-            "delete_webhook",
-            "webhook",
-            Some(id),
-            &serde_json::json!({}),
-        )
-        .await?;
+        audit(&mut tx, &format!("account:{actor}"), "delete_webhook", id, &serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(gone == 1)
     }
@@ -381,15 +371,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        Store::audit(
-            &mut tx,
-            &format!("account:{actor}"),
-            "rotate_webhook_secret",
-            "webhook",
-            Some(id),
-            &serde_json::json!({}),
-        )
-        .await?;
+        audit(&mut tx, &format!("account:{actor}"), "rotate_webhook_secret", id, &serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -615,10 +597,15 @@ impl Store {
         for org in orgs {
             crate::inbox::notify(&mut tx, org, crate::inbox::Kind::WebhookDisabled, None, None, &detail).await?;
         }
-        Store::audit(&mut tx, "platform", "disable_webhook", "webhook", Some(id), &detail).await?;
+        audit(&mut tx, "platform", "disable_webhook", id, &detail).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The audit row of a change to subscription `id`.
+async fn audit(tx: &mut Tx, actor: &str, action: &str, id: i64, detail: &serde_json::Value) -> Result<()> {
+    Store::audit(tx, actor, action, "webhook", Some(id), detail).await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -89,7 +89,9 @@ impl Worker {
     }
 
     /// One pass over every active subscription at time `now`: queue what the outbox has
-    /// for it and send what is due. Subscriptions are served side by side.
+    /// for it and send what is due, side by side. The serving loop ([`Worker::run`]) serves
+    /// each subscription in its own task instead; this pass is how tests and tools drive
+    /// the worker on a clock of their own.
     pub async fn tick(&self, now: i64) -> Result<Tick, WorkerError> {
         let hooks = self.app.store.active_webhooks().await?;
         let runs = hooks.into_iter().map(|h| self.serve(h, now));
