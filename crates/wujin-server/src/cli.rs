@@ -198,8 +198,8 @@ pub enum BenchKind {
         #[arg(long)]
         no_baseline: bool,
     },
-    /// Write N offers, then read the whole change feed from the start in pages of 100 and
-    /// stream the JSON Lines export, through the API's router; then time webhooks to 10
+    /// Write N offers, then read the whole change feed from the start in pages of 1,000 and
+    /// stream the JSON Lines export, over HTTP on loopback; then time webhooks to 10
     /// receivers under 100 writes a second, and the worker clearing a backlog. Prints tables.
     Feed {
         /// How many offers.

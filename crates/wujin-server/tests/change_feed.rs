@@ -170,10 +170,31 @@ both_backends! {
         let only = send_to(&app, "GET", "/api/v1/changes?types=org", None, &[]).await;
         assert!(only.body["items"].as_array().unwrap().iter().all(|i| i["type"] == "org"));
 
-        for (query, field) in [("limit=101", "limit"), ("limit=0", "limit"), ("since=-1", "since"), ("types=quote", "types"), ("wait=26", "wait")] {
+        for (query, field) in [("limit=1001", "limit"), ("limit=0", "limit"), ("since=-1", "since"), ("types=quote", "types"), ("wait=26", "wait")] {
             let r = send_to(&app, "GET", &format!("/api/v1/changes?{query}"), None, &[]).await;
             assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{query}: {}", r.body);
         }
+    }
+
+    async fn a_page_holds_up_to_a_thousand_changes_each_as_its_get_shows_it(db) {
+        common::with_demo(&db.store).await;
+        let app = common::with_index(&db.store).await;
+        let first = send_to(&app, "GET", "/api/v1/changes?limit=1000", None, &[]).await;
+        assert_eq!(first.body["items"].as_array().unwrap().len(), 1000, "the demo made more than 1,000 changes");
+        // Big pages read exactly what small ones do, resources and all.
+        let (big, end) = walk(&app, 0, 1000).await;
+        let (small, small_end) = walk(&app, 0, 100).await;
+        assert_eq!(end, small_end);
+        assert!(big == small, "pages of 1,000 and of 100 read the same feed");
+        // Each resource is what its own GET answers.
+        let mut checked = 0;
+        for i in big.iter().filter(|i| !i["resource"].is_null()).step_by(37) {
+            let path = format!("/api/v1/{}s/{}", i["type"].as_str().unwrap(), i["id"]);
+            let r = send_to(&app, "GET", &path, None, &[]).await;
+            assert_eq!(r.body, i["resource"], "{path}");
+            checked += 1;
+        }
+        assert!(checked > 20, "firms and offers were compared");
     }
 
     async fn a_reader_behind_the_retention_starts_again_and_so_does_the_index(db) {

@@ -20,6 +20,7 @@ pub mod offers;
 pub mod orgs;
 pub mod outbox;
 pub mod overview;
+mod packed;
 pub mod queries;
 pub mod reputation;
 pub mod responses;

@@ -9,6 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use wujin_domain::{Fen, OfferKind, OfferRecord, PriceRange, Uscc};
 
+use crate::packed::Packed;
 use crate::{
     Backend, Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, batch, content_hash, now_ms, outbox,
 };
@@ -44,10 +45,45 @@ pub struct OfferFilter {
     pub org_id: Option<i64>,
 }
 
+/// The offer's columns with its organisation's, as a list reads them (the inner query of a
+/// packed read, see [`crate::packed`]); [`NAMES`] lists what it outputs, in [`Columns`]' order.
 const SELECT: &str = "SELECT o.id, o.org_id, g.uscc AS org_uscc, g.name AS org_name, g.certificates AS org_certificates, g.sectors AS org_sectors, o.external_id, o.kind, o.title, o.title_en, \
      o.description, o.category, o.town, o.specs, o.standards, o.price_min_fen, o.price_max_fen, o.unit, o.moq, \
      o.lead_time_days, o.hours_per_week, o.revision, o.created_at, o.updated_at \
      FROM offers o JOIN orgs g ON g.id = o.org_id";
+const NAMES: &str = "id, org_id, org_uscc, org_name, org_certificates, org_sectors, external_id, kind, title, title_en, \
+     description, category, town, specs, standards, price_min_fen, price_max_fen, unit, moq, \
+     lead_time_days, hours_per_week, revision, created_at, updated_at";
+
+/// One row of [`SELECT`] as stored, fields in [`NAMES`]' order (serde reads a packed row by
+/// position).
+#[derive(serde::Deserialize, sqlx::FromRow)]
+struct Columns {
+    id: i64,
+    org_id: i64,
+    org_uscc: String,
+    org_name: String,
+    org_certificates: String,
+    org_sectors: String,
+    external_id: String,
+    kind: String,
+    title: String,
+    title_en: Option<String>,
+    description: String,
+    category: String,
+    town: Option<String>,
+    specs: String,
+    standards: String,
+    price_min_fen: Option<i64>,
+    price_max_fen: Option<i64>,
+    unit: Option<String>,
+    moq: Option<i64>,
+    lead_time_days: Option<i64>,
+    hours_per_week: Option<i64>,
+    revision: i64,
+    created_at: i64,
+    updated_at: i64,
+}
 
 /// The stored group of a category; a record's category was checked against the taxonomy,
 /// so the fallback (the category itself) only serves records built by hand.
@@ -59,53 +95,57 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("offers.{what}: {e}"))
 }
 
-fn from_row(row: &AnyRow) -> Result<Offer> {
-    let uscc: String = row.try_get("org_uscc")?;
-    let kind: String = row.try_get("kind")?;
-    let specs: String = row.try_get("specs")?;
-    let standards: String = row.try_get("standards")?;
-    let min: Option<i64> = row.try_get("price_min_fen")?;
-    let max: Option<i64> = row.try_get("price_max_fen")?;
-    let price = match (min, max) {
-        (Some(lo), Some(hi)) => {
-            Some(PriceRange::new(Fen(lo), Fen(hi)).ok_or_else(|| corrupt("price", "min above max"))?)
-        }
-        _ => None,
-    };
-    let record = OfferRecord {
-        external_id: row.try_get("external_id")?,
-        org_uscc: Uscc::parse(&uscc).map_err(|e| corrupt("org_uscc", e))?,
-        kind: OfferKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
-        title: row.try_get("title")?,
-        title_en: row.try_get("title_en")?,
-        description: row.try_get("description")?,
-        category: row.try_get("category")?,
-        specs: serde_json::from_str(&specs).map_err(|e| corrupt("specs", e))?,
-        standards: serde_json::from_str(&standards).map_err(|e| corrupt("standards", e))?,
-        price,
-        unit: row.try_get("unit")?,
-        moq: row.try_get("moq")?,
-        lead_time_days: row.try_get::<Option<i64>, _>("lead_time_days")?.map(|d| d as i32),
-        hours_per_week: row.try_get::<Option<i64>, _>("hours_per_week")?.map(|d| d as i32),
-    };
-    Ok(Offer {
-        id: row.try_get("id")?,
-        org_id: row.try_get("org_id")?,
-        org_name: row.try_get("org_name")?,
-        town: row.try_get("town")?,
-        org_certificates: {
-            let certs: String = row.try_get("org_certificates")?;
-            serde_json::from_str(&certs).map_err(|e| corrupt("org_certificates", e))?
-        },
-        org_sectors: {
-            let sectors: String = row.try_get("org_sectors")?;
-            serde_json::from_str(&sectors).map_err(|e| corrupt("org_sectors", e))?
-        },
-        revision: row.try_get("revision")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        record,
-    })
+impl Columns {
+    fn into_offer(self) -> Result<Offer> {
+        let price = match (self.price_min_fen, self.price_max_fen) {
+            (Some(lo), Some(hi)) => {
+                Some(PriceRange::new(Fen(lo), Fen(hi)).ok_or_else(|| corrupt("price", "min above max"))?)
+            }
+            _ => None,
+        };
+        let days = |d: Option<i64>, what: &str| d.map(|d| i32::try_from(d).map_err(|e| corrupt(what, e))).transpose();
+        let record = OfferRecord {
+            external_id: self.external_id,
+            org_uscc: Uscc::parse(&self.org_uscc).map_err(|e| corrupt("org_uscc", e))?,
+            kind: OfferKind::from_code(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
+            title: self.title,
+            title_en: self.title_en,
+            description: self.description,
+            category: self.category,
+            specs: serde_json::from_str(&self.specs).map_err(|e| corrupt("specs", e))?,
+            standards: serde_json::from_str(&self.standards).map_err(|e| corrupt("standards", e))?,
+            price,
+            unit: self.unit,
+            moq: self.moq,
+            lead_time_days: days(self.lead_time_days, "lead_time_days")?,
+            hours_per_week: days(self.hours_per_week, "hours_per_week")?,
+        };
+        Ok(Offer {
+            id: self.id,
+            org_id: self.org_id,
+            org_name: self.org_name,
+            town: self.town,
+            org_certificates: serde_json::from_str(&self.org_certificates)
+                .map_err(|e| corrupt("org_certificates", e))?,
+            org_sectors: serde_json::from_str(&self.org_sectors).map_err(|e| corrupt("org_sectors", e))?,
+            revision: self.revision,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            record,
+        })
+    }
+}
+
+/// Runs a packed read of offers begun with [`packed_select`].
+async fn fetch<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(read: Packed, e: E) -> Result<Vec<Offer>> {
+    read.fetch::<Columns, _>(e).await?.into_iter().map(Columns::into_offer).collect()
+}
+
+/// [`SELECT`] inside a packed read, in offer id order; push the rest of the inner query.
+fn packed_select(backend: Backend) -> Packed {
+    let mut read = Packed::open(backend, NAMES, "id");
+    read.sql.push(SELECT);
+    read
 }
 
 /// The table a list reads from, and its id column. With a standard, the list reads
@@ -151,19 +191,20 @@ impl Store {
             return Ok((vec![], false));
         }
         let (_, id) = source(f);
-        let mut sql = Sql::new(self.backend, SELECT);
+        let mut read = packed_select(self.backend);
+        let sql = &mut read.sql;
         if f.standard.is_some() {
             sql.push(" JOIN offer_standards s ON s.offer_id = o.id");
         }
         sql.push(" WHERE 1 = 1");
-        push_filter(&mut sql, f);
+        push_filter(sql, f);
         if let Some(a) = after_id {
             sql.push(&format!(" AND {id} > ")).bind(a);
         }
         sql.push(&format!(" ORDER BY {id} LIMIT ")).bind(limit + 1);
-        let rows = sql.fetch_all(self.pool()).await?;
-        let more = rows.len() as i64 > limit;
-        let offers = rows.iter().take(limit as usize).map(from_row).collect::<Result<Vec<_>>>()?;
+        let mut offers = fetch(read, self.pool()).await?;
+        let more = offers.len() as i64 > limit;
+        offers.truncate(limit as usize);
         Ok((offers, more))
     }
 
@@ -191,20 +232,20 @@ impl Store {
     }
 
     pub async fn offer(&self, id: i64) -> Result<Option<Offer>> {
-        let text = format!("{SELECT} WHERE o.id = $1");
-        let row = sqlx::query(&text).bind(id).fetch_optional(self.pool()).await?;
-        row.as_ref().map(from_row).transpose()
+        let mut read = packed_select(self.backend);
+        let sql = &mut read.sql;
+        sql.push(" WHERE o.id = ").bind(id);
+        Ok(fetch(read, self.pool()).await?.pop())
     }
 
     /// The offers with these ids that exist (derived views reload changed offers by id).
     pub async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(batch(self.backend) * 4) {
-            let mut sql = Sql::new(self.backend, SELECT);
+            let mut read = packed_select(self.backend);
+            let sql = &mut read.sql;
             sql.push(" WHERE o.id IN ").bind_list(chunk.iter().copied());
-            for row in sql.fetch_all(self.pool()).await? {
-                out.push(from_row(&row)?);
-            }
+            out.extend(fetch(read, self.pool()).await?);
         }
         Ok(out)
     }
@@ -221,10 +262,10 @@ pub async fn records_by_external_id(tx: &mut Tx, ids: &[String]) -> Result<HashM
     let b = backend_of(tx);
     let mut out = HashMap::new();
     for chunk in ids.chunks(batch(b) * 4) {
-        let mut sql = Sql::new(b, SELECT);
+        let mut read = packed_select(b);
+        let sql = &mut read.sql;
         sql.push(" WHERE o.external_id IN ").bind_list(chunk.iter().cloned());
-        for row in sql.fetch_all(&mut **tx).await? {
-            let offer = from_row(&row)?;
+        for offer in fetch(read, &mut **tx).await? {
             out.insert(offer.record.external_id.clone(), offer.record);
         }
     }

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use wujin_domain::{Contact, OrgKind, OrgRecord, SizeClass, Uscc};
 
-use crate::{Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, batch, content_hash, now_ms, outbox};
+use crate::packed::Packed;
+use crate::{
+    Backend, Result, Sql, Store, StoreError, Tx, UpsertStats, backend_of, batch, content_hash, now_ms, outbox,
+};
 
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,42 +43,77 @@ pub struct OrgFilter {
 const COLUMNS: &str = "id, uscc, name, name_en, kind, town, sectors, chain, size_class, founded_year, employees, \
      revenue_band, certificates, contact_name, phone, email, address, revision, created_at, updated_at";
 
-fn json_list(row: &AnyRow, col: &str) -> Result<Vec<String>> {
-    let text: String = row.try_get(col)?;
-    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("orgs.{col}: {e}")))
+/// One row of [`COLUMNS`] as stored, fields in its order (read by position from a packed
+/// read, see [`crate::packed`]).
+#[derive(serde::Deserialize, sqlx::FromRow)]
+struct Columns {
+    id: i64,
+    uscc: String,
+    name: String,
+    name_en: Option<String>,
+    kind: String,
+    town: Option<String>,
+    sectors: String,
+    chain: String,
+    size_class: Option<String>,
+    founded_year: Option<i64>,
+    employees: Option<i64>,
+    revenue_band: Option<String>,
+    certificates: String,
+    contact_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    revision: i64,
+    created_at: i64,
+    updated_at: i64,
 }
 
-fn from_row(row: &AnyRow) -> Result<Org> {
-    let uscc: String = row.try_get("uscc")?;
-    let kind: String = row.try_get("kind")?;
-    let size: Option<String> = row.try_get("size_class")?;
-    let record = OrgRecord {
-        uscc: Uscc::parse(&uscc).map_err(|e| StoreError::Corrupt(format!("orgs.uscc {uscc}: {e}")))?,
-        name: row.try_get("name")?,
-        name_en: row.try_get("name_en")?,
-        kind: OrgKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("orgs.kind {kind}")))?,
-        town: row.try_get("town")?,
-        sectors: json_list(row, "sectors")?,
-        chain: json_list(row, "chain")?,
-        size_class: size.as_deref().and_then(SizeClass::from_code),
-        founded_year: row.try_get::<Option<i64>, _>("founded_year")?.map(|y| y as i32),
-        employees: row.try_get("employees")?,
-        revenue_band: row.try_get("revenue_band")?,
-        certificates: json_list(row, "certificates")?,
-        contact: Contact {
-            name: row.try_get("contact_name")?,
-            phone: row.try_get("phone")?,
-            email: row.try_get("email")?,
-            address: row.try_get("address")?,
-        },
-    };
-    Ok(Org {
-        id: row.try_get("id")?,
-        revision: row.try_get("revision")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        record,
-    })
+fn json_list(text: &str, col: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("orgs.{col}: {e}")))
+}
+
+impl Columns {
+    fn into_org(self) -> Result<Org> {
+        let (uscc, kind) = (self.uscc, self.kind);
+        let record = OrgRecord {
+            uscc: Uscc::parse(&uscc).map_err(|e| StoreError::Corrupt(format!("orgs.uscc {uscc}: {e}")))?,
+            name: self.name,
+            name_en: self.name_en,
+            kind: OrgKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("orgs.kind {kind}")))?,
+            town: self.town,
+            sectors: json_list(&self.sectors, "sectors")?,
+            chain: json_list(&self.chain, "chain")?,
+            size_class: self.size_class.as_deref().and_then(SizeClass::from_code),
+            founded_year: self
+                .founded_year
+                .map(i32::try_from)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("orgs.founded_year: {e}")))?,
+            employees: self.employees,
+            revenue_band: self.revenue_band,
+            certificates: json_list(&self.certificates, "certificates")?,
+            contact: Contact { name: self.contact_name, phone: self.phone, email: self.email, address: self.address },
+        };
+        Ok(Org {
+            id: self.id,
+            revision: self.revision,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            record,
+        })
+    }
+}
+
+/// `SELECT COLUMNS FROM orgs` inside a packed read in id order; push the rest of the query.
+fn packed_select(backend: Backend) -> Packed {
+    let mut read = Packed::open(backend, COLUMNS, "id");
+    read.sql.push(&format!("SELECT {COLUMNS} FROM orgs"));
+    read
+}
+
+async fn fetch<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(read: Packed, e: E) -> Result<Vec<Org>> {
+    read.fetch::<Columns, _>(e).await?.into_iter().map(Columns::into_org).collect()
 }
 
 fn push_filter(sql: &mut Sql, f: &OrgFilter) {
@@ -116,15 +153,17 @@ impl Store {
         if f.categories.as_ref().is_some_and(|c| c.is_empty()) {
             return Ok((vec![], false));
         }
-        let mut sql = Sql::new(self.backend, &format!("SELECT {COLUMNS} FROM orgs WHERE 1 = 1"));
-        push_filter(&mut sql, f);
+        let mut read = packed_select(self.backend);
+        let sql = &mut read.sql;
+        sql.push(" WHERE 1 = 1");
+        push_filter(sql, f);
         if let Some(a) = after_id {
             sql.push(" AND id > ").bind(a);
         }
         sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-        let rows = sql.fetch_all(self.pool()).await?;
-        let more = rows.len() as i64 > limit;
-        let orgs = rows.iter().take(limit as usize).map(from_row).collect::<Result<Vec<_>>>()?;
+        let mut orgs = fetch(read, self.pool()).await?;
+        let more = orgs.len() as i64 > limit;
+        orgs.truncate(limit as usize);
         Ok((orgs, more))
     }
 
@@ -141,19 +180,19 @@ impl Store {
     pub async fn orgs_by_ids(&self, ids: &[i64]) -> Result<Vec<Org>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(batch(self.backend) * 4) {
-            let mut sql = Sql::new(self.backend, &format!("SELECT {COLUMNS} FROM orgs WHERE id IN "));
-            sql.bind_list(chunk.iter().copied());
-            for row in sql.fetch_all(self.pool()).await? {
-                out.push(from_row(&row)?);
-            }
+            let mut read = packed_select(self.backend);
+            let sql = &mut read.sql;
+            sql.push(" WHERE id IN ").bind_list(chunk.iter().copied());
+            out.extend(fetch(read, self.pool()).await?);
         }
         Ok(out)
     }
 
     pub async fn org(&self, id: i64) -> Result<Option<Org>> {
-        let text = format!("SELECT {COLUMNS} FROM orgs WHERE id = $1");
-        let row = sqlx::query(&text).bind(id).fetch_optional(self.pool()).await?;
-        row.as_ref().map(from_row).transpose()
+        let mut read = packed_select(self.backend);
+        let sql = &mut read.sql;
+        sql.push(" WHERE id = ").bind(id);
+        Ok(fetch(read, self.pool()).await?.pop())
     }
 
     /// Ids (and towns) of the organisations with these credit codes; unknown codes are absent.
@@ -182,10 +221,10 @@ pub async fn records_by_uscc(tx: &mut Tx, codes: &[String]) -> Result<HashMap<St
     let b = backend_of(tx);
     let mut out = HashMap::new();
     for chunk in codes.chunks(batch(b) * 4) {
-        let mut sql = Sql::new(b, &format!("SELECT {COLUMNS} FROM orgs WHERE uscc IN "));
-        sql.bind_list(chunk.iter().cloned());
-        for row in sql.fetch_all(&mut **tx).await? {
-            let org = from_row(&row)?;
+        let mut read = packed_select(b);
+        let sql = &mut read.sql;
+        sql.push(" WHERE uscc IN ").bind_list(chunk.iter().cloned());
+        for org in fetch(read, &mut **tx).await? {
             out.insert(org.record.uscc.to_string(), org.record);
         }
     }

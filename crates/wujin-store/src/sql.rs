@@ -88,4 +88,8 @@ impl Sql {
     pub async fn fetch_one_scalar<'c, E: Executor<'c, Database = Any>>(self, e: E) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar_with(&self.text, self.args).fetch_one(e).await
     }
+
+    pub async fn fetch_one_text<'c, E: Executor<'c, Database = Any>>(self, e: E) -> Result<String, sqlx::Error> {
+        sqlx::query_scalar_with(&self.text, self.args).fetch_one(e).await
+    }
 }

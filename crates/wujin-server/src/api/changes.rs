@@ -40,11 +40,10 @@ use super::error::ApiError;
 use super::lang::ReqLang;
 use super::views::{OfferView, OrgView, rfc3339};
 
-/// The most changes one page holds. API.md allows a feed pages of up to 1,000, but the
-/// shared conventions check (`../shared/check/api-conventions`, which CI runs) holds every
-/// documented `limit` to 1..=100 and knows no exception yet; until it does, the feed keeps
-/// the platform's list rule.
-pub const MAX_LIMIT: i64 = 100;
+/// The most changes one page holds: API.md's exception for feeds (every other list stops at
+/// 100). The shared conventions check knows no exceptions, so CI names this one
+/// (`.ci/conventions-exceptions`).
+pub const MAX_LIMIT: i64 = 1000;
 pub const DEFAULT_LIMIT: i64 = 100;
 /// The longest a request waits for a change to arrive.
 pub const MAX_WAIT_S: u64 = 25;
@@ -76,7 +75,17 @@ pub struct ChangeView {
     /// The resource as its GET shows it now (which may be newer than this change: it then
     /// appears again later); null for a delete, or when it was deleted since.
     #[schema(value_type = Option<Object>)]
-    pub resource: Option<serde_json::Value>,
+    pub resource: Option<Resource>,
+}
+
+/// A resource as its GET shows it, rendered straight into the page (no intermediate JSON
+/// value: at a thousand changes a page that copy was a sixth of the time).
+#[derive(Clone, Serialize)]
+#[serde(untagged)]
+pub enum Resource {
+    Org(OrgView),
+    Offer(OfferView),
+    Demand(super::demands::DemandView),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -161,9 +170,9 @@ async fn read(
     let mut next = since;
     let mut items: Vec<ChangeView> = vec![];
     let mut scanned = 0;
-    // Read a little more than a page at a time, on until the page is full, the settled
+    // Read a page's worth of rows at a time, on until the page is full, the settled
     // changes end, or SCAN rows were read (internal rows in between are skipped).
-    let chunk = (q.limit * 2).max(200);
+    let chunk = q.limit.max(200);
     loop {
         let mut events: Vec<Event> = app.store.outbox_after(next, chunk).await.map_err(internal)?;
         let read = events.len();
@@ -206,12 +215,12 @@ pub(crate) async fn views(
         ids.dedup();
         ids
     };
-    let mut now: HashMap<(&str, i64), serde_json::Value> = HashMap::new();
+    let mut now: HashMap<(&str, i64), Resource> = HashMap::new();
     for o in app.store.orgs_by_ids(&ids("org")).await.map_err(internal)? {
-        now.insert(("org", o.id), serde_json::to_value(OrgView::new(&o, lang)).unwrap_or_default());
+        now.insert(("org", o.id), Resource::Org(OrgView::new(&o, lang)));
     }
     for o in app.store.offers_by_ids(&ids("offer")).await.map_err(internal)? {
-        now.insert(("offer", o.id), serde_json::to_value(OfferView::new(&o, lang)).unwrap_or_default());
+        now.insert(("offer", o.id), Resource::Offer(OfferView::new(&o, lang)));
     }
     // A demand as the caller's own GET answers it (through the same check); one it does not
     // answer is not shown, and an anonymous caller's GET answers none.
@@ -223,20 +232,38 @@ pub(crate) async fn views(
         };
         match super::demands::visible(app, lang, me, id).await {
             Ok((d, _)) => {
-                now.insert(("demand", id), serde_json::to_value(super::demands::view(d, lang)).unwrap_or_default());
+                now.insert(("demand", id), Resource::Demand(super::demands::view(d, lang)));
             }
             Err(e) if e.status.is_client_error() => hidden.push(id),
             Err(e) => return Err(e),
         }
     }
-    Ok(events
+    let shown: Vec<&Event> = events
         .iter()
         .filter(|e| TYPES.contains(&e.topic.as_str()))
         .filter(|e| !(e.topic == "demand" && hidden.contains(&e.entity_id)))
+        .collect();
+    // A resource changed twice in one page shows (its present state) at both changes: the
+    // last of them takes the rendered view, the others a copy.
+    let mut uses: HashMap<(&str, i64), usize> = HashMap::new();
+    for e in &shown {
+        *uses.entry((e.topic.as_str(), e.entity_id)).or_default() += 1;
+    }
+    Ok(shown
+        .into_iter()
         .map(|e| {
             // Rows written before the feed existed say only "upsert".
             let op = if e.op == "upsert" { "update".to_string() } else { e.op.clone() };
-            let resource = if op == "delete" { None } else { now.get(&(e.topic.as_str(), e.entity_id)).cloned() };
+            let key = (e.topic.as_str(), e.entity_id);
+            let left = uses.get_mut(&key).map(|n| {
+                *n -= 1;
+                *n
+            });
+            let resource = match (op.as_str(), left) {
+                ("delete", _) => None,
+                (_, Some(0)) => now.remove(&key),
+                _ => now.get(&key).cloned(),
+            };
             ChangeView {
                 seq: e.seq,
                 kind: e.topic.clone(),
@@ -252,10 +279,10 @@ pub(crate) async fn views(
 
 /// The changes of public resources after `since`, in commit order.
 #[utoipa::path(get, path = "/api/v1/changes", tag = "registry",
-    description = "Changes of organisations, offers and demands (those the caller's GET shows) in commit order, up to 100 a page. Resume with `since` = the page's `next` to get every change exactly once: the feed holds back at a hole in the sequence younger than 30 s (a transaction that may still commit on PostgreSQL), so a page may end early. `wait` (up to 25 s) holds the request until a change arrives. A `since` older than the retention (90 days) is 410 `gone`: start again from an export.",
+    description = "Changes of organisations, offers and demands (those the caller's GET shows) in commit order, up to 1,000 a page (100 unless `limit` says otherwise). Resume with `since` = the page's `next` to get every change exactly once: the feed holds back at a hole in the sequence younger than 30 s (a transaction that may still commit on PostgreSQL), so a page may end early. `wait` (up to 25 s) holds the request until a change arrives. A `since` older than the retention (90 days) is 410 `gone`: start again from an export.",
     params(
         ("since" = Option<i64>, Query, minimum = 0, description = "The last sequence number seen (0: from the start)."),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1 to 100 (default 100)."),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "1 to 1,000 (default 100)."),
         ("types" = Option<String>, Query, pattern = "^(org|offer|demand)(,(org|offer|demand))*$", description = "A comma list of org, offer, demand (default all)."),
         ("wait" = Option<i64>, Query, minimum = 0, maximum = 25, description = "Seconds to wait for a change when there is none (default 0).")
     ),

@@ -68,7 +68,7 @@ pub struct RevisionBody {
     pub revision: Option<i64>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct DemandView {
     pub id: i64,
     pub org_id: i64,
@@ -92,7 +92,7 @@ pub struct DemandView {
     pub cancellation: Option<CancellationView>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct CancellationView {
     /// no_suitable_provider, need_changed, price_too_high, duplicate or other.
     pub reason_code: String,

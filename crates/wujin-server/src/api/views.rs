@@ -8,25 +8,25 @@ use wujin_store::offers::Offer;
 use wujin_store::orgs::Org;
 
 /// A code with its display name (`{"code": "330784105", "name": "石柱镇"}`).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Named {
     pub code: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Money {
     pub amount_fen: i64,
     pub currency: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Quantity {
     pub value: i64,
     pub unit: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
     pub name: Option<String>,
     pub phone: Option<String>,
@@ -34,7 +34,7 @@ pub struct Contact {
     pub address: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrgView {
     pub id: i64,
     pub revision: i64,
@@ -58,20 +58,20 @@ pub struct OrgView {
     pub updated_at: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrgRef {
     pub id: i64,
     pub name: String,
     pub uscc: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Spec {
     pub key: String,
     pub value: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StandardRef {
     /// As published, e.g. `GB/T 29606-2013`.
     pub number: String,
@@ -79,7 +79,7 @@ pub struct StandardRef {
     pub title: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Price {
     pub min: Money,
     pub max: Money,
@@ -87,7 +87,7 @@ pub struct Price {
     pub per: Option<Named>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OfferView {
     pub id: i64,
     pub revision: i64,
@@ -209,7 +209,7 @@ impl OfferView {
 }
 
 /// A page of organisations.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrgPage {
     pub items: Vec<OrgView>,
     /// Pass as `cursor` for the next page; null on the last page.
@@ -219,7 +219,7 @@ pub struct OrgPage {
 
 /// A page of offers. `total` is exact up to 10,000; past that it is left out and
 /// `total_at_least` says so (counting every hit of a broad filter costs more than the page).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OfferPage {
     pub items: Vec<OfferView>,
     pub next_cursor: Option<String>,

@@ -2,9 +2,9 @@
 //! and how soon webhooks follow a write.
 //!
 //! For each engine: write a generated registry of N offers (each a `create` change, after
-//! the firms' own), then read the whole feed from the start in pages of 100 through the
-//! API's router (routing, the transport guard, visibility, JSON rendering: everything but
-//! the socket), and stream the JSON Lines export of every offer the same way.
+//! the firms' own), then read the whole feed from the start in pages of 1,000 over HTTP on
+//! loopback, one client, as an integrator would, and stream the JSON Lines export of every
+//! offer the same way.
 //!
 //! Then webhooks, each subscription with its own receiver on loopback (real HTTP): offers
 //! are written through the API at 100 a second for the given time while the delivery
@@ -24,6 +24,9 @@ use wujin_demo::DEFAULT_SEED;
 use wujin_store::Store;
 
 use super::{fail, pg_database};
+
+/// Changes per feed page: the feed's most.
+const PAGE: i64 = api::changes::MAX_LIMIT;
 use crate::api;
 use crate::cli::{Failure, msg};
 use crate::transfer::import::{self, Options};
@@ -53,26 +56,35 @@ async fn measure(engine: &'static str, url: &str, cluster: &wujin_demo::Cluster)
     .await
     .map_err(fail)?;
     store.analyze().await.map_err(fail)?;
-    let router = api::router(store.clone());
+    // Real HTTP on loopback, as an integrator reads it: one client, one connection at a time.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(fail)?;
+    let base = format!("http://{}", listener.local_addr().map_err(fail)?);
+    let app = api::router(store.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
     let get = |path: String| {
-        let router = router.clone();
+        let (client, url) = (client.clone(), format!("{base}{path}"));
         async move {
-            let resp =
-                router.oneshot(Request::get(path.as_str()).body(Body::empty()).map_err(fail)?).await.map_err(fail)?;
-            if resp.status() != StatusCode::OK {
+            let resp = client.get(&url).send().await.map_err(fail)?;
+            if resp.status() != reqwest::StatusCode::OK {
                 return Err(msg(format!("{path}: {}", resp.status())));
             }
-            axum::body::to_bytes(resp.into_body(), usize::MAX).await.map_err(fail)
+            resp.bytes().await.map_err(fail)
         }
     };
+    /// What the client needs of a page: how many changes it held and where to go on.
+    #[derive(serde::Deserialize)]
+    struct Page {
+        items: Vec<serde::de::IgnoredAny>,
+        next: i64,
+    }
 
     let t = Instant::now();
     let (mut since, mut changes, mut pages) = (0i64, 0u64, 0u64);
     loop {
-        let body = get(format!("/api/v1/changes?since={since}&limit=100")).await?;
-        let page: serde_json::Value = serde_json::from_slice(&body).map_err(fail)?;
-        let n = page["items"].as_array().map_or(0, |a| a.len()) as u64;
-        let next = page["next"].as_i64().unwrap_or(since);
+        let body = get(format!("/api/v1/changes?since={since}&limit={PAGE}")).await?;
+        let page: Page = serde_json::from_slice(&body).map_err(fail)?;
+        let (n, next) = (page.items.len() as u64, page.next);
         pages += 1;
         changes += n;
         if next == since {
@@ -93,6 +105,7 @@ async fn measure(engine: &'static str, url: &str, cluster: &wujin_demo::Cluster)
     if lines != cluster.offers.len() {
         return Err(msg(format!("{engine}: the export held {lines} offers of {}", cluster.offers.len())));
     }
+    server.abort();
     store.close().await;
     Ok(Row { engine, changes, pages, feed_rate, export_rate })
 }
@@ -287,7 +300,7 @@ pub async fn run(offers: usize, pg: Option<&str>, hook_seconds: u64) -> Result<(
             hooks.push(h?);
         }
     }
-    println!("| engine | changes | pages of 100 | feed read (changes/s) | export JSON Lines (offers/s) |");
+    println!("| engine | changes | pages of {PAGE} | feed read (changes/s) | export JSON Lines (offers/s) |");
     println!("|---|---:|---:|---:|---:|");
     for r in rows {
         println!("| {} | {} | {} | {:.0} | {:.0} |", r.engine, r.changes, r.pages, r.feed_rate, r.export_rate);
