@@ -238,13 +238,24 @@ impl Store {
         Ok(fetch(read, self.pool()).await?.pop())
     }
 
-    /// The offers with these ids that exist (derived views reload changed offers by id).
+    /// The offers with these ids that exist (derived views reload changed offers by id). A
+    /// large set is read as two halves at once, on two connections: the engine reads one
+    /// while the other is decoded.
     pub async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
+        if ids.len() < 256 {
+            return self.offers_by_ids_in_turn(ids).await;
+        }
+        let (a, b) = ids.split_at(ids.len() / 2);
+        let (mut a, b) = tokio::try_join!(self.offers_by_ids_in_turn(a), self.offers_by_ids_in_turn(b))?;
+        a.extend(b);
+        Ok(a)
+    }
+
+    async fn offers_by_ids_in_turn(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(batch(self.backend) * 4) {
             let mut read = packed_select(self.backend);
-            let sql = &mut read.sql;
-            sql.push(" WHERE o.id IN ").bind_list(chunk.iter().copied());
+            read.sql.push(" WHERE o.id IN ").bind_list(chunk.iter().copied());
             out.extend(fetch(read, self.pool()).await?);
         }
         Ok(out)
