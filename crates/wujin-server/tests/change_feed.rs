@@ -195,6 +195,16 @@ both_backends! {
             checked += 1;
         }
         assert!(checked > 20, "firms and offers were compared");
+
+        // The API's document says so, and still holds other lists to 100.
+        let (_, doc) = common::get(&db.store, "/api/v1/openapi.json").await;
+        let limit = |path: &str| {
+            let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap().clone();
+            let p = params.into_iter().find(|p| p["name"] == "limit").unwrap();
+            (p["schema"]["maximum"].as_i64(), p["schema"]["default"].as_i64())
+        };
+        assert_eq!(limit("/api/v1/changes"), (Some(1000), Some(100)));
+        assert_eq!(limit("/api/v1/offers"), (Some(100), Some(20)));
     }
 
     async fn a_reader_behind_the_retention_starts_again_and_so_does_the_index(db) {

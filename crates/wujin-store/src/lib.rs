@@ -58,6 +58,8 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The database file, on SQLite (locks beside it say which process does what).
+    file: Option<std::path::PathBuf>,
 }
 
 /// Milliseconds since the epoch, the one time format in the schema.
@@ -78,8 +80,8 @@ impl Store {
     /// (safe with WAL: a power cut may lose the last commits, never corrupt the file).
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
-        let (url, backend) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (url.to_string(), Backend::Postgres)
+        let (url, backend, file) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (url.to_string(), Backend::Postgres, None)
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if let Some(dir) = Path::new(path).parent()
@@ -87,7 +89,7 @@ impl Store {
             {
                 std::fs::create_dir_all(dir).map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
             }
-            (format!("sqlite://{path}?mode=rwc"), Backend::Sqlite)
+            (format!("sqlite://{path}?mode=rwc"), Backend::Sqlite, Some(std::path::PathBuf::from(path)))
         };
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Open(e.to_string()))?
@@ -112,7 +114,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        let store = Store { pool, backend };
+        let store = Store { pool, backend, file };
         store.migrate().await?;
         Ok(store)
     }

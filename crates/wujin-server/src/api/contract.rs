@@ -65,8 +65,15 @@ fn complete_operation(method: &str, path: &str, names: &[String], op: &mut Map<S
                 p["schema"] = id_schema();
                 p["required"] = json!(true);
             } else if place == "query" && name == "limit" {
+                // Every list pages by 1..=100 (20 unless asked); the change feed by up to
+                // 1,000 (100 unless asked), API.md's exception for feeds.
+                let (max, default) = if path == "/api/v1/changes" {
+                    (super::changes::MAX_LIMIT, super::changes::DEFAULT_LIMIT)
+                } else {
+                    (100, 20)
+                };
                 p["schema"] =
-                    json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100, "default": 20});
+                    json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": max, "default": default});
             } else if place == "query" && (name == "id" || name.ends_with("_id")) {
                 p["schema"] = id_schema();
             } else if place == "query" && !super::params::MAY_BE_EMPTY.contains(&name.as_str()) {
