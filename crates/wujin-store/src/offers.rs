@@ -239,14 +239,20 @@ impl Store {
     }
 
     /// The offers with these ids that exist (derived views reload changed offers by id). A
-    /// large set is read as two halves at once, on two connections: the engine reads one
-    /// while the other is decoded.
+    /// large set is read as two halves at once, on two connections and in two tasks: the
+    /// engine reads one while the other is decoded, and decoding (most of the time on
+    /// PostgreSQL, where sqlx's `Any` driver converts every row) runs on two threads.
     pub async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         if ids.len() < 256 {
             return self.offers_by_ids_in_turn(ids).await;
         }
         let (a, b) = ids.split_at(ids.len() / 2);
-        let (mut a, b) = tokio::try_join!(self.offers_by_ids_in_turn(a), self.offers_by_ids_in_turn(b))?;
+        let other = {
+            let (store, b) = (self.clone(), b.to_vec());
+            tokio::spawn(async move { store.offers_by_ids_in_turn(&b).await })
+        };
+        let mut a = self.offers_by_ids_in_turn(a).await?;
+        let b = other.await.map_err(|e| StoreError::Unsupported(format!("reading offers: {e}")))??;
         a.extend(b);
         Ok(a)
     }
@@ -255,7 +261,7 @@ impl Store {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(batch(self.backend) * 4) {
             let mut read = packed_select(self.backend);
-            read.sql.push(" WHERE o.id IN ").bind_list(chunk.iter().copied());
+            read.sql.push(" WHERE ").push_in_ids("o.id", chunk);
             out.extend(fetch(read, self.pool()).await?);
         }
         Ok(out)

@@ -182,7 +182,7 @@ impl Store {
         for chunk in ids.chunks(batch(self.backend) * 4) {
             let mut read = packed_select(self.backend);
             let sql = &mut read.sql;
-            sql.push(" WHERE id IN ").bind_list(chunk.iter().copied());
+            sql.push(" WHERE ").push_in_ids("id", chunk);
             out.extend(fetch(read, self.pool()).await?);
         }
         Ok(out)
