@@ -212,6 +212,23 @@ pub enum BenchKind {
         #[arg(long, default_value_t = 60)]
         webhook_seconds: u64,
     },
+    /// Load a supply graph straight into wujin-chain (generated in the shape of a cluster, or
+    /// read from CSV) and time reach, single-source and outage queries, the build and the
+    /// memory. Prints a table.
+    Chain {
+        /// How many firms to generate.
+        #[arg(long, default_value_t = 100_000)]
+        firms: u32,
+        /// How many ties to generate, or an edges CSV (`src,dst,input`) to read with `--nodes`.
+        #[arg(long, default_value = "1000000")]
+        edges: String,
+        /// The generator's seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// A nodes CSV (`id,tier,sector`): read the graph from it and `--edges` instead.
+        #[arg(long)]
+        nodes: Option<PathBuf>,
+    },
     /// The querying half of `bench search`, run in its own process (not for people).
     #[command(hide = true)]
     SearchWorker {
@@ -377,6 +394,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
+        Command::Bench { what: Some(BenchKind::Chain { firms, edges, seed, nodes }), .. } => {
+            crate::bench::chain::run(firms, &edges, seed, nodes.as_deref())
+        }
         Command::Bench { what: Some(BenchKind::Feed { offers, pg, webhook_seconds }), .. } => {
             crate::bench::feed::run(offers, pg.as_deref(), webhook_seconds).await
         }

@@ -121,7 +121,7 @@ fn query_mix() -> Vec<(Mix, SearchQuery)> {
 }
 
 /// Resident and peak memory of this process, in MiB (Linux).
-fn memory_mib() -> (f64, f64) {
+pub(crate) fn memory_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let read = |key: &str| {
         status
