@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod demand;
+pub mod disclosure;
 pub mod messages;
 pub mod money;
 pub mod offer;
@@ -14,6 +15,7 @@ pub mod org;
 pub mod sheet;
 pub mod taxonomy;
 pub mod text;
+pub mod tie;
 pub mod uscc;
 
 pub use money::Fen;

@@ -26,7 +26,7 @@ pub struct Column {
     pub max_len: usize,
 }
 
-const fn col(key: &'static str, zh: &'static str, required: bool, max_len: usize) -> Column {
+pub(crate) const fn col(key: &'static str, zh: &'static str, required: bool, max_len: usize) -> Column {
     Column { key, zh, required, max_len }
 }
 
@@ -68,7 +68,7 @@ pub const OFFER_COLUMNS: &[Column] = &[
 ];
 
 // A row's presence is one bit per column in [`Named`].
-const _: () = assert!(ORG_COLUMNS.len() <= 64 && OFFER_COLUMNS.len() <= 64);
+const _: () = assert!(ORG_COLUMNS.len() <= 64 && OFFER_COLUMNS.len() <= 64 && crate::tie::TIE_COLUMNS.len() <= 64);
 
 /// What a file's header row says, or why it cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,14 +288,14 @@ pub fn offer_keeping(new: OfferRecord, old: &OfferRecord, named: &Named) -> Offe
 }
 
 /// Collects errors while a row is checked, so one pass reports every broken cell.
-struct Check<'a> {
+pub(crate) struct Check<'a> {
     cells: &'a Cells,
     columns: &'static [Column],
-    errors: Vec<FieldError>,
+    pub(crate) errors: Vec<FieldError>,
 }
 
 impl<'a> Check<'a> {
-    fn new(cells: &'a Cells, columns: &'static [Column]) -> Self {
+    pub(crate) fn new(cells: &'a Cells, columns: &'static [Column]) -> Self {
         let mut c = Check { cells, columns, errors: vec![] };
         for column in columns {
             match cells.get(column.key) {
@@ -322,12 +322,12 @@ impl<'a> Check<'a> {
     }
 
     /// The cell's value, unless it is missing or already reported as too long.
-    fn text(&self, key: &str) -> Option<&'a str> {
+    pub(crate) fn text(&self, key: &str) -> Option<&'a str> {
         let v = self.cells.get(key)?;
         (char_len(v) <= self.column(key).max_len).then_some(v)
     }
 
-    fn fail(&mut self, key: &'static str, value: &str, code: &'static str, msg: Msg) {
+    pub(crate) fn fail(&mut self, key: &'static str, value: &str, code: &'static str, msg: Msg) {
         self.errors.push(FieldError::new(key, value, code, msg));
     }
 
@@ -337,7 +337,7 @@ impl<'a> Check<'a> {
     }
 
     /// As [`Check::unknown`], naming the accepted values closest to `value` from `choices`.
-    fn unknown_near<'e>(
+    pub(crate) fn unknown_near<'e>(
         &mut self,
         key: &'static str,
         value: &str,
@@ -352,7 +352,7 @@ impl<'a> Check<'a> {
         self.fail(key, value, "unknown_value", msg!("unknown_value_near", what, value, names));
     }
 
-    fn int(&mut self, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    pub(crate) fn int(&mut self, key: &'static str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
         let v = self.text(key)?;
         let cleaned: String = v.chars().filter(|&c| c != ',').collect();
         match cleaned.parse::<i64>() {
@@ -376,7 +376,7 @@ impl<'a> Check<'a> {
         items
     }
 
-    fn optional(&self, key: &str) -> Option<String> {
+    pub(crate) fn optional(&self, key: &str) -> Option<String> {
         self.text(key).map(str::to_string)
     }
 }

@@ -113,6 +113,10 @@ pub struct Category {
     pub process: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<String>,
+    /// Its place on the chain, when not the one its parent or its kind gives (see
+    /// [`Taxonomy::stage_of`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -309,6 +313,11 @@ impl Taxonomy {
             if c.kind == OfferKind::Product && c.parent.is_none() && self.family(code).is_some() {
                 return Err(format!("{code}: a top-level category may not share its code with a service family"));
             }
+            if let Some(st) = &c.stage
+                && self.chain_stage(st).is_none()
+            {
+                return Err(format!("{code}: unknown chain stage {st}"));
+            }
             for s in &c.standards {
                 if self.standard(s).map(|st| &st.number) != Some(s) {
                     return Err(format!("{code}: standard {s} is not in the library"));
@@ -316,6 +325,27 @@ impl Taxonomy {
             }
         }
         Ok(())
+    }
+
+    /// Where a category sits on the chain (材料 / 零部件 / 工艺 / 整机 / 渠道 / 服务): its own
+    /// stage, else its parent's, else its kind's (a product is 整机, a capacity 工艺, a
+    /// service 服务). A tie's stage is its input category's.
+    pub fn stage_of(&self, category: &str) -> Option<&Entry> {
+        let mut c = self.category(category)?;
+        loop {
+            if let Some(st) = &c.stage {
+                return self.chain_stage(st);
+            }
+            match c.parent.as_deref().and_then(|p| self.category(p)) {
+                Some(parent) => c = parent,
+                None => break,
+            }
+        }
+        self.chain_stage(match c.kind {
+            OfferKind::Product => "products",
+            OfferKind::Capacity => "processes",
+            OfferKind::Service => "services",
+        })
     }
 
     fn find<'a, T>(list: &'a [T], map: &HashMap<String, usize>, name: &str) -> Option<&'a T> {
@@ -551,5 +581,41 @@ mod tests {
         let t = Taxonomy::get();
         assert_eq!(t.certificate("ISO9001").unwrap().code, "ISO 9001");
         assert_eq!(t.certificate("高新技术企业").unwrap().code, "HNTE");
+    }
+
+    #[test]
+    fn every_category_sits_on_one_chain_stage() {
+        let t = Taxonomy::get();
+        let stage = |c: &str| t.stage_of(c).map(|e| e.zh.as_str());
+        assert_eq!(stage("materials.stainless_coil"), Some("材料"));
+        assert_eq!(stage("parts.flask_lid"), Some("零部件"));
+        assert_eq!(stage("cap.vacuum_evacuation"), Some("工艺"));
+        assert_eq!(stage("cups.vacuum_cup"), Some("整机"));
+        assert_eq!(stage("svc.livestream"), Some("渠道"));
+        assert_eq!(stage("svc.product_testing"), Some("服务"));
+        assert_eq!(stage("no.such.category"), None);
+        for c in &t.categories {
+            assert!(t.stage_of(&c.entry.code).is_some(), "{} has no stage", c.entry.code);
+        }
+    }
+
+    #[test]
+    fn every_process_of_the_chain_has_a_category_to_tie_it_by() {
+        let t = Taxonomy::get();
+        for p in &t.processes {
+            assert!(
+                t.categories.iter().any(|c| c.process.as_deref() == Some(p.code.as_str())),
+                "process {} ({}) has no category",
+                p.code,
+                p.zh
+            );
+        }
+        assert_eq!(t.category("水胀加工").unwrap().entry.code, "cap.hydroforming");
+    }
+
+    #[test]
+    fn an_unknown_stage_is_refused() {
+        let broken = SOURCE.replace("stage = \"channels\"", "stage = \"nowhere\"");
+        assert!(Taxonomy::parse(&broken).unwrap_err().contains("unknown chain stage"));
     }
 }

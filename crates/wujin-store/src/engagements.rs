@@ -111,6 +111,7 @@ impl Store {
         .await?;
         notify(&mut tx, other, Kind::Completed, Some(demand), Some(id), &serde_json::json!({"by": mine})).await?;
         outbox::record(&mut tx, "engagement", "upsert", &[id]).await?;
+        crate::ties::tie_from_engagement(&mut tx, id, &format!("account:{by}"), crate::ties::today()).await?;
         follow(&mut tx, demand, by).await?;
         tx.commit().await?;
         Ok(())

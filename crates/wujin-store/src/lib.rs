@@ -27,6 +27,7 @@ pub mod responses;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod ties;
 pub mod tokens;
 pub mod webhooks;
 
