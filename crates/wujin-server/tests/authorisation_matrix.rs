@@ -1,6 +1,6 @@
-//! Who may do what to a demand and its responses: every role against every endpoint that
-//! touches one, each cell on a fresh demand in the state the endpoint needs, on both
-//! engines. The expected table is written out below, one row per endpoint, so a change in
+//! Who may do what to a demand and its responses, and to a firm's supply ties: every role
+//! against every endpoint that touches one, each cell on a fresh demand in the state the
+//! endpoint needs, on both engines. The expected table is written out below, one row per endpoint, so a change in
 //! who may do what shows up as a changed row in review.
 //!
 //! A cell is the status the caller gets; for reading responses, `+` after it means the
@@ -169,6 +169,43 @@ impl World {
         scene
     }
 
+    /// A tie the buyer declared, naming the invited provider as its supplier of an input of
+    /// its own for this cell (a tie said again would be the same tie).
+    async fn declared_tie(&self, cell: usize) -> i64 {
+        const INPUTS: [&str; 8] = [
+            "parts.motor",
+            "parts.battery_pack",
+            "parts.charger",
+            "parts.controller",
+            "parts.bearing",
+            "parts.gear",
+            "parts.fastener",
+            "parts.spring",
+        ];
+        let new = wujin_store::ties::NewTie {
+            supplier: wujin_store::ties::SupplierRef::Org(self.p),
+            customer_org_id: self.a,
+            input: INPUTS[cell].into(),
+            share: None,
+            buffer_weeks: None,
+            since: None,
+            until: None,
+            source: wujin_domain::tie::TieSource::Declared,
+            declared_by: Some(wujin_domain::tie::Side::Customer),
+        };
+        let tie = self.app.store.declare_tie(&new, "test", wujin_store::ties::today()).await.unwrap();
+        if tie.state != wujin_domain::tie::TieState::Declared {
+            // Confirmed by an earlier cell: end it, so this cell meets a fresh declaration.
+            self.app
+                .store
+                .act_on_tie(tie.id, self.a, wujin_domain::tie::TieAction::End, None, "test", wujin_store::ties::today())
+                .await
+                .unwrap();
+            return self.app.store.declare_tie(&new, "test", wujin_store::ties::today()).await.unwrap().id;
+        }
+        tie.id
+    }
+
     /// The organisation a role answers for (its own, or the invited provider's when it has none).
     fn org_of(&self, role: usize) -> i64 {
         match role {
@@ -246,6 +283,22 @@ fn rows() -> Vec<Row> {
         ),
         // A subscription is its owner's alone (the buyer's admin made this one).
         row("GET the buyer admin's webhook", Open, false, ["401", "404", "200", "404", "404", "404", "404", "404"]),
+        // A supply tie is its two firms' alone: the buyer declared it, naming the invited
+        // provider as its supplier; only the provider may confirm it, either side may end it
+        // (its owners and admins), and nobody else learns it exists.
+        row("GET the buyer's ties", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
+        row("declare a tie for the buyer", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
+        row("confirm the buyer's declared tie", Open, false, ["401", "403", "409", "200", "404", "404", "404", "404"]),
+        row("end the buyer's tie", Open, false, ["401", "403", "200", "200", "404", "404", "404", "404"]),
+        row("GET the buyer's chain settings", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
+        row("set the buyer's chain settings", Open, false, ["401", "403", "200", "403", "403", "403", "403", "403"]),
+        // A completed engagement is a tie between the two, seen by both.
+        row(
+            "engagement tie among the buyer's ties",
+            Completed,
+            false,
+            ["401", "200+", "200+", "403", "403", "403", "403", "403"],
+        ),
     ]
 }
 
@@ -349,6 +402,33 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             let got = send_to(&w.app, "GET", &format!("/api/v1/webhooks/{hook}"), None, &h).await.status;
             send_to(&w.app, "DELETE", &format!("/api/v1/webhooks/{hook}"), None, &admin).await;
             return got.as_u16().to_string();
+        }
+        "GET the buyer's ties" => ("GET", format!("/api/v1/orgs/{}/ties", w.a), None),
+        "engagement tie among the buyer's ties" => {
+            let r = send_to(&w.app, "GET", &format!("/api/v1/orgs/{}/ties", w.a), None, &h).await;
+            if r.status != StatusCode::OK {
+                return r.status.as_u16().to_string();
+            }
+            let found = r.body["items"].as_array().unwrap().iter().any(|t| {
+                t["source"] == "engagement"
+                    && t["supplier"]["org_id"].as_i64() == Some(w.p)
+                    && t["input"]["code"] == "parts.casting"
+            });
+            return format!("200{}", if found { '+' } else { '-' });
+        }
+        "declare a tie for the buyer" => (
+            "POST",
+            format!("/api/v1/orgs/{}/ties", w.a),
+            Some(json!({"supplier_name": format!("宁波某厂{role}"), "region": "浙江 宁波", "input": "304不锈钢"})),
+        ),
+        "confirm the buyer's declared tie" | "end the buyer's tie" => {
+            let tie = w.declared_tie(role).await;
+            let verb = if row.name.starts_with("confirm") { "confirm" } else { "end" };
+            ("POST", format!("/api/v1/ties/{tie}/{verb}"), None)
+        }
+        "GET the buyer's chain settings" => ("GET", format!("/api/v1/orgs/{}/chain-settings", w.a), None),
+        "set the buyer's chain settings" => {
+            ("PUT", format!("/api/v1/orgs/{}/chain-settings", w.a), Some(json!({"public": true, "helps": false})))
         }
         other => panic!("no call for {other}"),
     };

@@ -30,6 +30,7 @@ pub mod page;
 pub mod params;
 pub mod responses;
 pub mod search;
+pub mod ties;
 pub mod tokens;
 pub mod uploads;
 pub mod views;
@@ -168,6 +169,14 @@ pub const MAX_BODY: usize = 1024 * 1024;
         responses::revise,
         responses::withdraw,
         responses::history,
+        ties::list,
+        ties::declare,
+        ties::confirm,
+        ties::reject,
+        ties::end,
+        ties::reaffirm,
+        ties::settings,
+        ties::set_settings,
         taxonomy,
         healthz
     ),
@@ -197,6 +206,12 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/api/v1/orgs/{id}/members", get(members::list).post(members::set))
+        .route("/api/v1/orgs/{id}/ties", get(ties::list).post(ties::declare))
+        .route("/api/v1/orgs/{id}/chain-settings", get(ties::settings).put(ties::set_settings))
+        .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
+        .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
+        .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))
+        .route("/api/v1/ties/{id}/reaffirm", axum::routing::post(ties::reaffirm))
         .route("/api/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/api/v1/webhooks/{id}", get(webhooks::get).patch(webhooks::edit).delete(webhooks::delete))
         .route("/api/v1/webhooks/{id}/secret", axum::routing::post(webhooks::rotate))
