@@ -93,7 +93,9 @@ pub enum TieError {
     NotFound,
     /// The caller's firm is on neither side.
     NotAParty,
-    Conflict { current: i64 },
+    Conflict {
+        current: i64,
+    },
     Refused(Refused),
     Store(StoreError),
 }
@@ -435,9 +437,7 @@ impl Store {
         let rows = sqlx::query("SELECT org_id, open_to_firms, open_to_office FROM org_chain_settings ORDER BY org_id")
             .fetch_all(self.pool())
             .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0, r.try_get::<i64, _>(2)? != 0)))
-            .collect()
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0, r.try_get::<i64, _>(2)? != 0))).collect()
     }
 
     pub async fn set_chain_settings(&self, org: i64, public: bool, helps: bool, actor: &str) -> Result<()> {

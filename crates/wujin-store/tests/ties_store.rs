@@ -41,7 +41,14 @@ fn lids(supplier: i64, customer: i64) -> NewTie {
 }
 
 async fn tie_events(store: &Store) -> Vec<(i64, String)> {
-    store.outbox_after(0, 1000).await.unwrap().into_iter().filter(|e| e.topic == "tie").map(|e| (e.entity_id, e.op)).collect()
+    store
+        .outbox_after(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.topic == "tie")
+        .map(|e| (e.entity_id, e.op))
+        .collect()
 }
 
 both_backends! {
