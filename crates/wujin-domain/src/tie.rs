@@ -120,6 +120,17 @@ fn parse_share(text: &str) -> Option<u8> {
     (1..=100).contains(&n).then_some(n)
 }
 
+/// The category a tie's input names: a category by code, name or alias, or a process (抛光,
+/// 水胀) as the capacity category of that process, since a firm buying polishing writes
+/// the process, not "抛光产能".
+pub fn input_category<'t>(t: &'t Taxonomy, name: &str) -> Option<&'t str> {
+    if let Some(c) = t.category(name) {
+        return Some(&c.entry.code);
+    }
+    let process = t.process(name)?;
+    t.categories.iter().find(|c| c.process.as_deref() == Some(process.code.as_str())).map(|c| c.entry.code.as_str())
+}
+
 /// Reads and checks one row (of an import, or an API body turned into cells); every broken
 /// cell is reported at once.
 pub fn tie_from_cells(cells: &Cells) -> Result<TieRecord, Vec<FieldError>> {
@@ -159,7 +170,7 @@ pub fn tie_from_cells(cells: &Cells) -> Result<TieRecord, Vec<FieldError>> {
         c.fail("supplier_uscc", uscc.as_str(), "self_tie", msg!("tie_self"));
     }
     let input = c.text("input").and_then(|v| {
-        let found = t.category(v).map(|cat| cat.entry.code.clone());
+        let found = input_category(t, v).map(|code| code.to_string());
         if found.is_none() {
             c.unknown_near("input", v, Arg::Key("what_category"), t.categories.iter().map(|x| &x.entry));
         }
@@ -475,5 +486,14 @@ mod tests {
         assert_eq!(parse_date("2024年3月1日"), Some(date!(2024 - 03 - 01)));
         assert_eq!(parse_date("2024-13-01"), None);
         assert_eq!(parse_date("03/01/2024"), None);
+    }
+
+    #[test]
+    fn an_input_may_be_named_by_its_process() {
+        let t = Taxonomy::get();
+        assert_eq!(input_category(t, "抛光"), Some("cap.polishing"));
+        assert_eq!(input_category(t, "水胀成型"), Some("cap.hydroforming"));
+        assert_eq!(input_category(t, "杯盖"), Some("parts.flask_lid"));
+        assert_eq!(input_category(t, "没有这个"), None);
     }
 }

@@ -78,14 +78,15 @@ pub enum Command {
         /// The new file; it must not exist yet.
         file: PathBuf,
     },
-    /// Import organisations or offers from CSV (UTF-8 or GBK), XLSX or JSON Lines.
+    /// Import organisations, offers or supply ties from CSV (UTF-8 or GBK), XLSX or JSON Lines.
     ///
     /// Every row is checked first. If any row is invalid nothing is written (unless
     /// --skip-invalid) and a report lists row, column, value and what is wrong. Importing
     /// the same file again changes nothing: records are matched on the credit code
-    /// (organisations) or the external id (offers).
+    /// (organisations), the external id (offers) or the two sides and input (ties, which an
+    /// import records as the operator's, confirmed).
     Import {
-        /// orgs or offers.
+        /// orgs, offers or ties.
         #[arg(required_unless_present = "template")]
         kind: Option<Kind>,
         /// The file to read (.csv, .xlsx, .jsonl).
@@ -99,16 +100,16 @@ pub enum Command {
         /// that must notice.
         #[arg(long, requires = "skip_invalid")]
         strict_exit: bool,
-        /// Instead of importing, write an empty template for orgs or offers (to --out, default wujin-KIND-template.csv).
+        /// Instead of importing, write an empty template for orgs, offers or ties (to --out, default wujin-KIND-template.csv).
         #[arg(long, value_name = "KIND", conflicts_with_all = ["kind", "file"])]
         template: Option<Kind>,
         /// Where --template writes (.csv or .xlsx).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Export organisations or offers in the format import reads.
+    /// Export organisations, offers or the supply ties in the graph, in the format import reads.
     Export {
-        /// orgs or offers.
+        /// orgs, offers or ties.
         kind: Kind,
         /// csv (UTF-8 with BOM, Chinese headers), xlsx or jsonl.
         #[arg(long, value_enum, env = "WUJIN_EXPORT_FORMAT", default_value = "csv")]
@@ -347,6 +348,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let name = match kind {
                 Kind::Orgs => "wujin-orgs-template.csv",
                 Kind::Offers => "wujin-offers-template.csv",
+                Kind::Ties => "wujin-ties-template.csv",
             };
             let path = out.unwrap_or_else(|| PathBuf::from(name));
             export::template(kind, &path).map_err(|e| msg(e.to_string()))?;

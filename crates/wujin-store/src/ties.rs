@@ -14,7 +14,7 @@ use crate::{Result, Store, StoreError, Tx, now_ms};
 /// The supplier end of a stored tie.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SupplierEnd {
-    Org { id: i64, name: String },
+    Org { id: i64, uscc: String, name: String },
     Outside { name: String, region: String },
 }
 
@@ -24,6 +24,7 @@ pub struct Tie {
     pub id: i64,
     pub supplier: SupplierEnd,
     pub customer_org_id: i64,
+    pub customer_uscc: String,
     pub customer_name: String,
     pub input: String,
     pub share: Option<u8>,
@@ -114,7 +115,7 @@ impl From<sqlx::Error> for TieError {
 
 const SELECT: &str = "SELECT t.id, t.supplier_org_id, s.name, t.outside_name, t.outside_region, t.customer_org_id, \
      c.name, t.input, t.share, t.buffer_tenths, t.since, t.until, t.source, t.declared_by, t.state, \
-     t.last_evidence, t.engagement_id, t.revision, t.created_at, t.updated_at \
+     t.last_evidence, t.engagement_id, t.revision, t.created_at, t.updated_at, c.uscc, s.uscc \
      FROM ties t JOIN orgs c ON c.id = t.customer_org_id LEFT JOIN orgs s ON s.id = t.supplier_org_id";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -142,7 +143,11 @@ fn source_code(s: TieSource) -> &'static str {
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Tie> {
     let supplier = match r.try_get::<Option<i64>, _>(1)? {
-        Some(id) => SupplierEnd::Org { id, name: r.try_get::<Option<String>, _>(2)?.unwrap_or_default() },
+        Some(id) => SupplierEnd::Org {
+            id,
+            uscc: r.try_get::<Option<String>, _>(21)?.unwrap_or_default(),
+            name: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+        },
         None => SupplierEnd::Outside {
             name: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
             region: r.try_get::<Option<String>, _>(4)?.unwrap_or_default(),
@@ -156,6 +161,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Tie> {
         id: r.try_get(0)?,
         supplier,
         customer_org_id: r.try_get(5)?,
+        customer_uscc: r.try_get(20)?,
         customer_name: r.try_get(6)?,
         input: r.try_get(7)?,
         share: small(r.try_get(8)?, "share")?.map(|s| s.min(100) as u8),
@@ -338,6 +344,24 @@ impl Store {
         let tie = write_tie(&mut tx, new, actor, today).await?;
         tx.commit().await?;
         Ok(tie)
+    }
+
+    /// Writes many ties in one transaction (an import: all or nothing), with one audit row
+    /// for the import besides each tie's own; answers how many were new and how many renewed.
+    pub async fn write_ties(&self, ties: &[NewTie], actor: &str, today: Date) -> Result<(usize, usize)> {
+        let mut tx = self.begin().await?;
+        let (mut new, mut renewed) = (0, 0);
+        for t in ties {
+            if write_tie(&mut tx, t, actor, today).await?.revision == 1 {
+                new += 1;
+            } else {
+                renewed += 1;
+            }
+        }
+        let detail = serde_json::json!({"inserted": new, "updated": renewed});
+        Store::audit(&mut tx, actor, "import", "ties", None, &detail).await?;
+        tx.commit().await?;
+        Ok((new, renewed))
     }
 
     pub async fn tie(&self, id: i64) -> Result<Option<Tie>> {

@@ -56,7 +56,7 @@ both_backends! {
         let (cup, lid) = two_firms(&db.store).await;
         let tie = db.store.declare_tie(&lids(lid, cup), "account:1", date!(2026 - 11 - 01)).await.unwrap();
         assert_eq!(tie.state, TieState::Declared);
-        assert_eq!(tie.supplier, SupplierEnd::Org { id: lid, name: "永康市精工杯盖厂".into() });
+        assert_eq!(tie.supplier, SupplierEnd::Org { id: lid, uscc: Uscc::complete("91330784MA2TY0002").unwrap().to_string(), name: "永康市精工杯盖厂".into() });
         assert_eq!((tie.share, tie.buffer_weeks.map(|b| b.to_string())), (Some(70), Some("2.5".into())));
         assert_eq!(tie.since, date!(2024 - 01 - 01));
 

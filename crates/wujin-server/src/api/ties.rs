@@ -142,7 +142,7 @@ pub(crate) fn view(t: Tie, lang: Lang) -> TieView {
     let stage = named("", tax.stage_of(&t.input));
     let stale = t.is_stale(today());
     let supplier = match t.supplier {
-        SupplierEnd::Org { id, name } => TieEnd { org_id: Some(id), name, region: None },
+        SupplierEnd::Org { id, name, .. } => TieEnd { org_id: Some(id), name, region: None },
         SupplierEnd::Outside { name, region } => TieEnd { org_id: None, name, region: Some(region) },
     };
     TieView {

@@ -7,6 +7,8 @@ use std::path::Path;
 use rust_xlsxwriter::{Format as XlsxFormat, Workbook};
 use serde_json::{Map, Value, json};
 use wujin_domain::sheet::{Column, OFFER_COLUMNS, ORG_COLUMNS, offer_to_row, org_to_row};
+use wujin_domain::tie::TIE_COLUMNS;
+use wujin_store::ties::SupplierEnd;
 use wujin_store::{Store, StoreError};
 
 use super::import::Kind;
@@ -38,12 +40,32 @@ fn columns(kind: Kind) -> &'static [Column] {
     match kind {
         Kind::Orgs => ORG_COLUMNS,
         Kind::Offers => OFFER_COLUMNS,
+        Kind::Ties => TIE_COLUMNS,
     }
+}
+
+/// The cells of a tie in [`TIE_COLUMNS`] order, as an import reads them back.
+fn tie_to_row(t: &wujin_store::ties::Tie) -> Vec<String> {
+    let (uscc, name, region) = match &t.supplier {
+        SupplierEnd::Org { uscc, .. } => (uscc.clone(), String::new(), String::new()),
+        SupplierEnd::Outside { name, region } => (String::new(), name.clone(), region.clone()),
+    };
+    vec![
+        uscc,
+        name,
+        region,
+        t.customer_uscc.clone(),
+        t.input.clone(),
+        t.share.map(|s| s.to_string()).unwrap_or_default(),
+        t.buffer_weeks.map(|b| b.to_string()).unwrap_or_default(),
+        t.since.to_string(),
+        t.until.map(|d| d.to_string()).unwrap_or_default(),
+    ]
 }
 
 /// Fields written as JSON arrays and as JSON numbers in JSON Lines.
 const LIST_FIELDS: &[&str] = &["sectors", "chain", "certificates", "standards"];
-const NUMBER_FIELDS: &[&str] = &["founded_year", "employees", "moq", "lead_time_days", "hours_per_week"];
+const NUMBER_FIELDS: &[&str] = &["founded_year", "employees", "moq", "lead_time_days", "hours_per_week", "share"];
 
 fn json_line(cols: &[Column], row: &[String]) -> String {
     let mut m = Map::new();
@@ -73,6 +95,17 @@ async fn for_each_row(
     let total = match kind {
         Kind::Orgs => store.count_all(wujin_store::Table::Orgs).await?,
         Kind::Offers => store.count_all(wujin_store::Table::Offers).await?,
+        Kind::Ties => {
+            // The ties in the graph, all at once: a cluster's ties are thousands, not millions.
+            let ties = store.ties_in_graph().await?;
+            let mut progress = Progress::new("export", ties.len() as u64, quiet);
+            for t in &ties {
+                sink(tie_to_row(t))?;
+            }
+            progress.inc(ties.len() as u64);
+            progress.finish();
+            return Ok(ties.len() as u64);
+        }
     };
     let mut progress = Progress::new("export", total as u64, quiet);
     let mut after = 0;
@@ -85,6 +118,7 @@ async fn for_each_row(
             Kind::Offers => {
                 store.offers_after(after, CHUNK).await?.into_iter().map(|o| (o.id, offer_to_row(&o.record))).collect()
             }
+            Kind::Ties => break,
         };
         let Some((last, _)) = rows.last() else { break };
         after = *last;

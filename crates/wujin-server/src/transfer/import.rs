@@ -2,8 +2,8 @@
 //!
 //! With any invalid row nothing is written unless the caller asks to skip invalid rows, in
 //! which case the valid ones are written and the rest still reported. Writing is an upsert
-//! on the credit code (organisations) or the external id (offers), so running the same
-//! import twice leaves the store as once. A process killed mid-write leaves the store as it
+//! on the credit code (organisations), the external id (offers) or the tie's two sides and
+//! input (ties), so running the same import twice leaves the store as once. A process killed mid-write leaves the store as it
 //! was before the import: the transaction never committed.
 
 use std::collections::HashMap;
@@ -14,7 +14,9 @@ use wujin_domain::sheet::{
     Header, HeaderError, Named, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, offer_keeping, org_from_cells,
     org_keeping,
 };
+use wujin_domain::tie::{Supplier, TIE_COLUMNS, TieSource, tie_from_cells};
 use wujin_domain::{FieldError, Lang, OfferRecord, OrgRecord, Uscc, msg};
+use wujin_store::ties::{NewTie, SupplierRef};
 use wujin_store::{Store, StoreError, UpsertStats, offers, orgs};
 
 use super::progress::Progress;
@@ -29,6 +31,9 @@ const CHUNK: usize = 1000;
 pub enum Kind {
     Orgs,
     Offers,
+    /// Supply ties, as an operator (the pilot office's survey) imports them: each stands as
+    /// confirmed, source `operator`.
+    Ties,
 }
 
 /// One thing wrong with one cell.
@@ -207,6 +212,9 @@ fn parse_rows<T: Send>(
 /// Checks every row of `table` as `kind` and, unless that found problems (and skipping was
 /// not asked for), writes the valid rows in one transaction.
 pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) -> Result<Report, ImportError> {
+    if kind == Kind::Ties {
+        return import_ties(store, table, opts).await;
+    }
     if kind == Kind::Offers {
         let checked = check_offers(store, table, None, opts.quiet).await?;
         let mut report = checked.report;
@@ -450,12 +458,83 @@ pub async fn write_offers(
     Ok(stats)
 }
 
+/// Checks every row as a supply tie, then looks up the firms the valid rows name by credit
+/// code: a code not in the registry is a problem of its row (an outside supplier is named by
+/// name and region instead). Unless problems were found (and skipping was not asked for),
+/// writes every valid tie in one transaction; a row saying an open tie again renews it.
+async fn import_ties(store: &Store, table: &Table, opts: &Options) -> Result<Report, ImportError> {
+    let header = Header::read(TIE_COLUMNS, &table.header).map_err(ImportError::Header)?;
+    let mut report = Report::empty(Kind::Ties, table, &header);
+    let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
+    let parsed = parse_rows(&table.rows, |c| tie_from_cells(&header.cells(c)), |n| check.inc(n));
+    check.finish();
+    let mut codes: Vec<String> = vec![];
+    for r in parsed.iter().flatten() {
+        codes.push(r.customer.to_string());
+        if let Supplier::Member { uscc } = &r.supplier {
+            codes.push(uscc.to_string());
+        }
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    let ids = store.org_ids_by_uscc(&codes).await?;
+    let unregistered = |field: &'static str, code: &str| {
+        FieldError::new(field, code, "unknown_org", msg!("tie_org_not_registered", code))
+    };
+    let mut ties = vec![];
+    for ((at, _), parsed) in table.rows.iter().zip(parsed) {
+        let r = match parsed {
+            Ok(r) => r,
+            Err(errs) => {
+                report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e)));
+                continue;
+            }
+        };
+        let customer = ids.get(&r.customer.to_string()).map(|(id, _)| *id);
+        let supplier = match &r.supplier {
+            Supplier::Member { uscc } => ids.get(&uscc.to_string()).map(|(id, _)| SupplierRef::Org(*id)),
+            Supplier::Outside { name, region } => {
+                Some(SupplierRef::Outside { name: name.clone(), region: region.clone() })
+            }
+        };
+        let (Some(customer_org_id), Some(supplier)) = (customer, supplier) else {
+            if customer.is_none() {
+                report.problems.push(problem(*at, table, &header, unregistered("customer_uscc", r.customer.as_str())));
+            }
+            if let Supplier::Member { uscc } = &r.supplier
+                && !ids.contains_key(&uscc.to_string())
+            {
+                report.problems.push(problem(*at, table, &header, unregistered("supplier_uscc", uscc.as_str())));
+            }
+            continue;
+        };
+        ties.push(NewTie {
+            supplier,
+            customer_org_id,
+            input: r.input,
+            share: r.share,
+            buffer_weeks: r.buffer_weeks,
+            since: r.since,
+            until: r.until,
+            source: TieSource::Operator,
+            declared_by: None,
+        });
+    }
+    report.valid = ties.len();
+    if report.problems.is_empty() || opts.skip_invalid {
+        let (inserted, updated) = store.write_ties(&ties, &opts.actor, wujin_store::ties::today()).await?;
+        report.written = Some(UpsertStats { inserted: inserted as u64, updated: updated as u64, unchanged: 0 });
+    }
+    Ok(report)
+}
+
 /// Prints a report as people read it: a summary, then one line per problem.
 pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let say = |m: Msg| messages::say(lang, &m);
     let kind = Arg::Key(match r.kind {
         Kind::Orgs => "import_kind_orgs",
         Kind::Offers => "import_kind_offers",
+        Kind::Ties => "import_kind_ties",
     });
     let bad_rows = r.bad_rows();
     writeln!(out, "{}", say(msg!("import_summary", kind, r.rows, r.encoding, r.valid, bad_rows)))?;
