@@ -220,6 +220,11 @@ pub fn tie_from_cells(cells: &Cells) -> Result<TieRecord, Vec<FieldError>> {
     })
 }
 
+/// The problem of a row whose credit code (in `field`) names no firm of the registry.
+pub fn unregistered(field: &'static str, code: &str) -> FieldError {
+    FieldError::new(field, code, "unknown_org", msg!("tie_org_not_registered", code))
+}
+
 /// Where a tie came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -478,9 +478,6 @@ async fn import_ties(store: &Store, table: &Table, opts: &Options) -> Result<Rep
     codes.sort_unstable();
     codes.dedup();
     let ids = store.org_ids_by_uscc(&codes).await?;
-    let unregistered = |field: &'static str, code: &str| {
-        FieldError::new(field, code, "unknown_org", msg!("tie_org_not_registered", code))
-    };
     let mut ties = vec![];
     for ((at, _), parsed) in table.rows.iter().zip(parsed) {
         let r = match parsed {
@@ -499,12 +496,22 @@ async fn import_ties(store: &Store, table: &Table, opts: &Options) -> Result<Rep
         };
         let (Some(customer_org_id), Some(supplier)) = (customer, supplier) else {
             if customer.is_none() {
-                report.problems.push(problem(*at, table, &header, unregistered("customer_uscc", r.customer.as_str())));
+                report.problems.push(problem(
+                    *at,
+                    table,
+                    &header,
+                    wujin_domain::tie::unregistered("customer_uscc", r.customer.as_str()),
+                ));
             }
             if let Supplier::Member { uscc } = &r.supplier
                 && !ids.contains_key(&uscc.to_string())
             {
-                report.problems.push(problem(*at, table, &header, unregistered("supplier_uscc", uscc.as_str())));
+                report.problems.push(problem(
+                    *at,
+                    table,
+                    &header,
+                    wujin_domain::tie::unregistered("supplier_uscc", uscc.as_str()),
+                ));
             }
             continue;
         };
