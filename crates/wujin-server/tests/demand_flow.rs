@@ -125,7 +125,8 @@ both_backends! {
         let trail = send(s, "GET", &format!("/api/v1/audit?org_id={a}&limit=100"), None, &buyer.h()).await.body;
         let mut actions: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
         actions.reverse();
-        assert_eq!(actions, ["create", "invite", "publish", "close", "award", "follow", "complete", "follow", "rate", "follow"]);
+        // Completing the engagement also records the supply tie it shows.
+        assert_eq!(actions, ["create", "invite", "publish", "close", "award", "follow", "complete", "record", "follow", "rate", "follow"]);
 
         // The pilot office: numbers, never content.
         let o = send(s, "GET", "/api/v1/overview/demands", None, &officer.h()).await;

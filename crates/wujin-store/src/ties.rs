@@ -274,7 +274,14 @@ pub async fn write_tie(tx: &mut Tx, new: &NewTie, actor: &str, today: Date) -> R
             .bind(at)
             .fetch_one(&mut **tx)
             .await?;
-            (id, Op::Create, "declare")
+            // The audit names how the tie came: declared by a side, recorded from a completed
+            // engagement, or imported by an operator.
+            let action = match new.source {
+                TieSource::Declared => "declare",
+                TieSource::Engagement => "record",
+                TieSource::Operator => "import",
+            };
+            (id, Op::Create, action)
         }
     };
     let tie = tie_in(tx, id).await?.ok_or(StoreError::NotFound)?;
