@@ -88,6 +88,29 @@ pub struct NewTie {
     pub declared_by: Option<Side>,
 }
 
+impl NewTie {
+    /// A checked row's tie, once its firms are known by id.
+    pub fn of(
+        r: wujin_domain::tie::TieRecord,
+        supplier: SupplierRef,
+        customer_org_id: i64,
+        source: TieSource,
+        declared_by: Option<Side>,
+    ) -> NewTie {
+        NewTie {
+            supplier,
+            customer_org_id,
+            input: r.input,
+            share: r.share,
+            buffer_weeks: r.buffer_weeks,
+            since: r.since,
+            until: r.until,
+            source,
+            declared_by,
+        }
+    }
+}
+
 /// Why an action on a tie was refused.
 #[derive(Debug)]
 pub enum TieError {

@@ -255,23 +255,13 @@ pub async fn declare(
     let ids = app.store.org_ids_by_uscc(&codes).await.map_err(internal)?;
     let unknown = |field: &str| ApiError::bad(lang, "unknown_org", field, msg!("tie_unknown_org"));
     let customer_org_id = ids.get(&r.customer.to_string()).ok_or_else(|| unknown("customer_uscc"))?.0;
-    let supplier = match r.supplier {
+    let supplier = match &r.supplier {
         Supplier::Member { uscc } => {
             SupplierRef::Org(ids.get(&uscc.to_string()).ok_or_else(|| unknown("supplier_uscc"))?.0)
         }
-        Supplier::Outside { name, region } => SupplierRef::Outside { name, region },
+        Supplier::Outside { name, region } => SupplierRef::Outside { name: name.clone(), region: region.clone() },
     };
-    let new = NewTie {
-        supplier,
-        customer_org_id,
-        input: r.input,
-        share: r.share,
-        buffer_weeks: r.buffer_weeks,
-        since: r.since,
-        until: r.until,
-        source: TieSource::Declared,
-        declared_by: Some(side),
-    };
+    let new = NewTie::of(r, supplier, customer_org_id, TieSource::Declared, Some(side));
     let tie = app.store.declare_tie(&new, &format!("account:{}", me.account_id), today()).await.map_err(internal)?;
     let status = if tie.revision == 1 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(view(tie, lang))).into_response())
@@ -296,21 +286,21 @@ async fn act(
     let tie = app.store.tie(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     // The caller acts for the side it may act for; a member of a side who may not act is
     // refused, and anyone on neither side does not learn that the tie exists.
-    let mut acting = None;
+    let (mut acting, mut member) = (None, false);
     for org in [Some(tie.customer_org_id), tie.supplier_org_id()].into_iter().flatten() {
         match app.store.role_of(me.account_id, org).await.map_err(internal)? {
             Some(r) if r.may_act() => {
                 acting = Some(org);
                 break;
             }
-            Some(_) => acting = acting.or(Some(-1)),
+            Some(_) => member = true,
             None => {}
         }
     }
-    let org = match acting {
-        None => return Err(ApiError::not_found(lang)),
-        Some(-1) => return Err(forbidden(lang)),
-        Some(org) => org,
+    let org = match (acting, member) {
+        (Some(org), _) => org,
+        (None, true) => return Err(forbidden(lang)),
+        (None, false) => return Err(ApiError::not_found(lang)),
     };
     match app.store.act_on_tie(id, org, action, revision, &format!("account:{}", me.account_id), today()).await {
         Ok(t) => Ok(Json(view(t, lang))),

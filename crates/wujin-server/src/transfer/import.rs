@@ -515,17 +515,7 @@ async fn import_ties(store: &Store, table: &Table, opts: &Options) -> Result<Rep
             }
             continue;
         };
-        ties.push(NewTie {
-            supplier,
-            customer_org_id,
-            input: r.input,
-            share: r.share,
-            buffer_weeks: r.buffer_weeks,
-            since: r.since,
-            until: r.until,
-            source: TieSource::Operator,
-            declared_by: None,
-        });
+        ties.push(NewTie::of(r, supplier, customer_org_id, TieSource::Operator, None));
     }
     report.valid = ties.len();
     if report.problems.is_empty() || opts.skip_invalid {
