@@ -294,8 +294,61 @@ pub async fn load_demo(
     )
     .await
     .map_err(|e| msg(e.to_string()))?;
+    load_demo_chain(store, &cluster, seed, &ids).await?;
     store.analyze().await.map_err(|e| msg(e.to_string()))?;
     Ok((cluster.orgs.len(), cluster.offers.len(), generated, t1.elapsed().as_secs_f64()))
+}
+
+/// The demo cluster's supply ties (dated back from today) and its firms' visibility choices.
+async fn load_demo_chain(
+    store: &Store,
+    cluster: &wujin_demo::Cluster,
+    seed: u64,
+    ids: &std::collections::HashMap<String, (i64, Option<String>)>,
+) -> Result<(), Failure> {
+    use wujin_domain::tie::{Supplier, TieSource};
+    use wujin_store::ties::{NewTie, SupplierRef};
+    let chain = wujin_demo::ties::generate(cluster, seed);
+    let today = wujin_store::ties::today();
+    let ago = |days: u32| today - time::Duration::days(i64::from(days));
+    let mut ties = Vec::with_capacity(chain.ties.len());
+    for t in chain.ties {
+        let Some(customer) = ids.get(&t.customer).map(|(id, _)| *id) else { continue };
+        let supplier = match t.supplier {
+            Supplier::Member { uscc } => match ids.get(uscc.as_str()) {
+                Some((id, _)) => SupplierRef::Org(*id),
+                None => continue,
+            },
+            Supplier::Outside { name, region } => SupplierRef::Outside { name, region },
+        };
+        let new = NewTie {
+            supplier,
+            customer_org_id: customer,
+            input: t.input,
+            share: t.share,
+            buffer_weeks: t.buffer_weeks,
+            since: Some(ago(t.since_days_ago)),
+            until: None,
+            source: if t.declared_by.is_some() { TieSource::Declared } else { TieSource::Operator },
+            declared_by: t.declared_by,
+        };
+        ties.push((new, ago(t.evidence_days_ago)));
+    }
+    store.write_dated_ties(&ties, "wujin demo").await.map_err(|e| msg(e.to_string()))?;
+    let mut choices: std::collections::BTreeMap<i64, (bool, bool)> = Default::default();
+    for code in &chain.public {
+        if let Some((id, _)) = ids.get(code) {
+            choices.entry(*id).or_default().0 = true;
+        }
+    }
+    for code in &chain.helps {
+        if let Some((id, _)) = ids.get(code) {
+            choices.entry(*id).or_default().1 = true;
+        }
+    }
+    let choices: Vec<(i64, bool, bool)> = choices.into_iter().map(|(id, (p, h))| (id, p, h)).collect();
+    store.set_chain_settings_of(&choices, "wujin demo").await.map_err(|e| msg(e.to_string()))?;
+    Ok(())
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod chain;
 pub mod cli;
 pub mod demo_people;
 pub mod messages;

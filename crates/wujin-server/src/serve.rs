@@ -46,6 +46,10 @@ pub async fn serve(db: &str, addr: SocketAddr, index_dir: &Path, options: Option
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let follower =
         tokio::spawn(follow_store(store.clone(), index.clone(), index_ready.clone(), index_dir.to_path_buf(), stopped));
+    // The supply graph is built from the store behind the listener too; chain questions
+    // answer 503 until it is.
+    let chain = Arc::new(crate::chain::ChainView::followed());
+    let chain_follower = tokio::spawn(crate::chain::follow::run(store.clone(), chain.clone(), stop.subscribe()));
     let listener = TcpListener::bind(addr).await.map_err(|e| msg(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| msg(e.to_string()))?;
     // The handlers are in place before anybody is told the server is up: a SIGTERM sent the
@@ -64,6 +68,7 @@ pub async fn serve(db: &str, addr: SocketAddr, index_dir: &Path, options: Option
         queries: Some(queries.clone()),
         sign_in_limit: Arc::new(sign_in_limit),
         webhook_allow_private,
+        chain,
         ..api::AppState::new(store.clone())
     };
     let sweeper = tokio::spawn(sweep(state.clone(), stop.subscribe()));
@@ -75,6 +80,7 @@ pub async fn serve(db: &str, addr: SocketAddr, index_dir: &Path, options: Option
         .map_err(|e| msg(format!("server: {e}")))?;
     let _ = stop.send(true);
     let _ = follower.await;
+    let _ = chain_follower.await;
     let _ = sweeper.await;
     let _ = deliveries.await;
     queries.flush().await;

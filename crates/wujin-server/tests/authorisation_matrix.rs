@@ -292,6 +292,13 @@ fn rows() -> Vec<Row> {
         row("end the buyer's tie", Open, false, ["401", "403", "200", "200", "404", "404", "404", "404"]),
         row("GET the buyer's chain settings", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
         row("set the buyer's chain settings", Open, false, ["401", "403", "200", "403", "403", "403", "403", "403"]),
+        // The chain's questions: a firm's own chain, reach and outage for its members; the
+        // cluster's outage and single-source counts for the pilot office and platform admins.
+        row("GET the buyer's chain", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
+        row("GET reach from the buyer", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
+        row("GET an outage as the buyer", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
+        row("GET an outage as the office", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        row("GET single-sourced inputs", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         // A completed engagement is a tie between the two, seen by both.
         row(
             "engagement tie among the buyer's ties",
@@ -426,6 +433,11 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             let verb = if row.name.starts_with("confirm") { "confirm" } else { "end" };
             ("POST", format!("/api/v1/ties/{tie}/{verb}"), None)
         }
+        "GET the buyer's chain" => ("GET", format!("/api/v1/orgs/{}/chain?alternatives=false", w.a), None),
+        "GET reach from the buyer" => ("GET", format!("/api/v1/orgs/{}/chain/reach?direction=up", w.a), None),
+        "GET an outage as the buyer" => ("GET", format!("/api/v1/orgs/{}/chain/outage?stopped={}", w.a, w.p), None),
+        "GET an outage as the office" => ("GET", format!("/api/v1/chain/outage?stopped={}", w.p), None),
+        "GET single-sourced inputs" => ("GET", "/api/v1/chain/single-source?by=stage".to_string(), None),
         "GET the buyer's chain settings" => ("GET", format!("/api/v1/orgs/{}/chain-settings", w.a), None),
         "set the buyer's chain settings" => {
             ("PUT", format!("/api/v1/orgs/{}/chain-settings", w.a), Some(json!({"public": true, "helps": false})))

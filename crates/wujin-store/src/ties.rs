@@ -495,7 +495,33 @@ impl Store {
     }
 
     pub async fn set_chain_settings(&self, org: i64, public: bool, helps: bool, actor: &str) -> Result<()> {
+        self.set_chain_settings_of(&[(org, public, helps)], actor).await
+    }
+
+    /// Several firms' visibility choices (org, public, helps), in one transaction.
+    pub async fn set_chain_settings_of(&self, choices: &[(i64, bool, bool)], actor: &str) -> Result<()> {
         let mut tx = self.begin().await?;
+        for &(org, public, helps) in choices {
+            set_settings_in(&mut tx, org, public, helps, actor).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes ties each as of its own day, in one transaction (a survey's history, the demo
+    /// cluster): a tie's evidence is the day given with it.
+    pub async fn write_dated_ties(&self, ties: &[(NewTie, Date)], actor: &str) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        for (t, day) in ties {
+            write_tie(&mut tx, t, actor, *day).await?;
+        }
+        tx.commit().await?;
+        Ok(ties.len())
+    }
+}
+
+async fn set_settings_in(tx: &mut Tx, org: i64, public: bool, helps: bool, actor: &str) -> Result<()> {
+    {
         sqlx::query(
             "INSERT INTO org_chain_settings (org_id, open_to_firms, open_to_office, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (org_id) DO UPDATE SET open_to_firms = excluded.open_to_firms, \
@@ -505,13 +531,12 @@ impl Store {
         .bind(i64::from(public))
         .bind(i64::from(helps))
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let detail = serde_json::json!({"public": public, "helps": helps});
-        Store::audit_for(&mut tx, Some(org), actor, "chain_settings", "org", Some(org), &detail).await?;
+        Store::audit_for(tx, Some(org), actor, "chain_settings", "org", Some(org), &detail).await?;
         // The graph's answers name firms by these choices: its followers re-read them.
-        record_changes(&mut tx, "chain_settings", &[Change { id: org, op: Op::Update, revision: 0 }]).await?;
-        tx.commit().await?;
+        record_changes(tx, "chain_settings", &[Change { id: org, op: Op::Update, revision: 0 }]).await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod chain;
 pub mod changes;
 pub mod claims;
 pub mod contract;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub webhook_allow_private: bool,
     /// The bulk exports running now, by caller.
     pub exports: Arc<export::ExportSlots>,
+    /// The supply graph the chain questions are answered from.
+    pub chain: Arc<crate::chain::ChainView>,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             uploads: Arc::default(),
             webhook_allow_private: false,
             exports: Arc::default(),
+            chain: Arc::default(),
         }
     }
 }
@@ -177,6 +181,11 @@ pub const MAX_BODY: usize = 1024 * 1024;
         ties::reaffirm,
         ties::settings,
         ties::set_settings,
+        chain::mine,
+        chain::reach,
+        chain::firm_outage,
+        chain::office_outage,
+        chain::single_source,
         taxonomy,
         healthz
     ),
@@ -208,6 +217,11 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}/members", get(members::list).post(members::set))
         .route("/api/v1/orgs/{id}/ties", get(ties::list).post(ties::declare))
         .route("/api/v1/orgs/{id}/chain-settings", get(ties::settings).put(ties::set_settings))
+        .route("/api/v1/orgs/{id}/chain", get(chain::mine))
+        .route("/api/v1/orgs/{id}/chain/reach", get(chain::reach))
+        .route("/api/v1/orgs/{id}/chain/outage", get(chain::firm_outage))
+        .route("/api/v1/chain/outage", get(chain::office_outage))
+        .route("/api/v1/chain/single-source", get(chain::single_source))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
         .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
         .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))
@@ -341,13 +355,16 @@ pub struct Health {
     /// While catching up: how many of the store's changes the index has not applied yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     behind: Option<i64>,
+    /// `ok` once the supply graph is built, `building` until then (chain questions answer
+    /// 503 meanwhile).
+    chain: &'static str,
 }
 
 /// Health: 200 when the store answers, 503 when not; and how far behind the search index is.
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(app): State<AppState>) -> Response {
     if !app.store.healthy().await {
-        let h = Health { status: "unavailable".into(), index: None, behind: None };
+        let h = Health { status: "unavailable".into(), index: None, behind: None, chain: "building" };
         return (StatusCode::SERVICE_UNAVAILABLE, Json(h)).into_response();
     }
     let (index, behind) = match &app.index {
@@ -359,7 +376,8 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
             if ready && behind == 0 { (Some("ok"), None) } else { (Some("catching_up"), Some(behind)) }
         }
     };
-    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind })).into_response()
+    let chain = if app.chain.ready() { "ok" } else { "building" };
+    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind, chain })).into_response()
 }
 
 /// The whole taxonomy: towns, sectors, categories, processes, service families, chain

@@ -114,21 +114,35 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         .map(|s| Value::from_safe_string(figure(lang, s, &format!("/overview/charts/{}.xlsx", s.key))))
         .collect();
     let zero: Vec<Value> = zero.iter().map(|z| context! { text => z.text.clone(), times => z.times }).collect();
-    // The chain map, as the API gives it, from the counts read above.
-    let chain = crate::api::overview::chain_map(&counts, lang);
+    // The chain map, as the API gives it, from the counts read above and the supply graph.
+    let Ok(Some(snap)) = app.chain.snapshot(&app.store).await else {
+        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
+    };
+    let chain = crate::api::overview::chain_map(&counts, &snap, lang);
     let stages: Vec<String> = chain.stages.iter().map(|s| s.name.clone()).collect();
     let chain_rows: Vec<Value> = chain
         .rows
         .iter()
         .map(|r| {
-            let cells: Vec<Value> =
-                r.cells.iter().map(|c| context! { count => c.orgs, thin => c.thin, no_data => c.no_data }).collect();
+            let cells: Vec<Value> = r
+                .cells
+                .iter()
+                .map(|c| {
+                    context! {
+                        firms => c.firms, thin => c.thin, no_data => c.no_data, suppressed => c.suppressed,
+                        ties_in => c.ties_in.as_ref().map(|t| t.confirmed + t.declared),
+                        ties_out => c.ties_out.as_ref().map(|t| t.confirmed + t.declared),
+                        local => c.local_share, slots => c.slots, single => c.single_source,
+                        registered => c.registered.orgs,
+                    }
+                })
+                .collect();
             context! { name => r.pillar.name.clone(), cells }
         })
         .collect();
     let ctx = context! {
         charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
-        responses => demands.responses, user => user.view(), stages, chain_rows, thin_stage => chain.thin_below,
+        responses => demands.responses, user => user.view(), stages, chain_rows, ties => chain.ties, stale => chain.stale,
     };
     render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
 }
