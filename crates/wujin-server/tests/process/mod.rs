@@ -51,6 +51,31 @@ pub fn get(server: &Server, path: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"))
 }
 
+/// GET `path` as the holder of a session cookie (`wujin_session=…`); the JSON body.
+pub fn get_as(server: &Server, path: &str, cookie: &str) -> Value {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: wujin\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"))
+}
+
+/// Reads /healthz until the supply graph is built, failing after `secs` seconds.
+pub fn until_chain_built(server: &Server, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let h = get(server, "/healthz");
+        match h["chain"].as_str() {
+            Some("ok") => return,
+            Some("building") => {}
+            _ => panic!("{h}"),
+        }
+        assert!(Instant::now() < deadline, "the supply graph was not built within {secs} s: {h}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Reads /healthz until the index has caught up, failing after `secs` seconds; every answer
 /// before that must say the store is fine and the index is catching up. Answers how many
 /// times it was seen catching up.
