@@ -624,3 +624,82 @@ async fn a_firm_uploads_its_catalogue_sees_two_bad_rows_then_writes_the_fixed_sh
     }
     s.finish().await;
 }
+
+/// "我的供应链": the cup maker of the demo sees its inputs (single-sourced ones first, each
+/// with local alternatives), its chain two tiers up and down drawn without script, and runs
+/// "what if this supplier stops for four weeks" from the page; on a phone and a desktop, in
+/// both languages. The pilot office's chain map is shot at both widths too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_sees_its_supply_chain_and_what_a_suppliers_outage_would_do() {
+    let mut s = Session::start("supply-chain", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let password = wujin_server::demo_people::PASSWORD;
+    s.sign_in("flask@demo.wujin.cn", password).await;
+    s.click("#nav-chain").await;
+    assert!(s.path().await.ends_with("/chain"), "{}", s.path().await);
+    assert!(s.text("h1").await.starts_with("我的供应链"), "{}", s.text("h1").await);
+    let title = s.text("#chain-diagram-title").await;
+    assert!(title.is_empty() || title.contains("供应链"), "the diagram has a title");
+    assert!(s.has("#chain-diagram rect.node").await, "the diagram is drawn");
+    // Single-sourced inputs come first; each single-sourced input lists alternatives or says
+    // there is none in the cluster.
+    let rows: Vec<bool> = serde_json::from_value(
+        s.c.execute(
+            "return [...document.querySelectorAll('#chain-inputs tbody tr')].map(r => r.classList.contains('single'));",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(!rows.is_empty() && rows[0], "single-sourced first: {rows:?}");
+    assert!(rows.windows(2).all(|w| w[0] >= w[1]), "{rows:?}");
+    let alternatives = s.c.find_all(Locator::Css("#chain-inputs tr.single ol.alternatives li a")).await.unwrap();
+    assert!(!alternatives.is_empty(), "a single-sourced input has local alternatives");
+    s.shots("chain").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "my chain fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    assert!(s.text("h1").await.starts_with("My supply chain"), "{}", s.text("h1").await);
+    assert!(s.text("#chain-diagram").await.contains("Tier-1 suppliers"), "the diagram speaks English too");
+    s.shots("chain-en").await;
+
+    // What if the first supplier stops for four weeks?
+    s.click("#chain-inputs form.whatif button").await;
+    assert!(s.path().await.contains("/chain/outage"), "{}", s.path().await);
+    let summary = s.text("#outage-summary").await;
+    assert!(summary.contains("4 weeks"), "{summary}");
+    assert!(s.has("#outage-tiers tbody tr").await, "tier 0 at least");
+    assert!(s.has("#outage-mine").await, "the page says what happens to this firm");
+    s.shots("outage-en").await;
+    s.switch_lang().await;
+    assert!(s.text("#outage-summary").await.contains("停产 4 周"), "{}", s.text("#outage-summary").await);
+    s.shots("outage").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the outage fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    // A weeks figure the API refuses is said on the page, not a crash.
+    let here = s.path().await;
+    let stopped = here.split("stopped=").nth(1).unwrap_or("").split('&').next().unwrap_or("").to_string();
+    let org = here.split("/orgs/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    s.goto(&format!("/orgs/{org}/chain/outage?stopped={stopped}&weeks=-3")).await;
+    assert!(s.text("#outage-error").await.contains("weeks"), "{}", s.text("#outage-error").await);
+
+    // Another firm's chain is not shown to this person.
+    s.goto("/orgs/1/chain").await;
+    if org != "1" {
+        assert!(!s.has("#chain-diagram").await, "another firm's chain stays hidden");
+    }
+
+    s.goto("/search").await;
+    s.sign_out().await;
+    s.sign_in("officer@demo.wujin.cn", password).await;
+    s.goto("/overview#chain-map").await;
+    assert!(s.has("#chain-table td b").await, "the chain map shows flows");
+    s.shots("chain-map").await;
+    s.switch_lang().await;
+    s.goto("/overview#chain-map").await;
+    s.shots("chain-map-en").await;
+    s.finish().await;
+}

@@ -271,6 +271,26 @@ pub async fn my_chain(
         };
         customers_out.push(MyCustomer { customer, ties: ties.into_iter().map(|x| view(x, lang)).collect() });
     }
+    // Names in the request's language, where the registry has them.
+    if lang == Lang::En {
+        let english = |id: Option<i64>, name: &mut String| {
+            if let Some(node) = id.and_then(|id| snap.by_org.get(&id)).map(|n| snap.node(*n)) {
+                *name = node.name(lang).to_string();
+            }
+        };
+        for i in &mut mine {
+            for t in &mut i.ties {
+                english(t.supplier.org_id, &mut t.supplier.name);
+                english(t.customer.org_id, &mut t.customer.name);
+            }
+        }
+        for c in &mut customers_out {
+            for t in &mut c.ties {
+                english(t.supplier.org_id, &mut t.supplier.name);
+                english(t.customer.org_id, &mut t.customer.name);
+            }
+        }
+    }
     let (public, helps) = app.store.chain_settings(org.id).await.map_err(internal)?;
     let up = answer::reach(&snap, org.id, Direction::Up, 2, fresh_only, lang).tiers;
     let down = answer::reach(&snap, org.id, Direction::Down, 2, fresh_only, lang).tiers;
@@ -316,7 +336,7 @@ pub async fn reach(
 
 /// Reads an outage's parameters, runs it as `asker` sees it, and ranks alternatives for the
 /// inputs lost.
-async fn run_outage(
+pub async fn run_outage(
     app: &AppState,
     lang: Lang,
     p: &Params,

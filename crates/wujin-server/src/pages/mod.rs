@@ -5,6 +5,7 @@
 
 mod account;
 pub mod catalogue;
+mod chain;
 pub mod chart;
 pub mod demands;
 pub mod english;
@@ -44,6 +45,8 @@ fn env() -> &'static Environment<'static> {
         let mut env = Environment::new();
         for (name, source) in [
             ("base.html", include_str!("../../pages/templates/base.html")),
+            ("chain.html", include_str!("../../pages/templates/chain.html")),
+            ("chain_outage.html", include_str!("../../pages/templates/chain_outage.html")),
             ("home.html", include_str!("../../pages/templates/home.html")),
             ("search.html", include_str!("../../pages/templates/search.html")),
             ("search_form.html", include_str!("../../pages/templates/search_form.html")),
@@ -263,6 +266,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{action}", axum::routing::post(mine::tokens_act))
         .route("/orgs/{id}/members", get(mine::members_page))
         .route("/orgs/{id}/members/{action}", axum::routing::post(mine::members_act))
+        .route("/orgs/{id}/chain", get(chain::mine))
+        .route("/orgs/{id}/chain/outage", get(chain::outage))
         .route("/overview", get(overview::overview))
         .route("/overview/charts/{file}", get(overview::chart_download))
         .route("/demands", get(demands::list))
