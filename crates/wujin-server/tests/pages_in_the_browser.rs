@@ -656,6 +656,12 @@ async fn a_firm_sees_its_supply_chain_and_what_a_suppliers_outage_would_do() {
     assert!(rows.windows(2).all(|w| w[0] >= w[1]), "{rows:?}");
     let alternatives = s.c.find_all(Locator::Css("#chain-inputs tr.single ol.alternatives li a")).await.unwrap();
     assert!(!alternatives.is_empty(), "a single-sourced input has local alternatives");
+    // Declaring a supplier outside the cluster on the page puts it among the inputs.
+    s.fill("tie-outside", "宁波某不锈钢厂").await;
+    s.fill("tie-region", "浙江 宁波").await;
+    s.fill("tie-input", "304不锈钢").await;
+    s.click("#declare-form button[type=submit]").await;
+    assert!(s.text("#chain-inputs").await.contains("宁波某不锈钢厂"), "the declared supplier is listed");
     s.shots("chain").await;
     s.c.set_window_size(390, 900).await.unwrap();
     assert!(!s.scrolls_sideways().await, "my chain fits a phone");

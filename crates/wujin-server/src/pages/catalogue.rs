@@ -37,6 +37,9 @@ mod tests {
             include_str!("../../pages/templates/demands_open.html"),
             include_str!("../../pages/templates/demand_line.html"),
             include_str!("../../pages/templates/catalogue_upload.html"),
+            include_str!("../../pages/templates/chain.html"),
+            include_str!("../../pages/templates/chain_outage.html"),
+            include_str!("../../pages/templates/tie_actions.html"),
         ];
         let mut used = vec![];
         for t in templates {
@@ -61,6 +64,7 @@ mod tests {
         used.extend(super::super::search::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::demands::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::mine::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::chain::KEYS.iter().map(|k| k.to_string()));
         used.extend(
             [
                 "chart_orgs_by_sector",

@@ -3,20 +3,45 @@
 //! what the API answers the same person. The diagram is drawn on the server as SVG (no
 //! script), two tiers up and down, with the same figures in a table behind it.
 
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use minijinja::{Value, context};
 use wujin_domain::Lang;
 
+use super::account::see_other;
 use super::catalogue::text;
 use super::chart::{esc, text_width};
-use super::session::{page_user, sign_in_first};
+use super::demands::{json_of, write_headers};
+use super::session::{csrf_ok, form, page_user, sign_in_first};
 use super::{page_lang, render};
 use crate::api::AppState;
 use crate::api::chain::{MyChainView, my_chain, run_outage};
 use crate::api::params::Params;
 use crate::chain::answer::ReachTier;
+
+/// Catalogue keys made from values here and in the templates (`t("tie_" ~ verb)`), for the
+/// catalogue test.
+pub const KEYS: &[&str] = &[
+    "tie_confirm",
+    "tie_reject",
+    "tie_reaffirm",
+    "tie_end",
+    "chain_firms",
+    "chain_firm_one",
+    "chain_others",
+    "chain_public_firm",
+    "chain_more",
+    "chain_single_note",
+    "chain_me",
+    "chain_band_up2",
+    "chain_band_up1",
+    "chain_band_me",
+    "chain_band_down1",
+    "chain_band_down2",
+    "chain_diagram_title",
+];
 
 /// The firm of the path, if the person belongs to it; else the page to answer with.
 async fn own_firm(
@@ -76,12 +101,87 @@ pub async fn mine(
         Lang::Zh => name,
     };
     let single = view.inputs.iter().filter(|i| i.single_source).count();
+    let error = params(query.as_deref()).get("error").map(str::to_string);
+    let may_act =
+        page_user(&app, &headers).await.is_some_and(|u| u.orgs.iter().any(|m| m.org_id == org.id && m.role.may_act()));
     let svg = Value::from_safe_string(diagram(&view, &name, lang));
     let ctx = context! {
         user => user.map(|u| u.view()), org_id => org.id, name, svg, fresh_only,
-        single, chain => Value::from(minijinja::value::Serde(&view)),
+        single, chain => Value::from(minijinja::value::Serde(&view)), error, may_act,
     };
     render(StatusCode::OK, "chain.html", lang, &here, ctx)
+}
+
+/// `POST /orgs/{id}/chain/{action}`: declare a tie (`declare`), act on one (`confirm`,
+/// `reject`, `end`, `reaffirm` with the tie's id in the form) or choose who may see this
+/// firm named (`settings`), through the API's handlers; back to the chain page, with the
+/// API's message when it refused.
+pub async fn act(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((raw, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    use crate::api::lang::ReqLang;
+    use crate::api::ties;
+    let lang = page_lang(&headers, None);
+    let here = format!("/orgs/{raw}/chain");
+    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
+    let f = form(&body);
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let result = if !csrf_ok(&user, &f) {
+        Err(text(lang, "form_expired", &[]))
+    } else {
+        let h = write_headers(&headers, &user);
+        let path = || Ok(Path(raw.clone()));
+        let r = match action.as_str() {
+            "declare" => {
+                let mine =
+                    app.store.org(raw.parse().unwrap_or(0)).await.ok().flatten().map(|o| o.record.uscc.to_string());
+                let counterpart = field("counterpart_uscc");
+                let as_supplier = field("side").as_deref() == Some("supplier");
+                let b = serde_json::json!({
+                    "supplier_uscc": if as_supplier { mine.clone() } else { counterpart.clone() },
+                    "supplier_name": if as_supplier { None } else { field("supplier_name") },
+                    "region": if as_supplier { None } else { field("region") },
+                    "customer_uscc": if as_supplier { counterpart } else { mine },
+                    "input": field("input").unwrap_or_default(),
+                    "share": field("share").map(|v| v.trim_end_matches('%').parse::<i64>().unwrap_or(-1)),
+                    "buffer_weeks": field("buffer_weeks").map(|v| v.parse::<f64>().unwrap_or(-1.0)),
+                    "since": field("since"),
+                });
+                json_of(ties::declare(State(app.clone()), ReqLang(lang), h, path(), Bytes::from(b.to_string())).await)
+                    .await
+            }
+            "settings" => {
+                let b = serde_json::json!({"public": f.contains_key("public"), "helps": f.contains_key("helps")});
+                json_of(
+                    ties::set_settings(State(app.clone()), ReqLang(lang), h, path(), Bytes::from(b.to_string())).await,
+                )
+                .await
+            }
+            verb @ ("confirm" | "reject" | "end" | "reaffirm") => {
+                let tie = Ok(Path(field("tie").unwrap_or_default()));
+                let (state, rl, none) = (State(app.clone()), ReqLang(lang), Bytes::new());
+                let done = match verb {
+                    "confirm" => ties::confirm(state, rl, h, tie, none).await,
+                    "reject" => ties::reject(state, rl, h, tie, none).await,
+                    "end" => ties::end(state, rl, h, tie, none).await,
+                    _ => ties::reaffirm(state, rl, h, tie, none).await,
+                };
+                json_of(done).await
+            }
+            _ => return super::message(StatusCode::NOT_FOUND, lang, &here, "not_found_title", ""),
+        };
+        r.map_err(|e| e.message)
+    };
+    match result {
+        Ok(_) => see_other(&here, None),
+        Err(m) => {
+            let m: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
+            see_other(&format!("{here}?error={m}"), None)
+        }
+    }
 }
 
 /// `/orgs/{id}/chain/outage?stopped=…&weeks=…`: what happens to the cluster, and to my

@@ -5,7 +5,7 @@
 
 mod account;
 pub mod catalogue;
-mod chain;
+pub mod chain;
 pub mod chart;
 pub mod demands;
 pub mod english;
@@ -47,6 +47,7 @@ fn env() -> &'static Environment<'static> {
             ("base.html", include_str!("../../pages/templates/base.html")),
             ("chain.html", include_str!("../../pages/templates/chain.html")),
             ("chain_outage.html", include_str!("../../pages/templates/chain_outage.html")),
+            ("tie_actions.html", include_str!("../../pages/templates/tie_actions.html")),
             ("home.html", include_str!("../../pages/templates/home.html")),
             ("search.html", include_str!("../../pages/templates/search.html")),
             ("search_form.html", include_str!("../../pages/templates/search_form.html")),
@@ -268,6 +269,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/members/{action}", axum::routing::post(mine::members_act))
         .route("/orgs/{id}/chain", get(chain::mine))
         .route("/orgs/{id}/chain/outage", get(chain::outage))
+        .route("/orgs/{id}/chain/{action}", axum::routing::post(chain::act))
         .route("/overview", get(overview::overview))
         .route("/overview/charts/{file}", get(overview::chart_download))
         .route("/demands", get(demands::list))
