@@ -376,10 +376,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if let Some(p) = &progress {
                 p.finish();
             }
-            store.close().await;
             let secs = started.elapsed().as_secs_f64();
             let rate = format!("{:.0}", n as f64 / secs.max(1e-9));
             println!("{}", say(lang, &msg!("reindexed", n, dir.display(), format!("{secs:.1}"), rate)));
+            // The supply graph lives in memory only; building it here checks that the store's
+            // ties make one, and says how long a start will take over it.
+            let started = Instant::now();
+            let g = crate::chain::Snapshot::build(&store, wujin_store::ties::today())
+                .await
+                .map_err(|e| msg(e.to_string()))?;
+            let ms = started.elapsed().as_millis();
+            println!("{}", say(lang, &msg!("chain_rebuilt", g.ties, g.stale, g.nodes.len(), ms)));
+            store.close().await;
             Ok(())
         }
         Command::Demo { seed, firms } => {

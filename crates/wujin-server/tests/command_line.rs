@@ -36,6 +36,20 @@ fn a_backup_of_a_live_database_holds_the_same_registry() {
 }
 
 #[tokio::test]
+async fn reindex_rebuilds_the_search_index_and_builds_the_supply_graph_of_the_stored_ties() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db").display().to_string();
+    assert!(wujin(&db, &["demo", "--firms", "60", "--seed", "4"]).status.success());
+    let out = wujin(&db, &["--lang", "en", "reindex"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let store = wujin_store::Store::open(&db).await.unwrap();
+    let ties = store.ties_in_graph().await.unwrap().len();
+    assert!(ties > 100, "the demo has ties");
+    assert!(said.contains(&format!("supply graph: {ties} ties")), "{said}");
+}
+
+#[tokio::test]
 async fn backup_of_postgresql_points_to_pg_dump() {
     let dir = tempfile::tempdir().unwrap();
     let url = wujin_store::testing::fresh_url(wujin_store::Backend::Postgres, dir.path()).await;
