@@ -321,6 +321,12 @@ impl MatchIndex {
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
+
+    /// Which committed state searches see now: it changes whenever the reader reloads after a
+    /// commit, so an answer cached under one generation is current while it lasts.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
 }
 
 /// Index documents for records that are not in a store (benchmarks, quality tests): offer

@@ -274,3 +274,41 @@ both_backends! {
         assert_eq!(v["up"].as_array().unwrap().len(), 0);
     }
 }
+
+both_backends! {
+    async fn alternatives_follow_the_search_index_as_offers_come_and_go(db) {
+        let s = &db.store;
+        common::with_demo(s).await;
+        let app = common::with_index(s).await;
+        let index = app.index.clone().unwrap();
+        // A firm with a single-sourced input that others offer.
+        let ties = s.ties_in_graph().await.unwrap();
+        let mut found = None;
+        for t in &ties {
+            let p = common::owner(s, &format!("alt{}@chain.example.cn", t.id), Some(t.customer_org_id)).await;
+            let r = send_to(&app, "GET", &format!("/api/v1/orgs/{}/chain", t.customer_org_id), None, &p.h()).await;
+            let hit = r.body["inputs"].as_array().unwrap().iter().find(|i| {
+                i["alternatives"].as_array().is_some_and(|a| !a.is_empty())
+            }).cloned();
+            if let Some(i) = hit {
+                found = Some((t.customer_org_id, p, i));
+                break;
+            }
+        }
+        let (org, p, input) = found.expect("the demo has a single-sourced input with alternatives");
+        let code = input["input"]["code"].as_str().unwrap().to_string();
+        let first = input["alternatives"][0]["org"]["id"].as_i64().unwrap();
+        // The first alternative withdraws every offer of that input; the index follows.
+        let filter = wujin_store::offers::OfferFilter { org_id: Some(first), ..Default::default() };
+        let (offers, _) = s.list_offers(&filter, None, 500).await.unwrap();
+        let owner = common::owner(s, "first-alt@chain.example.cn", Some(first)).await;
+        for o in offers.iter().filter(|o| o.record.category.starts_with(&code)) {
+            s.delete_offer(o.id, first, o.revision, owner.id).await.unwrap();
+        }
+        wujin_match::follow::catch_up(s, &index).await.unwrap();
+        let r = send_to(&app, "GET", &format!("/api/v1/orgs/{org}/chain"), None, &p.h()).await;
+        let again = r.body["inputs"].as_array().unwrap().iter().find(|i| i["input"]["code"] == code.as_str()).unwrap().clone();
+        let ids: Vec<i64> = again["alternatives"].as_array().unwrap().iter().map(|a| a["org"]["id"].as_i64().unwrap()).collect();
+        assert!(!ids.contains(&first), "a firm that no longer offers {code} is no alternative: {ids:?}");
+    }
+}

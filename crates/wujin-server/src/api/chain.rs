@@ -22,9 +22,10 @@ use super::auth::{Caller, caller, forbidden};
 use super::error::ApiError;
 use super::lang::ReqLang;
 use super::params::Params;
-use super::search::{Prepared, SearchItem, answer};
+use super::search::SearchItem;
 use super::ties::{ChainSettings, TieView, view};
 use crate::chain::Snapshot;
+use crate::chain::alternatives::KEPT;
 use crate::chain::answer::{
     self, Asker, FirmRef, GroupBy, OutageView, ReachTier, ReachView, SingleSourceView, firm_ref, input_named,
 };
@@ -118,24 +119,74 @@ async fn stopped(app: &AppState, lang: Lang, p: &Params) -> Result<Vec<i64>, Api
     Ok(ids)
 }
 
-/// Firms that offer `input` and are not in `exclude`, ranked by the matching engine (firms
-/// in `near_town` first); None when the search index cannot answer now.
+/// Offers looked at per input when ranking alternatives: enough to find the best firms.
+const ALTERNATIVE_HITS: usize = 300;
+/// Organisations read past, per input, looking for ones not excluded.
+const MAX_SCANNED: usize = 100;
+
+/// For each input, firms that offer it and are not in `exclude`, ranked by the matching
+/// engine (firms in `near_town` first), with its explanation; None for all when the search
+/// index cannot answer now. One blocking task for all the inputs, without facets: this runs
+/// inside an outage's answer, not as a search page.
 async fn alternatives(
     app: &AppState,
     lang: Lang,
-    input: &str,
+    inputs: Vec<String>,
     near_town: Option<String>,
     exclude: &HashSet<i64>,
-) -> Option<Vec<SearchItem>> {
-    app.index.as_ref()?;
-    let query = SearchQuery { category: Some(input.to_string()), near_town, ..Default::default() };
-    // Enough organisations that the best few not excluded are among them.
-    let limit = (ALTERNATIVES + exclude.len()).min(100);
-    let prepared = Prepared { query, filters: vec![format!("category={input}")], limit, offset: 0, log: false };
-    match answer(app, lang, prepared, "chain").await {
-        Ok(page) => Some(page.items.into_iter().filter(|i| !exclude.contains(&i.org.id)).take(ALTERNATIVES).collect()),
-        Err(_) => None,
-    }
+) -> Vec<Option<Vec<SearchItem>>> {
+    let Some(index) = app.index.clone() else { return inputs.iter().map(|_| None).collect() };
+    let exclude = exclude.clone();
+    let chain = app.chain.clone();
+    let n = inputs.len();
+    let ranked = tokio::task::spawn_blocking(move || {
+        let generation = index.generation();
+        inputs
+            .into_iter()
+            .map(|input| {
+                let key = crate::chain::alternatives::key(&input, near_town.as_deref(), lang);
+                let shown = |items: &[SearchItem]| -> Vec<SearchItem> {
+                    items.iter().filter(|i| !exclude.contains(&i.org.id)).take(ALTERNATIVES).cloned().collect()
+                };
+                // The ranking kept for this index, if it still has enough firms not excluded.
+                if let Some((items, all)) = chain.alternatives.get(&key, generation) {
+                    let out = shown(&items);
+                    if out.len() == ALTERNATIVES || all {
+                        return Some(out);
+                    }
+                }
+                let query = SearchQuery {
+                    category: Some(input.clone()),
+                    near_town: near_town.clone(),
+                    limit: ALTERNATIVE_HITS,
+                    ..Default::default()
+                };
+                let filters = [format!("category={input}")];
+                let item = |o| super::search::item(o, &filters, lang);
+                let first = index.search_orgs(&query, 0, KEPT, 1).ok()?;
+                let all = !first.more;
+                let items: Vec<SearchItem> = first.orgs.into_iter().filter_map(item).collect();
+                let mut out = shown(&items);
+                chain.alternatives.put(key, generation, items, all);
+                // Past the kept ones, a page at a time: explaining a hit reads its stored
+                // document, so only what may be shown is explained.
+                let mut offset = KEPT;
+                let mut more = !all;
+                while out.len() < ALTERNATIVES && more && offset < MAX_SCANNED {
+                    let page = index.search_orgs(&query, offset, ALTERNATIVES * 2, 1).ok()?;
+                    more = page.more;
+                    out.extend(
+                        page.orgs.into_iter().filter(|o| !exclude.contains(&(o.org_id as i64))).filter_map(item),
+                    );
+                    offset += ALTERNATIVES * 2;
+                }
+                out.truncate(ALTERNATIVES);
+                Some(out)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    ranked.unwrap_or_else(|_| (0..n).map(|_| None).collect())
 }
 
 /// One input of a firm with its suppliers.
@@ -224,6 +275,8 @@ pub async fn my_chain(
         }
     }
     let mut mine = vec![];
+    // Alternatives leave out the firm itself and its single suppliers.
+    let mut exclude: HashSet<i64> = HashSet::from([org.id]);
     for (input, ties) in inputs {
         let suppliers: HashSet<_> = ties
             .iter()
@@ -234,13 +287,9 @@ pub async fn my_chain(
             .collect();
         let single = suppliers.len() == 1;
         let stale = ties.iter().all(|x| x.is_stale(today));
-        let alternatives = if single && with_alternatives {
-            let mut exclude: HashSet<i64> = suppliers.iter().filter_map(|(id, _)| *id).collect();
-            exclude.insert(org.id);
-            alternatives(app, lang, &input, org.record.town.clone(), &exclude).await
-        } else {
-            None
-        };
+        if single {
+            exclude.extend(suppliers.iter().filter_map(|(id, _)| *id));
+        }
         let stage = t.stage_of(&input);
         mine.push(MyInput {
             input: input_named(&input, lang),
@@ -252,8 +301,15 @@ pub async fn my_chain(
             single_source: single,
             stale,
             ties: ties.into_iter().map(|x| view(x, lang)).collect(),
-            alternatives,
+            alternatives: None,
         });
+    }
+    if with_alternatives {
+        let wanted: Vec<String> = mine.iter().filter(|i| i.single_source).map(|i| i.input.code.clone()).collect();
+        let ranked = alternatives(app, lang, wanted, org.record.town.clone(), &exclude).await;
+        for (i, alts) in mine.iter_mut().filter(|i| i.single_source).zip(ranked) {
+            i.alternatives = alts;
+        }
     }
     mine.sort_by(|a, b| b.single_source.cmp(&a.single_source).then(a.input.code.cmp(&b.input.code)));
     let mut customers_out = vec![];
@@ -360,8 +416,13 @@ pub async fn run_outage(
             None => view.inputs.iter().take(MAX_INPUTS_WITH_ALTERNATIVES).map(|l| l.input.code.clone()).collect(),
         };
         let near = asker_org.and_then(|o| o.record.town.clone());
-        for loss in view.inputs.iter_mut().filter(|l| wanted.contains(&l.input.code)) {
-            loss.alternatives = alternatives(app, lang, &loss.input.code, near.clone(), &failed).await;
+        let wanted: Vec<String> =
+            view.inputs.iter().filter(|l| wanted.contains(&l.input.code)).map(|l| l.input.code.clone()).collect();
+        let ranked = alternatives(app, lang, wanted.clone(), near, &failed).await;
+        for (code, alts) in wanted.iter().zip(ranked) {
+            if let Some(loss) = view.inputs.iter_mut().find(|l| &l.input.code == code) {
+                loss.alternatives = alts;
+            }
         }
     }
     Ok(view)

@@ -62,7 +62,7 @@ pub struct SearchParams {
     lang: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct OrgSummary {
     pub id: i64,
     pub name: String,
@@ -70,7 +70,7 @@ pub struct OrgSummary {
     pub certificates: Vec<String>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct OfferSummary {
     pub id: i64,
     pub kind: String,
@@ -87,7 +87,7 @@ pub struct OfferSummary {
     pub score: f32,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct TermMatch {
     pub term: String,
     /// title, body, org_name, or category (the word names the offer's category or family).
@@ -96,7 +96,7 @@ pub struct TermMatch {
     pub via: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct SignalEffect {
     /// certificates (the organisation holds `value` of them), same_town, rating (`value`
     /// ratings averaging `detail`), response_rate (`value` per cent of `detail` invitations
@@ -111,7 +111,7 @@ pub struct SignalEffect {
     pub effect: f32,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct Explanation {
     pub terms: Vec<TermMatch>,
     /// The filters every offer shown holds ("kind=product").
@@ -121,7 +121,7 @@ pub struct Explanation {
     pub signals: Vec<SignalEffect>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct SearchItem {
     pub org: OrgSummary,
     pub offers: Vec<OfferSummary>,
@@ -375,7 +375,6 @@ fn facets_view(f: &Facets) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
 /// Runs a prepared search and renders one page of organisations. `source` (search or
 /// match) is recorded with the query.
 pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static str) -> Result<SearchPage, ApiError> {
-    let t = Taxonomy::get();
     let Some(index) = app.index.clone() else {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index_unavailable", lang, msg!("index_not_ready")));
     };
@@ -405,67 +404,7 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
     let total_is_lower_bound = result.orgs_found > MAX_ORGS || result.orgs_cut;
     let page = result.orgs;
     // Everything shown comes from the index: a page of results costs no trip to the store.
-    let mut items = vec![];
-    for org in page {
-        let Some(first) = org.hits.first().and_then(|h| h.shown.as_ref()) else { continue };
-        let mut explanation =
-            Explanation { terms: vec![], filters: p.filters.clone(), standards: vec![], signals: vec![] };
-        for s in org.hits.first().map(|h| h.signals.clone()).unwrap_or_default() {
-            explanation.signals.push(signal_view(s));
-        }
-        let mut summaries = vec![];
-        for hit in &org.hits {
-            let Some(shown) = &hit.shown else { continue };
-            summaries.push(OfferSummary {
-                id: hit.offer_id as i64,
-                kind: shown.kind.clone(),
-                title: shown.title.clone(),
-                category: Named {
-                    code: shown.category.clone(),
-                    name: t.category(&shown.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
-                },
-                price: shown.price.map(|(lo, hi)| format!("{}–{}", fen_text(lo), fen_text(hi))),
-                price_fen: shown.price.map(|(lo, hi)| [lo, hi]),
-                unit: shown.unit.as_deref().map(|u| Named {
-                    code: u.to_string(),
-                    name: t.unit(u).map(|e| e.name(lang).to_string()).unwrap_or_else(|| u.to_string()),
-                }),
-                lead_time_days: shown.lead_time_days.map(|d| d as i32),
-                standards: shown.standards.clone(),
-                score: hit.score,
-            });
-            for m in &hit.matched {
-                if !explanation.terms.iter().any(|x| x.term == m.term && x.field == m.field) {
-                    explanation.terms.push(TermMatch {
-                        term: m.term.clone(),
-                        field: m.field.to_string(),
-                        via: m.via.as_ref().map(|v| format!("synonym {v}")),
-                    });
-                }
-            }
-            for s in &hit.standards {
-                if !explanation.standards.contains(s) {
-                    explanation.standards.push(s.clone());
-                }
-            }
-        }
-        items.push(SearchItem {
-            org: OrgSummary {
-                id: org.org_id as i64,
-                name: first.org_name.clone(),
-                town: first
-                    .town
-                    .as_deref()
-                    .and_then(|c| t.town(c))
-                    .map(|e| Named { code: e.code.clone(), name: e.name(lang).to_string() }),
-                certificates: first.certificates.clone(),
-            },
-            offers: summaries,
-            matched_offers: org.matched_offers,
-            score: org.score,
-            explanation,
-        });
-    }
+    let items = page.into_iter().filter_map(|org| item(org, &p.filters, lang)).collect();
     Ok(SearchPage {
         items,
         facets: result.facets.as_ref().map(facets_view).unwrap_or_default(),
@@ -473,5 +412,68 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
         total,
         total_is_lower_bound,
         offers_total: result.total,
+    })
+}
+
+/// One organisation of a result as the API shows it, read from the index alone; None for one
+/// whose offers were not explained.
+pub fn item(org: wujin_match::OrgMatch, filters: &[String], lang: Lang) -> Option<SearchItem> {
+    let t = Taxonomy::get();
+    let first = org.hits.first().and_then(|h| h.shown.as_ref())?;
+    let mut explanation = Explanation { terms: vec![], filters: filters.to_vec(), standards: vec![], signals: vec![] };
+    for s in org.hits.first().map(|h| h.signals.clone()).unwrap_or_default() {
+        explanation.signals.push(signal_view(s));
+    }
+    let mut summaries = vec![];
+    for hit in &org.hits {
+        let Some(shown) = &hit.shown else { continue };
+        summaries.push(OfferSummary {
+            id: hit.offer_id as i64,
+            kind: shown.kind.clone(),
+            title: shown.title.clone(),
+            category: Named {
+                code: shown.category.clone(),
+                name: t.category(&shown.category).map(|c| c.entry.name(lang).to_string()).unwrap_or_default(),
+            },
+            price: shown.price.map(|(lo, hi)| format!("{}–{}", fen_text(lo), fen_text(hi))),
+            price_fen: shown.price.map(|(lo, hi)| [lo, hi]),
+            unit: shown.unit.as_deref().map(|u| Named {
+                code: u.to_string(),
+                name: t.unit(u).map(|e| e.name(lang).to_string()).unwrap_or_else(|| u.to_string()),
+            }),
+            lead_time_days: shown.lead_time_days.map(|d| d as i32),
+            standards: shown.standards.clone(),
+            score: hit.score,
+        });
+        for m in &hit.matched {
+            if !explanation.terms.iter().any(|x| x.term == m.term && x.field == m.field) {
+                explanation.terms.push(TermMatch {
+                    term: m.term.clone(),
+                    field: m.field.to_string(),
+                    via: m.via.as_ref().map(|v| format!("synonym {v}")),
+                });
+            }
+        }
+        for s in &hit.standards {
+            if !explanation.standards.contains(s) {
+                explanation.standards.push(s.clone());
+            }
+        }
+    }
+    Some(SearchItem {
+        org: OrgSummary {
+            id: org.org_id as i64,
+            name: first.org_name.clone(),
+            town: first
+                .town
+                .as_deref()
+                .and_then(|c| t.town(c))
+                .map(|e| Named { code: e.code.clone(), name: e.name(lang).to_string() }),
+            certificates: first.certificates.clone(),
+        },
+        offers: summaries,
+        matched_offers: org.matched_offers,
+        score: org.score,
+        explanation,
     })
 }

@@ -7,6 +7,7 @@
 //! blocks a question. Nothing of it is on disk: a server that starts (or was killed) builds it
 //! from the store before it answers chain questions.
 
+pub mod alternatives;
 pub mod answer;
 pub mod follow;
 
@@ -207,12 +208,14 @@ impl Snapshot {
 pub struct ChainView {
     current: RwLock<Option<Arc<Snapshot>>>,
     followed: std::sync::atomic::AtomicBool,
+    /// Local alternatives per input, as last ranked (see [`alternatives::Ranked`]).
+    pub alternatives: alternatives::Ranked,
 }
 
 impl ChainView {
     /// A view a follower keeps: empty until the follower's first build.
     pub fn followed() -> ChainView {
-        ChainView { current: RwLock::new(None), followed: std::sync::atomic::AtomicBool::new(true) }
+        ChainView { followed: std::sync::atomic::AtomicBool::new(true), ..ChainView::default() }
     }
 
     /// The graph to answer from, or None while a follower is still building its first.
