@@ -31,9 +31,17 @@ pub fn key(input: &str, near_town: Option<&str>, lang: Lang) -> Key {
     (input.to_string(), near_town.map(str::to_string), lang)
 }
 
+/// One kept ranking: the index generation it was made under, the firms, and whether they
+/// are every firm that offers the input.
+struct Entry {
+    generation: u64,
+    items: Vec<SearchItem>,
+    all: bool,
+}
+
 #[derive(Default)]
 pub struct Ranked {
-    kept: Mutex<HashMap<Key, (u64, Vec<SearchItem>, bool)>>,
+    kept: Mutex<HashMap<Key, Entry>>,
 }
 
 impl Ranked {
@@ -41,17 +49,17 @@ impl Ranked {
     /// they are every firm that offers the input (fewer than [`KEPT`]).
     pub fn get(&self, key: &Key, generation: u64) -> Option<(Vec<SearchItem>, bool)> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.get(key).filter(|(g, _, _)| *g == generation).map(|(_, items, all)| (items.clone(), *all))
+        kept.get(key).filter(|e| e.generation == generation).map(|e| (e.items.clone(), e.all))
     }
 
     pub fn put(&self, key: Key, generation: u64, items: Vec<SearchItem>, all: bool) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() >= MAX_ENTRIES {
-            kept.retain(|_, (g, _, _)| *g == generation);
+            kept.retain(|_, e| e.generation == generation);
             if kept.len() >= MAX_ENTRIES {
                 kept.clear();
             }
         }
-        kept.insert(key, (generation, items, all));
+        kept.insert(key, Entry { generation, items, all });
     }
 }
