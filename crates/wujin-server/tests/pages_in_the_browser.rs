@@ -703,6 +703,16 @@ async fn a_firm_sees_its_supply_chain_and_what_a_suppliers_outage_would_do() {
     s.sign_in("officer@demo.wujin.cn", password).await;
     s.goto("/overview#chain-map").await;
     assert!(s.has("#chain-table td b").await, "the chain map shows flows");
+    // The single-sourced inputs by input: the shown figures never let a hidden one be worked
+    // out from the total.
+    let rows: Vec<Option<i64>> = serde_json::from_value(
+        s.c.execute("return [...document.querySelectorAll('#single-table tbody tr td:nth-child(2)')].map(td => { const n = parseInt(td.textContent.replace(/,/g, '')); return isNaN(n) ? null : n; });", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let hidden = rows.iter().filter(|r| r.is_none()).count();
+    assert!(!rows.is_empty() && hidden != 1, "no single hidden row beside a total: {rows:?}");
     s.shots("chain-map").await;
     s.switch_lang().await;
     s.goto("/overview#chain-map").await;

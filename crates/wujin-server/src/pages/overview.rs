@@ -119,6 +119,20 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
     };
     let chain = crate::api::overview::chain_map(&counts, &snap, lang);
+    // Inputs that hang on one supplier, by input, under the small-cell rule.
+    let single = crate::chain::answer::single_source(&snap, crate::chain::answer::GroupBy::Input, false, lang);
+    let single_rows: Vec<Value> =
+        single.groups.iter().map(|g| context! { name => g.name.clone(), slots => g.slots, firms => g.firms }).collect();
+    let single_named: Vec<Value> = single
+        .named
+        .iter()
+        .map(|n| {
+            context! {
+                firm => n.firm.name.clone(), id => n.firm.id, input => n.input.name.clone(),
+                supplier => n.supplier.as_ref().map(|x| x.name.clone()), stale => n.stale,
+            }
+        })
+        .collect();
     let stages: Vec<String> = chain.stages.iter().map(|s| s.name.clone()).collect();
     let chain_rows: Vec<Value> = chain
         .rows
@@ -143,6 +157,7 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
     let ctx = context! {
         charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
         responses => demands.responses, user => user.view(), stages, chain_rows, ties => chain.ties, stale => chain.stale,
+        single_rows, single_named, single_total => single.single, slots_total => single.slots,
     };
     render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
 }
