@@ -174,9 +174,19 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     let org = members.trim_end_matches("/members").to_string();
     s.goto(&org).await;
     let offer = first_link(&s, "/offers/").await;
-    for path in [format!("{org}/offers/new"), format!("{offer}/edit"), format!("{org}/edit")] {
+    for path in [format!("{org}/offers/new"), format!("{offer}/edit"), format!("{org}/edit"), format!("{org}/chain")] {
         titles.push((path.clone(), audit(&s, &path, &mut problems).await));
     }
+    // What if its first supplier stops: the what-if page, reached from the chain page's form.
+    s.goto(&format!("{org}/chain")).await;
+    let whatif = s
+        .c
+        .execute("const f = document.querySelector('form.whatif'); return f ? f.querySelector('input[name=stopped]').value : null;", vec![])
+        .await
+        .unwrap();
+    let stopped = whatif.as_str().expect("the demo buyer has a supplier in the registry");
+    let path = format!("{org}/chain/outage?stopped={stopped}&weeks=4");
+    titles.push((path.clone(), audit(&s, &path, &mut problems).await));
     s.sign_out().await;
 
     // A provider on a demand open to it: the response form.
