@@ -88,3 +88,42 @@ async fn a_tie_declared_on_the_page_is_confirmed_by_the_other_firm_on_its_page()
         assert!(!html.contains("chain-diagram"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_office_names_the_firms_that_stop_by_code_or_name_and_sees_counts() {
+    let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
+    let s = &db.store;
+    common::with_demo(s).await;
+    let officer = common::sign_up(s, "office@chain.example.cn").await;
+    s.make_officer(officer.id).await.unwrap();
+    // The busiest supplier of the demo's ties.
+    let ties = s.ties_in_graph().await.unwrap();
+    let mut count = std::collections::HashMap::<i64, usize>::new();
+    for t in &ties {
+        if let Some(id) = t.supplier_org_id() {
+            *count.entry(id).or_default() += 1;
+        }
+    }
+    let (&busiest, _) = count.iter().max_by_key(|(id, n)| (**n, -**id)).unwrap();
+    let org = s.org(busiest).await.unwrap().unwrap();
+
+    let path = format!("/overview/outage?firms={}&weeks=4", org.record.uscc);
+    let (status, _, html) = page(s, "GET", &path, Some(&officer), None).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("id=\"outage-summary\"") && html.contains(&org.record.name), "by credit code");
+
+    // A part of a name several firms share offers a choice; a name nobody has is said so.
+    let (status, _, html) =
+        page(s, "GET", &format!("/overview/outage?firms={}", enc("永康市")), Some(&officer), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"choices-1\"") && !html.contains("id=\"outage-summary\""), "a choice, not a guess");
+    let (status, _, html) =
+        page(s, "GET", &format!("/overview/outage?firms={}", enc("没有这家厂")), Some(&officer), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"outage-unknown\""));
+
+    // Only the office.
+    let (_, _, p) = firm(s, "cup@chain.example.cn").await;
+    let (status, _, _) = page(s, "GET", &path, Some(&p), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -687,7 +687,14 @@ async fn a_firm_sees_its_supply_chain_and_what_a_suppliers_outage_would_do() {
     s.c.set_window_size(1280, 1000).await.unwrap();
     // A weeks figure the API refuses is said on the page, not a crash.
     let here = s.path().await;
-    let stopped = here.split("stopped=").nth(1).unwrap_or("").split('&').next().unwrap_or("").to_string();
+    let stopped =
+        s.c.execute("return document.querySelector('#outage-form input[name=stopped]').value;", vec![])
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert!(stopped.parse::<i64>().is_ok(), "the what-if keeps the firm that stops: {stopped:?}");
     let org = here.split("/orgs/").nth(1).unwrap().split('/').next().unwrap().to_string();
     s.goto(&format!("/orgs/{org}/chain/outage?stopped={stopped}&weeks=-3")).await;
     assert!(s.text("#outage-error").await.contains("weeks"), "{}", s.text("#outage-error").await);
@@ -714,6 +721,15 @@ async fn a_firm_sees_its_supply_chain_and_what_a_suppliers_outage_would_do() {
     let hidden = rows.iter().filter(|r| r.is_none()).count();
     assert!(!rows.is_empty() && hidden != 1, "no single hidden row beside a total: {rows:?}");
     s.shots("chain-map").await;
+    // The office's what-if: the same supplier stopping, as counts.
+    s.click("#office-outage-link").await;
+    s.goto(&format!("/overview/outage?stopped={stopped}&weeks=4")).await;
+    assert!(
+        s.has("#outage-summary").await && s.has("#outage-tiers").await,
+        "the office's what-if answers: {}",
+        s.text("main").await
+    );
+    s.shots("office-outage").await;
     s.switch_lang().await;
     s.goto("/overview#chain-map").await;
     s.shots("chain-map-en").await;

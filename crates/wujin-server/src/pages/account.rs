@@ -33,6 +33,18 @@ pub fn see_other(to: &str, cookie: Option<&str>) -> Response {
     resp
 }
 
+/// After a form: back to `here`, with the refusal's message in `error` (the page shows it)
+/// when there was one.
+pub fn back_to(here: &str, result: Result<(), String>) -> Response {
+    match result {
+        Ok(()) => see_other(here, None),
+        Err(m) => {
+            let m: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
+            see_other(&format!("{here}?error={m}"), None)
+        }
+    }
+}
+
 /// Where to go after signing in: a path on this site, else the home page.
 fn next_of(f: &HashMap<String, String>) -> String {
     f.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).cloned().unwrap_or_else(|| "/".into())

@@ -10,7 +10,7 @@ use axum::response::Response;
 use minijinja::{Value, context};
 use wujin_domain::Lang;
 
-use super::account::see_other;
+use super::account::back_to;
 use super::catalogue::text;
 use super::chart::{esc, text_width};
 use super::demands::{json_of, write_headers};
@@ -175,13 +175,7 @@ pub async fn act(
         };
         r.map_err(|e| e.message)
     };
-    match result {
-        Ok(_) => see_other(&here, None),
-        Err(m) => {
-            let m: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
-            see_other(&format!("{here}?error={m}"), None)
-        }
-    }
+    back_to(&here, result.map(|_| ()))
 }
 
 /// `/orgs/{id}/chain/outage?stopped=…&weeks=…`: what happens to the cluster, and to my

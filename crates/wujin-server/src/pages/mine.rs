@@ -11,7 +11,7 @@ use minijinja::{Value, context};
 use serde_json::{Value as Json, json};
 use wujin_domain::Lang;
 
-use super::account::see_other;
+use super::account::{back_to, see_other};
 use super::catalogue::text;
 use super::demands::{json_of, write_headers};
 use super::session::{csrf_ok, form, form_all, page_user, sign_in_first};
@@ -272,11 +272,5 @@ pub async fn members_act(
         };
         r.map_err(|e| e.message)
     };
-    match result {
-        Ok(_) => see_other(&here, None),
-        Err(m) => {
-            let m: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
-            see_other(&format!("{here}?error={m}"), None)
-        }
-    }
+    back_to(&here, result.map(|_| ()))
 }

@@ -48,6 +48,7 @@ fn env() -> &'static Environment<'static> {
             ("chain.html", include_str!("../../pages/templates/chain.html")),
             ("chain_outage.html", include_str!("../../pages/templates/chain_outage.html")),
             ("tie_actions.html", include_str!("../../pages/templates/tie_actions.html")),
+            ("office_outage.html", include_str!("../../pages/templates/office_outage.html")),
             ("home.html", include_str!("../../pages/templates/home.html")),
             ("search.html", include_str!("../../pages/templates/search.html")),
             ("search_form.html", include_str!("../../pages/templates/search_form.html")),
@@ -271,6 +272,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/chain/outage", get(chain::outage))
         .route("/orgs/{id}/chain/{action}", axum::routing::post(chain::act))
         .route("/overview", get(overview::overview))
+        .route("/overview/outage", get(overview::outage))
         .route("/overview/charts/{file}", get(overview::chart_download))
         .route("/demands", get(demands::list))
         .route("/demands/open", get(demands::open_list))

@@ -162,6 +162,99 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
     render(StatusCode::OK, "overview.html", lang, "/overview", ctx)
 }
 
+/// The most firms a name on the office's what-if form may match before the office is asked
+/// to choose.
+const MAX_MATCHES: usize = 8;
+
+/// `/overview/outage?firms=…&weeks=…` (officers): what if these firms stop. Firms are named
+/// by a credit code or a part of their name, comma-separated; a name that fits several firms
+/// of the supply graph lists them to choose from (`?stopped=ID`). The answer is the office's:
+/// counts under the small-cell rule, names only of firms that asked the office to help.
+pub async fn outage(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+        .take(20)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
+    let kept: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(k, _)| ["firms", "stopped", "weeks"].contains(&k.as_str())))
+        .finish();
+    let here = format!("/overview/outage?{kept}");
+    let user = match officer(&app, lang, &headers, &here).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(Some(snap)) = app.chain.snapshot(&app.store).await else {
+        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, &here, "error_title", "");
+    };
+    // Each name or code given to the firms of the graph it fits.
+    let (firms_text, weeks) = (get("firms").unwrap_or_default(), get("weeks").unwrap_or_default());
+    let mut stopped: Vec<i64> =
+        get("stopped").map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect()).unwrap_or_default();
+    let mut choices: Vec<Value> = vec![];
+    let mut unknown: Vec<String> = vec![];
+    if !firms_text.is_empty() {
+        let codes: Vec<String> = firms_text
+            .split([',', '，', '、', '\n'])
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .take(50)
+            .collect();
+        let by_code = app.store.org_ids_by_uscc(&codes).await.unwrap_or_default();
+        for term in &codes {
+            if let Some((id, _)) = by_code.get(term) {
+                stopped.push(*id);
+                continue;
+            }
+            let fits: Vec<&crate::chain::Node> = snap
+                .nodes
+                .iter()
+                .filter(|n| {
+                    n.org.is_some()
+                        && (n.name.contains(term.as_str())
+                            || n.name_en.as_deref().is_some_and(|e| e.to_lowercase().contains(&term.to_lowercase())))
+                })
+                .take(MAX_MATCHES + 1)
+                .collect();
+            match fits.as_slice() {
+                [] => unknown.push(term.clone()),
+                [one] => stopped.extend(one.org),
+                many => choices.push(context! {
+                    term => term.clone(),
+                    firms => many.iter().take(MAX_MATCHES).map(|n| context! { id => n.org, name => n.name(lang).to_string() }).collect::<Vec<_>>(),
+                    more => many.len() > MAX_MATCHES,
+                }),
+            }
+        }
+    }
+    stopped.sort_unstable();
+    stopped.dedup();
+    let mut error = None;
+    let mut view = None;
+    let mut weeks_text = None;
+    if !stopped.is_empty() && choices.is_empty() && unknown.is_empty() {
+        let mut params = std::collections::HashMap::new();
+        params.insert("stopped".to_string(), stopped.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+        if !weeks.is_empty() {
+            params.insert("weeks".to_string(), weeks.clone());
+        }
+        match crate::api::chain::run_outage(&app, lang, &crate::api::params::Params(params), None).await {
+            Ok(v) => {
+                weeks_text = v.weeks.map(|w| if w.fract() == 0.0 { format!("{w:.0}") } else { format!("{w:.1}") });
+                view = Some(v);
+            }
+            Err(e) => error = Some(e.message),
+        }
+    }
+    let status = if error.is_some() || !unknown.is_empty() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let ctx = context! {
+        user => user.view(), firms => firms_text, weeks, choices, unknown, error, weeks_text,
+        outage => view.as_ref().map(|v| Value::from(minijinja::value::Serde(v))),
+    };
+    render(status, "office_outage.html", lang, &here, ctx)
+}
+
 /// `/overview/charts/{key}.xlsx`: one chart's figures as a workbook.
 pub async fn chart_download(State(app): State<AppState>, headers: HeaderMap, Path(file): Path<String>) -> Response {
     let lang = page_lang(&headers, None);
