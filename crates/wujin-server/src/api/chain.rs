@@ -55,14 +55,6 @@ async fn member(app: &AppState, lang: Lang, me: &Caller, org: i64) -> Result<wuj
     Ok(o)
 }
 
-/// 403 unless the caller is an officer of the pilot office or a platform admin.
-async fn office(app: &AppState, lang: Lang, me: &Caller) -> Result<(), ApiError> {
-    let internal = |e| ApiError::internal(lang, e);
-    let allowed = app.store.is_officer(me.account_id).await.map_err(internal)?
-        || app.store.is_platform_admin(me.account_id).await.map_err(internal)?;
-    if allowed { Ok(()) } else { Err(forbidden(lang)) }
-}
-
 fn flag(lang: Lang, p: &Params, name: &str, default: bool) -> Result<bool, ApiError> {
     match p.get(name).map(str::trim) {
         None => Ok(default),
@@ -466,7 +458,7 @@ pub async fn office_outage(
     p: Params,
 ) -> Result<Json<OutageView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
-    office(&app, lang, &me).await?;
+    super::overview::officers_only(&app, lang, &me).await?;
     Ok(Json(run_outage(&app, lang, &p, None).await?))
 }
 
@@ -484,7 +476,7 @@ pub async fn single_source(
     p: Params,
 ) -> Result<Json<SingleSourceView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
-    office(&app, lang, &me).await?;
+    super::overview::officers_only(&app, lang, &me).await?;
     let by = match p.get("by").map(str::trim) {
         None => GroupBy::Sector,
         Some(raw) => GroupBy::parse(raw).ok_or_else(|| super::unknown(lang, "by", raw))?,

@@ -65,7 +65,7 @@ pub async fn demands(
 }
 
 /// 403 unless the caller is an officer of the pilot office or a platform admin.
-async fn officers_only(app: &AppState, lang: Lang, me: &Caller) -> Result<(), ApiError> {
+pub(super) async fn officers_only(app: &AppState, lang: Lang, me: &Caller) -> Result<(), ApiError> {
     let internal = |e| ApiError::internal(lang, e);
     let allowed = app.store.is_officer(me.account_id).await.map_err(internal)?
         || app.store.is_platform_admin(me.account_id).await.map_err(internal)?;

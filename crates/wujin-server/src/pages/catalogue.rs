@@ -41,6 +41,7 @@ mod tests {
             include_str!("../../pages/templates/chain_outage.html"),
             include_str!("../../pages/templates/tie_actions.html"),
             include_str!("../../pages/templates/office_outage.html"),
+            include_str!("../../pages/templates/outage_tables.html"),
         ];
         let mut used = vec![];
         for t in templates {

@@ -14,7 +14,7 @@ use super::account::back_to;
 use super::catalogue::text;
 use super::chart::{esc, text_width};
 use super::demands::{json_of, write_headers};
-use super::session::{csrf_ok, form, page_user, sign_in_first};
+use super::session::{PageUser, csrf_ok, form, page_user, sign_in_first};
 use super::{page_lang, render};
 use crate::api::AppState;
 use crate::api::chain::{MyChainView, my_chain, run_outage};
@@ -43,23 +43,28 @@ pub const KEYS: &[&str] = &[
     "chain_diagram_title",
 ];
 
-/// The firm of the path, if the person belongs to it; else the page to answer with.
+/// The person and the firm of the path, if they belong to it; else the page to answer with.
 async fn own_firm(
     app: &AppState,
     lang: Lang,
     headers: &HeaderMap,
     raw: &str,
     here: &str,
-) -> Result<wujin_store::orgs::Org, Response> {
+) -> Result<(PageUser, wujin_store::orgs::Org), Response> {
     let Some(user) = page_user(app, headers).await else { return Err(sign_in_first(here)) };
     let id: i64 = raw.parse().unwrap_or(0);
     if !user.orgs.iter().any(|m| m.org_id == id) {
         return Err(super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", ""));
     }
     match app.store.org(id).await {
-        Ok(Some(org)) => Ok(org),
+        Ok(Some(org)) => Ok((user, org)),
         _ => Err(super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", "")),
     }
+}
+
+/// Weeks as a sentence says them: "4", "2.5".
+pub(super) fn weeks_text(w: f32) -> String {
+    if w.fract() == 0.0 { format!("{w:.0}") } else { format!("{w:.1}") }
 }
 
 fn params(query: Option<&str>) -> Params {
@@ -85,11 +90,10 @@ pub async fn mine(
     } else {
         format!("/orgs/{raw}/chain")
     };
-    let org = match own_firm(&app, lang, &headers, &raw, &here).await {
+    let (user, org) = match own_firm(&app, lang, &headers, &raw, &here).await {
         Ok(o) => o,
         Err(r) => return r,
     };
-    let user = page_user(&app, &headers).await;
     let fresh_only = params(query.as_deref()).get("fresh_only") == Some("true");
     let view = match my_chain(&app, lang, &org, fresh_only, true).await {
         Ok(v) => v,
@@ -102,11 +106,10 @@ pub async fn mine(
     };
     let single = view.inputs.iter().filter(|i| i.single_source).count();
     let error = params(query.as_deref()).get("error").map(str::to_string);
-    let may_act =
-        page_user(&app, &headers).await.is_some_and(|u| u.orgs.iter().any(|m| m.org_id == org.id && m.role.may_act()));
+    let may_act = user.orgs.iter().any(|m| m.org_id == org.id && m.role.may_act());
     let svg = Value::from_safe_string(diagram(&view, &name, lang));
     let ctx = context! {
-        user => user.map(|u| u.view()), org_id => org.id, name, svg, fresh_only,
+        user => user.view(), org_id => org.id, name, svg, fresh_only,
         single, chain => Value::from(minijinja::value::Serde(&view)), error, may_act,
     };
     render(StatusCode::OK, "chain.html", lang, &here, ctx)
@@ -195,11 +198,10 @@ pub async fn outage(
         )
         .finish();
     let here = format!("/orgs/{raw}/chain/outage?{kept}");
-    let org = match own_firm(&app, lang, &headers, &raw, &here).await {
+    let (user, org) = match own_firm(&app, lang, &headers, &raw, &here).await {
         Ok(o) => o,
         Err(r) => return r,
     };
-    let user = page_user(&app, &headers).await;
     let p = params(query.as_deref());
     let (view, error) = match run_outage(&app, lang, &p, Some(&org)).await {
         Ok(v) => (Some(v), None),
@@ -207,9 +209,9 @@ pub async fn outage(
     };
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let ctx = context! {
-        user => user.map(|u| u.view()), org_id => org.id, error,
+        user => user.view(), org_id => org.id, error,
         stopped => p.get("stopped").unwrap_or("").to_string(), weeks => p.get("weeks").unwrap_or("").to_string(),
-        weeks_text => view.as_ref().and_then(|v| v.weeks).map(|w| if w.fract() == 0.0 { format!("{w:.0}") } else { format!("{w:.1}") }),
+        weeks_text => view.as_ref().and_then(|v| v.weeks).map(weeks_text),
         outage => view.as_ref().map(|v| Value::from(minijinja::value::Serde(v))),
     };
     render(status, "chain_outage.html", lang, &here, ctx)

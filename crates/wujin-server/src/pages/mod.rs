@@ -49,6 +49,7 @@ fn env() -> &'static Environment<'static> {
             ("chain_outage.html", include_str!("../../pages/templates/chain_outage.html")),
             ("tie_actions.html", include_str!("../../pages/templates/tie_actions.html")),
             ("office_outage.html", include_str!("../../pages/templates/office_outage.html")),
+            ("outage_tables.html", include_str!("../../pages/templates/outage_tables.html")),
             ("home.html", include_str!("../../pages/templates/home.html")),
             ("search.html", include_str!("../../pages/templates/search.html")),
             ("search_form.html", include_str!("../../pages/templates/search_form.html")),

@@ -241,7 +241,7 @@ pub async fn outage(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
         }
         match crate::api::chain::run_outage(&app, lang, &crate::api::params::Params(params), None).await {
             Ok(v) => {
-                weeks_text = v.weeks.map(|w| if w.fract() == 0.0 { format!("{w:.0}") } else { format!("{w:.1}") });
+                weeks_text = v.weeks.map(super::chain::weeks_text);
                 view = Some(v);
             }
             Err(e) => error = Some(e.message),
