@@ -51,11 +51,15 @@ impl Cell {
 }
 
 /// Which cells of a table may be shown: `cells[r][c]`, with the row totals shown when
-/// `row_totals` and the column totals when `col_totals`. Cells failing the rule are hidden;
+/// `row_totals` and the column totals when `col_totals`. Cells failing the rule are hidden
+/// (a cell of no firm is shown: it is known to hold nothing);
 /// then, while a line with a shown total has exactly one hidden cell, its smallest shown
 /// cell (by value, then by firms) is hidden too. Returns `shown[r][c]`.
 pub fn suppress(cells: &[Vec<Cell>], row_totals: bool, col_totals: bool) -> Vec<Vec<bool>> {
-    let mut shown: Vec<Vec<bool>> = cells.iter().map(|row| row.iter().map(Cell::publishable).collect()).collect();
+    // A cell no firm contributes to is shown: it reveals nobody, and hiding it would protect
+    // nothing (its value is known to be nothing).
+    let mut shown: Vec<Vec<bool>> =
+        cells.iter().map(|row| row.iter().map(|c| c.firms == 0 || c.publishable()).collect()).collect();
     let width = cells.iter().map(Vec::len).max().unwrap_or(0);
     loop {
         let mut changed = false;
@@ -84,8 +88,10 @@ fn complete_line(cells: &[Vec<Cell>], shown: &mut [Vec<bool>], line: &[(usize, u
     if hidden != 1 {
         return false;
     }
-    let partner =
-        line.iter().filter(|&&(r, c)| shown[r][c]).min_by_key(|&&(r, c)| (cells[r][c].total, cells[r][c].firms));
+    let partner = line
+        .iter()
+        .filter(|&&(r, c)| shown[r][c] && cells[r][c].firms > 0)
+        .min_by_key(|&&(r, c)| (cells[r][c].total, cells[r][c].firms));
     match partner {
         Some(&(r, c)) => {
             shown[r][c] = false;

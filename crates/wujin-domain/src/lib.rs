@@ -12,6 +12,7 @@ pub mod messages;
 pub mod money;
 pub mod offer;
 pub mod org;
+pub mod report;
 pub mod sheet;
 pub mod taxonomy;
 pub mod text;

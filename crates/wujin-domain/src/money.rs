@@ -8,7 +8,7 @@ use crate::messages::Msg;
 use crate::msg;
 
 /// An amount in fen. Negative prices make no sense in a catalogue, so the parser refuses them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
