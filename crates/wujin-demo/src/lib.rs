@@ -6,6 +6,7 @@
 //! standards and valid credit codes. The same seed always gives the same cluster (ChaCha8
 //! is portable across platforms and rand versions), which is what tests and benchmarks need.
 
+pub mod reports;
 pub mod ties;
 pub mod titles;
 mod words;

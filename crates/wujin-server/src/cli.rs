@@ -295,8 +295,42 @@ pub async fn load_demo(
     .await
     .map_err(|e| msg(e.to_string()))?;
     load_demo_chain(store, &cluster, seed, &ids).await?;
+    load_demo_reports(store, &cluster, seed, &ids).await?;
     store.analyze().await.map_err(|e| msg(e.to_string()))?;
     Ok((cluster.orgs.len(), cluster.offers.len(), generated, t1.elapsed().as_secs_f64()))
+}
+
+/// The demo cluster's monthly reports: two years up to last month, each filed some days
+/// after its month ended.
+async fn load_demo_reports(
+    store: &Store,
+    cluster: &wujin_demo::Cluster,
+    seed: u64,
+    ids: &std::collections::HashMap<String, (i64, Option<String>)>,
+) -> Result<(), Failure> {
+    let last = wujin_domain::report::Month::of(wujin_store::ties::today()).plus(-1);
+    let rows = demo_report_rows(wujin_demo::reports::generate(cluster, seed, last), ids);
+    store.load_dated_reports(&rows, "wujin demo").await.map_err(|e| msg(e.to_string()))?;
+    Ok(())
+}
+
+/// Demo reports as store rows: the firm's id, and the time filed (days after the month's
+/// end, at ten in the morning in the cluster).
+pub fn demo_report_rows(
+    reports: Vec<wujin_demo::reports::DemoReport>,
+    ids: &std::collections::HashMap<String, (i64, Option<String>)>,
+) -> Vec<(i64, wujin_domain::report::Month, wujin_domain::report::Figures, i64)> {
+    let offset = time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset");
+    reports
+        .into_iter()
+        .filter_map(|r| {
+            let org = ids.get(&r.uscc)?.0;
+            let day = r.month.plus(1).day(1) + time::Duration::days(i64::from(r.filed_days_after) - 1);
+            let at = day.with_hms(10, 0, 0).ok()?.assume_offset(offset).unix_timestamp() * 1000;
+            // A report whose filing day has not come yet is one the firm still owes.
+            (at <= wujin_store::now_ms()).then_some((org, r.month, r.figures, at))
+        })
+        .collect()
 }
 
 /// The demo cluster's supply ties (dated back from today) and its firms' visibility choices.

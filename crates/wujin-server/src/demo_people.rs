@@ -93,6 +93,15 @@ const LOGINS: [&str; 6] = [
 /// Writes the demo accounts and their demands.
 pub async fn load(store: &Store) -> Result<(), Failure> {
     let flask = org_offering(store, "cups.vacuum_cup", &[]).await?;
+    // The buyer's firm reports monthly, whether or not the draw of reporting firms took it.
+    if store.reports_of(flask).await.map_err(fail)?.is_empty() {
+        let org = store.org(flask).await.map_err(fail)?.ok_or_else(|| fail("the flask maker is gone"))?;
+        let last = wujin_domain::report::Month::of(wujin_store::ties::today()).plus(-1);
+        let reports = wujin_demo::reports::series(&org.record, wujin_demo::DEFAULT_SEED, last);
+        let ids = [(org.record.uscc.to_string(), (flask, None))].into_iter().collect();
+        let rows = crate::cli::demo_report_rows(reports, &ids);
+        store.load_dated_reports(&rows, "wujin demo").await.map_err(fail)?;
+    }
     let design = org_offering(store, "svc.industrial_design", &[flask]).await?;
     // A rival for the design demand: another firm of the R&D and design family.
     let design2 = org_offering(store, "group:rd_design", &[flask, design]).await?;

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod pages;
 pub mod querylog;
 pub mod serve;
+pub mod structure;
 pub mod transfer;
 pub mod uploads;
 pub mod webhooks;

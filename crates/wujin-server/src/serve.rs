@@ -161,6 +161,13 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "closing demands at their deadline"),
         }
+        // Monthly-report reminders for today (each firm once per reminder, however often
+        // this runs).
+        match state.store.send_report_reminders(wujin_store::ties::today()).await {
+            Ok(sent) if sent > 0 => tracing::info!(sent, "monthly report reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sending monthly report reminders"),
+        }
         state.sign_in_limit.tidy();
         tokio::select! {
             _ = stop.changed() => break,

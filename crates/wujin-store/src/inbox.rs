@@ -28,6 +28,8 @@ pub enum Kind {
     /// A webhook subscription of one of the organisation's owners or admins was disabled by
     /// the platform (its receiver answered 410, or failed for three days).
     WebhookDisabled,
+    /// The firm's monthly report is due and not filed (detail: month, due, nth).
+    ReportDue,
 }
 
 impl Kind {
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Completed => "completed",
             Kind::Rated => "rated",
             Kind::WebhookDisabled => "webhook_disabled",
+            Kind::ReportDue => "report_due",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod overview;
 mod packed;
 pub mod queries;
+pub mod reports;
 pub mod reputation;
 pub mod responses;
 mod sql;

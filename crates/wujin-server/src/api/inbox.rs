@@ -18,7 +18,7 @@ pub struct InboxItem {
     pub id: i64,
     /// The organisation the item is for.
     pub org_id: i64,
-    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated, webhook_disabled.
+    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated, webhook_disabled, report_due.
     pub kind: String,
     pub demand_id: Option<i64>,
     /// The demand's title.
@@ -70,6 +70,10 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             let reason = d["reason"].as_str().unwrap_or("failing");
             let url = d["url"].as_str().unwrap_or_default().to_string();
             say("inbox_webhook_disabled", &[url, say(&format!("webhook_reason_{reason}"), &[])])
+        }
+        "report_due" => {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            say("inbox_report_due", &[text("month"), text("due")])
         }
         kind => say(&format!("inbox_{kind}"), &[other, title]),
     }

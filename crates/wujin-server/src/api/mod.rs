@@ -29,6 +29,7 @@ pub mod orgs;
 pub mod overview;
 pub mod page;
 pub mod params;
+pub mod reports;
 pub mod responses;
 pub mod search;
 pub mod ties;
@@ -78,6 +79,8 @@ pub struct AppState {
     pub exports: Arc<export::ExportSlots>,
     /// The supply graph the chain questions are answered from.
     pub chain: Arc<crate::chain::ChainView>,
+    /// Firms' monthly reports as the office's tables read them, kept while nothing changes.
+    pub structure: Arc<crate::structure::Cache>,
 }
 
 impl AppState {
@@ -93,6 +96,7 @@ impl AppState {
             webhook_allow_private: false,
             exports: Arc::default(),
             chain: Arc::default(),
+            structure: Arc::default(),
         }
     }
 }
@@ -186,6 +190,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
         chain::firm_outage,
         chain::office_outage,
         chain::single_source,
+        reports::list,
+        reports::get,
+        reports::file,
+        reports::structure,
         taxonomy,
         healthz
     ),
@@ -222,6 +230,9 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}/chain/outage", get(chain::firm_outage))
         .route("/api/v1/chain/outage", get(chain::office_outage))
         .route("/api/v1/chain/single-source", get(chain::single_source))
+        .route("/api/v1/orgs/{id}/reports", get(reports::list))
+        .route("/api/v1/orgs/{id}/reports/{month}", get(reports::get).put(reports::file))
+        .route("/api/v1/overview/reports", get(reports::structure))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
         .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
         .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))
