@@ -298,6 +298,11 @@ fn rows() -> Vec<Row> {
         row("GET reach from the buyer", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
         row("GET an outage as the buyer", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
         row("GET an outage as the office", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        // A monthly report is the firm's own: its members read it, its owners and admins file
+        // it; the office sees aggregates only.
+        row("GET the buyer's reports", Open, false, ["401", "200", "200", "403", "403", "403", "403", "403"]),
+        row("file the buyer's report", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
+        row("GET report aggregates", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         row("GET single-sourced inputs", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         // A completed engagement is a tie between the two, seen by both.
         row(
@@ -442,6 +447,16 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
         "set the buyer's chain settings" => {
             ("PUT", format!("/api/v1/orgs/{}/chain-settings", w.a), Some(json!({"public": true, "helps": false})))
         }
+        "GET the buyer's reports" => ("GET", format!("/api/v1/orgs/{}/reports", w.a), None),
+        "file the buyer's report" => {
+            let month = wujin_domain::report::Month::of(wujin_store::ties::today()).plus(-1);
+            (
+                "PUT",
+                format!("/api/v1/orgs/{}/reports/{month}", w.a),
+                Some(json!({"revenue_fen": 5_000_000, "employees": 12})),
+            )
+        }
+        "GET report aggregates" => ("GET", "/api/v1/overview/reports?by=town".to_string(), None),
         other => panic!("no call for {other}"),
     };
     let r = send_to(&w.app, method, &path, body, &h).await;
