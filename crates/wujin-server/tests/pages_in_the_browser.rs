@@ -735,3 +735,70 @@ async fn a_firm_sees_its_supply_chain_and_what_a_suppliers_outage_would_do() {
     s.shots("chain-map-en").await;
     s.finish().await;
 }
+
+/// Monthly reports: the cup maker of the demo sees its two years of reports against the
+/// sector's median, files last month's figures (a bad one is refused on the page with the
+/// reason), and the pilot office reads the cluster's structure by sector and by town, with
+/// small cells hidden; on a phone and a desktop, in both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_files_its_monthly_report_and_the_office_reads_the_structure() {
+    let mut s = Session::start("monthly-reports", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let password = wujin_server::demo_people::PASSWORD;
+    s.sign_in("flask@demo.wujin.cn", password).await;
+    s.click("#nav-reports").await;
+    assert!(s.path().await.ends_with("/reports"), "{}", s.path().await);
+    assert!(s.text("h1").await.contains("月度报表"), "{}", s.text("h1").await);
+    assert!(s.has("#chart-revenue svg.chart.wide polyline").await, "the history is drawn");
+    let before = s.c.find_all(Locator::Css("#reports-table tbody tr")).await.unwrap().len();
+    assert!(before >= 12, "the demo holds a year or more of reports: {before}");
+    // Export over revenue is refused with the reason, and nothing is written.
+    let month = s.c.execute("return document.querySelector('#month').value;", vec![]).await.unwrap();
+    let month = month.as_str().unwrap().to_string();
+    s.fill("revenue", "1000").await;
+    s.fill("export_revenue", "2000").await;
+    s.fill("employees", "40").await;
+    s.click("#report-form button[type=submit]").await;
+    assert!(s.text("#reports-error").await.contains("出口收入"), "{}", s.text("#reports-error").await);
+    // Good figures are filed (or correct the month) and head the table.
+    s.fill("revenue", "1,234,567.89").await;
+    s.fill("export_revenue", "200000").await;
+    s.fill("employees", "40").await;
+    s.fill("services_testing", "5000").await;
+    s.click("#report-form button[type=submit]").await;
+    assert!(s.text("#reports-filed").await.contains(&month), "{}", s.text("#reports-filed").await);
+    let first = s.text("#reports-table tbody tr").await;
+    assert!(first.contains("123") && s.text("#reports-table").await.contains(&month), "{first}");
+    s.shots("reports").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the reports page fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    assert!(s.text("h1").await.contains("monthly reports"), "{}", s.text("h1").await);
+    s.shots("reports-en").await;
+    s.switch_lang().await;
+    s.sign_out().await;
+
+    s.sign_in("officer@demo.wujin.cn", password).await;
+    s.goto("/overview").await;
+    s.click("#structure-link").await;
+    assert_eq!(s.text("h1").await, "集群结构");
+    assert!(s.has("#chart-structure svg.chart.wide").await, "the trend is drawn");
+    let total = s.text("#structure-latest tbody tr:last-child").await;
+    assert!(total.contains("全部企业"), "{total}");
+    s.shots("structure").await;
+    // By town the small demo's cells are thin: hidden ones say so, and no figure shows.
+    s.c.execute("document.querySelector('#by').value = 'town';", vec![]).await.unwrap();
+    s.click("#structure-form button[type=submit]").await;
+    assert!(s.path().await.ends_with("/overview/structure"), "{}", s.path().await);
+    let table = s.text("#structure-latest").await;
+    assert!(table.contains("镇街") || table.contains("石柱"), "{table}");
+    s.shots("structure-town").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the structure fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    assert_eq!(s.text("h1").await, "Cluster structure");
+    s.shots("structure-en").await;
+    s.finish().await;
+}

@@ -44,7 +44,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// The person and the firm of the path, if they belong to it; else the page to answer with.
-async fn own_firm(
+pub(super) async fn own_firm(
     app: &AppState,
     lang: Lang,
     headers: &HeaderMap,

@@ -139,6 +139,178 @@ pub fn xlsx(s: &Series) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     book.save_to_buffer()
 }
 
+/// A trend: values by column (months), several named lines, `None` where a value is not
+/// shown (hidden by the small-cell rule, or not reported).
+#[derive(Debug, Clone)]
+pub struct Trend {
+    /// Names the figure in its page (`#chart-KEY`) and its download (`KEY.xlsx`).
+    pub key: &'static str,
+    pub title: String,
+    /// The head of the label column ("产业").
+    pub row_head: String,
+    /// What a value is ("营业收入（万元）").
+    pub unit: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<(String, Vec<Option<i64>>)>,
+    /// How many of the first rows the chart draws (the table shows them all).
+    pub drawn: usize,
+}
+
+const LINE_COLOURS: [&str; 4] = ["#0b5cad", "#b35900", "#2e7d32", "#6a1b9a"];
+
+/// A line chart `width` wide: one line per drawn row, gaps where a value is not shown, the
+/// first, middle and last column named under the axis, the largest value beside it, and a
+/// legend above (each name in its line's colour and dash, so colour is not the only cue).
+pub fn lines(t: &Trend, width: f64, font: f64) -> String {
+    let drawn = &t.rows[..t.drawn.min(t.rows.len())];
+    let legend_h = drawn.len() as f64 * (font + 8.0) + 4.0;
+    let (left, right, plot_h) = (8.0, 8.0, 150.0);
+    let top = legend_h + font + 8.0;
+    let height = top + plot_h + font + 14.0;
+    let max = drawn.iter().flat_map(|r| r.1.iter().flatten()).copied().max().unwrap_or(0).max(1) as f64;
+    let n = t.columns.len().max(1);
+    let step = if n > 1 { (width - left - right) / (n - 1) as f64 } else { 0.0 };
+    let x = |i: usize| left + i as f64 * step;
+    let y = |v: i64| top + plot_h - v as f64 / max * plot_h;
+    let class = if width > 400.0 { "chart wide" } else { "chart narrow" };
+    let mut svg = format!(
+        r#"<svg class="{class}" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = esc(&t.title),
+    );
+    for (k, (name, _)) in drawn.iter().enumerate() {
+        let ly = 4.0 + k as f64 * (font + 8.0) + font;
+        let dash = if k == 0 { "" } else { r#" stroke-dasharray="6 3""# };
+        svg.push_str(&format!(
+            r#"<line x1="{left}" y1="{cy}" x2="{x2}" y2="{cy}" stroke="{c}" stroke-width="3"{dash}/><text x="{tx}" y="{ly}" font-size="{font}" fill="{INK}">{name}</text>"#,
+            cy = ly - font / 3.0,
+            x2 = left + 24.0,
+            c = LINE_COLOURS[k % LINE_COLOURS.len()],
+            tx = left + 30.0,
+            name = esc(name),
+        ));
+    }
+    svg.push_str(&format!(
+        r##"<text x="{left}" y="{ty}" font-size="{font}" fill="{INK}">{m}</text><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#8a9099"/>"##,
+        ty = top - 4.0,
+        m = esc(&format!("{} {}", grouped(max as i64), t.unit)),
+        b = top + plot_h,
+        r = width - right,
+    ));
+    for (k, (_, values)) in drawn.iter().enumerate() {
+        let dash = if k == 0 { "" } else { r#" stroke-dasharray="6 3""# };
+        let colour = LINE_COLOURS[k % LINE_COLOURS.len()];
+        // A gap breaks the line: each run of shown values is its own polyline.
+        let mut run: Vec<String> = vec![];
+        let flush = |run: &mut Vec<String>, svg: &mut String| {
+            if run.len() > 1 {
+                svg.push_str(&format!(
+                    r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}/>"#,
+                    run.join(" ")
+                ));
+            } else if let Some(p) = run.first() {
+                let (px, py) = p.split_once(',').unwrap_or(("0", "0"));
+                svg.push_str(&format!(r#"<circle cx="{px}" cy="{py}" r="3" fill="{colour}"/>"#));
+            }
+            run.clear();
+        };
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => run.push(format!("{:.1},{:.1}", x(i), y(*v))),
+                None => flush(&mut run, &mut svg),
+            }
+        }
+        flush(&mut run, &mut svg);
+    }
+    let named: Vec<usize> = if n > 2 { vec![0, (n - 1) / 2, n - 1] } else { (0..n).collect() };
+    for i in named {
+        let anchor = if i == 0 {
+            "start"
+        } else if i == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
+        svg.push_str(&format!(
+            r#"<text x="{tx}" y="{ty}" text-anchor="{anchor}" font-size="{font}" fill="{INK}">{label}</text>"#,
+            tx = if i == n - 1 { width - right } else { x(i) },
+            ty = top + plot_h + font + 6.0,
+            label = esc(t.columns.get(i).map(String::as_str).unwrap_or("")),
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The trend drawn twice (desktop and phone), its table behind a "数据表" toggle (hidden cells
+/// marked, with the rule said once), and its download.
+pub fn trend_figure(lang: Lang, t: &Trend, download: &str) -> String {
+    let mut html = format!(
+        r#"<figure class="chart-block" id="chart-{}"><figcaption><h2>{}</h2></figcaption>"#,
+        t.key,
+        esc(&t.title)
+    );
+    html.push_str(&lines(t, 640.0, FONT));
+    html.push_str(&lines(t, 340.0, 13.0));
+    html.push_str(&format!(
+        r#"<details class="data"><summary>{}</summary><div class="scroll"><table class="grid trend"><thead><tr><th scope="col">{}</th>"#,
+        esc(&text(lang, "data_table", &[])),
+        esc(&t.row_head),
+    ));
+    for c in &t.columns {
+        html.push_str(&format!(r#"<th scope="col" class="num">{}</th>"#, esc(c)));
+    }
+    html.push_str("</tr></thead><tbody>");
+    let mut hidden = false;
+    for (label, values) in &t.rows {
+        html.push_str(&format!(r#"<tr><th scope="row">{}</th>"#, esc(label)));
+        for v in values {
+            match v {
+                Some(v) => html.push_str(&format!(r#"<td class="num">{}</td>"#, grouped(*v))),
+                None => {
+                    hidden = true;
+                    html.push_str(r#"<td class="num hidden-cell">—</td>"#)
+                }
+            }
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table></div>");
+    if hidden {
+        html.push_str(&format!(r#"<p class="muted">{}</p>"#, esc(&text(lang, "cell_hidden_note", &[]))));
+    }
+    html.push_str(&format!(
+        r#"<p class="muted">{}</p></details><p><a href="{}" download>{}</a></p></figure>"#,
+        esc(&t.unit),
+        esc(download),
+        esc(&text(lang, "download_xlsx_short", &[]))
+    ));
+    html
+}
+
+/// The trend as a workbook: the title, the unit, the heads, then one row per line; a hidden
+/// cell is left empty, as the page leaves it.
+pub fn trend_xlsx(t: &Trend) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, &t.title)?;
+    sheet.write_string(0, 1, &t.unit)?;
+    sheet.write_string(1, 0, &t.row_head)?;
+    for (j, c) in t.columns.iter().enumerate() {
+        sheet.write_string(1, j as u16 + 1, c)?;
+    }
+    for (i, (label, values)) in t.rows.iter().enumerate() {
+        sheet.write_string(i as u32 + 2, 0, label)?;
+        for (j, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => sheet.write_number(i as u32 + 2, j as u16 + 1, *v as f64)?,
+                None => sheet.write_string(i as u32 + 2, j as u16 + 1, "—")?,
+            };
+        }
+    }
+    sheet.set_column_width(0, 28)?;
+    book.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +361,25 @@ mod tests {
         assert!(html.contains(r#"href="/overview/charts/towns.xlsx""#));
         let book = xlsx(&series()).unwrap();
         assert!(book.starts_with(b"PK"), "an XLSX is a zip");
+    }
+
+    #[test]
+    fn a_trend_breaks_its_line_at_a_hidden_value_and_marks_the_cell() {
+        let t = Trend {
+            key: "revenue",
+            title: "营业收入".into(),
+            row_head: "产业".into(),
+            unit: "万元".into(),
+            columns: vec!["2026-01".into(), "2026-02".into(), "2026-03".into(), "2026-04".into()],
+            rows: vec![("杯业".into(), vec![Some(10), Some(12), None, Some(14)]), ("门业".into(), vec![None; 4])],
+            drawn: 2,
+        };
+        let svg = lines(&t, 640.0, 14.0);
+        assert_eq!(svg.matches("<polyline").count(), 1, "a run of two points: {svg}");
+        assert_eq!(svg.matches("<circle").count(), 1, "then a run of one point");
+        assert!(svg.contains("2026-01") && svg.contains("2026-04"));
+        let html = trend_figure(Lang::Zh, &t, "/x.xlsx");
+        assert_eq!(html.matches("hidden-cell").count(), 5);
+        assert!(trend_xlsx(&t).unwrap().starts_with(b"PK"));
     }
 }

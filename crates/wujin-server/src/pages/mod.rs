@@ -15,6 +15,7 @@ mod offers;
 mod overview;
 mod profile;
 mod registry;
+pub mod reports;
 pub mod search;
 pub mod session;
 mod upload;
@@ -68,6 +69,8 @@ fn env() -> &'static Environment<'static> {
             ("tokens.html", include_str!("../../pages/templates/tokens.html")),
             ("members.html", include_str!("../../pages/templates/members.html")),
             ("overview.html", include_str!("../../pages/templates/overview.html")),
+            ("reports.html", include_str!("../../pages/templates/reports.html")),
+            ("structure.html", include_str!("../../pages/templates/structure.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
             ("profile.html", include_str!("../../pages/templates/profile.html")),
@@ -272,7 +275,11 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/chain", get(chain::mine))
         .route("/orgs/{id}/chain/outage", get(chain::outage))
         .route("/orgs/{id}/chain/{action}", axum::routing::post(chain::act))
+        .route("/orgs/{id}/reports", get(reports::mine).post(reports::file))
+        .route("/orgs/{id}/reports.xlsx", get(reports::mine_xlsx))
         .route("/overview", get(overview::overview))
+        .route("/overview/structure", get(reports::structure))
+        .route("/overview/structure.xlsx", get(reports::structure_xlsx))
         .route("/overview/outage", get(overview::outage))
         .route("/overview/charts/{file}", get(overview::chart_download))
         .route("/demands", get(demands::list))

@@ -20,7 +20,7 @@ use crate::api::AppState;
 const TOP: usize = 12;
 
 /// An officer or a platform admin, else the page that says the overview is not for them.
-async fn officer(
+pub(super) async fn officer(
     app: &AppState,
     lang: Lang,
     headers: &HeaderMap,
