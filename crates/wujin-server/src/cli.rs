@@ -78,15 +78,17 @@ pub enum Command {
         /// The new file; it must not exist yet.
         file: PathBuf,
     },
-    /// Import organisations, offers or supply ties from CSV (UTF-8 or GBK), XLSX or JSON Lines.
+    /// Import organisations, offers, supply ties or monthly reports from CSV (UTF-8 or GBK),
+    /// XLSX or JSON Lines.
     ///
     /// Every row is checked first. If any row is invalid nothing is written (unless
     /// --skip-invalid) and a report lists row, column, value and what is wrong. Importing
     /// the same file again changes nothing: records are matched on the credit code
-    /// (organisations), the external id (offers) or the two sides and input (ties, which an
-    /// import records as the operator's, confirmed).
+    /// (organisations), the external id (offers), the two sides and input (ties, which an
+    /// import records as the operator's, confirmed) or the credit code and month (reports:
+    /// other figures for a month already reported correct it, keeping the old as history).
     Import {
-        /// orgs, offers or ties.
+        /// orgs, offers, ties or reports.
         #[arg(required_unless_present = "template")]
         kind: Option<Kind>,
         /// The file to read (.csv, .xlsx, .jsonl).
@@ -100,16 +102,17 @@ pub enum Command {
         /// that must notice.
         #[arg(long, requires = "skip_invalid")]
         strict_exit: bool,
-        /// Instead of importing, write an empty template for orgs, offers or ties (to --out, default wujin-KIND-template.csv).
+        /// Instead of importing, write an empty template for orgs, offers, ties or reports (to --out, default wujin-KIND-template.csv).
         #[arg(long, value_name = "KIND", conflicts_with_all = ["kind", "file"])]
         template: Option<Kind>,
         /// Where --template writes (.csv or .xlsx).
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Export organisations, offers or the supply ties in the graph, in the format import reads.
+    /// Export organisations, offers, the supply ties in the graph or the current monthly
+    /// reports, in the format import reads.
     Export {
-        /// orgs, offers or ties.
+        /// orgs, offers, ties or reports.
         kind: Kind,
         /// csv (UTF-8 with BOM, Chinese headers), xlsx or jsonl.
         #[arg(long, value_enum, env = "WUJIN_EXPORT_FORMAT", default_value = "csv")]
@@ -444,6 +447,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Kind::Orgs => "wujin-orgs-template.csv",
                 Kind::Offers => "wujin-offers-template.csv",
                 Kind::Ties => "wujin-ties-template.csv",
+                Kind::Reports => "wujin-reports-template.csv",
             };
             let path = out.unwrap_or_else(|| PathBuf::from(name));
             export::template(kind, &path).map_err(|e| msg(e.to_string()))?;

@@ -41,6 +41,7 @@ fn columns(kind: Kind) -> &'static [Column] {
         Kind::Orgs => ORG_COLUMNS,
         Kind::Offers => OFFER_COLUMNS,
         Kind::Ties => TIE_COLUMNS,
+        Kind::Reports => wujin_domain::report::REPORT_COLUMNS,
     }
 }
 
@@ -106,6 +107,25 @@ async fn for_each_row(
             progress.finish();
             return Ok(ties.len() as u64);
         }
+        Kind::Reports => {
+            // Every current report, a firm's months together: the office's own figures back.
+            let first = wujin_domain::report::Month::new(wujin_domain::report::FIRST_YEAR, 1).expect("a month");
+            let reports = store.current_reports(first, first.plus(12 * 200)).await?;
+            let mut ids: Vec<i64> = reports.iter().map(|r| r.org_id).collect();
+            ids.dedup();
+            let codes: std::collections::HashMap<i64, wujin_domain::Uscc> =
+                store.orgs_by_ids(&ids).await?.into_iter().map(|o| (o.id, o.record.uscc)).collect();
+            let mut progress = Progress::new("export", reports.len() as u64, quiet);
+            for r in &reports {
+                let Some(uscc) = codes.get(&r.org_id) else { continue };
+                let record =
+                    wujin_domain::report::ReportRecord { uscc: uscc.clone(), month: r.month, figures: r.figures };
+                sink(wujin_domain::report::report_to_row(&record))?;
+            }
+            progress.inc(reports.len() as u64);
+            progress.finish();
+            return Ok(reports.len() as u64);
+        }
     };
     let mut progress = Progress::new("export", total as u64, quiet);
     let mut after = 0;
@@ -118,7 +138,7 @@ async fn for_each_row(
             Kind::Offers => {
                 store.offers_after(after, CHUNK).await?.into_iter().map(|o| (o.id, offer_to_row(&o.record))).collect()
             }
-            Kind::Ties => break,
+            Kind::Ties | Kind::Reports => break,
         };
         let Some((last, _)) = rows.last() else { break };
         after = *last;

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use wujin_domain::messages::{Arg, Msg};
+use wujin_domain::report::{REPORT_COLUMNS, report_from_cells};
 use wujin_domain::sheet::{
     Header, HeaderError, Named, OFFER_COLUMNS, ORG_COLUMNS, offer_from_cells, offer_keeping, org_from_cells,
     org_keeping,
@@ -34,6 +35,9 @@ pub enum Kind {
     /// Supply ties, as an operator (the pilot office's survey) imports them: each stands as
     /// confirmed, source `operator`.
     Ties,
+    /// Firms' monthly reports, as an office that collects spreadsheets imports them: a month
+    /// already reported is corrected (its earlier figures stay as history).
+    Reports,
 }
 
 /// One thing wrong with one cell.
@@ -214,6 +218,9 @@ fn parse_rows<T: Send>(
 pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) -> Result<Report, ImportError> {
     if kind == Kind::Ties {
         return import_ties(store, table, opts).await;
+    }
+    if kind == Kind::Reports {
+        return import_reports(store, table, opts).await;
     }
     if kind == Kind::Offers {
         let checked = check_offers(store, table, None, opts.quiet).await?;
@@ -525,6 +532,72 @@ async fn import_ties(store: &Store, table: &Table, opts: &Options) -> Result<Rep
     Ok(report)
 }
 
+/// Checks every row as a monthly report (a firm by credit code, once per month in a file),
+/// then looks up the firms: a code not in the registry is a problem of its row. Unless
+/// problems were found (and skipping was not asked for), files every valid report in one
+/// transaction; a month already reported with other figures is corrected, the same figures
+/// change nothing.
+async fn import_reports(store: &Store, table: &Table, opts: &Options) -> Result<Report, ImportError> {
+    let header = Header::read(REPORT_COLUMNS, &table.header).map_err(ImportError::Header)?;
+    let mut report = Report::empty(Kind::Reports, table, &header);
+    let today = wujin_store::ties::today();
+    let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
+    let parsed = parse_rows(
+        &table.rows,
+        |c| {
+            let cells = header.cells(c);
+            let key = uscc_key(&cells, "uscc").map(|u| format!("{u} {}", cells.get("month").unwrap_or_default()));
+            (key, report_from_cells(&cells, today))
+        },
+        |n| check.inc(n),
+    );
+    check.finish();
+    let mut codes: Vec<String> =
+        parsed.iter().filter_map(|(_, r)| r.as_ref().ok().map(|r| r.uscc.to_string())).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let ids = store.org_ids_by_uscc(&codes).await?;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut rows = vec![];
+    for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
+        let r = match parsed {
+            Ok(r) => r,
+            Err(errs) => {
+                report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e)));
+                continue;
+            }
+        };
+        // One report per firm and month in a file: a second would silently win.
+        let key = key.map(|_| format!("{} {}", r.uscc, r.month));
+        if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
+            report.problems.push(duplicate(
+                *at,
+                first,
+                key_column(table, &header, "month"),
+                "month",
+                &r.month.to_string(),
+            ));
+            continue;
+        }
+        match ids.get(&r.uscc.to_string()) {
+            Some((org, _)) => rows.push((*org, r.month, r.figures)),
+            None => report.problems.push(problem(
+                *at,
+                table,
+                &header,
+                wujin_domain::tie::unregistered("uscc", r.uscc.as_str()),
+            )),
+        }
+    }
+    report.valid = rows.len();
+    if report.problems.is_empty() || opts.skip_invalid {
+        let (created, corrected, unchanged) = store.file_reports(&rows, &opts.actor).await?;
+        report.written =
+            Some(UpsertStats { inserted: created as u64, updated: corrected as u64, unchanged: unchanged as u64 });
+    }
+    Ok(report)
+}
+
 /// Prints a report as people read it: a summary, then one line per problem.
 pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let say = |m: Msg| messages::say(lang, &m);
@@ -532,6 +605,7 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
         Kind::Orgs => "import_kind_orgs",
         Kind::Offers => "import_kind_offers",
         Kind::Ties => "import_kind_ties",
+        Kind::Reports => "import_kind_reports",
     });
     let bad_rows = r.bad_rows();
     writeln!(out, "{}", say(msg!("import_summary", kind, r.rows, r.encoding, r.valid, bad_rows)))?;
