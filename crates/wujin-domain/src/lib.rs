@@ -14,6 +14,7 @@ pub mod offer;
 pub mod org;
 pub mod report;
 pub mod sheet;
+pub mod target;
 pub mod taxonomy;
 pub mod text;
 pub mod tie;

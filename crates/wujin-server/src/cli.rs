@@ -314,6 +314,7 @@ async fn load_demo_reports(
     let last = wujin_domain::report::Month::of(wujin_store::ties::today()).plus(-1);
     let rows = demo_report_rows(wujin_demo::reports::generate(cluster, seed, last), ids);
     store.load_dated_reports(&rows, "wujin demo").await.map_err(|e| msg(e.to_string()))?;
+    crate::targets::demo(store).await.map_err(|e| msg(e.to_string()))?;
     Ok(())
 }
 

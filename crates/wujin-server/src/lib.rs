@@ -11,6 +11,7 @@ pub mod pages;
 pub mod querylog;
 pub mod serve;
 pub mod structure;
+pub mod targets;
 pub mod transfer;
 pub mod uploads;
 pub mod webhooks;

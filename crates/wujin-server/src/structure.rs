@@ -203,6 +203,19 @@ impl Rows {
         table(&points, &self.months(n))
     }
 
+    /// Every report's value of `measure`, of firms whose `by` group is `group` (all firms
+    /// when `None`).
+    pub fn points(&self, scope: Option<(By, &str)>, measure: Measure) -> Vec<Point> {
+        self.reports
+            .iter()
+            .filter(|r| match scope {
+                None => true,
+                Some((by, group)) => self.keys.get(&r.org_id).is_some_and(|k| k.of(by) == group),
+            })
+            .map(|r| Point { org: r.org_id, group: String::new(), month: r.month, value: measure.of(r) })
+            .collect()
+    }
+
     /// For a firm's own page: the median of `measure` month by month over the firms of its
     /// sector and over the whole cluster, where the rule allows (else `None`).
     pub fn medians(&self, org: i64, measure: Measure) -> HashMap<Month, (Option<i64>, Option<i64>)> {

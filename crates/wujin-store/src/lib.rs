@@ -26,6 +26,7 @@ pub mod reports;
 pub mod reputation;
 pub mod responses;
 mod sql;
+pub mod targets;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ties;

@@ -32,6 +32,7 @@ pub mod params;
 pub mod reports;
 pub mod responses;
 pub mod search;
+pub mod targets;
 pub mod ties;
 pub mod tokens;
 pub mod uploads;
@@ -194,6 +195,11 @@ pub const MAX_BODY: usize = 1024 * 1024;
         reports::get,
         reports::file,
         reports::structure,
+        targets::list,
+        targets::get,
+        targets::create,
+        targets::edit,
+        targets::delete,
         taxonomy,
         healthz
     ),
@@ -233,6 +239,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}/reports", get(reports::list))
         .route("/api/v1/orgs/{id}/reports/{month}", get(reports::get).put(reports::file))
         .route("/api/v1/overview/reports", get(reports::structure))
+        .route("/api/v1/targets", get(targets::list).post(targets::create))
+        .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
         .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
         .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))
