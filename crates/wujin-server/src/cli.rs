@@ -314,6 +314,10 @@ async fn load_demo_reports(
     let last = wujin_domain::report::Month::of(wujin_store::ties::today()).plus(-1);
     let rows = demo_report_rows(wujin_demo::reports::generate(cluster, seed, last), ids);
     store.load_dated_reports(&rows, "wujin demo").await.map_err(|e| msg(e.to_string()))?;
+    // The demo buyer's firm reports too, before the targets take their baselines.
+    if let Err(e) = crate::demo_people::flask_reports(store).await {
+        tracing::debug!(error = %e.message, "no vacuum-cup maker in this demo cluster to report for");
+    }
     crate::targets::demo(store).await.map_err(|e| msg(e.to_string()))?;
     Ok(())
 }

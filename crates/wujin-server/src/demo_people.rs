@@ -90,10 +90,10 @@ const LOGINS: [&str; 6] = [
     "admin@demo.wujin.cn",
 ];
 
-/// Writes the demo accounts and their demands.
-pub async fn load(store: &Store) -> Result<(), Failure> {
+/// The firm the demo's buyer works for (the first vacuum-cup maker), with its monthly
+/// reports whether or not the draw of reporting firms took it; its id.
+pub async fn flask_reports(store: &Store) -> Result<i64, Failure> {
     let flask = org_offering(store, "cups.vacuum_cup", &[]).await?;
-    // The buyer's firm reports monthly, whether or not the draw of reporting firms took it.
     if store.reports_of(flask).await.map_err(fail)?.is_empty() {
         let org = store.org(flask).await.map_err(fail)?.ok_or_else(|| fail("the flask maker is gone"))?;
         let last = wujin_domain::report::Month::of(wujin_store::ties::today()).plus(-1);
@@ -102,6 +102,12 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
         let rows = crate::cli::demo_report_rows(reports, &ids);
         store.load_dated_reports(&rows, "wujin demo").await.map_err(fail)?;
     }
+    Ok(flask)
+}
+
+/// Writes the demo accounts and their demands.
+pub async fn load(store: &Store) -> Result<(), Failure> {
+    let flask = flask_reports(store).await?;
     let design = org_offering(store, "svc.industrial_design", &[flask]).await?;
     // A rival for the design demand: another firm of the R&D and design family.
     let design2 = org_offering(store, "group:rd_design", &[flask, design]).await?;

@@ -802,3 +802,57 @@ async fn a_firm_files_its_monthly_report_and_the_office_reads_the_structure() {
     s.shots("structure-en").await;
     s.finish().await;
 }
+
+/// The pilot office's targets: the landing page puts targets behind their path on top, a
+/// target's page draws its line against the path with the sectors on and off track, and a new
+/// target is set from the page (a bad one says why); on a phone and a desktop, in both
+/// languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_sees_its_targets_on_and_off_track_and_sets_one() {
+    let mut s = Session::start("office-targets", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    s.sign_in("officer@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/overview").await;
+    assert!(s.has("#overview-targets li.result").await, "the demo's targets are on the landing page");
+    s.shots("landing").await;
+    s.click("#targets-link").await;
+    assert_eq!(s.text("h1").await, "试点目标");
+    let rows = s.c.find_all(Locator::Css("#targets-table tbody tr")).await.unwrap().len();
+    assert!(rows >= 4, "the demo sets five targets: {rows}");
+    s.shots("targets").await;
+    s.click("#targets-table tbody tr a").await;
+    assert!(s.path().await.starts_with("/overview/targets/"), "{}", s.path().await);
+    assert!(s.has("#chart-target svg.chart.wide").await);
+    let status = s.text("#target-status").await;
+    assert!(status.contains("按计划") || status.contains("落后") || status.contains("暂无"), "{status}");
+    s.shots("target").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "a target fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    assert!(s.has("#target-terms").await);
+    s.shots("target-en").await;
+    s.switch_lang().await;
+
+    // A new target: a family metric without its family is refused, then set.
+    s.goto("/overview/targets").await;
+    s.fill("title", "物流服务使用率").await;
+    s.c.execute("document.querySelector('#metric').value = 'service_uptake';", vec![]).await.unwrap();
+    s.c.execute("document.querySelector('#baseline_month').value = '2026-01';", vec![]).await.unwrap();
+    s.fill("baseline", "40").await;
+    s.c.execute("document.querySelector('#due').value = '2027-12';", vec![]).await.unwrap();
+    s.fill("target", "55").await;
+    s.click("#target-form button[type=submit]").await;
+    assert!(s.text("#targets-error").await.contains("服务门类"), "{}", s.text("#targets-error").await);
+    s.fill("title", "物流服务使用率").await;
+    s.c.execute("document.querySelector('#metric').value = 'service_uptake'; document.querySelector('#scope').value = 'logistics';", vec![]).await.unwrap();
+    s.c.execute("document.querySelector('#baseline_month').value = '2026-01'; document.querySelector('#due').value = '2027-12';", vec![]).await.unwrap();
+    s.fill("baseline", "40").await;
+    s.fill("target", "55").await;
+    s.click("#target-form button[type=submit]").await;
+    assert_eq!(s.text("h1").await, "物流服务使用率");
+    s.shots("new-target").await;
+    s.click("#target-delete button").await;
+    assert_eq!(s.path().await, "/overview/targets");
+    s.finish().await;
+}

@@ -154,6 +154,21 @@ pub struct Trend {
     pub rows: Vec<(String, Vec<Option<i64>>)>,
     /// How many of the first rows the chart draws (the table shows them all).
     pub drawn: usize,
+    /// Values are in units of 10^-decimals (2: hundredths), shown with that many decimals.
+    pub decimals: u32,
+}
+
+impl Trend {
+    /// A value as the table and the chart's scale show it.
+    fn shown(&self, v: i64) -> String {
+        if self.decimals == 0 {
+            return grouped(v);
+        }
+        let scale = 10_i64.pow(self.decimals);
+        let sign = if v < 0 { "-" } else { "" };
+        let a = v.unsigned_abs() as i64;
+        format!("{sign}{}.{:0width$}", grouped(a / scale), a % scale, width = self.decimals as usize)
+    }
 }
 
 const LINE_COLOURS: [&str; 4] = ["#0b5cad", "#b35900", "#2e7d32", "#6a1b9a"];
@@ -192,7 +207,7 @@ pub fn lines(t: &Trend, width: f64, font: f64) -> String {
     svg.push_str(&format!(
         r##"<text x="{left}" y="{ty}" font-size="{font}" fill="{INK}">{m}</text><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#8a9099"/>"##,
         ty = top - 4.0,
-        m = esc(&format!("{} {}", grouped(max as i64), t.unit)),
+        m = esc(&format!("{} {}", t.shown(max as i64), t.unit)),
         b = top + plot_h,
         r = width - right,
     ));
@@ -265,7 +280,7 @@ pub fn trend_figure(lang: Lang, t: &Trend, download: &str) -> String {
         html.push_str(&format!(r#"<tr><th scope="row">{}</th>"#, esc(label)));
         for v in values {
             match v {
-                Some(v) => html.push_str(&format!(r#"<td class="num">{}</td>"#, grouped(*v))),
+                Some(v) => html.push_str(&format!(r#"<td class="num">{}</td>"#, t.shown(*v))),
                 None => {
                     hidden = true;
                     html.push_str(r#"<td class="num hidden-cell">—</td>"#)
@@ -302,7 +317,9 @@ pub fn trend_xlsx(t: &Trend) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         sheet.write_string(i as u32 + 2, 0, label)?;
         for (j, v) in values.iter().enumerate() {
             match v {
-                Some(v) => sheet.write_number(i as u32 + 2, j as u16 + 1, *v as f64)?,
+                Some(v) => {
+                    sheet.write_number(i as u32 + 2, j as u16 + 1, *v as f64 / 10_f64.powi(t.decimals as i32))?
+                }
                 None => sheet.write_string(i as u32 + 2, j as u16 + 1, "—")?,
             };
         }
@@ -373,6 +390,7 @@ mod tests {
             columns: vec!["2026-01".into(), "2026-02".into(), "2026-03".into(), "2026-04".into()],
             rows: vec![("杯业".into(), vec![Some(10), Some(12), None, Some(14)]), ("门业".into(), vec![None; 4])],
             drawn: 2,
+            decimals: 0,
         };
         let svg = lines(&t, 640.0, 14.0);
         assert_eq!(svg.matches("<polyline").count(), 1, "a run of two points: {svg}");

@@ -18,6 +18,7 @@ mod registry;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod targets;
 mod upload;
 
 use std::sync::OnceLock;
@@ -71,6 +72,8 @@ fn env() -> &'static Environment<'static> {
             ("overview.html", include_str!("../../pages/templates/overview.html")),
             ("reports.html", include_str!("../../pages/templates/reports.html")),
             ("structure.html", include_str!("../../pages/templates/structure.html")),
+            ("targets.html", include_str!("../../pages/templates/targets.html")),
+            ("target.html", include_str!("../../pages/templates/target.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
             ("profile.html", include_str!("../../pages/templates/profile.html")),
@@ -279,6 +282,10 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/reports.xlsx", get(reports::mine_xlsx))
         .route("/overview", get(overview::overview))
         .route("/overview/structure", get(reports::structure))
+        .route("/overview/targets", get(targets::list).post(targets::create))
+        .route("/overview/targets/{id}", get(targets::page))
+        .route("/overview/targets/{id}/delete", axum::routing::post(targets::delete))
+        .route("/overview/target-downloads/{file}", get(targets::download))
         .route("/overview/structure.xlsx", get(reports::structure_xlsx))
         .route("/overview/outage", get(overview::outage))
         .route("/overview/charts/{file}", get(overview::chart_download))

@@ -154,8 +154,12 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
             context! { name => r.pillar.name.clone(), cells }
         })
         .collect();
+    // Targets first: where the plan stands, behind ones on top.
+    let mut targets = super::targets::all(&app, lang).await.unwrap_or_default();
+    targets.sort_by_key(|t| t.progress.as_ref().map(|p| p.on_track));
+    let targets = Value::from(minijinja::value::Serde(&targets));
     let ctx = context! {
-        charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
+        targets, charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
         responses => demands.responses, user => user.view(), stages, chain_rows, ties => chain.ties, stale => chain.stale,
         single_rows, single_named, single_total => single.single, slots_total => single.slots,
     };

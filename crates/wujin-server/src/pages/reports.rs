@@ -106,6 +106,7 @@ pub async fn mine(
             (text(lang, "reports_cluster_median", &[]), median_line(false)),
         ],
         drawn: 3,
+        decimals: 0,
     };
     let chart = (!reports.is_empty())
         .then(|| Value::from_safe_string(trend_figure(lang, &trend, &format!("/orgs/{}/reports.xlsx", org.id))));
@@ -227,11 +228,12 @@ pub async fn mine_xlsx(State(app): State<AppState>, headers: HeaderMap, Path(raw
         columns: reports.iter().map(|r| r.month.to_string()).collect(),
         rows: measures.iter().map(|m| (m.name(lang), reports.iter().map(|r| Some(m.of(r))).collect())).collect(),
         drawn: 0,
+        decimals: 0,
     };
     xlsx_reply(&trend, "reports.xlsx")
 }
 
-fn xlsx_reply(t: &Trend, file: &str) -> Response {
+pub(super) fn xlsx_reply(t: &Trend, file: &str) -> Response {
     match trend_xlsx(t) {
         Ok(bytes) => (
             [
@@ -279,6 +281,7 @@ fn structure_trend(lang: Lang, by: By, measure: Measure, t: &wujin_insight::Tabl
         columns: t.months.iter().map(Month::to_string).collect(),
         rows,
         drawn,
+        decimals: 0,
     }
 }
 
