@@ -6,6 +6,7 @@
 //! [`wujin_domain::disclosure`]: a cell of fewer than five firms, or one firm's near whole, is
 //! hidden, with enough others hidden that no total gives it away.
 
+pub mod gaps;
 pub mod metrics;
 pub mod summary;
 pub mod table;

@@ -449,6 +449,20 @@ fn intents(terms: &[String]) -> Vec<Intent> {
     out.into_iter().filter(|i| !work || i.kind != OfferKind::Product).collect()
 }
 
+/// The service family a need in words asks for, if its words name one (a family, or a
+/// service category of one): how the pilot office places a search that found little among
+/// the service gaps, without recording who searched.
+pub fn service_family_of(text: &str) -> Option<String> {
+    let t = Taxonomy::get();
+    let terms = crate::words::Words::shared().terms(text);
+    intents(&terms).into_iter().find_map(|i| {
+        i.family.or_else(|| {
+            let c = t.category(i.categories.first()?)?;
+            (c.kind == OfferKind::Service).then(|| c.family.clone()).flatten()
+        })
+    })
+}
+
 /// The pillar industries of the products a need for work names ("焖烧杯外观设计" -> 杯业):
 /// a provider working in them is a specialist. None when the need names no work.
 fn trades(terms: &[String]) -> Vec<String> {
@@ -723,5 +737,17 @@ impl MatchIndex {
             certificates: all(f.certificate),
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod family_tests {
+    use super::service_family_of;
+
+    #[test]
+    fn a_need_in_words_is_placed_in_the_service_family_it_asks_for() {
+        assert_eq!(service_family_of("保温杯外观设计").as_deref(), Some("rd_design"));
+        assert_eq!(service_family_of("GB/T 29606 保温效能检测").as_deref(), Some("testing"));
+        assert_eq!(service_family_of("304不锈钢卷"), None, "a product is no service");
     }
 }

@@ -319,6 +319,48 @@ async fn load_demo_reports(
         tracing::debug!(error = %e.message, "no vacuum-cup maker in this demo cluster to report for");
     }
     crate::targets::demo(store).await.map_err(|e| msg(e.to_string()))?;
+    load_demo_searches(store, seed).await
+}
+
+/// A year of searches that found little, for the office's service gaps: needs for testing,
+/// design, marketing, finance, logistics and training that the demo catalogue answers poorly,
+/// more of some of them lately.
+async fn load_demo_searches(store: &Store, seed: u64) -> Result<(), Failure> {
+    use rand::{Rng, SeedableRng};
+    const NEEDS: [(&str, u32, bool); 10] = [
+        ("保温杯 跌落试验 CNAS 检测", 14, true),
+        ("电动工具 电磁兼容 检测", 10, true),
+        ("滑板车 外观专利 设计", 8, false),
+        ("跨境电商 代运营", 12, true),
+        ("直播带货 运营 团队", 6, false),
+        ("设备 融资租赁", 7, false),
+        ("小微企业 供应链金融", 5, true),
+        ("出口 海运拼箱 物流", 6, false),
+        ("数控车床 操作工 培训", 5, false),
+        ("众创空间 孵化 场地", 4, false),
+    ];
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5345_4152);
+    let now = wujin_store::now_ms();
+    let day = 86_400_000_i64;
+    let mut records = vec![];
+    for (text, per_quarter, growing) in NEEDS {
+        for quarter in 0..4_i64 {
+            // Quarter 0 is the latest; a growing need is searched more each quarter.
+            let n = if growing { per_quarter * (4 - quarter as u32) / 2 } else { per_quarter };
+            for _ in 0..n {
+                let at = now - (quarter * 91 + rng.random_range(0..91)) * day;
+                records.push(wujin_store::queries::QueryRecord {
+                    at,
+                    source: "search".into(),
+                    text: crate::querylog::normalise(text),
+                    filters: String::new(),
+                    hits: rng.random_range(0..3),
+                    micros: rng.random_range(2_000..30_000),
+                });
+            }
+        }
+    }
+    store.log_queries(&records).await.map_err(|e| msg(e.to_string()))?;
     Ok(())
 }
 

@@ -188,3 +188,24 @@ pub async fn demo(store: &Store) -> Result<usize, StoreError> {
     }
     Ok(made)
 }
+
+/// What a list of targets was computed for: the outbox's last sequence, the day, English.
+pub type Stamp = (i64, time::Date, bool);
+
+/// The targets' views as last computed, per language.
+#[derive(Default)]
+pub struct ViewCache {
+    kept: std::sync::Mutex<Vec<(Stamp, Vec<crate::api::targets::TargetView>)>>,
+}
+
+impl ViewCache {
+    pub fn get(&self, stamp: &Stamp) -> Option<Vec<crate::api::targets::TargetView>> {
+        self.kept.lock().expect("the targets cache").iter().find(|(s, _)| s == stamp).map(|(_, v)| v.clone())
+    }
+
+    pub fn keep(&self, stamp: Stamp, views: Vec<crate::api::targets::TargetView>) {
+        let mut kept = self.kept.lock().expect("the targets cache");
+        kept.retain(|(s, _)| s.0 == stamp.0 && s.1 == stamp.1 && s.2 != stamp.2);
+        kept.push((stamp, views));
+    }
+}

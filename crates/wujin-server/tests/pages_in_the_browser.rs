@@ -854,5 +854,19 @@ async fn the_office_sees_its_targets_on_and_off_track_and_sets_one() {
     s.shots("new-target").await;
     s.click("#target-delete button").await;
     assert_eq!(s.path().await, "/overview/targets");
+
+    // The service gaps: the demo's searches that found little, placed by family.
+    s.goto("/overview").await;
+    s.click("#gaps-link").await;
+    assert_eq!(s.text("h1").await, "服务短板");
+    assert!(s.has("#gaps-table tbody tr").await, "the demo's searches make gaps");
+    assert!(s.text("#gaps-table").await.contains("检验检测"), "{}", s.text("#gaps-table").await);
+    s.shots("gaps").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the gaps fit a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    assert_eq!(s.text("h1").await, "Service gaps");
+    s.shots("gaps-en").await;
     s.finish().await;
 }

@@ -13,6 +13,7 @@ pub mod demands;
 pub mod engagements;
 mod english;
 mod error;
+pub mod gaps;
 pub mod inbox;
 pub mod invitations;
 pub mod memberships;

@@ -15,6 +15,7 @@ pub mod demands;
 pub mod engagements;
 pub mod error;
 pub mod export;
+pub mod gaps;
 pub mod guard;
 pub mod inbox;
 pub mod invitations;
@@ -82,6 +83,8 @@ pub struct AppState {
     pub chain: Arc<crate::chain::ChainView>,
     /// Firms' monthly reports as the office's tables read them, kept while nothing changes.
     pub structure: Arc<crate::structure::Cache>,
+    /// The office's targets with their progress, kept while nothing changes.
+    pub targets: Arc<crate::targets::ViewCache>,
 }
 
 impl AppState {
@@ -98,6 +101,7 @@ impl AppState {
             exports: Arc::default(),
             chain: Arc::default(),
             structure: Arc::default(),
+            targets: Arc::default(),
         }
     }
 }
@@ -195,6 +199,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         reports::get,
         reports::file,
         reports::structure,
+        gaps::list,
         targets::list,
         targets::get,
         targets::create,
@@ -239,6 +244,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}/reports", get(reports::list))
         .route("/api/v1/orgs/{id}/reports/{month}", get(reports::get).put(reports::file))
         .route("/api/v1/overview/reports", get(reports::structure))
+        .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))

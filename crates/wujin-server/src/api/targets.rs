@@ -21,7 +21,7 @@ use super::lang::ReqLang;
 use crate::targets::{Tracked, metric_name, track, unit};
 
 /// Where a target stands.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct ProgressView {
     /// The latest month with a value.
     pub month: String,
@@ -34,7 +34,7 @@ pub struct ProgressView {
 }
 
 /// One month of a target's line.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct TargetPoint {
     pub month: String,
     /// Null where the data do not give it (before a year of reports, or hidden by the
@@ -43,7 +43,7 @@ pub struct TargetPoint {
     pub expected: f64,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct SectorProgress {
     /// A pillar industry.
     pub code: String,
@@ -52,7 +52,7 @@ pub struct SectorProgress {
     pub progress: Option<ProgressView>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct TargetView {
     pub id: i64,
     pub title: String,
@@ -166,6 +166,21 @@ fn record(lang: Lang, b: &TargetBody) -> Result<wujin_domain::target::TargetReco
         .map_err(|errs| super::accounts::row_refused(lang, errs, &[]))
 }
 
+/// Every target as the API shows it (without the month-by-month lines). Kept while the
+/// store and the day stay as they were: the landing page reads them on every visit.
+pub async fn all(app: &AppState, lang: Lang) -> Result<Vec<TargetView>, wujin_store::StoreError> {
+    let stamp = (app.store.outbox_max_seq().await?, wujin_store::ties::today(), lang == Lang::En);
+    if let Some(kept) = app.targets.get(&stamp) {
+        return Ok(kept);
+    }
+    let mut out = vec![];
+    for t in app.store.targets().await? {
+        out.push(view(lang, &track(&app.store, &app.structure, t).await?, false));
+    }
+    app.targets.keep(stamp, out.clone());
+    Ok(out)
+}
+
 /// The office's targets, soonest due first, each with where it stands.
 #[utoipa::path(get, path = "/api/v1/targets", tag = "office",
     responses((status = 200, body = TargetList), (status = 401), (status = 403)))]
@@ -175,13 +190,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Json<TargetList>, ApiError> {
     officer(&app, lang, &headers, false).await?;
-    let internal = |e| ApiError::internal(lang, e);
-    let targets = app.store.targets().await.map_err(internal)?;
-    let mut items = Vec::with_capacity(targets.len());
-    for t in targets {
-        let tracked = track(&app.store, &app.structure, t).await.map_err(internal)?;
-        items.push(view(lang, &tracked, false));
-    }
+    let items = all(&app, lang).await.map_err(|e| ApiError::internal(lang, e))?;
     let total = items.len();
     Ok(Json(TargetList { items, next_cursor: None, total }))
 }

@@ -74,6 +74,7 @@ fn env() -> &'static Environment<'static> {
             ("structure.html", include_str!("../../pages/templates/structure.html")),
             ("targets.html", include_str!("../../pages/templates/targets.html")),
             ("target.html", include_str!("../../pages/templates/target.html")),
+            ("gaps.html", include_str!("../../pages/templates/gaps.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
             ("profile.html", include_str!("../../pages/templates/profile.html")),
@@ -286,6 +287,8 @@ pub fn routes() -> Router<AppState> {
         .route("/overview/targets/{id}", get(targets::page))
         .route("/overview/targets/{id}/delete", axum::routing::post(targets::delete))
         .route("/overview/target-downloads/{file}", get(targets::download))
+        .route("/overview/gaps", get(targets::gaps))
+        .route("/overview/gaps.xlsx", get(targets::gaps_download))
         .route("/overview/structure.xlsx", get(reports::structure_xlsx))
         .route("/overview/outage", get(overview::outage))
         .route("/overview/charts/{file}", get(overview::chart_download))

@@ -155,11 +155,21 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         })
         .collect();
     // Targets first: where the plan stands, behind ones on top.
-    let mut targets = super::targets::all(&app, lang).await.unwrap_or_default();
+    let mut targets = crate::api::targets::all(&app, lang).await.unwrap_or_default();
     targets.sort_by_key(|t| t.progress.as_ref().map(|p| p.on_track));
     let targets = Value::from(minijinja::value::Serde(&targets));
+    // The top service gaps of the last twelve months.
+    let top_gaps: Vec<Value> = match crate::api::gaps::gaps(&app, lang, 12).await {
+        Ok(g) => g
+            .items
+            .iter()
+            .take(5)
+            .map(|x| context! { name => x.name.clone(), score => x.score, in_plan => x.in_plan, direction => x.direction.clone(), example => x.examples.first().cloned() })
+            .collect(),
+        Err(_) => vec![],
+    };
     let ctx = context! {
-        targets, charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
+        targets, top_gaps, charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
         responses => demands.responses, user => user.view(), stages, chain_rows, ties => chain.ties, stale => chain.stale,
         single_rows, single_named, single_total => single.single, slots_total => single.slots,
     };

@@ -17,7 +17,7 @@ use super::chart::{Trend, trend_figure};
 use super::session::{csrf_ok, form};
 use super::{page_lang, render};
 use crate::api::AppState;
-use crate::api::targets::{TargetView, view};
+use crate::api::targets::view;
 use crate::targets::track;
 
 /// Catalogue keys made from values in the templates, for the catalogue test.
@@ -33,16 +33,13 @@ pub const KEYS: &[&str] = &[
     "metric_unit_local_ties",
     "metric_unit_rnd_intensity",
     "scope_cluster",
+    "gap_kind_no_response",
+    "gap_kind_thin",
+    "gap_kind_no_provider",
+    "gap_kind_unanswered",
+    "gap_kind_empty_search",
+    "gap_unplaced",
 ];
-
-/// Every target as the API shows it (without the month-by-month lines).
-pub async fn all(app: &AppState, lang: Lang) -> Result<Vec<TargetView>, wujin_store::StoreError> {
-    let mut out = vec![];
-    for t in app.store.targets().await? {
-        out.push(view(lang, &track(&app.store, &app.structure, t).await?, false));
-    }
-    Ok(out)
-}
 
 fn query_value(query: Option<&str>, key: &str) -> Option<String> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
@@ -56,7 +53,7 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
         Ok(u) => u,
         Err(r) => return r,
     };
-    let Ok(targets) = all(&app, lang).await else {
+    let Ok(targets) = crate::api::targets::all(&app, lang).await else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, here, "error_title", "");
     };
     let t = Taxonomy::get();
@@ -217,5 +214,72 @@ pub async fn delete(State(app): State<AppState>, headers: HeaderMap, Path(id): P
     match crate::api::targets::delete(State(app.clone()), ReqLang(lang), h, Ok(Path(id))).await {
         Ok(_) => super::account::see_other("/overview/targets", None),
         Err(e) => back_to(&here, Err(e.message)),
+    }
+}
+
+/// `/overview/gaps?months=…`: the service gaps, ranked, with a chart of their scores.
+pub async fn gaps(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = "/overview/gaps";
+    let user = match super::overview::officer(&app, lang, &headers, here).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let months = match crate::api::gaps::months_param(lang, query_value(query.as_deref(), "months").as_deref()) {
+        Ok(m) => m,
+        Err(e) => return super::message(StatusCode::BAD_REQUEST, lang, here, "error_title", &e.message),
+    };
+    let g = match crate::api::gaps::gaps(&app, lang, months).await {
+        Ok(g) => g,
+        Err(e) => return super::message(e.status, lang, here, "error_title", &e.message),
+    };
+    let series = super::chart::Series {
+        key: "gaps",
+        title: text(lang, "gaps_chart_title", &[]),
+        label_head: text(lang, "target_family", &[]),
+        value_head: text(lang, "gaps_score", &[]),
+        rows: g.items.iter().take(12).map(|i| (i.name.clone(), i64::from(i.score))).collect(),
+    };
+    let chart = (!g.items.is_empty()).then(|| {
+        Value::from_safe_string(super::chart::figure(lang, &series, &format!("/overview/gaps.xlsx?months={months}")))
+    });
+    let ctx = context! {
+        user => user.view(), gaps => Value::from(minijinja::value::Serde(&g)), chart, months,
+    };
+    render(StatusCode::OK, "gaps.html", lang, here, ctx)
+}
+
+/// `/overview/gaps.xlsx?months=…`: the gaps' scores as a workbook.
+pub async fn gaps_download(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    use axum::response::IntoResponse;
+    let lang = page_lang(&headers, query.as_deref());
+    let here = "/overview/gaps";
+    if let Err(r) = super::overview::officer(&app, lang, &headers, here).await {
+        return r;
+    }
+    let months = crate::api::gaps::months_param(lang, query_value(query.as_deref(), "months").as_deref()).unwrap_or(12);
+    let Ok(g) = crate::api::gaps::gaps(&app, lang, months).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let series = super::chart::Series {
+        key: "gaps",
+        title: text(lang, "gaps_chart_title", &[]),
+        label_head: text(lang, "target_family", &[]),
+        value_head: text(lang, "gaps_score", &[]),
+        rows: g.items.iter().map(|i| (i.name.clone(), i64::from(i.score))).collect(),
+    };
+    match super::chart::xlsx(&series) {
+        Ok(bytes) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"gaps.xlsx\"".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
