@@ -297,8 +297,9 @@ pub async fn load_demo(
     )
     .await
     .map_err(|e| msg(e.to_string()))?;
-    load_demo_chain(store, &cluster, seed, &ids).await?;
-    load_demo_reports(store, &cluster, seed, &ids).await?;
+    // Boxed: each loader's future is large, and a test thread's stack is 2 MiB.
+    Box::pin(load_demo_chain(store, &cluster, seed, &ids)).await?;
+    Box::pin(load_demo_reports(store, &cluster, seed, &ids)).await?;
     store.analyze().await.map_err(|e| msg(e.to_string()))?;
     Ok((cluster.orgs.len(), cluster.offers.len(), generated, t1.elapsed().as_secs_f64()))
 }
@@ -318,14 +319,14 @@ async fn load_demo_reports(
     if let Err(e) = crate::demo_people::flask_reports(store).await {
         tracing::debug!(error = %e.message, "no vacuum-cup maker in this demo cluster to report for");
     }
-    crate::targets::demo(store).await.map_err(|e| msg(e.to_string()))?;
-    load_demo_searches(store, seed).await
+    Box::pin(crate::targets::demo(store)).await.map_err(|e| msg(e.to_string()))?;
+    Ok(())
 }
 
 /// A year of searches that found little, for the office's service gaps: needs for testing,
 /// design, marketing, finance, logistics and training that the demo catalogue answers poorly,
 /// more of some of them lately.
-async fn load_demo_searches(store: &Store, seed: u64) -> Result<(), Failure> {
+pub async fn load_demo_searches(store: &Store, seed: u64) -> Result<(), Failure> {
     use rand::{Rng, SeedableRng};
     const NEEDS: [(&str, u32, bool); 10] = [
         ("保温杯 跌落试验 CNAS 检测", 14, true),

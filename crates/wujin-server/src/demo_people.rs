@@ -108,6 +108,8 @@ pub async fn flask_reports(store: &Store) -> Result<i64, Failure> {
 /// Writes the demo accounts and their demands.
 pub async fn load(store: &Store) -> Result<(), Failure> {
     let flask = flask_reports(store).await?;
+    // The office's view of the last year: searches that found little, for its service gaps.
+    crate::cli::load_demo_searches(store, wujin_demo::DEFAULT_SEED).await?;
     let design = org_offering(store, "svc.industrial_design", &[flask]).await?;
     // A rival for the design demand: another firm of the R&D and design family.
     let design2 = org_offering(store, "group:rd_design", &[flask, design]).await?;

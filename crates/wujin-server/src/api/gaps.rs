@@ -48,7 +48,20 @@ pub struct GapView {
     /// The plan names this family among the cluster's gaps.
     pub in_plan: bool,
     /// The family's towns where the rule shows them.
-    pub towns: Vec<GapView>,
+    pub towns: Vec<TownGap>,
+}
+
+/// A family's gap in one town.
+#[derive(Serialize, ToSchema)]
+pub struct TownGap {
+    /// The town code.
+    pub town: String,
+    pub name: String,
+    pub score: u32,
+    /// Signals by kind.
+    #[schema(value_type = Object)]
+    pub counts: std::collections::BTreeMap<String, u32>,
+    pub direction: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -85,7 +98,19 @@ fn view(lang: Lang, g: &Gap, towns: &[Gap]) -> GapView {
         .into(),
         examples: g.examples.clone(),
         in_plan: PLAN_GAPS.contains(&g.family.as_str()),
-        towns: towns.iter().map(|x| view(lang, x, &[])).collect(),
+        towns: towns
+            .iter()
+            .map(|x| {
+                let v = view(lang, x, &[]);
+                TownGap {
+                    town: x.town.clone().unwrap_or_default(),
+                    name: v.name,
+                    score: v.score,
+                    counts: v.counts,
+                    direction: v.direction,
+                }
+            })
+            .collect(),
     }
 }
 
