@@ -125,11 +125,17 @@ impl Keys {
     }
 }
 
-/// The reports of the office's window with each firm's groups.
+/// The reports of the office's window with each firm's groups, and the registry's
+/// structure (public: every firm's size class, and who offers which services where).
 pub struct Rows {
     pub latest: Option<Month>,
     reports: Vec<Report>,
     keys: HashMap<i64, Keys>,
+    /// Firms by pillar and size class: (pillar, size class) -> count; "" where not placed.
+    pub size_mix: std::collections::BTreeMap<(String, String), i64>,
+    /// Manufacturers by town, and providers of each family by town.
+    pub makers_by_town: std::collections::BTreeMap<String, i64>,
+    pub providers: std::collections::BTreeMap<(String, String), i64>,
 }
 
 /// The kept rows and the outbox sequence they were read at.
@@ -154,14 +160,30 @@ impl Cache {
 }
 
 async fn read(store: &Store) -> Result<Rows, StoreError> {
+    let t = Taxonomy::get();
+    let mut size_mix = std::collections::BTreeMap::new();
+    let mut makers_by_town = std::collections::BTreeMap::new();
+    for p in store.profiles().await? {
+        if p.kind != "manufacturer" {
+            continue;
+        }
+        let pillar = p.sector.as_deref().and_then(|s| t.sector(s)).map(|s| s.pillar.clone()).unwrap_or_default();
+        *size_mix.entry((pillar, p.size_class.unwrap_or_default())).or_insert(0) += 1;
+        *makers_by_town.entry(p.town.unwrap_or_default()).or_insert(0) += 1;
+    }
+    let providers = store
+        .providers_by_town()
+        .await?
+        .into_iter()
+        .map(|(town, family, n)| ((town.unwrap_or_default(), family), n))
+        .collect();
     let Some(latest) = store.latest_report_month().await? else {
-        return Ok(Rows { latest: None, reports: vec![], keys: HashMap::new() });
+        return Ok(Rows { latest: None, reports: vec![], keys: HashMap::new(), size_mix, makers_by_town, providers });
     };
     // Twelve months more than shown: the first shown month's year-on-year base.
     let reports = store.current_reports(latest.plus(-(MONTHS as i32) - 11), latest).await?;
     let mut ids: Vec<i64> = reports.iter().map(|r| r.org_id).collect();
     ids.dedup();
-    let t = Taxonomy::get();
     let keys = store
         .orgs_by_ids(&ids)
         .await?
@@ -176,7 +198,7 @@ async fn read(store: &Store) -> Result<Rows, StoreError> {
             (o.id, keys)
         })
         .collect();
-    Ok(Rows { latest: Some(latest), reports, keys })
+    Ok(Rows { latest: Some(latest), reports, keys, size_mix, makers_by_town, providers })
 }
 
 impl Rows {

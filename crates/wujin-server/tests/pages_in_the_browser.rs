@@ -786,6 +786,8 @@ async fn a_firm_files_its_monthly_report_and_the_office_reads_the_structure() {
     assert!(s.has("#chart-structure svg.chart.wide").await, "the trend is drawn");
     let total = s.text("#structure-latest tbody tr:last-child").await;
     assert!(total.contains("全部企业"), "{total}");
+    assert!(s.has("#size-mix tbody tr").await, "the registry's size mix");
+    assert!(s.text("#density").await.contains("检验检测"), "providers per 100 manufacturers by family");
     s.shots("structure").await;
     // By town the small demo's cells are thin: hidden ones say so, and no figure shows.
     s.c.execute("document.querySelector('#by').value = 'town';", vec![]).await.unwrap();

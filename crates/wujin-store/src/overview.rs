@@ -144,3 +144,47 @@ impl Store {
         })
     }
 }
+
+/// What the structure tables need of one organisation of the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: i64,
+    pub kind: String,
+    pub town: Option<String>,
+    /// The first declared sector class.
+    pub sector: Option<String>,
+    pub size_class: Option<String>,
+}
+
+impl Store {
+    /// Every organisation's kind, town, first sector and size class.
+    pub async fn profiles(&self) -> Result<Vec<Profile>> {
+        let rows = sqlx::query("SELECT id, kind, town, sectors, size_class FROM orgs ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let sectors: String = r.try_get(3)?;
+                let list: Vec<String> = serde_json::from_str(&sectors).unwrap_or_default();
+                Ok(Profile {
+                    id: r.try_get(0)?,
+                    kind: r.try_get(1)?,
+                    town: r.try_get(2)?,
+                    sector: list.into_iter().next(),
+                    size_class: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Organisations offering services of each family, by their town: (town, family, count).
+    pub async fn providers_by_town(&self) -> Result<Vec<(Option<String>, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT o.town, f.grp, COUNT(DISTINCT f.org_id) FROM offers f JOIN orgs o ON o.id = f.org_id \
+             WHERE f.kind = 'service' AND f.grp IS NOT NULL GROUP BY o.town, f.grp",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+}

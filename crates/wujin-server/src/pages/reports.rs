@@ -331,7 +331,42 @@ pub async fn structure(State(app): State<AppState>, headers: HeaderMap, RawQuery
         .map(|m| context! { code => m.code(), name => m.name(lang), selected => m == measure })
         .collect();
     let unit = if measure.is_money() { text(lang, "unit_wan_yuan", &[]) } else { text(lang, "unit_persons", &[]) };
+    // The registry's structure: size mix by pillar, and service providers per 100
+    // manufacturers by family (public records, so no cell is hidden).
+    let t = wujin_domain::Taxonomy::get();
+    let sizes = ["large", "medium", "small", "micro"];
+    let mut pillars: Vec<(String, String)> =
+        t.pillars.iter().map(|p| (p.code.clone(), p.name(lang).to_string())).collect();
+    pillars.push((String::new(), text(lang, "group_unplaced", &[])));
+    let size_rows: Vec<Value> = pillars
+        .iter()
+        .filter_map(|(code, name)| {
+            let counts: Vec<i64> = sizes
+                .iter()
+                .map(|sz| rows.size_mix.get(&(code.clone(), sz.to_string())).copied().unwrap_or(0))
+                .collect();
+            let unsized_ = rows.size_mix.get(&(code.clone(), String::new())).copied().unwrap_or(0);
+            let total: i64 = counts.iter().sum::<i64>() + unsized_;
+            (total > 0).then(|| {
+                let upper = (counts[0] + counts[1]) as f64 * 100.0 / total as f64;
+                context! { name => name.clone(), counts, total, upper => format!("{upper:.1}") }
+            })
+        })
+        .collect();
+    let size_heads: Vec<String> =
+        sizes.iter().map(|sz| t.size_class(sz).map(|e| e.name(lang).to_string()).unwrap_or_default()).collect();
+    let makers: i64 = rows.makers_by_town.values().sum();
+    let density: Vec<Value> = t
+        .families
+        .iter()
+        .map(|f| {
+            let n: i64 = rows.providers.iter().filter(|((_, fam), _)| *fam == f.entry.code).map(|(_, n)| n).sum();
+            let per100 = if makers > 0 { n as f64 * 100.0 / makers as f64 } else { 0.0 };
+            context! { name => f.entry.name(lang).to_string(), providers => n, per100 => format!("{per100:.1}") }
+        })
+        .collect();
     let ctx = context! {
+        size_rows, size_heads, density, makers,
         user => user.view(), chart, groups, measures, by => by.code(), months => n, max_months => MONTHS,
         latest => table.months.last().map(Month::to_string), unit, measure_name => measure.name(lang),
         bys => By::ALL.iter().map(|b| b.code()).collect::<Vec<_>>(),
