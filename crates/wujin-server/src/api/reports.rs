@@ -24,7 +24,7 @@ use wujin_store::reports::{Filed, Report};
 use wujin_store::ties::today;
 
 use super::AppState;
-use super::auth::{caller, forbidden, writer};
+use super::auth::{caller, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
 use super::views::Money;
@@ -138,13 +138,6 @@ fn month_of(
     Ok((id, month))
 }
 
-/// The caller must be a member of `org` (404 for an unknown firm, 403 for another's).
-async fn member(app: &AppState, lang: Lang, account: i64, org: i64) -> Result<(), ApiError> {
-    let internal = |e| ApiError::internal(lang, e);
-    app.store.org(org).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
-    app.store.role_of(account, org).await.map_err(internal)?.map(|_| ()).ok_or_else(|| forbidden(lang))
-}
-
 /// A firm's reports, newest month first (its members), each with the sector's and the
 /// cluster's median revenue where the small-cell rule allows.
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/reports", tag = "office",
@@ -161,7 +154,7 @@ pub async fn list(
 ) -> Result<Json<ReportPage>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
     let org = super::parse_id(lang, id)?;
-    member(&app, lang, me.account_id, org).await?;
+    super::ties::member(&app, lang, &me, org).await?;
     let limit = super::page::limit(lang, p.get("limit"))? as usize;
     let skip = super::page::decode_cursor(lang, p.get("cursor"))?.unwrap_or(0).max(0) as usize;
     let internal = |e| ApiError::internal(lang, e);
@@ -188,7 +181,7 @@ pub async fn get(
 ) -> Result<Json<ReportHistory>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
     let (org, month) = month_of(lang, path)?;
-    member(&app, lang, me.account_id, org).await?;
+    super::ties::member(&app, lang, &me, org).await?;
     let history = app.store.report_history(org, month).await.map_err(|e| ApiError::internal(lang, e))?;
     let mut views = history.iter().map(|r| view(r, None));
     let current = views.next().ok_or_else(|| ApiError::not_found(lang))?;

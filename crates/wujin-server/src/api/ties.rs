@@ -174,7 +174,12 @@ pub(crate) fn view(t: Tie, lang: Lang) -> TieView {
 
 /// The caller's role in `org` when it is at least a member (404 for an unknown firm, 403
 /// for a firm the caller is not in).
-async fn member(app: &AppState, lang: Lang, me: &Caller, org: i64) -> Result<wujin_domain::account::Role, ApiError> {
+pub(super) async fn member(
+    app: &AppState,
+    lang: Lang,
+    me: &Caller,
+    org: i64,
+) -> Result<wujin_domain::account::Role, ApiError> {
     let internal = |e| ApiError::internal(lang, e);
     app.store.org(org).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     app.store.role_of(me.account_id, org).await.map_err(internal)?.ok_or_else(|| forbidden(lang))

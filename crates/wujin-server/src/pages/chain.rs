@@ -67,7 +67,8 @@ pub(super) fn weeks_text(w: f32) -> String {
     if w.fract() == 0.0 { format!("{w:.0}") } else { format!("{w:.1}") }
 }
 
-fn params(query: Option<&str>) -> Params {
+/// The query's parameters (at most 50).
+pub(super) fn params(query: Option<&str>) -> Params {
     Params(
         form_urlencoded::parse(query.unwrap_or("").as_bytes())
             .take(50)

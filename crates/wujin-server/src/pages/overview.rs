@@ -4,7 +4,6 @@
 //! server. Officers and platform admins only; numbers, never a firm's quote.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Value, context};
@@ -283,18 +282,5 @@ pub async fn chart_download(State(app): State<AppState>, headers: HeaderMap, Pat
     let Some(s) = series(lang, &counts, &glance).into_iter().find(|s| s.key == key) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match xlsx(&s) {
-        Ok(bytes) => (
-            [
-                (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (CONTENT_DISPOSITION, format!("attachment; filename=\"{key}.xlsx\"")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "chart spreadsheet");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    super::chart::xlsx_download(xlsx(&s), &format!("{key}.xlsx"))
 }

@@ -5,9 +5,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use minijinja::{Value, context};
 use wujin_domain::Lang;
 use wujin_domain::report::{Month, REPORT_COLUMNS, SERVICE_FAMILIES, report_from_cells};
@@ -21,7 +20,6 @@ use super::chart::{Trend, trend_figure, trend_xlsx};
 use super::session::{csrf_ok, form};
 use super::{page_lang, render};
 use crate::api::AppState;
-use crate::api::params::Params;
 use crate::structure::{By, MONTHS, Measure};
 
 /// Catalogue keys made from values in the templates, for the catalogue test.
@@ -57,15 +55,6 @@ fn day_of(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn params(query: Option<&str>) -> Params {
-    Params(
-        form_urlencoded::parse(query.unwrap_or("").as_bytes())
-            .take(50)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-    )
-}
-
 /// `/orgs/{id}/reports`: the firm's reports (its members), the form (its owners and admins).
 pub async fn mine(
     State(app): State<AppState>,
@@ -82,7 +71,7 @@ pub async fn mine(
     let (Ok(reports), Ok(rows)) = (app.store.reports_of(org.id).await, app.structure.rows(&app.store).await) else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, &here, "error_title", "");
     };
-    let p = params(query.as_deref());
+    let p = super::chain::params(query.as_deref());
     let medians = rows.medians(org.id, Measure::Revenue);
     let last = Month::of(today()).plus(-1);
     // The chart: the firm's revenue against the medians, over the last two years.
@@ -234,17 +223,7 @@ pub async fn mine_xlsx(State(app): State<AppState>, headers: HeaderMap, Path(raw
 }
 
 pub(super) fn xlsx_reply(t: &Trend, file: &str) -> Response {
-    match trend_xlsx(t) {
-        Ok(bytes) => (
-            [
-                (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-                (CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    super::chart::xlsx_download(trend_xlsx(t), file)
 }
 
 /// The office's table as a trend: each group's sums (万元 for money), the groups with the
@@ -293,7 +272,7 @@ pub async fn structure(State(app): State<AppState>, headers: HeaderMap, RawQuery
         Ok(u) => u,
         Err(r) => return r,
     };
-    let p = params(query.as_deref());
+    let p = super::chain::params(query.as_deref());
     let (by, measure, n) = match crate::api::reports::structure_params(lang, &p) {
         Ok(v) => v,
         Err(e) => return super::message(StatusCode::BAD_REQUEST, lang, here, "error_title", &e.message),
@@ -382,7 +361,7 @@ pub async fn structure_xlsx(State(app): State<AppState>, headers: HeaderMap, Raw
     if let Err(r) = super::overview::officer(&app, lang, &headers, here).await {
         return r;
     }
-    let p = params(query.as_deref());
+    let p = super::chain::params(query.as_deref());
     let (by, measure, n) = match crate::api::reports::structure_params(lang, &p) {
         Ok(v) => v,
         Err(e) => return super::message(StatusCode::BAD_REQUEST, lang, here, "error_title", &e.message),

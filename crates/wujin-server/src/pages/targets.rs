@@ -268,18 +268,5 @@ pub async fn gaps_download(State(app): State<AppState>, headers: HeaderMap, RawQ
         value_head: text(lang, "gaps_score", &[]),
         rows: g.items.iter().map(|i| (i.name.clone(), i64::from(i.score))).collect(),
     };
-    match super::chart::xlsx(&series) {
-        Ok(bytes) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"gaps.xlsx\"".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
+    super::chart::xlsx_download(super::chart::xlsx(&series), "gaps.xlsx")
 }
