@@ -221,3 +221,61 @@ both_backends! {
         assert!(text.contains("2026-03") && text.contains("2026-04-15"), "{text}");
     }
 }
+
+/// The bytes of a page or download as the officer's browser gets them.
+async fn fetch(store: &Store, path: &str, who: &Person) -> (StatusCode, Vec<u8>) {
+    use tower::ServiceExt;
+    let req = axum::http::Request::get(path)
+        .header("host", "wujin.test")
+        .header("cookie", &who.cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = wujin_server::api::router(store.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    (status, axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec())
+}
+
+both_backends! {
+    async fn the_office_page_and_its_download_never_show_a_hidden_cell(db) {
+        use calamine::Reader;
+        let s = &db.store;
+        let g = firms_in(s, &[("cups", 6), ("doors", 4), ("power_tools", 6), ("scales", 7)]).await;
+        let m = last_month();
+        // Head counts, which the page prints as they are: four door makers (2,620 in all), and
+        // a power-tool maker with 9,511 of its sector's 10,044.
+        let values: [&[i64]; 4] = [
+            &[1_001, 1_203, 1_105, 1_307, 1_409, 1_511],
+            &[503, 607, 701, 809],
+            &[9_511, 101, 103, 107, 109, 113],
+            &[401, 433, 457, 479, 491, 503, 521],
+        ];
+        let mut rows = vec![];
+        for (firms, vals) in g.iter().zip(values) {
+            for (&org, &v) in firms.iter().zip(vals) {
+                rows.push((org, m, Figures { revenue: Fen(100_000), employees: v, ..Figures::default() }));
+            }
+        }
+        s.file_reports(&rows, "test").await.unwrap();
+        let officer = common::owner(s, "officer@page-rule.example.cn", None).await;
+        s.make_officer(officer.id).await.unwrap();
+        let secrets = ["2620", "2,620", "10044", "10,044", "9511", "9,511"];
+
+        let (status, html) = fetch(s, "/overview/structure?by=sector&measure=employees&months=1", &officer).await;
+        assert_eq!(status, StatusCode::OK);
+        let html = String::from_utf8(html).unwrap();
+        assert!(html.contains("7,536") || html.contains("7536"), "the cup makers' 7,536 is shown");
+        for secret in secrets {
+            assert!(!html.contains(secret), "{secret} shows on the page");
+        }
+        let (status, book) = fetch(s, "/overview/structure.xlsx?by=sector&measure=employees&months=1", &officer).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(book)).expect("an XLSX workbook");
+        let sheet = book.worksheet_range_at(0).expect("a sheet").unwrap();
+        let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+        assert!(cells.iter().any(|c| c == "7536"), "{cells:?}");
+        for secret in secrets {
+            assert!(!cells.iter().any(|c| c.replace(',', "") == secret.replace(',', "")), "{secret} in the download: {cells:?}");
+        }
+        assert_eq!(cells.iter().filter(|c| c.as_str() == "—").count(), 2, "the two hidden cells are marked: {cells:?}");
+    }
+}

@@ -171,7 +171,7 @@ pub async fn list(
 /// One month of a firm's reports with its corrections (its members).
 #[utoipa::path(get, path = "/api/v1/orgs/{id}/reports/{month}", tag = "office",
     params(("id" = i64, Path, minimum = 1, description = "the firm"),
-        ("month" = String, Path, description = "YYYY-MM")),
+        ("month" = String, Path, pattern = "^2[01][0-9]{2}-(0[1-9]|1[0-2])$", description = "YYYY-MM")),
     responses((status = 200, body = ReportHistory), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn get(
     State(app): State<AppState>,
@@ -193,7 +193,7 @@ pub async fn get(
 /// revision as history, or for the same figures again, which changes nothing.
 #[utoipa::path(put, path = "/api/v1/orgs/{id}/reports/{month}", tag = "office", request_body = ReportBody,
     params(("id" = i64, Path, minimum = 1, description = "the firm"),
-        ("month" = String, Path, description = "YYYY-MM")),
+        ("month" = String, Path, pattern = "^2[01][0-9]{2}-(0[1-9]|1[0-2])$", description = "YYYY-MM")),
     responses((status = 201, body = ReportView), (status = 200, body = ReportView), (status = 400), (status = 401), (status = 403), (status = 404)))]
 pub async fn file(
     State(app): State<AppState>,
