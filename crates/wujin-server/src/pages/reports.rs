@@ -264,21 +264,33 @@ fn structure_trend(lang: Lang, by: By, measure: Measure, t: &wujin_insight::Tabl
     }
 }
 
+/// What a structure page or its download asks for: the officer, the grouping, the measure,
+/// the months and the rows; else the page to answer with.
+async fn structure_request(
+    app: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<(super::session::PageUser, By, Measure, usize, std::sync::Arc<crate::structure::Rows>), Response> {
+    let here = "/overview/structure";
+    let user = super::overview::officer(app, lang, headers, here).await?;
+    let (by, measure, n) = crate::api::reports::structure_params(lang, &super::chain::params(query))
+        .map_err(|e| super::message(StatusCode::BAD_REQUEST, lang, here, "error_title", &e.message))?;
+    let rows = app
+        .structure
+        .rows(&app.store)
+        .await
+        .map_err(|_| super::message(StatusCode::SERVICE_UNAVAILABLE, lang, here, "error_title", ""))?;
+    Ok((user, by, measure, n, rows))
+}
+
 /// `/overview/structure?by=…&measure=…&months=…`: the office's structure tables.
 pub async fn structure(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
     let here = "/overview/structure";
-    let user = match super::overview::officer(&app, lang, &headers, here).await {
-        Ok(u) => u,
+    let (user, by, measure, n, rows) = match structure_request(&app, lang, &headers, query.as_deref()).await {
+        Ok(r) => r,
         Err(r) => return r,
-    };
-    let p = super::chain::params(query.as_deref());
-    let (by, measure, n) = match crate::api::reports::structure_params(lang, &p) {
-        Ok(v) => v,
-        Err(e) => return super::message(StatusCode::BAD_REQUEST, lang, here, "error_title", &e.message),
-    };
-    let Ok(rows) = app.structure.rows(&app.store).await else {
-        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, here, "error_title", "");
     };
     let table = rows.table(by, measure, n);
     let q = format!("by={}&measure={}&months={n}", by.code(), measure.code());
@@ -357,17 +369,9 @@ pub async fn structure(State(app): State<AppState>, headers: HeaderMap, RawQuery
 /// on the page.
 pub async fn structure_xlsx(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let lang = page_lang(&headers, query.as_deref());
-    let here = "/overview/structure";
-    if let Err(r) = super::overview::officer(&app, lang, &headers, here).await {
-        return r;
-    }
-    let p = super::chain::params(query.as_deref());
-    let (by, measure, n) = match crate::api::reports::structure_params(lang, &p) {
-        Ok(v) => v,
-        Err(e) => return super::message(StatusCode::BAD_REQUEST, lang, here, "error_title", &e.message),
-    };
-    let Ok(rows) = app.structure.rows(&app.store).await else {
-        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, here, "error_title", "");
+    let (_, by, measure, n, rows) = match structure_request(&app, lang, &headers, query.as_deref()).await {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     xlsx_reply(&structure_trend(lang, by, measure, &rows.table(by, measure, n)), "structure.xlsx")
 }

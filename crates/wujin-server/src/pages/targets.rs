@@ -78,6 +78,25 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
     render(StatusCode::OK, "targets.html", lang, here, ctx)
 }
 
+/// A target's line against its path, as the page draws it and the download writes it. Values
+/// are kept in hundredths, so a share of 2.51 % is not flattened to 3.
+fn target_trend(lang: Lang, tracked: &crate::targets::Tracked, title: String, unit: &str) -> Trend {
+    let hundredths = |x: f64| (x * 100.0).round() as i64;
+    Trend {
+        key: "target",
+        title,
+        row_head: text(lang, "reports_series", &[]),
+        unit: unit.to_string(),
+        columns: tracked.months.iter().map(|m| m.to_string()).collect(),
+        rows: vec![
+            (text(lang, "target_actual", &[]), tracked.actual.iter().map(|a| a.map(hundredths)).collect()),
+            (text(lang, "target_path", &[]), tracked.expected.iter().map(|e| Some(hundredths(*e))).collect()),
+        ],
+        drawn: 2,
+        decimals: 2,
+    }
+}
+
 /// `/overview/targets/{id}`.
 pub async fn page(
     State(app): State<AppState>,
@@ -100,21 +119,7 @@ pub async fn page(
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, &here, "error_title", "");
     };
     let v = view(lang, &tracked, true);
-    // Values kept in hundredths, so a share of 2.51 % is not flattened to 3.
-    let hundredths = |x: f64| (x * 100.0).round() as i64;
-    let trend = Trend {
-        key: "target",
-        title: v.metric_name.clone(),
-        row_head: text(lang, "reports_series", &[]),
-        unit: v.unit.clone(),
-        columns: tracked.months.iter().map(|m| m.to_string()).collect(),
-        rows: vec![
-            (text(lang, "target_actual", &[]), tracked.actual.iter().map(|a| a.map(hundredths)).collect()),
-            (text(lang, "target_path", &[]), tracked.expected.iter().map(|e| Some(hundredths(*e))).collect()),
-        ],
-        drawn: 2,
-        decimals: 2,
-    };
+    let trend = target_trend(lang, &tracked, v.metric_name.clone(), &v.unit);
     let chart = Value::from_safe_string(trend_figure(lang, &trend, &format!("/overview/target-downloads/{raw}.xlsx")));
     let ctx = context! {
         user => user.view(), target => Value::from(minijinja::value::Serde(&v)), chart,
@@ -139,21 +144,8 @@ pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(raw)
     let Ok(tracked) = track(&app.store, &app.structure, found).await else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, here, "error_title", "");
     };
-    let hundredths = |x: f64| (x * 100.0).round() as i64;
     let v = view(lang, &tracked, false);
-    let trend = Trend {
-        key: "target",
-        title: format!("{} · {}", v.title, v.metric_name),
-        row_head: text(lang, "reports_series", &[]),
-        unit: v.unit.clone(),
-        columns: tracked.months.iter().map(|m| m.to_string()).collect(),
-        rows: vec![
-            (text(lang, "target_actual", &[]), tracked.actual.iter().map(|a| a.map(hundredths)).collect()),
-            (text(lang, "target_path", &[]), tracked.expected.iter().map(|e| Some(hundredths(*e))).collect()),
-        ],
-        drawn: 2,
-        decimals: 2,
-    };
+    let trend = target_trend(lang, &tracked, format!("{} · {}", v.title, v.metric_name), &v.unit);
     super::reports::xlsx_reply(&trend, "target.xlsx")
 }
 
