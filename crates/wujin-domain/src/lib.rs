@@ -8,12 +8,14 @@
 pub mod account;
 pub mod demand;
 pub mod disclosure;
+pub mod evidence;
 pub mod messages;
 pub mod money;
 pub mod offer;
 pub mod org;
 pub mod report;
 pub mod sheet;
+pub mod supervision;
 pub mod target;
 pub mod taxonomy;
 pub mod text;

@@ -14,15 +14,20 @@ pub enum OrgKind {
     ResearchInstitute,
     Finance,
     PublicBody,
+    /// A department of the local government (经信局, 市场监管局 …): its members are officers of
+    /// the pilot office, and it can be the responsible unit of a pilot task or a problem, so
+    /// it has an inbox like any firm.
+    Government,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
+    pub const ALL: [OrgKind; 6] = [
         OrgKind::Manufacturer,
         OrgKind::ServiceProvider,
         OrgKind::ResearchInstitute,
         OrgKind::Finance,
         OrgKind::PublicBody,
+        OrgKind::Government,
     ];
 
     pub fn code(self) -> &'static str {
@@ -32,6 +37,7 @@ impl OrgKind {
             Self::ResearchInstitute => "research_institute",
             Self::Finance => "finance",
             Self::PublicBody => "public_body",
+            Self::Government => "government",
         }
     }
 

@@ -341,6 +341,7 @@ pub async fn load_demo_searches(store: &Store, seed: u64) -> Result<(), Failure>
         ("众创空间 孵化 场地", 4, false),
     ];
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5345_4152);
+    let towns: Vec<String> = wujin_domain::Taxonomy::get().towns.iter().map(|t| t.code.clone()).collect();
     let now = wujin_store::now_ms();
     let day = 86_400_000_i64;
     let mut records = vec![];
@@ -357,6 +358,8 @@ pub async fn load_demo_searches(store: &Store, seed: u64) -> Result<(), Failure>
                     filters: String::new(),
                     hits: rng.random_range(0..3),
                     micros: rng.random_range(2_000..30_000),
+                    // Most searchers are signed in: their firm's town places the search.
+                    town: rng.random_bool(0.7).then(|| towns[rng.random_range(0..towns.len())].clone()),
                 });
             }
         }

@@ -222,6 +222,11 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
         Cancellation::new(CancelReason::NeedChanged, Some("样品包装改由公司内部设计。")).map_err(|e| fail(e.en))?;
     s.cancel_demand(cancelled, 2, DemandState::Open, &why, buyer).await.map_err(fail)?;
 
+    // The office's supervision: departments, tasks and inspections with their problems.
+    let second = account(store, "supervisor@demo.wujin.cn", "经信局 钱科长", &hash).await?;
+    store.make_officer(second).await.map_err(fail)?;
+    Box::pin(crate::demo_supervision::load(store, officer, second, flask, caster, buyer, caster_p)).await?;
+
     Ok(())
 }
 

@@ -65,7 +65,15 @@ impl QueryLog {
     }
 
     /// Queues one search; never waits.
-    pub fn record(&self, source: &str, q: &SearchQuery, filters: &[String], hits: usize, took: Duration) {
+    pub fn record(
+        &self,
+        source: &str,
+        q: &SearchQuery,
+        filters: &[String],
+        hits: usize,
+        took: Duration,
+        town: Option<String>,
+    ) {
         let record = QueryRecord {
             at: wujin_store::now_ms(),
             source: source.to_string(),
@@ -73,6 +81,7 @@ impl QueryLog {
             filters: filters.join("&"),
             hits: hits as i64,
             micros: took.as_micros() as i64,
+            town,
         };
         if self.tx.try_send(Msg::Query(record)).is_err() {
             tracing::warn!("query log behind; a query was not recorded");

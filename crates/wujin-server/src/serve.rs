@@ -168,6 +168,12 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "sending monthly report reminders"),
         }
+        // Problem deadline reminders: a week before, the day before, once overdue.
+        match state.store.send_problem_reminders(wujin_store::ties::today()).await {
+            Ok(sent) if sent > 0 => tracing::info!(sent, "problem deadline reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sending problem deadline reminders"),
+        }
         state.sign_in_limit.tidy();
         tokio::select! {
             _ = stop.changed() => break,

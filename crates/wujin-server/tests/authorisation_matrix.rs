@@ -304,6 +304,24 @@ fn rows() -> Vec<Row> {
         row("file the buyer's report", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
         row("GET report aggregates", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         row("GET single-sourced inputs", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        // Supervision: the office gives tasks and raises problems; the responsible unit sees
+        // its own and rectifies (any member), only the office closes, nobody else learns of them.
+        row("give the buyer a task", Open, false, ["401", "403", "403", "403", "403", "403", "201", "201"]),
+        row("GET the buyer's task", Open, false, ["401", "200", "200", "404", "404", "404", "200", "200"]),
+        row("raise a problem for the buyer", Open, false, ["401", "403", "403", "403", "403", "403", "201", "201"]),
+        row("GET the buyer's problem", Open, false, ["401", "200", "200", "404", "404", "404", "200", "200"]),
+        row(
+            "add a measure to the buyer's problem",
+            Open,
+            false,
+            ["401", "201", "201", "404", "404", "404", "403", "403"],
+        ),
+        row(
+            "close the buyer's rectified problem",
+            Open,
+            false,
+            ["401", "409", "409", "404", "404", "404", "200", "200"],
+        ),
         // A completed engagement is a tie between the two, seen by both.
         row(
             "engagement tie among the buyer's ties",
@@ -457,6 +475,52 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             )
         }
         "GET report aggregates" => ("GET", "/api/v1/overview/reports?by=town".to_string(), None),
+        "give the buyer a task" => (
+            "POST",
+            "/api/v1/tasks".to_string(),
+            Some(json!({"title": "建设共享检测平台", "plan_item": "consulting_standards", "responsible_org": w.a,
+                "owner": "张主任", "due": (wujin_store::ties::today() + time::Duration::days(90)).to_string()})),
+        ),
+        "GET the buyer's task" => {
+            let due = wujin_store::ties::today() + time::Duration::days(90);
+            let t = wujin_domain::supervision::check_task(&wujin_domain::supervision::TaskInput {
+                title: "建设共享检测平台",
+                plan_item: "consulting_standards",
+                responsible_org: w.a,
+                owner: "张主任",
+                due: &due.to_string(),
+                ..Default::default()
+            })
+            .unwrap();
+            let t = w.app.store.create_task(&t, "test").await.unwrap();
+            ("GET", format!("/api/v1/tasks/{}", t.id), None)
+        }
+        "raise a problem for the buyer" => (
+            "POST",
+            "/api/v1/problems".to_string(),
+            Some(json!({"description": "车间通道堆放杂物", "severity": "general", "responsible_org": w.a,
+                "deadline": (wujin_store::ties::today() + time::Duration::days(9)).to_string()})),
+        ),
+        "GET the buyer's problem" | "add a measure to the buyer's problem" | "close the buyer's rectified problem" => {
+            let today = wujin_store::ties::today();
+            let deadline = (today + time::Duration::days(9)).to_string();
+            let record =
+                wujin_domain::supervision::check_problem("车间通道堆放杂物", "general", w.a, &deadline, None, today)
+                    .unwrap();
+            let officer = w.people[6].as_ref().unwrap().id;
+            let p = w.app.store.raise_problem(&record, officer).await.unwrap();
+            match row.name {
+                "GET the buyer's problem" => ("GET", format!("/api/v1/problems/{}", p.id), None),
+                "add a measure to the buyer's problem" => {
+                    ("POST", format!("/api/v1/problems/{}/measures", p.id), Some(json!({"text": "已清理"})))
+                }
+                _ => {
+                    let submit = wujin_domain::supervision::ProblemAction::Submit;
+                    w.app.store.act_on_problem(p.id, submit, "", w.owner, false, None).await.unwrap();
+                    ("POST", format!("/api/v1/problems/{}/close", p.id), None)
+                }
+            }
+        }
         other => panic!("no call for {other}"),
     };
     let r = send_to(&w.app, method, &path, body, &h).await;

@@ -872,3 +872,87 @@ async fn the_office_sees_its_targets_on_and_off_track_and_sets_one() {
     s.shots("gaps-en").await;
     s.finish().await;
 }
+
+#[tokio::test]
+async fn the_office_closes_a_rectified_problem_and_a_firm_sends_its_evidence() {
+    let mut s = Session::start("supervision", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    s.sign_in("officer@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/overview").await;
+    let overdue = s.text("#overview-overdue").await;
+    assert!(overdue.contains("危废暂存间"), "the overdue problem is on the landing page: {overdue}");
+    assert!(s.has("#overview-month li").await, "what changed this month");
+    s.shots("landing").await;
+
+    // The ledger: overdue first, then by deadline.
+    s.click("#ledger-link").await;
+    assert_eq!(s.path().await, "/supervision/problems");
+    let first = s.text("#ledger tbody tr:first-child").await;
+    assert!(first.contains("危废暂存间") && first.contains("超期6天"), "{first}");
+    assert!(s.has("#ledger-download").await, "the ledger downloads");
+    s.shots("ledger").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the ledger fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+
+    // Two problems await verification; the die-caster's is verified and closed, with a note.
+    s.goto("/supervision/problems?state=submitted").await;
+    let rows = s.c.find_all(Locator::Css("#ledger tbody tr")).await.unwrap().len();
+    assert_eq!(rows, 2, "two problems await verification");
+    let theirs = s.c.find(Locator::XPath("//table[@id='ledger']//a[contains(., '除尘')]")).await.unwrap();
+    theirs.click().await.unwrap();
+    assert!(s.text("#problem-entries").await.contains("除尘设施检测报告.pdf"), "the evidence is listed");
+    s.shots("problem-to-verify").await;
+    s.fill("verify-note", "现场复查，设施运行正常").await;
+    s.click("#close-button").await;
+    assert_eq!(s.text("#problem-state").await, "已销号");
+    assert!(s.text("#problem-entries").await.contains("现场复查，设施运行正常"));
+    s.switch_lang().await;
+    assert_eq!(s.text("#problem-state").await, "Closed");
+    s.shots("problem-closed-en").await;
+    s.switch_lang().await;
+
+    // The task board, and a gap made into a task in one step.
+    s.goto("/supervision/tasks").await;
+    assert!(s.text("#tasks-in_progress").await.contains("集采平台"), "{}", s.text("#tasks-in_progress").await);
+    s.shots("tasks").await;
+    s.goto("/overview/gaps").await;
+    s.click("#gaps-table a.gap-task").await;
+    assert!(s.has("#task-from-gap").await, "the form is filled from the gap");
+    assert!(!s.c.find(Locator::Id("title")).await.unwrap().prop("value").await.unwrap().unwrap_or_default().is_empty());
+    s.c.execute("document.querySelector('#department').selectedIndex = 1;", vec![]).await.unwrap();
+    s.fill("owner", "赵科长").await;
+    s.click("#task-form button[type=submit]").await;
+    assert!(s.path().await.starts_with("/supervision/tasks/"), "{}", s.path().await);
+    assert!(s.text("#task-facts").await.contains("永康市市场监督管理局"), "the first department");
+    // The task's unit is told in its inbox, and the task is on the board.
+    s.goto("/supervision/tasks").await;
+    assert!(s.text("#tasks-not_started").await.contains("补齐"), "{}", s.text("#tasks-not_started").await);
+    s.shots("task-from-gap").await;
+    s.sign_out().await;
+
+    // The cup maker sees its own problems, sends evidence, and reports one rectified.
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/supervision/problems").await;
+    let rows = s.c.find_all(Locator::Css("#ledger tbody tr")).await.unwrap().len();
+    assert_eq!(rows, 2, "its own two problems, nobody else's");
+    s.click("#ledger tbody tr:first-child a").await;
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dir.path().join("台账照片.pdf");
+    std::fs::write(&renamed, b"GIF89a not a pdf").unwrap();
+    s.c.find(Locator::Id("file")).await.unwrap().send_keys(renamed.to_str().unwrap()).await.unwrap();
+    s.click("#evidence-form button[type=submit]").await;
+    assert!(s.text("#problem-error").await.contains("PDF"), "a file is judged by its content");
+    let pdf = dir.path().join("危废台账.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").unwrap();
+    s.c.find(Locator::Id("file")).await.unwrap().send_keys(pdf.to_str().unwrap()).await.unwrap();
+    s.fill("evidence-note", "近三个月出入库记录").await;
+    s.click("#evidence-form button[type=submit]").await;
+    assert!(s.text("#problem-entries").await.contains("危废台账.pdf"));
+    s.click("#submit-form button[type=submit]").await;
+    assert_eq!(s.text("#problem-state").await, "待核查");
+    s.shots("problem-submitted").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "a problem fits a phone");
+    s.finish().await;
+}

@@ -105,7 +105,7 @@ both_backends! {
         let officer = common::sign_up(s, "office@pilot.example.cn").await;
         s.make_officer(officer.id).await.unwrap();
         let (_, _, html) = page(s, "GET", "/", Some(&officer), None).await;
-        assert_eq!(menu(&html), vec!["nav-search", "nav-overview"], "an officer sees the overview, not a firm's lists");
+        assert_eq!(menu(&html), vec!["nav-search", "nav-overview", "nav-supervision"], "an officer sees the overview and supervision, not a firm's lists");
 
         // A firm that sells (the demo firm has offers) sees the demands it can quote for.
         let (orgs, _) = s.list_orgs(&Default::default(), None, 1).await.unwrap();

@@ -208,3 +208,26 @@ async fn searches_are_recorded_and_those_that_found_nothing_are_listed() {
     assert!(zero.iter().any(|z| z.text == "量子计算机" && z.filters == "kind=service"));
     assert!(!zero.iter().any(|z| z.text.contains("保温杯")));
 }
+
+#[tokio::test]
+async fn a_signed_in_firms_search_is_placed_in_its_town_and_nobody_is_recorded() {
+    let app = App::new().await;
+    let s = &app.db.store;
+    let (orgs, _) = s.list_orgs(&Default::default(), None, 50).await.unwrap();
+    let firm = orgs.iter().find(|o| o.record.town.is_some()).expect("a firm with a town");
+    let person = common::owner(s, "searcher@town.example.cn", Some(firm.id)).await;
+    let path = format!("/api/v1/search?q={}", q("量子计算机 维修"));
+    common::send_to(&app.state, "GET", &path, None, &[("cookie", person.cookie.as_str())]).await;
+    app.get(&path).await;
+    app.state.queries.as_ref().unwrap().flush().await;
+    let now = wujin_store::now_ms();
+    let signals = s.gap_signals(now - 60_000, now + 1).await.unwrap();
+    let mut towns: Vec<Option<String>> =
+        signals.iter().filter(|g| g.example.as_deref() == Some("量子计算机 维修")).map(|g| g.town.clone()).collect();
+    towns.sort();
+    assert_eq!(towns, [None, firm.record.town.clone()], "the visitor's in no town, the firm's in its own");
+    assert!(
+        signals.iter().all(|g| g.firm.is_none() || g.example.as_deref() != Some("量子计算机 维修")),
+        "never the firm"
+    );
+}

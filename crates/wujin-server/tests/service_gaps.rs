@@ -56,7 +56,7 @@ both_backends! {
             common::pass_deadline(s, id).await;
         }
         s.log_queries(&[wujin_store::queries::QueryRecord {
-            at: wujin_store::now_ms(), source: "search".into(), text: "保温效能 检测".into(), filters: String::new(), hits: 0, micros: 900,
+            at: wujin_store::now_ms(), source: "search".into(), text: "保温效能 检测".into(), filters: String::new(), hits: 0, micros: 900, town: None,
         }]).await.unwrap();
 
         let r = send(s, "GET", "/api/v1/overview/gaps", None, &officer.h()).await;

@@ -43,7 +43,8 @@ pub struct GapSignal {
     pub family: Option<String>,
     /// The demand's category, which places it in a family when it named none.
     pub category: Option<String>,
-    /// The buyer's town; none for a search (the log keeps no person or firm).
+    /// The buyer's town; for a search, the town of the searcher's firm when signed in (the
+    /// log keeps no person or firm).
     pub town: Option<String>,
     /// The firm behind it (the buyer), for the small-cell rule; none for a search.
     pub firm: Option<i64>,
@@ -117,7 +118,7 @@ impl Store {
                 example: if public { Some(r.try_get(4)?) } else { None },
             });
         }
-        let rows = sqlx::query("SELECT text, at FROM query_log WHERE hits < 3 AND at >= $1 AND at <= $2")
+        let rows = sqlx::query("SELECT text, at, town FROM query_log WHERE hits < 3 AND at >= $1 AND at <= $2")
             .bind(from)
             .bind(now)
             .fetch_all(self.pool())
@@ -127,7 +128,7 @@ impl Store {
                 kind: GapKind::EmptySearch,
                 family: None,
                 category: None,
-                town: None,
+                town: r.try_get(2)?,
                 firm: None,
                 at: r.try_get(1)?,
                 example: Some(r.try_get(0)?),

@@ -30,6 +30,12 @@ pub enum Kind {
     WebhookDisabled,
     /// The firm's monthly report is due and not filed (detail: month, due, nth).
     ReportDue,
+    /// A problem the organisation must rectify nears or passed its deadline (detail: problem,
+    /// deadline, stage week/day/overdue, title).
+    ProblemDue,
+    /// The pilot office gave the organisation a task or raised a problem for it (detail:
+    /// task or problem, title).
+    Supervision,
 }
 
 impl Kind {
@@ -44,6 +50,8 @@ impl Kind {
             Kind::Rated => "rated",
             Kind::WebhookDisabled => "webhook_disabled",
             Kind::ReportDue => "report_due",
+            Kind::ProblemDue => "problem_due",
+            Kind::Supervision => "supervision",
         }
     }
 }

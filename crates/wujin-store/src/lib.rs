@@ -10,9 +10,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod demands;
+pub mod departments;
 pub mod engagements;
 mod english;
 mod error;
+pub mod files;
 pub mod gaps;
 pub mod inbox;
 pub mod invitations;
@@ -22,12 +24,14 @@ pub mod orgs;
 pub mod outbox;
 pub mod overview;
 mod packed;
+pub mod problems;
 pub mod queries;
 pub mod reports;
 pub mod reputation;
 pub mod responses;
 mod sql;
 pub mod targets;
+pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ties;

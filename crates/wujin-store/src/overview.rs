@@ -188,3 +188,41 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 }
+
+/// What happened in the cluster since a moment (the first of the month), as the office's
+/// landing page says it: counts of events, none of them sealed or a firm's own figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Changes {
+    pub new_firms: i64,
+    pub new_offers: i64,
+    pub awards: i64,
+    pub reports_filed: i64,
+    pub ties_declared: i64,
+    pub inspections: i64,
+    pub problems_raised: i64,
+    pub problems_closed: i64,
+    pub tasks_given: i64,
+    pub tasks_done: i64,
+}
+
+impl Store {
+    /// The counts of [`Changes`] since `since` (epoch ms).
+    pub async fn changes_since(&self, since: i64) -> Result<Changes> {
+        let count = |sql: &'static str| async move {
+            let n: i64 = sqlx::query_scalar(sql).bind(since).fetch_one(self.pool()).await?;
+            Ok::<i64, crate::StoreError>(n)
+        };
+        Ok(Changes {
+            new_firms: count("SELECT COUNT(*) FROM orgs WHERE created_at >= $1").await?,
+            new_offers: count("SELECT COUNT(*) FROM offers WHERE created_at >= $1").await?,
+            awards: count("SELECT COUNT(*) FROM engagements WHERE created_at >= $1").await?,
+            reports_filed: count("SELECT COUNT(*) FROM reports WHERE filed_at >= $1 AND revision = 1").await?,
+            ties_declared: count("SELECT COUNT(*) FROM ties WHERE created_at >= $1").await?,
+            inspections: count("SELECT COUNT(*) FROM inspections WHERE created_at >= $1").await?,
+            problems_raised: count("SELECT COUNT(*) FROM problems WHERE raised_at >= $1").await?,
+            problems_closed: count("SELECT COUNT(*) FROM problems WHERE closed_at >= $1").await?,
+            tasks_given: count("SELECT COUNT(*) FROM tasks WHERE created_at >= $1").await?,
+            tasks_done: count("SELECT COUNT(*) FROM tasks WHERE status = 'done' AND updated_at >= $1").await?,
+        })
+    }
+}

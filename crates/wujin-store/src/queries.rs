@@ -18,6 +18,8 @@ pub struct QueryRecord {
     pub filters: String,
     pub hits: i64,
     pub micros: i64,
+    /// The town of the signed-in searcher's firm; none for a visitor.
+    pub town: Option<String>,
 }
 
 /// A need searched for that found nothing, with how often and when last.
@@ -38,11 +40,12 @@ impl Store {
         let mut tx = self.begin().await?;
         for chunk in records.chunks(batch(self.backend)) {
             let mut sql =
-                Sql::new(self.backend, "INSERT INTO query_log (at, source, text, filters, hits, micros) VALUES ");
+                Sql::new(self.backend, "INSERT INTO query_log (at, source, text, filters, hits, micros, town) VALUES ");
             for (i, r) in chunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(r.at).push(", ").bind(r.source.clone()).push(", ").bind(r.text.clone()).push(", ");
-                sql.bind(r.filters.clone()).push(", ").bind(r.hits).push(", ").bind(r.micros).push(")");
+                sql.bind(r.filters.clone()).push(", ").bind(r.hits).push(", ").bind(r.micros).push(", ");
+                sql.bind(r.town.clone()).push(")");
             }
             sql.execute(&mut *tx).await?;
         }

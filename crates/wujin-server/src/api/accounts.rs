@@ -274,6 +274,7 @@ fn new_firm(lang: Lang, uscc: Uscc, req: &SignUp) -> Result<OrgRecord, ApiError>
         None => OrgKind::Manufacturer,
         Some(k) => OrgKind::from_code(k).ok_or_else(|| super::unknown(lang, "kind", k))?,
     };
+    super::departments::not_government(lang, kind)?;
     Ok(OrgRecord {
         uscc,
         name: name.to_string(),

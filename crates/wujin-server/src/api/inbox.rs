@@ -18,7 +18,8 @@ pub struct InboxItem {
     pub id: i64,
     /// The organisation the item is for.
     pub org_id: i64,
-    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated, webhook_disabled, report_due.
+    /// invitation, unsealed, awarded, not_awarded, cancelled, completed, rated, webhook_disabled, report_due,
+    /// problem_due (a problem's deadline nears or passed), supervision (a task or problem).
     pub kind: String,
     pub demand_id: Option<i64>,
     /// The demand's title.
@@ -75,6 +76,13 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
             say("inbox_report_due", &[text("month"), text("due")])
         }
+        "problem_due" => {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let stage = d["stage"].as_str().unwrap_or("week");
+            say(&format!("inbox_problem_due_{stage}"), &[title, text("deadline")])
+        }
+        "supervision" if d["task"].is_i64() => say("inbox_supervision_task", &[title]),
+        "supervision" => say("inbox_supervision_problem", &[title]),
         kind => say(&format!("inbox_{kind}"), &[other, title]),
     }
 }

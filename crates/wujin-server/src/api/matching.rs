@@ -89,10 +89,14 @@ fn days_until(lang: Lang, deadline: &str) -> Result<u64, ApiError> {
 pub async fn match_need(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Json<SearchPage>, ApiError> {
     let need: Need = super::body::read_json(lang, &body)?;
-    let p = prepare(lang, &need)?;
+    let mut p = prepare(lang, &need)?;
+    if p.log {
+        p.town = super::search::searcher_town(&app, &headers).await;
+    }
     answer(&app, lang, p, "match").await.map(Json)
 }
 
@@ -149,5 +153,5 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
         }
     };
     let offset = decode_offset(lang, need.cursor.as_deref())?;
-    Ok(Prepared { query: q, filters, limit: limit as usize, offset, log: offset == 0 })
+    Ok(Prepared { query: q, filters, limit: limit as usize, offset, log: offset == 0, town: None })
 }

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use wujin_domain::account::{Login, Role};
-use wujin_domain::msg;
+use wujin_domain::{OrgKind, msg};
 use wujin_store::memberships::Removed;
 
 use super::auth::{caller, forbidden, writer};
@@ -97,6 +97,14 @@ pub async fn set(
             ..ApiError::bad(lang, "unknown_account", "login", msg!("member_not_registered"))
         });
     };
+    // A department's members are officers: it speaks for the office.
+    let department = app.store.org(org).await.map_err(internal)?.is_some_and(|o| o.record.kind == OrgKind::Government);
+    if department && !app.store.is_officer(account.id).await.map_err(internal)? {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..ApiError::bad(lang, "not_an_officer", "login", msg!("department_officers_only"))
+        });
+    }
     app.store.set_member(org, account.id, role, me.account_id).await.map_err(internal)?;
     Ok(StatusCode::NO_CONTENT)
 }

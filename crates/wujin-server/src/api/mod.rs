@@ -12,6 +12,7 @@ pub mod changes;
 pub mod claims;
 pub mod contract;
 pub mod demands;
+pub mod departments;
 pub mod engagements;
 pub mod error;
 pub mod export;
@@ -30,10 +31,12 @@ pub mod orgs;
 pub mod overview;
 pub mod page;
 pub mod params;
+pub mod problems;
 pub mod reports;
 pub mod responses;
 pub mod search;
 pub mod targets;
+pub mod tasks;
 pub mod ties;
 pub mod tokens;
 pub mod uploads;
@@ -205,6 +208,24 @@ pub const MAX_BODY: usize = 1024 * 1024;
         targets::create,
         targets::edit,
         targets::delete,
+        tasks::list,
+        tasks::get,
+        tasks::create,
+        tasks::edit,
+        problems::list,
+        problems::get,
+        problems::create,
+        problems::inspections,
+        problems::inspection,
+        problems::record_inspection,
+        problems::add_measure,
+        problems::add_evidence,
+        problems::file,
+        problems::submit,
+        problems::close,
+        problems::reopen,
+        departments::list,
+        departments::create,
         taxonomy,
         healthz
     ),
@@ -247,6 +268,19 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))
+        .route("/api/v1/tasks", get(tasks::list).post(tasks::create))
+        .route("/api/v1/tasks/{id}", get(tasks::get).put(tasks::edit))
+        .route("/api/v1/inspections", get(problems::inspections).post(problems::record_inspection))
+        .route("/api/v1/inspections/{id}", get(problems::inspection))
+        .route("/api/v1/problems", get(problems::list).post(problems::create))
+        .route("/api/v1/problems/{id}", get(problems::get))
+        .route("/api/v1/problems/{id}/measures", axum::routing::post(problems::add_measure))
+        .route("/api/v1/problems/{id}/evidence", axum::routing::post(problems::add_evidence))
+        .route("/api/v1/problems/{id}/files/{sha256}", get(problems::file))
+        .route("/api/v1/problems/{id}/submit", axum::routing::post(problems::submit))
+        .route("/api/v1/problems/{id}/close", axum::routing::post(problems::close))
+        .route("/api/v1/problems/{id}/reopen", axum::routing::post(problems::reopen))
+        .route("/api/v1/departments", get(departments::list).post(departments::create))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
         .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
         .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))

@@ -141,6 +141,10 @@ pub async fn edit(
     let (b, sent): (OrgBody, _) = super::body::read_json_named(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
     let r = record(lang, &b, &sent, &org)?;
+    if r.kind != org.record.kind {
+        super::departments::not_government(lang, r.kind)?;
+        super::departments::not_government(lang, org.record.kind)?;
+    }
     match app.store.save_org(id, revision, &r, me.account_id).await.map_err(internal)? {
         Write::Done(()) => {
             let o = app.store.org(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;

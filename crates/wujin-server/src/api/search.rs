@@ -156,6 +156,16 @@ pub struct Prepared {
     pub offset: usize,
     /// Whether the query log hears of it: not a later page, nor a filter link followed.
     pub log: bool,
+    /// The town of the signed-in searcher's firm, for the log (never the person or firm).
+    pub town: Option<String>,
+}
+
+/// The town of the signed-in caller's first firm, if any: where a search is placed in the
+/// office's gaps.
+pub async fn searcher_town(app: &AppState, headers: &axum::http::HeaderMap) -> Option<String> {
+    let me = super::auth::caller(app, Lang::Zh, headers).await.ok()?;
+    let first = app.store.memberships(me.account_id).await.ok()?.into_iter().next()?;
+    app.store.org(first.org_id).await.ok()??.record.town
 }
 
 fn bad(lang: Lang, field: &str, msg: Msg) -> ApiError {
@@ -287,9 +297,13 @@ pub fn decode_offset(lang: Lang, raw: Option<&str>) -> Result<usize, ApiError> {
 pub async fn search(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
+    headers: axum::http::HeaderMap,
     p: Params,
 ) -> Result<Json<SearchPage>, ApiError> {
-    let prepared = prepare(lang, &p)?;
+    let mut prepared = prepare(lang, &p)?;
+    if prepared.log {
+        prepared.town = searcher_town(&app, &headers).await;
+    }
     answer(&app, lang, prepared, "search").await.map(Json)
 }
 
@@ -334,6 +348,7 @@ pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
         offset,
         // The search page marks the links it makes of its own results (`refine=1`).
         log: offset == 0 && p.get("refine").is_none(),
+        town: None,
     };
     Ok(prepared)
 }
@@ -397,7 +412,7 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
         && p.log
         && !query.text.trim().is_empty()
     {
-        log.record(source, &query, &p.filters, result.total, started.elapsed());
+        log.record(source, &query, &p.filters, result.total, started.elapsed(), p.town.clone());
     }
     let more = result.more && wanted < MAX_ORGS;
     let total = result.orgs_found.min(MAX_ORGS);

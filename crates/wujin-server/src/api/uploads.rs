@@ -37,13 +37,13 @@ pub const MAX_UPLOAD_BODY: usize = MAX_FILE + 64 * 1024;
 pub const MAX_PROBLEMS_SHOWN: usize = 500;
 
 /// Whether `path` is a route that takes a file (the guard lets its body be larger and
-/// multipart): the API's upload and the catalogue page's.
+/// multipart): the API's upload and the catalogue page's, and a problem's evidence.
 pub fn takes_upload(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(
         parts.as_slice(),
         ["", "api", "v1", "orgs", _, "offers", "uploads"] | ["", "orgs", _, "catalogue", "upload"]
-    )
+    ) || super::problems::takes_evidence(path)
 }
 
 /// The multipart form a catalogue upload is sent as.

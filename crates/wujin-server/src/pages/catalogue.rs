@@ -69,6 +69,7 @@ mod tests {
         used.extend(super::super::chain::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::reports::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::targets::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::supervision::KEYS.iter().map(|k| k.to_string()));
         used.extend(
             [
                 "chart_orgs_by_sector",

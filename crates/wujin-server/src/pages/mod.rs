@@ -18,6 +18,7 @@ mod registry;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod supervision;
 pub mod targets;
 mod upload;
 
@@ -75,6 +76,10 @@ fn env() -> &'static Environment<'static> {
             ("targets.html", include_str!("../../pages/templates/targets.html")),
             ("target.html", include_str!("../../pages/templates/target.html")),
             ("gaps.html", include_str!("../../pages/templates/gaps.html")),
+            ("tasks.html", include_str!("../../pages/templates/tasks.html")),
+            ("task.html", include_str!("../../pages/templates/task.html")),
+            ("problems.html", include_str!("../../pages/templates/problems.html")),
+            ("problem.html", include_str!("../../pages/templates/problem.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
             ("profile.html", include_str!("../../pages/templates/profile.html")),
@@ -292,6 +297,14 @@ pub fn routes() -> Router<AppState> {
         .route("/overview/structure.xlsx", get(reports::structure_xlsx))
         .route("/overview/outage", get(overview::outage))
         .route("/overview/charts/{file}", get(overview::chart_download))
+        .route("/supervision/tasks", get(supervision::tasks).post(supervision::create_task))
+        .route("/supervision/tasks/{id}", get(supervision::task).post(supervision::update_task))
+        .route("/supervision/problems", get(supervision::problems))
+        .route("/supervision/problems.xlsx", get(supervision::ledger_download))
+        .route("/supervision/inspections", axum::routing::post(supervision::record_inspection))
+        .route("/supervision/problems/{id}", get(supervision::problem))
+        .route("/supervision/problems/{id}/evidence", axum::routing::post(supervision::evidence))
+        .route("/supervision/problems/{id}/{action}", axum::routing::post(supervision::act))
         .route("/demands", get(demands::list))
         .route("/demands/open", get(demands::open_list))
         .route("/demands/new", get(demands::new_page).post(demands::create))

@@ -167,7 +167,23 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
             .collect(),
         Err(_) => vec![],
     };
+    // Problems past their deadline, the latest first, and what this month brought.
+    let today = wujin_store::ties::today();
+    let overdue_filter = wujin_store::problems::ProblemFilter { overdue_on: Some(today), ..Default::default() };
+    let overdue_all = app.store.problems(&overdue_filter, today).await.unwrap_or_default();
+    let overdue: Vec<Value> = overdue_all
+        .iter()
+        .take(5)
+        .map(|p| crate::api::problems::view(lang, p, None))
+        .map(|v| Value::from(minijinja::value::Serde(v)))
+        .collect();
+    let month_start = wujin_domain::report::Month::of(today).day(1);
+    let since =
+        month_start.midnight().assume_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC));
+    let changes = app.store.changes_since((since.unix_timestamp() * 1000) as i64).await.unwrap_or_default();
     let ctx = context! {
+        overdue, overdue_total => overdue_all.len(), month_start => month_start.to_string(),
+        changes => Value::from(minijinja::value::Serde(&changes)),
         targets, top_gaps, charts, zero, open => glance.open_demands, published => demands.published, thin => demands.thin,
         responses => demands.responses, user => user.view(), stages, chain_rows, ties => chain.ties, stale => chain.stale,
         single_rows, single_named, single_total => single.single, slots_total => single.slots,

@@ -281,7 +281,12 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
         .collect();
     let user = super::user_ctx(&super::session::page_user(&app, &headers).await);
     let shown = match prepare(lang, &p) {
-        Ok(prepared) => answer(&app, lang, prepared, "search").await,
+        Ok(mut prepared) => {
+            if prepared.log {
+                prepared.town = crate::api::search::searcher_town(&app, &headers).await;
+            }
+            answer(&app, lang, prepared, "search").await
+        }
         Err(e) => Err(e),
     };
     match shown {
