@@ -66,8 +66,10 @@ pub async fn load(
     };
     let actor = format!("account:{officer}");
 
-    // Tasks of the plan: (title, plan item, unit, owner, due in days, status, milestones).
-    let tasks: [(&str, &str, i64, &str, i64, &str, &[(&str, i64, bool)]); 5] = [
+    // Tasks of the plan: (title, plan item, unit, owner, due in days, status, milestones as
+    // title, due in days and whether done).
+    type Milestones = &'static [(&'static str, i64, bool)];
+    let tasks: [(&str, &str, i64, &str, i64, &str, Milestones); 5] = [
         (
             "引进一家 CNAS 认可的保温杯检测实验室",
             "consulting_standards",

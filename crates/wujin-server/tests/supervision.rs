@@ -105,6 +105,20 @@ both_backends! {
         assert!(rows[1][5].contains("超期4天"), "{:?}", rows[1]);
         assert_eq!(rows[1][6], "否");
 
+        // The task list downloads in its columns too.
+        let body = json!({"title": "推动危废规范化管理", "plan_item": "structure", "responsible_org": firms[0].0,
+            "owner": "王经理", "due": (today + time::Duration::days(60)).to_string(),
+            "milestones": [{"title": "建立台账", "due": (today + time::Duration::days(10)).to_string(), "done": true}]});
+        assert_eq!(send(s, "POST", "/api/v1/tasks", Some(body), &office.h()).await.status, StatusCode::CREATED);
+        let (status, book) = fetch(s, "/supervision/tasks.xlsx", owner).await;
+        assert_eq!(status, StatusCode::OK);
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(book)).expect("an XLSX workbook");
+        let sheet = book.worksheet_range_at(0).expect("a sheet").unwrap();
+        let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        assert_eq!(rows[0], ["序号", "任务名称", "试点事项", "责任单位", "负责人", "完成时限", "进度节点", "状态"]);
+        assert_eq!((rows[1][1].as_str(), rows[1][2].as_str(), rows[1][7].as_str()), ("推动危废规范化管理", "产业结构优化", "未启动"));
+        assert!(rows[1][6].starts_with("✓ 建立台账"), "{:?}", rows[1]);
+
         // The officer's landing page names the overdue problem.
         let (_, html) = fetch(s, "/overview", &office).await;
         let html = String::from_utf8(html).unwrap();
@@ -134,6 +148,11 @@ both_backends! {
         assert_eq!(r.body["error"]["field"], "/problems/1/deadline");
         let r = send(s, "GET", "/api/v1/inspections", None, &office.h()).await;
         assert_eq!(r.body["total"], 1, "the refused inspection left nothing behind");
+        let inspection = r.body["items"][0]["id"].as_i64().unwrap();
+        let r = send(s, "GET", &format!("/api/v1/problems?inspection_id={inspection}"), None, &office.h()).await;
+        assert_eq!(r.body["total"], 2, "the inspection's problems: {}", r.body);
+        let r = send(s, "GET", &format!("/api/v1/problems?inspection_id={}", inspection + 1), None, &office.h()).await;
+        assert_eq!(r.body["total"], 0);
 
         // The unit sees its own problems, nobody else sees them.
         let r = send(s, "GET", "/api/v1/problems", None, &owner.h()).await;

@@ -280,7 +280,15 @@ pub(crate) async fn ledger_filter(
         among: if is_office(app, lang, me).await? { None } else { Some(super::auth::org_ids(app, lang, me).await?) },
         state,
         severity,
-        inspection_id: None,
+        inspection_id: match code("inspection_id") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ApiError::bad(lang, "invalid_id", "inspection_id", msg!("id_form")))?,
+            ),
+        },
         overdue_on: overdue.then(wujin_store::ties::today),
     })
 }
@@ -290,6 +298,7 @@ pub(crate) async fn ledger_filter(
     params(("state" = Option<String>, Query, description = "open, submitted or closed"),
         ("severity" = Option<String>, Query, description = "critical, serious or general"),
         ("overdue" = Option<bool>, Query, description = "only those past their deadline and not closed"),
+        ("inspection_id" = Option<i64>, Query, minimum = 1, description = "only those one inspection found"),
         ("responsible_org" = Option<i64>, Query, minimum = 1, description = "the responsible unit")),
     responses((status = 200, body = ProblemList), (status = 400), (status = 401)))]
 pub async fn list(
@@ -625,7 +634,11 @@ async fn act(
     let id = super::parse_id(lang, id)?;
     let me = writer(&app, lang, &headers).await?;
     let (_, office) = visible(&app, lang, &me, id).await?;
-    let b: ActionBody = if body.is_empty() { ActionBody::default() } else { super::accounts::read(lang, &body)? };
+    // The body may be left out, or sent as JSON null: no note, no revision check.
+    let b: ActionBody = match body.trim_ascii() {
+        b"" | b"null" => ActionBody::default(),
+        _ => super::accounts::read(lang, &body)?,
+    };
     let note = b.note.trim();
     if note.chars().count() > wujin_domain::supervision::MAX_TEXT {
         measure_text(lang, note, "note")?;
@@ -640,7 +653,7 @@ async fn act(
 }
 
 /// Report the problem rectified (the responsible unit): it then awaits the office's check.
-#[utoipa::path(post, path = "/api/v1/problems/{id}/submit", tag = "office", request_body(content = ActionBody, description = "optional"),
+#[utoipa::path(post, path = "/api/v1/problems/{id}/submit", tag = "office", request_body(content = Option<ActionBody>, description = "May be left out: no note, no revision check."),
     params(("id" = i64, Path, minimum = 1, description = "the problem")),
     responses((status = 200, body = ProblemView), (status = 400), (status = 401), (status = 404), (status = 409)))]
 pub async fn submit(
@@ -654,7 +667,7 @@ pub async fn submit(
 }
 
 /// Verify and close the problem (销号): the office, never an officer of the responsible unit.
-#[utoipa::path(post, path = "/api/v1/problems/{id}/close", tag = "office", request_body(content = ActionBody, description = "optional"),
+#[utoipa::path(post, path = "/api/v1/problems/{id}/close", tag = "office", request_body(content = Option<ActionBody>, description = "May be left out: no note, no revision check."),
     params(("id" = i64, Path, minimum = 1, description = "the problem")),
     responses((status = 200, body = ProblemView), (status = 400), (status = 401), (status = 404), (status = 409)))]
 pub async fn close(
@@ -668,7 +681,7 @@ pub async fn close(
 }
 
 /// Send the problem back to rectification (the office), saying why.
-#[utoipa::path(post, path = "/api/v1/problems/{id}/reopen", tag = "office", request_body(content = ActionBody, description = "optional"),
+#[utoipa::path(post, path = "/api/v1/problems/{id}/reopen", tag = "office", request_body(content = Option<ActionBody>, description = "May be left out: no note, no revision check."),
     params(("id" = i64, Path, minimum = 1, description = "the problem")),
     responses((status = 200, body = ProblemView), (status = 400), (status = 401), (status = 404), (status = 409)))]
 pub async fn reopen(

@@ -298,6 +298,7 @@ pub fn routes() -> Router<AppState> {
         .route("/overview/outage", get(overview::outage))
         .route("/overview/charts/{file}", get(overview::chart_download))
         .route("/supervision/tasks", get(supervision::tasks).post(supervision::create_task))
+        .route("/supervision/tasks.xlsx", get(supervision::tasks_download))
         .route("/supervision/tasks/{id}", get(supervision::task).post(supervision::update_task))
         .route("/supervision/problems", get(supervision::problems))
         .route("/supervision/problems.xlsx", get(supervision::ledger_download))

@@ -123,6 +123,85 @@ pub async fn tasks(State(app): State<AppState>, headers: HeaderMap, RawQuery(que
     render(StatusCode::OK, "tasks.html", lang, here, ctx)
 }
 
+/// The board as officials keep a task list: 序号, 任务名称, 试点事项, 责任单位, 负责人, 完成时限,
+/// 进度节点, 状态.
+fn tasks_book(lang: Lang, items: &[serde_json::Value]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let head = rust_xlsxwriter::Format::new().set_bold();
+    let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
+    for (c, (zh, en)) in TASK_COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, if lang == Lang::En { *en } else { *zh }, &head)?;
+    }
+    for (i, t) in items.iter().enumerate() {
+        let row = i as u32 + 1;
+        let s = |k: &str| t[k].as_str().unwrap_or_default().to_string();
+        let milestones: Vec<String> = t["milestones"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .map(|x| {
+                        let done = if x["done"].as_bool() == Some(true) { "✓ " } else { "" };
+                        format!(
+                            "{done}{} {}",
+                            x["title"].as_str().unwrap_or_default(),
+                            x["due"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        sheet.write_number(row, 0, (i + 1) as f64)?;
+        sheet.write_string_with_format(row, 1, s("title"), &wrap)?;
+        sheet.write_string(row, 2, s("plan_item_name"))?;
+        sheet.write_string(row, 3, t["responsible"]["name"].as_str().unwrap_or_default())?;
+        sheet.write_string(row, 4, s("owner"))?;
+        sheet.write_string(row, 5, s("due"))?;
+        sheet.write_string_with_format(row, 6, milestones.join("\n"), &wrap)?;
+        let late = if t["overdue"].as_bool() == Some(true) { text(lang, "task_overdue", &[]) } else { String::new() };
+        sheet.write_string(
+            row,
+            7,
+            format!("{}{}", s("status_name"), if late.is_empty() { String::new() } else { format!("（{late}）") }),
+        )?;
+    }
+    for (c, w) in [(0, 6), (1, 40), (2, 20), (3, 28), (4, 12), (5, 12), (6, 40), (7, 16)] {
+        sheet.set_column_width(c, w)?;
+    }
+    book.save_to_buffer()
+}
+
+/// The columns of the task list's download.
+const TASK_COLUMNS: [(&str, &str); 8] = [
+    ("序号", "No."),
+    ("任务名称", "Task"),
+    ("试点事项", "Plan item"),
+    ("责任单位", "Responsible unit"),
+    ("负责人", "Person responsible"),
+    ("完成时限", "Due"),
+    ("进度节点", "Milestones"),
+    ("状态", "Status"),
+];
+
+/// `/supervision/tasks.xlsx?…`: the board the page shows, as a workbook.
+pub async fn tasks_download(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let here = "/supervision/tasks";
+    if let Err(r) = someone(&app, &headers, here).await {
+        return r;
+    }
+    let q = query_map(query.as_deref());
+    let p = filters(&q, &["status", "plan_item"]);
+    let r = crate::api::tasks::list(State(app.clone()), ReqLang(lang), headers.clone(), p).await;
+    match json_of(r).await {
+        Ok(v) => {
+            let items = v["items"].as_array().cloned().unwrap_or_default();
+            super::chart::xlsx_download(tasks_book(lang, &items), "tasks.xlsx")
+        }
+        Err(e) => super::message(e.status, lang, here, "error_title", &e.message),
+    }
+}
+
 /// The organisation a form names as the responsible unit: its id, its credit code or its
 /// exact name.
 async fn unit_of(app: &AppState, text: &str) -> i64 {
@@ -250,7 +329,7 @@ pub async fn problems(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         Err(r) => return r,
     };
     let q = query_map(query.as_deref());
-    let keys = ["state", "severity", "overdue"];
+    let keys = ["state", "severity", "overdue", "inspection_id"];
     let p = filters(&q, &keys);
     let download: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(p.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -263,8 +342,23 @@ pub async fn problems(State(app): State<AppState>, headers: HeaderMap, RawQuery(
     let office = is_office(&app, &user).await;
     let departments = if office { app.store.departments().await.unwrap_or_default() } else { vec![] };
     let departments: Vec<Value> = departments.into_iter().map(|(id, name)| context! { id, name }).collect();
+    let inspections: Vec<Value> = if office {
+        app.store
+            .inspections()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .take(20)
+            .map(|i| {
+                let r = &i.record;
+                context! { id => i.id, date => r.date.to_string(), subject => r.subject.clone(), inspectors => r.inspectors.clone(), problems => i.problems }
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     let ctx = context! {
-        user => user.view(), office, ledger => Value::from(Serde(list)), departments,
+        user => user.view(), office, inspections, ledger => Value::from(Serde(list)), departments,
         states => options(lang, ProblemState::ALL, ProblemState::code, ProblemState::name),
         severities => options(lang, Severity::ALL, Severity::code, Severity::name),
         chosen => Value::from(Serde(&q)),
@@ -329,7 +423,7 @@ pub async fn ledger_download(State(app): State<AppState>, headers: HeaderMap, Ra
         return r;
     }
     let q = query_map(query.as_deref());
-    let p = filters(&q, &["state", "severity", "overdue"]);
+    let p = filters(&q, &["state", "severity", "overdue", "inspection_id"]);
     let r = crate::api::problems::list(State(app.clone()), ReqLang(lang), headers.clone(), p).await;
     match json_of(r).await {
         Ok(v) => {
