@@ -187,6 +187,11 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     let stopped = whatif.as_str().expect("the demo buyer has a supplier in the registry");
     let path = format!("{org}/chain/outage?stopped={stopped}&weeks=4");
     titles.push((path.clone(), audit(&s, &path, &mut problems).await));
+    // Its problems to rectify, and one with the measure, evidence and submit forms.
+    titles.push(("/supervision/problems (unit)".into(), audit(&s, "/supervision/problems", &mut problems).await));
+    s.goto("/supervision/problems").await;
+    let problem = first_link(&s, "/supervision/problems/").await;
+    titles.push((format!("{problem} (unit)"), audit(&s, &problem, &mut problems).await));
     s.sign_out().await;
 
     // A provider on a demand open to it: the response form.
@@ -199,6 +204,16 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
 
     s.sign_in("officer@demo.wujin.cn", password).await;
     titles.push(("/overview".into(), audit(&s, "/overview", &mut problems).await));
+    // Supervision: the ledger with the inspection form, a problem to verify, the task board
+    // with its form, and a task with its progress form.
+    titles.push(("/supervision/problems".into(), audit(&s, "/supervision/problems", &mut problems).await));
+    s.goto("/supervision/problems?state=submitted").await;
+    let problem = first_link(&s, "/supervision/problems/").await;
+    titles.push((problem.clone(), audit(&s, &problem, &mut problems).await));
+    titles.push(("/supervision/tasks".into(), audit(&s, "/supervision/tasks", &mut problems).await));
+    s.goto("/supervision/tasks").await;
+    let task = first_link(&s, "/supervision/tasks/").await;
+    titles.push((task.clone(), audit(&s, &task, &mut problems).await));
 
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     // Pages of different things are told apart by their titles (a tab bar, a screen reader).

@@ -175,6 +175,10 @@ both_backends! {
         let r = upload_to(&app, &path, "整改照片.pdf", b"MZ\x90\0\x03 not a pdf at all", &[], &owner.h()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert_eq!(r.body["error"]["field"], "file");
+        let r = upload_to(&app, &path, "整改报告.pdf", b"<html><script>alert(1)</script></html>", &[], &owner.h()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an HTML page named as a PDF: {}", r.body);
+        let r = upload_to(&app, &path, "整改照片.jpg", PDF, &[], &owner.h()).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("file")), "a PDF named as a photo");
         let r = upload_to(&app, &path, "整改报告.pdf", &PDF[..40], &[], &owner.h()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a cut-off file: {}", r.body);
         let r = upload_to(&app, &path, "整改报告.pdf", PDF, &[("note", "整改后现场")], &owner.h()).await;

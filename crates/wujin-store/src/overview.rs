@@ -206,23 +206,35 @@ pub struct Changes {
 }
 
 impl Store {
-    /// The counts of [`Changes`] since `since` (epoch ms).
+    /// The counts of [`Changes`] since `since` (epoch ms), in one round trip: the landing page
+    /// asks on every visit.
     pub async fn changes_since(&self, since: i64) -> Result<Changes> {
-        let count = |sql: &'static str| async move {
-            let n: i64 = sqlx::query_scalar(sql).bind(since).fetch_one(self.pool()).await?;
-            Ok::<i64, crate::StoreError>(n)
-        };
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM orgs WHERE created_at >= $1), \
+             (SELECT COUNT(*) FROM offers WHERE created_at >= $1), \
+             (SELECT COUNT(*) FROM engagements WHERE created_at >= $1), \
+             (SELECT COUNT(*) FROM reports WHERE filed_at >= $1 AND revision = 1), \
+             (SELECT COUNT(*) FROM ties WHERE created_at >= $1), \
+             (SELECT COUNT(*) FROM inspections WHERE created_at >= $1), \
+             (SELECT COUNT(*) FROM problems WHERE raised_at >= $1), \
+             (SELECT COUNT(*) FROM problems WHERE closed_at >= $1), \
+             (SELECT COUNT(*) FROM tasks WHERE created_at >= $1), \
+             (SELECT COUNT(*) FROM tasks WHERE status = 'done' AND updated_at >= $1)",
+        )
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
         Ok(Changes {
-            new_firms: count("SELECT COUNT(*) FROM orgs WHERE created_at >= $1").await?,
-            new_offers: count("SELECT COUNT(*) FROM offers WHERE created_at >= $1").await?,
-            awards: count("SELECT COUNT(*) FROM engagements WHERE created_at >= $1").await?,
-            reports_filed: count("SELECT COUNT(*) FROM reports WHERE filed_at >= $1 AND revision = 1").await?,
-            ties_declared: count("SELECT COUNT(*) FROM ties WHERE created_at >= $1").await?,
-            inspections: count("SELECT COUNT(*) FROM inspections WHERE created_at >= $1").await?,
-            problems_raised: count("SELECT COUNT(*) FROM problems WHERE raised_at >= $1").await?,
-            problems_closed: count("SELECT COUNT(*) FROM problems WHERE closed_at >= $1").await?,
-            tasks_given: count("SELECT COUNT(*) FROM tasks WHERE created_at >= $1").await?,
-            tasks_done: count("SELECT COUNT(*) FROM tasks WHERE status = 'done' AND updated_at >= $1").await?,
+            new_firms: r.try_get(0)?,
+            new_offers: r.try_get(1)?,
+            awards: r.try_get(2)?,
+            reports_filed: r.try_get(3)?,
+            ties_declared: r.try_get(4)?,
+            inspections: r.try_get(5)?,
+            problems_raised: r.try_get(6)?,
+            problems_closed: r.try_get(7)?,
+            tasks_given: r.try_get(8)?,
+            tasks_done: r.try_get(9)?,
         })
     }
 }

@@ -520,9 +520,18 @@ pub fn takes_evidence(path: &str) -> bool {
     )
 }
 
-/// Checks a sent evidence file by its content: its type, or a 4xx naming `file`.
-pub(crate) fn evidence_type(lang: Lang, bytes: &[u8]) -> Result<wujin_domain::evidence::FileType, ApiError> {
-    wujin_domain::evidence::check_file(bytes).map_err(|m| {
+/// Checks a sent evidence file by its content, against the type its name and sender declare
+/// (images are decoded, off the request's thread): its type, or a 4xx naming `file`.
+pub(crate) async fn evidence_type(
+    lang: Lang,
+    sent: &super::uploads::Sent,
+) -> Result<wujin_domain::evidence::FileType, ApiError> {
+    let (bytes, name, mime) = (sent.file.clone(), sent.file_name.clone(), sent.file_type.clone());
+    let checked =
+        tokio::task::spawn_blocking(move || wujin_domain::evidence::check_file(&bytes, &name, mime.as_deref()))
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
+    checked.map_err(|m| {
         let status = if m.key == "evidence_too_large" {
             StatusCode::PAYLOAD_TOO_LARGE
         } else {
@@ -553,7 +562,7 @@ pub async fn add_evidence(
     let id = super::parse_id(lang, id)?;
     let (me, _) = unit_writer(&app, lang, &headers, id).await?;
     let sent = super::uploads::multipart(lang, &headers, body).await?;
-    let kind = evidence_type(lang, &sent.file)?;
+    let kind = evidence_type(lang, &sent).await?;
     let note = sent.fields.get("note").map(|n| n.trim().to_string()).unwrap_or_default();
     if note.chars().count() > wujin_domain::supervision::MAX_TEXT {
         measure_text(lang, &note, "note")?;

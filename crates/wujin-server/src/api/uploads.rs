@@ -59,6 +59,8 @@ pub struct UploadForm {
 /// A file and the text fields that came with it.
 pub struct Sent {
     pub file_name: String,
+    /// The type the sender declared for the file part, if any.
+    pub file_type: Option<String>,
     pub file: Bytes,
     pub fields: std::collections::HashMap<String, String>,
 }
@@ -97,16 +99,18 @@ pub async fn multipart(lang: Lang, headers: &HeaderMap, body: Bytes) -> Result<S
     let constraints = multer::Constraints::new()
         .size_limit(multer::SizeLimit::new().whole_stream(MAX_UPLOAD_BODY as u64).per_field(MAX_FILE as u64));
     let mut parts = multer::Multipart::with_constraints(stream, boundary, constraints);
-    let mut sent = Sent { file_name: String::new(), file: Bytes::new(), fields: Default::default() };
+    let mut sent = Sent { file_name: String::new(), file_type: None, file: Bytes::new(), fields: Default::default() };
     let mut has_file = false;
     loop {
         let Some(field) = parts.next_field().await.map_err(|e| unreadable(lang, e))? else { break };
         let name = field.name().unwrap_or("").to_string();
         let file_name = field.file_name().map(str::to_string);
+        let file_type = field.content_type().map(|m| m.essence_str().chars().take(100).collect::<String>());
         let data = field.bytes().await.map_err(|e| unreadable(lang, e))?;
         if name == "file" {
             has_file = true;
             sent.file_name = file_name.unwrap_or_default().chars().take(200).collect();
+            sent.file_type = file_type;
             sent.file = data;
         } else if data.len() <= 1024 && sent.fields.len() < 16 {
             sent.fields.insert(name, String::from_utf8_lossy(&data).into_owned());

@@ -100,12 +100,14 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         Err(r) => return r,
     };
     let now = wujin_store::now_ms();
-    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (
-        app.store.registry_counts().await,
-        app.store.glance(now).await,
-        app.store.demand_overview(now).await,
-        app.store.zero_hit_queries(15).await,
-    ) else {
+    // Independent reads, side by side: the page is the office's landing page.
+    let (counts, glance, demands, zero) = tokio::join!(
+        app.store.registry_counts(),
+        app.store.glance(now),
+        app.store.demand_overview(now),
+        app.store.zero_hit_queries(15),
+    );
+    let (Ok(counts), Ok(glance), Ok(demands), Ok(zero)) = (counts, glance, demands, zero) else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/overview", "error_title", "");
     };
     let charts: Vec<Value> = series(lang, &counts, &glance)
@@ -153,12 +155,24 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
             context! { name => r.pillar.name.clone(), cells }
         })
         .collect();
+    // Targets, gaps, overdue problems and this month's changes, read side by side.
+    let today = wujin_store::ties::today();
+    let overdue_filter = wujin_store::problems::ProblemFilter { overdue_on: Some(today), ..Default::default() };
+    let month_start = wujin_domain::report::Month::of(today).day(1);
+    let cluster_day = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let since = month_start.midnight().assume_offset(cluster_day).unix_timestamp() * 1000;
+    let (targets, gaps, overdue_all, changes) = tokio::join!(
+        crate::api::targets::all(&app, lang),
+        crate::api::gaps::gaps(&app, lang, 12),
+        app.store.problems(&overdue_filter, today),
+        app.store.changes_since(since),
+    );
     // Targets first: where the plan stands, behind ones on top.
-    let mut targets = crate::api::targets::all(&app, lang).await.unwrap_or_default();
+    let mut targets = targets.unwrap_or_default();
     targets.sort_by_key(|t| t.progress.as_ref().map(|p| p.on_track));
     let targets = Value::from(minijinja::value::Serde(&targets));
     // The top service gaps of the last twelve months.
-    let top_gaps: Vec<Value> = match crate::api::gaps::gaps(&app, lang, 12).await {
+    let top_gaps: Vec<Value> = match gaps {
         Ok(g) => g
             .items
             .iter()
@@ -168,19 +182,14 @@ pub async fn overview(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         Err(_) => vec![],
     };
     // Problems past their deadline, the latest first, and what this month brought.
-    let today = wujin_store::ties::today();
-    let overdue_filter = wujin_store::problems::ProblemFilter { overdue_on: Some(today), ..Default::default() };
-    let overdue_all = app.store.problems(&overdue_filter, today).await.unwrap_or_default();
+    let overdue_all = overdue_all.unwrap_or_default();
     let overdue: Vec<Value> = overdue_all
         .iter()
         .take(5)
         .map(|p| crate::api::problems::view(lang, p, None))
         .map(|v| Value::from(minijinja::value::Serde(v)))
         .collect();
-    let month_start = wujin_domain::report::Month::of(today).day(1);
-    let since =
-        month_start.midnight().assume_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC));
-    let changes = app.store.changes_since((since.unix_timestamp() * 1000) as i64).await.unwrap_or_default();
+    let changes = changes.unwrap_or_default();
     let ctx = context! {
         overdue, overdue_total => overdue_all.len(), month_start => month_start.to_string(),
         changes => Value::from(minijinja::value::Serde(&changes)),
