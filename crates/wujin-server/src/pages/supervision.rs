@@ -48,6 +48,19 @@ fn query_map(query: Option<&str>) -> HashMap<String, String> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect()
 }
 
+/// The API's answer as a page's data, or the page that says why not: not found, or the
+/// API's message under its status.
+async fn shown<R: axum::response::IntoResponse>(
+    r: Result<R, crate::api::error::ApiError>,
+    lang: Lang,
+    here: &str,
+) -> Result<serde_json::Value, Response> {
+    json_of(r).await.map_err(|e| match e.status {
+        StatusCode::NOT_FOUND => super::session::not_found(lang, here),
+        status => super::message(status, lang, here, "error_title", &e.message),
+    })
+}
+
 /// The signed-in person, or the sign-in page.
 async fn someone(app: &AppState, headers: &HeaderMap, here: &str) -> Result<PageUser, Response> {
     page_user(app, headers).await.ok_or_else(|| sign_in_first(here))
@@ -88,9 +101,9 @@ pub async fn tasks(State(app): State<AppState>, headers: HeaderMap, RawQuery(que
     let q = query_map(query.as_deref());
     let p = filters(&q, &["status", "plan_item"]);
     let r = crate::api::tasks::list(State(app.clone()), ReqLang(lang), headers.clone(), p).await;
-    let list = match json_of(r).await {
+    let list = match shown(r, lang, here).await {
         Ok(v) => v,
-        Err(e) => return super::message(e.status, lang, here, "error_title", &e.message),
+        Err(page) => return page,
     };
     let items = list["items"].as_array().cloned().unwrap_or_default();
     let columns: Vec<Value> = TaskStatus::ALL
@@ -193,12 +206,12 @@ pub async fn tasks_download(State(app): State<AppState>, headers: HeaderMap, Raw
     let q = query_map(query.as_deref());
     let p = filters(&q, &["status", "plan_item"]);
     let r = crate::api::tasks::list(State(app.clone()), ReqLang(lang), headers.clone(), p).await;
-    match json_of(r).await {
-        Ok(v) => {
-            let items = v["items"].as_array().cloned().unwrap_or_default();
-            super::chart::xlsx_download(tasks_book(lang, &items), "tasks.xlsx")
-        }
-        Err(e) => super::message(e.status, lang, here, "error_title", &e.message),
+    match shown(r, lang, here).await {
+        Ok(v) => super::chart::xlsx_download(
+            tasks_book(lang, v["items"].as_array().map(Vec::as_slice).unwrap_or(&[])),
+            "tasks.xlsx",
+        ),
+        Err(page) => page,
     }
 }
 
@@ -271,10 +284,9 @@ pub async fn task(
         Err(r) => return r,
     };
     let r = crate::api::tasks::get(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(raw))).await;
-    let t = match json_of(r).await {
+    let t = match shown(r, lang, &here).await {
         Ok(v) => v,
-        Err(e) if e.status == StatusCode::NOT_FOUND => return super::session::not_found(lang, &here),
-        Err(e) => return super::message(e.status, lang, &here, "error_title", &e.message),
+        Err(page) => return page,
     };
     let ctx = context! {
         user => user.view(), office => is_office(&app, &user).await, task => Value::from(Serde(t)),
@@ -335,9 +347,9 @@ pub async fn problems(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         .extend_pairs(p.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .finish();
     let r = crate::api::problems::list(State(app.clone()), ReqLang(lang), headers.clone(), p).await;
-    let list = match json_of(r).await {
+    let list = match shown(r, lang, here).await {
         Ok(v) => v,
-        Err(e) => return super::message(e.status, lang, here, "error_title", &e.message),
+        Err(page) => return page,
     };
     let office = is_office(&app, &user).await;
     let departments = if office { app.store.departments().await.unwrap_or_default() } else { vec![] };
@@ -425,12 +437,12 @@ pub async fn ledger_download(State(app): State<AppState>, headers: HeaderMap, Ra
     let q = query_map(query.as_deref());
     let p = filters(&q, &["state", "severity", "overdue", "inspection_id"]);
     let r = crate::api::problems::list(State(app.clone()), ReqLang(lang), headers.clone(), p).await;
-    match json_of(r).await {
-        Ok(v) => {
-            let items = v["items"].as_array().cloned().unwrap_or_default();
-            super::chart::xlsx_download(ledger_book(lang, &items), "problems.xlsx")
-        }
-        Err(e) => super::message(e.status, lang, here, "error_title", &e.message),
+    match shown(r, lang, here).await {
+        Ok(v) => super::chart::xlsx_download(
+            ledger_book(lang, v["items"].as_array().map(Vec::as_slice).unwrap_or(&[])),
+            "problems.xlsx",
+        ),
+        Err(page) => page,
     }
 }
 
@@ -483,10 +495,9 @@ pub async fn problem(
         Err(r) => return r,
     };
     let r = crate::api::problems::get(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(raw))).await;
-    let p = match json_of(r).await {
+    let p = match shown(r, lang, &here).await {
         Ok(v) => v,
-        Err(e) if e.status == StatusCode::NOT_FOUND => return super::session::not_found(lang, &here),
-        Err(e) => return super::message(e.status, lang, &here, "error_title", &e.message),
+        Err(page) => return page,
     };
     let unit = p["responsible"]["id"].as_i64().is_some_and(|o| user.orgs.iter().any(|m| m.org_id == o));
     let office = is_office(&app, &user).await;
