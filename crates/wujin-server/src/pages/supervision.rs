@@ -499,6 +499,16 @@ pub async fn problem(
         Ok(v) => v,
         Err(page) => return page,
     };
+    let mut p = p;
+    // Each step dated as the cluster's calendar has it (UTC+8), not as UTC's.
+    let china = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    for e in p["entries"].as_array_mut().into_iter().flatten() {
+        let at = e["at"].as_str().unwrap_or_default();
+        let day = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map(|t| t.to_offset(china).date().to_string())
+            .unwrap_or_default();
+        e["day"] = serde_json::Value::String(day);
+    }
     let unit = p["responsible"]["id"].as_i64().is_some_and(|o| user.orgs.iter().any(|m| m.org_id == o));
     let office = is_office(&app, &user).await;
     let ctx = context! {
