@@ -33,7 +33,7 @@ pub struct DemoPerson {
 
 const DAY: i64 = 24 * 3600 * 1000;
 
-fn fail(e: impl std::fmt::Display) -> Failure {
+pub(crate) fn fail(e: impl std::fmt::Display) -> Failure {
     msg(format!("demo accounts: {e}"))
 }
 

@@ -10,10 +10,7 @@ use wujin_store::Store;
 use wujin_store::problems::NewFile;
 
 use crate::cli::Failure;
-
-fn fail(e: impl std::fmt::Display) -> Failure {
-    crate::cli::msg(e.to_string())
-}
+use crate::demo_people::fail;
 
 /// A government body's credit code (registration class 11) in Yongkang.
 fn government_code(n: u32) -> Result<Uscc, Failure> {

@@ -15,7 +15,7 @@ use wujin_domain::supervision::{
 
 use crate::inbox::{Kind, notify};
 use crate::tasks::date_of;
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Sql, Store, StoreError, now_ms};
 
 /// A stored inspection.
 #[derive(Debug, Clone, PartialEq)]
@@ -279,49 +279,60 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         let Some(mut p) = r.as_ref().map(problem_of).transpose()? else { return Ok(None) };
-        p.measures = sqlx::query_scalar(
-            "SELECT text FROM problem_entries WHERE problem_id = $1 AND kind = 'measure' ORDER BY id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
+        p.measures = self.measures(&[id]).await?.remove(&id).unwrap_or_default();
         Ok(Some(p))
     }
 
     /// The problems that match, in the ledger's order on `today`: overdue first (at most
     /// 5,000), each with its measures.
     pub async fn problems(&self, f: &ProblemFilter, today: Date) -> Result<Vec<Problem>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM problems p JOIN orgs o ON o.id = p.responsible_org \
-             WHERE ($1 = 0 OR p.responsible_org = $1) AND ($2 = '' OR p.state = $2) AND ($3 = '' OR p.severity = $3) \
-             AND ($4 = 0 OR p.inspection_id = $4) ORDER BY p.id DESC LIMIT 5000"
-        ))
-        .bind(f.responsible_org.unwrap_or(0))
-        .bind(f.state.map(|s| s.code()).unwrap_or(""))
-        .bind(f.severity.map(|s| s.code()).unwrap_or(""))
-        .bind(f.inspection_id.unwrap_or(0))
-        .fetch_all(self.pool())
-        .await?;
-        let mut out = rows.iter().map(problem_of).collect::<Result<Vec<_>>>()?;
-        if let Some(among) = &f.among {
-            out.retain(|p| among.contains(&p.record.responsible_org));
+        let mut sql = Sql::new(
+            self.backend,
+            &format!("SELECT {COLUMNS} FROM problems p JOIN orgs o ON o.id = p.responsible_org WHERE 1 = 1"),
+        );
+        if let Some(org) = f.responsible_org {
+            sql.push(" AND p.responsible_org = ").bind(org);
         }
+        if let Some(among) = &f.among {
+            sql.push(" AND ").push_in_ids("p.responsible_org", among);
+        }
+        if let Some(state) = f.state {
+            sql.push(" AND p.state = ").bind(state.code().to_string());
+        }
+        if let Some(severity) = f.severity {
+            sql.push(" AND p.severity = ").bind(severity.code().to_string());
+        }
+        if let Some(inspection) = f.inspection_id {
+            sql.push(" AND p.inspection_id = ").bind(inspection);
+        }
+        sql.push(" ORDER BY p.id DESC LIMIT 5000");
+        let rows = sql.fetch_all(self.pool()).await?;
+        let mut out = rows.iter().map(problem_of).collect::<Result<Vec<_>>>()?;
         if let Some(day) = f.overdue_on {
             out.retain(|p| p.overdue(day));
         }
         out.sort_by_key(|p| p.ledger_order(today));
-        let measures =
-            sqlx::query("SELECT problem_id, text FROM problem_entries WHERE kind = 'measure' ORDER BY problem_id, id")
-                .fetch_all(self.pool())
-                .await?;
-        let mut by_problem: std::collections::HashMap<i64, Vec<String>> = Default::default();
-        for r in &measures {
-            by_problem.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
-        }
+        let ids: Vec<i64> = out.iter().map(|p| p.id).collect();
+        let mut measures = self.measures(&ids).await?;
         for p in &mut out {
-            p.measures = by_problem.remove(&p.id).unwrap_or_default();
+            p.measures = measures.remove(&p.id).unwrap_or_default();
         }
         Ok(out)
+    }
+
+    /// The measures taken on these problems, oldest first, by problem.
+    async fn measures(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut by_problem: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        if ids.is_empty() {
+            return Ok(by_problem);
+        }
+        let mut sql =
+            Sql::new(self.backend, "SELECT problem_id, text FROM problem_entries WHERE kind = 'measure' AND ");
+        sql.push_in_ids("problem_id", ids).push(" ORDER BY problem_id, id");
+        for r in &sql.fetch_all(self.pool()).await? {
+            by_problem.entry(r.try_get(0)?).or_default().push(r.try_get(1)?);
+        }
+        Ok(by_problem)
     }
 
     /// A problem's timeline, oldest first.

@@ -6,7 +6,7 @@ use sqlx::Row;
 use time::Date;
 use wujin_domain::supervision::{Milestone, PlanItem, TaskRecord, TaskStatus};
 
-use crate::{Result, Store, StoreError, now_ms};
+use crate::{Result, Sql, Store, StoreError, now_ms};
 
 /// A stored task, with its responsible unit's name.
 #[derive(Debug, Clone, PartialEq)]
@@ -159,21 +159,24 @@ impl Store {
 
     /// The tasks that match, soonest due first (at most 2,000: an office's board).
     pub async fn tasks(&self, f: &TaskFilter) -> Result<Vec<Task>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM tasks t JOIN orgs o ON o.id = t.responsible_org \
-             WHERE ($1 = 0 OR t.responsible_org = $1) AND ($2 = '' OR t.status = $2) AND ($3 = '' OR t.plan_item = $3) \
-             ORDER BY t.due, t.id LIMIT 2000"
-        ))
-        .bind(f.responsible_org.unwrap_or(0))
-        .bind(f.status.map(|s| s.code()).unwrap_or(""))
-        .bind(f.plan_item.map(|s| s.code()).unwrap_or(""))
-        .fetch_all(self.pool())
-        .await?;
-        let mut out = rows.iter().map(task_of).collect::<Result<Vec<_>>>()?;
-        if let Some(among) = &f.among {
-            out.retain(|t| among.contains(&t.record.responsible_org));
+        let mut sql = Sql::new(
+            self.backend,
+            &format!("SELECT {COLUMNS} FROM tasks t JOIN orgs o ON o.id = t.responsible_org WHERE 1 = 1"),
+        );
+        if let Some(org) = f.responsible_org {
+            sql.push(" AND t.responsible_org = ").bind(org);
         }
-        Ok(out)
+        if let Some(among) = &f.among {
+            sql.push(" AND ").push_in_ids("t.responsible_org", among);
+        }
+        if let Some(status) = f.status {
+            sql.push(" AND t.status = ").bind(status.code().to_string());
+        }
+        if let Some(plan) = f.plan_item {
+            sql.push(" AND t.plan_item = ").bind(plan.code().to_string());
+        }
+        sql.push(" ORDER BY t.due, t.id LIMIT 2000");
+        sql.fetch_all(self.pool()).await?.iter().map(task_of).collect()
     }
 
     /// Replaces a task's terms when `revision` (if given) is the one stored; audited with the

@@ -28,6 +28,7 @@ use super::auth::{Caller, caller, writer};
 use super::error::ApiError;
 use super::lang::ReqLang;
 use super::tasks::{UnitView, is_office, unit_exists};
+use super::views::rfc3339;
 
 /// The most problems one inspection records.
 pub const MAX_PROBLEMS: usize = 50;
@@ -178,13 +179,6 @@ pub struct EvidenceForm {
     note: Option<String>,
 }
 
-fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 pub(crate) fn entry_kind_name(lang: Lang, kind: &str) -> String {
     crate::pages::catalogue::text(lang, &format!("problem_entry_{kind}"), &[])
 }
@@ -318,7 +312,14 @@ pub async fn list(
 }
 
 /// A problem the caller may see, and whether the caller is of the office (404 otherwise).
-pub(crate) async fn visible(app: &AppState, lang: Lang, me: &Caller, id: i64) -> Result<(Problem, bool), ApiError> {
+/// Answers the problem, whether the caller is of the office, and whether they are of its
+/// responsible unit.
+pub(crate) async fn visible(
+    app: &AppState,
+    lang: Lang,
+    me: &Caller,
+    id: i64,
+) -> Result<(Problem, bool, bool), ApiError> {
     let p = app
         .store
         .problem(id)
@@ -326,11 +327,8 @@ pub(crate) async fn visible(app: &AppState, lang: Lang, me: &Caller, id: i64) ->
         .map_err(|e| ApiError::internal(lang, e))?
         .ok_or_else(|| ApiError::not_found(lang))?;
     let office = is_office(app, lang, me).await?;
-    if office || super::auth::org_ids(app, lang, me).await?.contains(&p.record.responsible_org) {
-        Ok((p, office))
-    } else {
-        Err(ApiError::not_found(lang))
-    }
+    let unit = super::auth::org_ids(app, lang, me).await?.contains(&p.record.responsible_org);
+    if office || unit { Ok((p, office, unit)) } else { Err(ApiError::not_found(lang)) }
 }
 
 async fn full(app: &AppState, lang: Lang, p: &Problem) -> Result<ProblemView, ApiError> {
@@ -349,7 +347,7 @@ pub async fn get(
 ) -> Result<Json<ProblemView>, ApiError> {
     let me = caller(&app, lang, &headers).await?;
     let id = super::parse_id(lang, id)?;
-    let (p, _) = visible(&app, lang, &me, id).await?;
+    let (p, _, _) = visible(&app, lang, &me, id).await?;
     Ok(Json(full(&app, lang, &p).await?))
 }
 
@@ -464,8 +462,8 @@ pub async fn record_inspection(
 /// A member of the problem's responsible unit, writing.
 async fn unit_writer(app: &AppState, lang: Lang, headers: &HeaderMap, id: i64) -> Result<(Caller, Problem), ApiError> {
     let me = writer(app, lang, headers).await?;
-    let (p, _) = visible(app, lang, &me, id).await?;
-    if !super::auth::org_ids(app, lang, &me).await?.contains(&p.record.responsible_org) {
+    let (p, _, unit) = visible(app, lang, &me, id).await?;
+    if !unit {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "not_responsible", lang, msg!("problem_unit_only")));
     }
     Ok((me, p))
@@ -494,15 +492,17 @@ pub async fn add_measure(
     let id = super::parse_id(lang, id)?;
     let (me, _) = unit_writer(&app, lang, &headers, id).await?;
     let b: MeasureBody = super::accounts::read(lang, &body)?;
-    let text = measure_text(lang, &b.text, "text")?;
+    let text = bounded_text(lang, &b.text, "text", true)?;
     let w = app.store.add_to_problem(id, "measure", &text, None, me.account_id).await;
     let p = written(lang, w.map_err(|e| ApiError::internal(lang, e))?)?;
     Ok((StatusCode::CREATED, Json(full(&app, lang, &p).await?)).into_response())
 }
 
-fn measure_text(lang: Lang, text: &str, field: &'static str) -> Result<String, ApiError> {
+/// A measure or a note, trimmed: at most [`wujin_domain::supervision::MAX_TEXT`] characters,
+/// and not empty where `required`; else 422 naming `field`.
+fn bounded_text(lang: Lang, text: &str, field: &'static str, required: bool) -> Result<String, ApiError> {
     let t = text.trim();
-    if t.is_empty() || t.chars().count() > wujin_domain::supervision::MAX_TEXT {
+    if (required && t.is_empty()) || t.chars().count() > wujin_domain::supervision::MAX_TEXT {
         return Err(ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             ..ApiError::bad(lang, "out_of_range", field, msg!("measure_length", wujin_domain::supervision::MAX_TEXT))
@@ -563,10 +563,7 @@ pub async fn add_evidence(
     let (me, _) = unit_writer(&app, lang, &headers, id).await?;
     let sent = super::uploads::multipart(lang, &headers, body).await?;
     let kind = evidence_type(lang, &sent).await?;
-    let note = sent.fields.get("note").map(|n| n.trim().to_string()).unwrap_or_default();
-    if note.chars().count() > wujin_domain::supervision::MAX_TEXT {
-        measure_text(lang, &note, "note")?;
-    }
+    let note = bounded_text(lang, sent.fields.get("note").map(String::as_str).unwrap_or(""), "note", false)?;
     let name = if sent.file_name.trim().is_empty() { format!("evidence.{}", kind.extension()) } else { sent.file_name };
     let file = NewFile { name: &name, mime: kind.mime(), bytes: &sent.file };
     let w = app.store.add_to_problem(id, "evidence", &note, Some(file), me.account_id).await;
@@ -642,21 +639,18 @@ async fn act(
 ) -> Result<Json<ProblemView>, ApiError> {
     let id = super::parse_id(lang, id)?;
     let me = writer(&app, lang, &headers).await?;
-    let (_, office) = visible(&app, lang, &me, id).await?;
+    let (_, office, _) = visible(&app, lang, &me, id).await?;
     // The body may be left out, or sent as JSON null: no note, no revision check.
     let b: ActionBody = match body.trim_ascii() {
         b"" | b"null" => ActionBody::default(),
         _ => super::accounts::read(lang, &body)?,
     };
-    let note = b.note.trim();
-    if note.chars().count() > wujin_domain::supervision::MAX_TEXT {
-        measure_text(lang, note, "note")?;
-    }
+    let note = bounded_text(lang, &b.note, "note", false)?;
     let revision = match (b.revision, headers.contains_key(axum::http::header::IF_MATCH)) {
         (None, false) => None,
         _ => Some(super::revision(lang, &headers, b.revision)?),
     };
-    let w = app.store.act_on_problem(id, action, note, me.account_id, office, revision).await;
+    let w = app.store.act_on_problem(id, action, &note, me.account_id, office, revision).await;
     let p = written(lang, w.map_err(|e| ApiError::internal(lang, e))?)?;
     Ok(Json(full(&app, lang, &p).await?))
 }

@@ -19,7 +19,8 @@ use wujin_domain::supervision::{LEDGER_COLUMNS, PlanItem, ProblemState, Severity
 use super::account::{back_to, see_other};
 use super::catalogue::text;
 use super::demands::{json_of, write_headers};
-use super::session::{PageUser, csrf_ok, form, page_user, sign_in_first};
+use super::session::{PageUser, form, page_user, sign_in_first};
+use super::targets::poster;
 use super::{page_lang, render};
 use crate::api::AppState;
 use crate::api::lang::ReqLang;
@@ -70,6 +71,12 @@ async fn is_office(app: &AppState, user: &PageUser) -> bool {
     user.officer || app.store.is_platform_admin(user.account_id).await.unwrap_or(false)
 }
 
+/// The departments an officer's forms offer as responsible units (none for others).
+async fn departments(app: &AppState, office: bool) -> Vec<Value> {
+    let all = if office { app.store.departments().await.unwrap_or_default() } else { vec![] };
+    all.into_iter().map(|(id, name)| context! { id, name }).collect()
+}
+
 fn options<T: Copy>(
     lang: Lang,
     all: &[T],
@@ -114,8 +121,7 @@ pub async fn tasks(State(app): State<AppState>, headers: HeaderMap, RawQuery(que
         })
         .collect();
     let office = is_office(&app, &user).await;
-    let departments = if office { app.store.departments().await.unwrap_or_default() } else { vec![] };
-    let departments: Vec<Value> = departments.into_iter().map(|(id, name)| context! { id, name }).collect();
+    let departments = departments(&app, office).await;
     // A gap turned into a task: its family names the plan item, its words the title.
     let gap = q.get("gap").cloned().unwrap_or_default();
     let family = gap.split('@').next().unwrap_or("").trim().to_string();
@@ -223,21 +229,6 @@ async fn unit_of(app: &AppState, text: &str) -> i64 {
         return id;
     }
     app.store.org_id_named(t).await.ok().flatten().unwrap_or(0)
-}
-
-/// The signed-in person of a form post with a good CSRF token, and the write headers.
-async fn poster(
-    app: &AppState,
-    lang: Lang,
-    headers: &HeaderMap,
-    f: &HashMap<String, String>,
-    here: &str,
-) -> Result<HeaderMap, Response> {
-    let Some(user) = page_user(app, headers).await else { return Err(sign_in_first(here)) };
-    if !csrf_ok(&user, f) {
-        return Err(back_to(here, Err(text(lang, "form_expired", &[]))));
-    }
-    Ok(write_headers(headers, &user))
 }
 
 /// `POST /supervision/tasks`: give a task, through the API.
@@ -352,8 +343,7 @@ pub async fn problems(State(app): State<AppState>, headers: HeaderMap, RawQuery(
         Err(page) => return page,
     };
     let office = is_office(&app, &user).await;
-    let departments = if office { app.store.departments().await.unwrap_or_default() } else { vec![] };
-    let departments: Vec<Value> = departments.into_iter().map(|(id, name)| context! { id, name }).collect();
+    let departments = departments(&app, office).await;
     let inspections: Vec<Value> = if office {
         app.store
             .inspections()

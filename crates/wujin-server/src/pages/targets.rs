@@ -151,7 +151,7 @@ pub async fn download(State(app): State<AppState>, headers: HeaderMap, Path(raw)
 
 /// The signed-in person of a form post with a good CSRF token, and the write headers; else
 /// the page to go back to.
-async fn poster(
+pub(super) async fn poster(
     app: &AppState,
     lang: Lang,
     headers: &HeaderMap,
