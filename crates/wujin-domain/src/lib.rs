@@ -13,6 +13,7 @@ pub mod messages;
 pub mod money;
 pub mod offer;
 pub mod org;
+pub mod pool;
 pub mod report;
 pub mod sheet;
 pub mod supervision;

@@ -113,6 +113,7 @@ macro_rules! coded {
         }
     };
 }
+pub(crate) use coded;
 
 coded!(
     /// Where a pilot task stands.
@@ -282,7 +283,13 @@ pub struct InspectionRecord {
     pub note: String,
 }
 
-fn text(errors: &mut Vec<FieldError>, field: &'static str, value: &str, max: usize, required: bool) -> String {
+pub(crate) fn text(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> String {
     let v = value.trim();
     let n = v.chars().count();
     if (required && n == 0) || n > max {
@@ -291,7 +298,7 @@ fn text(errors: &mut Vec<FieldError>, field: &'static str, value: &str, max: usi
     v.to_string()
 }
 
-fn date(errors: &mut Vec<FieldError>, field: &'static str, value: &str) -> Option<Date> {
+pub(crate) fn date(errors: &mut Vec<FieldError>, field: &'static str, value: &str) -> Option<Date> {
     let d = parse_date(value);
     if d.is_none() {
         errors.push(FieldError::new(field, value, "invalid_date", msg!("supervision_date")));
@@ -299,14 +306,20 @@ fn date(errors: &mut Vec<FieldError>, field: &'static str, value: &str) -> Optio
     d
 }
 
-fn coded<T>(errors: &mut Vec<FieldError>, field: &'static str, value: &str, found: Option<T>, all: &str) -> Option<T> {
+pub(crate) fn one_of<T>(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    found: Option<T>,
+    all: &str,
+) -> Option<T> {
     if found.is_none() {
         errors.push(FieldError::new(field, value, "unknown_value", msg!("supervision_code", all)));
     }
     found
 }
 
-fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
+pub(crate) fn codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
     all.iter().map(|v| code(*v)).collect::<Vec<_>>().join(", ")
 }
 
@@ -336,7 +349,7 @@ pub struct TaskInput<'a> {
 pub fn check_task(t: &TaskInput) -> Result<TaskRecord, Vec<FieldError>> {
     let mut errors = vec![];
     let title = text(&mut errors, "title", t.title, MAX_TITLE, true);
-    let plan_item = coded(
+    let plan_item = one_of(
         &mut errors,
         "plan_item",
         t.plan_item,
@@ -347,7 +360,9 @@ pub fn check_task(t: &TaskInput) -> Result<TaskRecord, Vec<FieldError>> {
     let due = date(&mut errors, "due", t.due);
     let status = match t.status {
         None => Some(TaskStatus::NotStarted),
-        Some(s) => coded(&mut errors, "status", s, TaskStatus::from_code(s), &codes(TaskStatus::ALL, TaskStatus::code)),
+        Some(s) => {
+            one_of(&mut errors, "status", s, TaskStatus::from_code(s), &codes(TaskStatus::ALL, TaskStatus::code))
+        }
     };
     if t.responsible_org < 1 {
         errors.push(FieldError::new(
@@ -394,7 +409,7 @@ pub fn check_problem(
     let mut errors = vec![];
     let description = text(&mut errors, "description", description, MAX_TEXT, true);
     let sev =
-        coded(&mut errors, "severity", severity, Severity::from_code(severity), &codes(Severity::ALL, Severity::code));
+        one_of(&mut errors, "severity", severity, Severity::from_code(severity), &codes(Severity::ALL, Severity::code));
     let d = date(&mut errors, "deadline", deadline);
     if let Some(d) = d
         && d < today
