@@ -235,6 +235,8 @@ pub enum TieSource {
     Engagement,
     /// Imported by an operator, such as the pilot office's survey.
     Operator,
+    /// A group-purchase pool allocated the firm a quantity from the pool's named supplier.
+    Pool,
 }
 
 /// A tie's place in its life. Only [`TieState::Declared`] and [`TieState::Confirmed`] ties

@@ -36,6 +36,9 @@ pub enum Kind {
     /// The pilot office gave the organisation a task or raised a problem for it (detail:
     /// task or problem, title).
     Supervision,
+    /// News of a group-purchase pool (detail: pool, title, event opened/due/allocated/failed/
+    /// closed/settled/cancelled/extended, and what the event says: quantity, price, stage).
+    Pool,
 }
 
 impl Kind {
@@ -52,6 +55,7 @@ impl Kind {
             Kind::ReportDue => "report_due",
             Kind::ProblemDue => "problem_due",
             Kind::Supervision => "supervision",
+            Kind::Pool => "pool",
         }
     }
 }

@@ -24,6 +24,8 @@ pub mod orgs;
 pub mod outbox;
 pub mod overview;
 mod packed;
+pub mod pools;
+pub mod prices;
 pub mod problems;
 pub mod queries;
 pub mod reports;

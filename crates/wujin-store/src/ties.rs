@@ -161,6 +161,7 @@ fn source_code(s: TieSource) -> &'static str {
         TieSource::Declared => "declared",
         TieSource::Engagement => "engagement",
         TieSource::Operator => "operator",
+        TieSource::Pool => "pool",
     }
 }
 
@@ -195,6 +196,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Tie> {
             "declared" => TieSource::Declared,
             "engagement" => TieSource::Engagement,
             "operator" => TieSource::Operator,
+            "pool" => TieSource::Pool,
             other => return Err(corrupt("source", other)),
         },
         declared_by: match declared_by.as_deref() {
@@ -274,7 +276,7 @@ pub async fn write_tie(tx: &mut Tx, new: &NewTie, actor: &str, today: Date) -> R
             // for the other side.
             let state = match new.source {
                 TieSource::Declared => TieState::Declared,
-                TieSource::Engagement | TieSource::Operator => TieState::Confirmed,
+                TieSource::Engagement | TieSource::Operator | TieSource::Pool => TieState::Confirmed,
             };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO ties (supplier_org_id, outside_name, outside_region, customer_org_id, input, share, \
@@ -301,7 +303,7 @@ pub async fn write_tie(tx: &mut Tx, new: &NewTie, actor: &str, today: Date) -> R
             // engagement, or imported by an operator.
             let action = match new.source {
                 TieSource::Declared => "declare",
-                TieSource::Engagement => "record",
+                TieSource::Engagement | TieSource::Pool => "record",
                 TieSource::Operator => "import",
             };
             (id, Op::Create, action)
@@ -364,6 +366,24 @@ pub(crate) async fn tie_from_engagement(tx: &mut Tx, engagement: i64, actor: &st
         .bind(tie.id)
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// A group-purchase allocation is evidence of supply: it makes (or renews) a confirmed tie
+/// from the pool's named supplier to the firm, for the pool's category.
+pub(crate) async fn tie_from_pool(tx: &mut Tx, supplier: i64, firm: i64, category: &str, today: Date) -> Result<()> {
+    let new = NewTie {
+        supplier: SupplierRef::Org(supplier),
+        customer_org_id: firm,
+        input: category.to_string(),
+        share: None,
+        buffer_weeks: None,
+        since: Some(today),
+        until: None,
+        source: TieSource::Pool,
+        declared_by: None,
+    };
+    write_tie(tx, &new, "system", today).await?;
     Ok(())
 }
 

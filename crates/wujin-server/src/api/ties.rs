@@ -159,6 +159,7 @@ pub(crate) fn view(t: Tie, lang: Lang) -> TieView {
             TieSource::Declared => "declared",
             TieSource::Engagement => "engagement",
             TieSource::Operator => "operator",
+            TieSource::Pool => "pool",
         }
         .into(),
         declared_by: t.declared_by.map(|s| match s {

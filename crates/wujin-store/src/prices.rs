@@ -1,0 +1,193 @@
+//! Price series (中国·永康五金指数, ADC12 铝锭 …) and their dated values. Everyone reads them;
+//! platform admins and the importer write them. Values are thousandths of the series' unit,
+//! days are `YYYY-MM-DD` text, which sorts as the calendar does on both engines.
+
+use sqlx::Row;
+use time::Date;
+use wujin_domain::pool::{Frequency, SeriesKind, SeriesRecord};
+
+use crate::tasks::date_of;
+use crate::{Result, Store, StoreError, Tx, now_ms};
+
+/// A stored series, with its latest value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    pub id: i64,
+    pub record: SeriesRecord,
+    /// The latest day and value, if it has any.
+    pub latest: Option<(Date, i64)>,
+    /// How many values it has.
+    pub values: i64,
+}
+
+const COLUMNS: &str = "s.id, s.code, s.name_zh, s.name_en, s.unit, s.kind, s.source, s.frequency, \
+     (SELECT COUNT(*) FROM price_values v WHERE v.series_id = s.id), \
+     (SELECT MAX(day) FROM price_values v WHERE v.series_id = s.id), \
+     (SELECT value_milli FROM price_values v WHERE v.series_id = s.id ORDER BY day DESC LIMIT 1)";
+
+fn series_of(r: &sqlx::any::AnyRow) -> Result<Series> {
+    let kind: String = r.try_get(5)?;
+    let frequency: String = r.try_get(7)?;
+    let day: Option<String> = r.try_get(9)?;
+    let value: Option<i64> = r.try_get(10)?;
+    Ok(Series {
+        id: r.try_get(0)?,
+        record: SeriesRecord {
+            code: r.try_get(1)?,
+            name_zh: r.try_get(2)?,
+            name_en: r.try_get(3)?,
+            unit: r.try_get(4)?,
+            kind: SeriesKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("series kind {kind}")))?,
+            source: r.try_get(6)?,
+            frequency: Frequency::from_code(&frequency)
+                .ok_or_else(|| StoreError::Corrupt(format!("frequency {frequency}")))?,
+        },
+        values: r.try_get(8)?,
+        latest: match (day, value) {
+            (Some(d), Some(v)) => Some((date_of(&d)?, v)),
+            _ => None,
+        },
+    })
+}
+
+/// What writing a series found.
+#[derive(Debug)]
+pub enum SeriesWrite {
+    Created(Series),
+    Updated(Series),
+}
+
+/// The latest value of `series` on or before `day`, inside a transaction.
+pub(crate) async fn reading_on(tx: &mut Tx, series: i64, day: Date) -> Result<Option<(Date, i64)>> {
+    let row = sqlx::query(
+        "SELECT day, value_milli FROM price_values WHERE series_id = $1 AND day <= $2 ORDER BY day DESC LIMIT 1",
+    )
+    .bind(series)
+    .bind(day.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(r) => Ok(Some((date_of(&r.try_get::<String, _>(0)?)?, r.try_get(1)?))),
+    }
+}
+
+impl Store {
+    /// Every series, by code.
+    pub async fn price_series(&self) -> Result<Vec<Series>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM price_series s ORDER BY s.code"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(series_of).collect()
+    }
+
+    pub async fn series(&self, id: i64) -> Result<Option<Series>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM price_series s WHERE s.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(series_of).transpose()
+    }
+
+    pub async fn series_by_code(&self, code: &str) -> Result<Option<Series>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM price_series s WHERE s.code = $1"))
+            .bind(code.trim().to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(series_of).transpose()
+    }
+
+    /// Creates a series, or (with `update`) rewrites the one of the same code; None when the
+    /// code is taken and `update` is false.
+    pub async fn put_series(&self, s: &SeriesRecord, update: bool, actor: &str) -> Result<Option<SeriesWrite>> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM price_series WHERE code = $1")
+            .bind(s.code.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = match existing {
+            Some(_) if !update => return Ok(None),
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE price_series SET name_zh = $2, name_en = $3, unit = $4, kind = $5, source = $6, \
+                     frequency = $7, updated_at = $8 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(s.name_zh.clone())
+                .bind(s.name_en.clone())
+                .bind(s.unit.clone())
+                .bind(s.kind.code())
+                .bind(s.source.clone())
+                .bind(s.frequency.code())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO price_series (code, name_zh, name_en, unit, kind, source, frequency, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                )
+                .bind(s.code.clone())
+                .bind(s.name_zh.clone())
+                .bind(s.name_en.clone())
+                .bind(s.unit.clone())
+                .bind(s.kind.code())
+                .bind(s.source.clone())
+                .bind(s.frequency.code())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        let action = if existing.is_some() { "edit" } else { "create" };
+        Store::audit(&mut tx, actor, action, "price_series", Some(id), &serde_json::json!({"code": s.code})).await?;
+        tx.commit().await?;
+        let series = self.series(id).await?.ok_or(StoreError::NotFound)?;
+        Ok(Some(if existing.is_some() { SeriesWrite::Updated(series) } else { SeriesWrite::Created(series) }))
+    }
+
+    /// Writes dated values of a series in one transaction: a day already there takes the new
+    /// value. Returns how many were written.
+    pub async fn put_values(&self, series: i64, values: &[(Date, i64)], actor: &str) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        for (day, value) in values {
+            sqlx::query(
+                "INSERT INTO price_values (series_id, day, value_milli) VALUES ($1, $2, $3) \
+                 ON CONFLICT (series_id, day) DO UPDATE SET value_milli = excluded.value_milli",
+            )
+            .bind(series)
+            .bind(day.to_string())
+            .bind(*value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = serde_json::json!({"values": values.len()});
+        Store::audit(&mut tx, actor, "values", "price_series", Some(series), &detail).await?;
+        tx.commit().await?;
+        Ok(values.len())
+    }
+
+    /// A series' values from `from` to `to` (both optional, inclusive), oldest first.
+    pub async fn series_values(&self, series: i64, from: Option<Date>, to: Option<Date>) -> Result<Vec<(Date, i64)>> {
+        let rows = sqlx::query(
+            "SELECT day, value_milli FROM price_values WHERE series_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+        )
+        .bind(series)
+        .bind(from.map(|d| d.to_string()).unwrap_or_else(|| "0000".into()))
+        .bind(to.map(|d| d.to_string()).unwrap_or_else(|| "9999".into()))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((date_of(&r.try_get::<String, _>(0)?)?, r.try_get(1)?))).collect()
+    }
+
+    /// The latest value of `series` on or before `day`.
+    pub async fn reading(&self, series: i64, day: Date) -> Result<Option<(Date, i64)>> {
+        let mut tx = self.pool().begin().await?;
+        let r = reading_on(&mut tx, series, day).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+}
