@@ -174,6 +174,20 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "sending problem deadline reminders"),
         }
+        // Group purchase: close pools at their deadline, remind 3 days and 1 day ahead, and
+        // make provisional prices final on their settlement day.
+        let (now, today) = (wujin_store::now_ms(), wujin_store::ties::today());
+        match state.store.close_due_pools(now, today, 100).await {
+            Ok(closed) if !closed.is_empty() => tracing::info!(pools = ?closed, "pools closed at their deadline"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "closing pools at their deadline"),
+        }
+        if let Err(e) = state.store.remind_pools(now).await {
+            tracing::warn!(error = %e, "reminding pools' firms of the deadline");
+        }
+        if let Err(e) = state.store.settle_due_pools(today).await {
+            tracing::warn!(error = %e, "settling provisional pool prices");
+        }
         state.sign_in_limit.tidy();
         tokio::select! {
             _ = stop.changed() => break,

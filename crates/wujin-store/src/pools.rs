@@ -693,3 +693,22 @@ async fn organiser_of(tx: &mut Tx, pool: i64) -> Result<Option<i64>> {
 async fn spec_of(tx: &mut Tx, pool: i64) -> Result<String> {
     Ok(sqlx::query_scalar("SELECT spec FROM pools WHERE id = $1").bind(pool).fetch_one(&mut **tx).await?)
 }
+
+impl Store {
+    /// Whether organisation `org` may open a pool: a manufacturer, or a provider with an
+    /// offer in the supply and procurement family. None when there is no such organisation.
+    pub async fn may_organise_pool(&self, org: i64) -> Result<Option<bool>> {
+        let kind: Option<String> =
+            sqlx::query_scalar("SELECT kind FROM orgs WHERE id = $1").bind(org).fetch_optional(self.pool()).await?;
+        let Some(kind) = kind else { return Ok(None) };
+        if kind == wujin_domain::OrgKind::Manufacturer.code() {
+            return Ok(Some(true));
+        }
+        let procurement: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM offers WHERE org_id = $1 AND grp = 'supply_procurement'")
+                .bind(org)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(Some(procurement > 0))
+    }
+}

@@ -135,7 +135,7 @@ pub(super) fn view(d: Demand, lang: Lang) -> DemandView {
 
 /// A deadline as people write it: a day (its end, Yongkang time), a day and a time
 /// ("2026-12-20 18:00", Yongkang time), or an RFC 3339 instant from a program.
-fn deadline_ms(lang: Lang, raw: &str) -> Result<i64, ApiError> {
+pub(super) fn deadline_ms(lang: Lang, raw: &str) -> Result<i64, ApiError> {
     let raw = raw.trim();
     let bad =
         || ApiError::bad(lang, "invalid_date", "deadline", msg!("deadline_form", "2026-12-20", "2026-12-20 18:00"));

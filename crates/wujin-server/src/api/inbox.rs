@@ -81,9 +81,42 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             let stage = d["stage"].as_str().unwrap_or("week");
             say(&format!("inbox_problem_due_{stage}"), &[title, text("deadline")])
         }
+        "pool" => pool_text(lang, d, title),
         "supervision" if d["task"].is_i64() => say("inbox_supervision_task", &[title]),
         "supervision" => say("inbox_supervision_problem", &[title]),
         kind => say(&format!("inbox_{kind}"), &[other, title]),
+    }
+}
+
+/// A pool's news: the event, and what it says (quantity and price, the stage of a reminder,
+/// the reason of a cancellation).
+fn pool_text(lang: wujin_domain::Lang, d: &serde_json::Value, title: String) -> String {
+    let say = |key: &str, args: &[String]| crate::pages::catalogue::text(lang, key, args);
+    let num = |k: &str| d[k].as_i64().map(|v| v.to_string()).unwrap_or_default();
+    let price = d["unit_price_fen"].as_i64().map(wujin_domain::pool::yuan).unwrap_or_else(|| "—".into());
+    match d["event"].as_str().unwrap_or("opened") {
+        "allocated" => {
+            let key = if d["provisional"].as_bool() == Some(true) {
+                "inbox_pool_allocated_provisional"
+            } else {
+                "inbox_pool_allocated"
+            };
+            say(key, &[title, num("allocated"), num("committed"), price])
+        }
+        "settled" => say("inbox_pool_settled", &[title, price]),
+        "failed" => say("inbox_pool_failed", &[title, num("total")]),
+        "closed" => say("inbox_pool_closed", &[title, num("allocated_total"), num("firms")]),
+        "cancelled" => say("inbox_pool_cancelled", &[title, d["reason"].as_str().unwrap_or_default().to_string()]),
+        "extended" => {
+            let at = d["deadline"]
+                .as_i64()
+                .map(|ms| crate::pages::demands::china_time(&crate::api::views::rfc3339(ms)))
+                .unwrap_or_default();
+            say("inbox_pool_extended", &[title, at])
+        }
+        "due" if d["stage"] == "1d" => say("inbox_pool_due_1d", &[title]),
+        "due" => say("inbox_pool_due_3d", &[title]),
+        _ => say("inbox_pool_opened", &[title]),
     }
 }
 

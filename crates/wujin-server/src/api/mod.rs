@@ -31,6 +31,8 @@ pub mod orgs;
 pub mod overview;
 pub mod page;
 pub mod params;
+pub mod pools;
+pub mod prices;
 pub mod problems;
 pub mod reports;
 pub mod responses;
@@ -226,6 +228,17 @@ pub const MAX_BODY: usize = 1024 * 1024;
         problems::reopen,
         departments::list,
         departments::create,
+        prices::list,
+        prices::get,
+        prices::create,
+        prices::add_values,
+        pools::list,
+        pools::get,
+        pools::create,
+        pools::commit,
+        pools::commitments,
+        pools::cancel,
+        pools::extend,
         taxonomy,
         healthz
     ),
@@ -281,6 +294,15 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/problems/{id}/close", axum::routing::post(problems::close))
         .route("/api/v1/problems/{id}/reopen", axum::routing::post(problems::reopen))
         .route("/api/v1/departments", get(departments::list).post(departments::create))
+        .route("/api/v1/price-series", get(prices::list).post(prices::create))
+        .route("/api/v1/price-series/{id}", get(prices::get))
+        .route("/api/v1/price-series/{id}/values", axum::routing::post(prices::add_values))
+        .route("/api/v1/pools", get(pools::list).post(pools::create))
+        .route("/api/v1/pools/{id}", get(pools::get))
+        .route("/api/v1/pools/{id}/commitment", axum::routing::put(pools::commit))
+        .route("/api/v1/pools/{id}/commitments", get(pools::commitments))
+        .route("/api/v1/pools/{id}/cancel", axum::routing::post(pools::cancel))
+        .route("/api/v1/pools/{id}/extend", axum::routing::post(pools::extend))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
         .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
         .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))

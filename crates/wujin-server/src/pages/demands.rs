@@ -111,7 +111,7 @@ fn countdown(lang: Lang, deadline: &str) -> Option<String> {
 }
 
 /// An RFC 3339 instant as a clock in Yongkang shows it ("2026-12-20 18:00").
-pub(super) fn china_time(rfc3339: &str) -> String {
+pub(crate) fn china_time(rfc3339: &str) -> String {
     let Ok(t) = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) else {
         return rfc3339.to_string();
     };
