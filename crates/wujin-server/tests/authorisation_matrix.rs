@@ -169,6 +169,26 @@ impl World {
         scene
     }
 
+    /// A pool the buyer organises, at a fixed price, open for a week.
+    async fn pool(&self) -> i64 {
+        let today = wujin_store::ties::today();
+        let day = |n: i64| (today + time::Duration::days(n)).to_string();
+        let (from, to) = (day(10), day(20));
+        let input = wujin_domain::pool::PoolInput {
+            spec: "304 不锈钢冷轧卷",
+            category: "materials.stainless_coil",
+            unit: "t",
+            lot_size: 10,
+            fixed_price_fen: Some(1_400_000),
+            deadline_ms: wujin_store::now_ms() + 7 * 86_400_000,
+            delivery_from: &from,
+            delivery_to: &to,
+            ..Default::default()
+        };
+        let record = wujin_domain::pool::check_pool(&input, wujin_store::now_ms()).unwrap();
+        self.app.store.create_pool(self.a, self.owner, &record).await.unwrap().id
+    }
+
     /// A tie the buyer declared, naming the invited provider as its supplier of an input of
     /// its own for this cell (a tie said again would be the same tie).
     async fn declared_tie(&self, cell: usize) -> i64 {
@@ -322,6 +342,25 @@ fn rows() -> Vec<Row> {
             false,
             ["401", "409", "409", "404", "404", "404", "200", "200"],
         ),
+        // Group purchase: a firm's owners and admins open pools and commit for it; everyone
+        // signed in reads a pool's terms and total; a firm's quantity is its own until the
+        // close, and then the organiser's too (`+`: the quantity looked for was in the answer).
+        row("open a pool for the buyer", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
+        row("GET the buyer's pool", Open, false, ["401", "200", "200", "200", "200", "200", "200", "200"]),
+        row("commit for the buyer to a pool", Open, false, ["401", "403", "200", "403", "403", "403", "403", "403"]),
+        row(
+            "GET an open pool's commitments",
+            Open,
+            false,
+            ["401", "200+", "200+", "200-", "200-", "200-", "200-", "200-"],
+        ),
+        row(
+            "GET a closed pool's commitments",
+            Open,
+            false,
+            ["401", "200+", "200+", "200-", "200-", "200+", "200-", "200-"],
+        ),
+        row("publish a price series", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
         // A completed engagement is a tie between the two, seen by both.
         row(
             "engagement tie among the buyer's ties",
@@ -330,6 +369,12 @@ fn rows() -> Vec<Row> {
             ["401", "200+", "200+", "403", "403", "403", "403", "403"],
         ),
     ]
+}
+
+fn pool_body(org: i64) -> Value {
+    let day = |n: i64| (wujin_store::ties::today() + time::Duration::days(n)).to_string();
+    json!({"org_id": org, "spec": "ADC12 铝锭", "category": "materials.aluminium_ingot", "unit": "t", "lot_size": 5,
+        "fixed_price_fen": 2_000_000, "deadline": day(7), "delivery_from": day(10), "delivery_to": day(20)})
 }
 
 async fn call(w: &World, row: &Row, role: usize) -> String {
@@ -521,6 +566,39 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
                 }
             }
         }
+        "open a pool for the buyer" => ("POST", "/api/v1/pools".to_string(), Some(pool_body(w.a))),
+        "GET the buyer's pool" | "commit for the buyer to a pool" => {
+            let id = w.pool().await;
+            if row.name.starts_with("GET") {
+                ("GET", format!("/api/v1/pools/{id}"), None)
+            } else {
+                ("PUT", format!("/api/v1/pools/{id}/commitment"), Some(json!({"org_id": w.a, "quantity": 10})))
+            }
+        }
+        "GET an open pool's commitments" | "GET a closed pool's commitments" => {
+            // The buyer organises; in the open pool the buyer commits, in the closed one the
+            // competitor. The cell says whether that quantity was in the answer.
+            let id = w.pool().await;
+            let open = row.name.contains("open");
+            let (org, by) = if open { (w.a, w.owner) } else { (w.c, w.c_owner) };
+            w.app.store.commit_to_pool(id, org, by, 20).await.unwrap();
+            if !open {
+                w.app.store.backdate_pool(id, wujin_store::now_ms() - 1).await.unwrap();
+                w.app.store.close_pool(id, wujin_store::now_ms(), wujin_store::ties::today()).await.unwrap();
+            }
+            let r = send_to(&w.app, "GET", &format!("/api/v1/pools/{id}/commitments"), None, &h).await;
+            if r.status != StatusCode::OK {
+                return r.status.as_u16().to_string();
+            }
+            let seen = r.body["items"].as_array().unwrap().iter().any(|i| i["org"]["code"] == org.to_string().as_str());
+            return format!("200{}", if seen { '+' } else { '-' });
+        }
+        "publish a price series" => (
+            "POST",
+            "/api/v1/price-series".to_string(),
+            Some(json!({"code": format!("YK-HWI-{role}"), "name_zh": "五金指数", "name_en": "Hardware index",
+                "unit": "点", "kind": "index", "source": "永康", "frequency": "weekly"})),
+        ),
         other => panic!("no call for {other}"),
     };
     let r = send_to(&w.app, method, &path, body, &h).await;
