@@ -92,6 +92,21 @@ impl Fen {
     }
 }
 
+/// Fen as yuan with two decimals and digits grouped by thousands, as a price or a total
+/// reads on a page or in a stamped formula ("19,444.75").
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let whole = (fen.unsigned_abs() / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", fen.unsigned_abs() % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,22 @@ mod day {
     }
 }
 
+/// A value in thousandths with its whole part grouped, as a page or a formula reads it:
+/// `20,150.5`.
+pub fn grouped_value(milli: i64) -> String {
+    let plain = show_value(milli);
+    let (whole, frac) =
+        plain.split_once('.').map(|(w, f)| (w.to_string(), format!(".{f}"))).unwrap_or((plain, String::new()));
+    let mut out = String::with_capacity(whole.len() + whole.len() / 3 + frac.len());
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out + &frac
+}
+
 /// A quantity tier: from `min_quantity` (in the pool's unit) on, `discount_bp` off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tier {
@@ -554,20 +570,7 @@ pub fn settle(
     })
 }
 
-/// Yuan as people read them: 19,444.75.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let f = fen.unsigned_abs();
-    let whole = (f / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{:02}", f % 100)
-}
+pub use crate::money::yuan;
 
 /// A basis-point discount as a percentage: 350 → "3.5%".
 pub fn percent(bp: i64) -> String {
@@ -585,7 +588,7 @@ impl Stamp {
         let discount = percent(self.discount_bp);
         let fee = yuan(self.fee_fen);
         let unit = yuan(self.unit_price_fen);
-        let read = |r: &Reading| show_value(r.value_milli);
+        let read = |r: &Reading| grouped_value(r.value_milli);
         match (self.pricing, self.reading) {
             (Pricing::Fixed { price_fen }, _) => {
                 format!("{} × (1 − {discount}) + {fee} = {unit}", yuan(price_fen))
@@ -595,7 +598,7 @@ impl Stamp {
                 format!("{}{on} × (1 − {discount}) + {fee} = {unit}", read(&r))
             }
             (Pricing::Indexed { base_price_fen, base_date, .. }, Some(r)) => {
-                let base = r.base_value_milli.map(show_value).unwrap_or_default();
+                let base = r.base_value_milli.map(grouped_value).unwrap_or_default();
                 let on =
                     if zh { format!("（{} / {base_date}）", r.day) } else { format!(" ({} / {base_date})", r.day) };
                 format!("{} × ({} ÷ {base}){on} × (1 − {discount}) + {fee} = {unit}", yuan(base_price_fen), read(&r))
@@ -732,6 +735,8 @@ mod tests {
         }
         assert_eq!(show_value(20_150_500), "20150.5");
         assert_eq!(show_value(100_000), "100");
+        assert_eq!(grouped_value(20_150_500), "20,150.5");
+        assert_eq!(grouped_value(999_000), "999");
         assert_eq!(yuan(1_944_475), "19,444.75");
         assert_eq!(percent(350), "3.5%");
     }

@@ -227,6 +227,17 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     store.make_officer(second).await.map_err(fail)?;
     Box::pin(crate::demo_supervision::load(store, officer, second, flask, caster, buyer, caster_p)).await?;
 
+    // Group purchase: price series and pools, with two more cup makers committing.
+    let mut others = vec![];
+    for category in ["cups.vacuum_cup", "cups.vacuum_flask"] {
+        let mut not = vec![flask, caster];
+        not.extend(&others);
+        if let Ok(o) = org_offering(store, category, &not).await {
+            others.push(o);
+        }
+    }
+    Box::pin(crate::demo_pools::load(store, admin, (flask, buyer), (caster, caster_p), &others)).await?;
+
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod chain;
 pub mod cli;
 pub mod demo_people;
+pub mod demo_pools;
 pub mod demo_supervision;
 pub mod messages;
 pub mod pages;

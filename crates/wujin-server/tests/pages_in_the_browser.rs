@@ -956,3 +956,74 @@ async fn the_office_closes_a_rectified_problem_and_a_firm_sends_its_evidence() {
     assert!(!s.scrolls_sideways().await, "a problem fits a phone");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_joins_a_pool_and_its_organiser_reads_the_allocation_after_the_close() {
+    let mut s = Session::start("pools", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    s.sign_in("casting@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.click("#nav-pools").await;
+    assert_eq!(s.path().await, "/pools");
+    let list = s.text("#pool-list").await;
+    assert!(list.contains("ADC12 铝锭 国标") && list.contains("已成团") && list.contains("未成团"), "{list}");
+    s.shots("pools").await;
+
+    // The open pool: the running total against its tiers, an indicative price, and the form.
+    s.click("#pool-list li:first-child a").await;
+    assert!(s.text("#pool-price").await.contains("参考"), "an open pool's price is indicative");
+    let before = s.text(".pool-progress").await;
+    assert!(before.contains("已认购 125"), "{before}");
+    let quantity = s.c.find(Locator::Css("form[id^=commit-] input[name=quantity]")).await.unwrap();
+    quantity.clear().await.unwrap();
+    quantity.send_keys("83").await.unwrap();
+    s.click("form[id^=commit-] button[type=submit]").await;
+    assert!(s.text("#pool-error").await.contains("每批5"), "not whole lots is explained");
+    let quantity = s.c.find(Locator::Css("form[id^=commit-] input[name=quantity]")).await.unwrap();
+    quantity.clear().await.unwrap();
+    quantity.send_keys("80").await.unwrap();
+    s.click("form[id^=commit-] button[type=submit]").await;
+    assert!(s.text("#pool-mine").await.contains("认购 80"), "the revision is its own");
+    assert!(s.text(".pool-progress").await.contains("已认购 145"));
+    assert!(!s.has("#allocation-table").await, "the organiser sees no firm's quantity before the close");
+    s.shots("pool-open").await;
+
+    // A price series: its line and its latest values.
+    s.goto("/prices").await;
+    s.click("#series-table a").await;
+    assert!(s.has("#chart-series svg").await, "the series is drawn");
+    s.shots("price-series").await;
+    s.sign_out().await;
+
+    // The cup maker organised the 304 coil pool: after the close it reads every firm's share.
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/pools?state=allocated").await;
+    s.click("#pool-list li:first-child a").await;
+    assert!(s.text("#pool-price").await.contains("成交单价"));
+    assert!(s.text("#pool-formula").await.contains("= "), "the formula is shown with its numbers");
+    let rows = s.c.find_all(Locator::Css("#allocation-table tbody tr")).await.unwrap().len();
+    assert!(rows >= 2, "every firm's allocation, {rows}");
+    assert!(s.has("#allocations-download").await);
+    s.shots("pool-allocated").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "a pool fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    assert!(s.text("#pool-price").await.contains("Unit price"));
+    s.shots("pool-allocated-en").await;
+    s.switch_lang().await;
+
+    // Opening a pool at a fixed price.
+    s.goto("/pools").await;
+    s.click("#pool-new-link").await;
+    s.fill("spec", "锌合金锭 3# 集采").await;
+    s.c.execute("document.querySelector('#category').value = 'materials.zinc_alloy';", vec![]).await.unwrap();
+    s.fill("fixed_price", "23,500").await;
+    s.fill("tier_0_quantity", "30").await;
+    s.fill("tier_0_percent", "1.5").await;
+    s.shots("pool-new").await;
+    s.click("#pool-form button[type=submit]").await;
+    assert!(s.path().await.starts_with("/pools/"), "{}", s.path().await);
+    assert_eq!(s.text("#pool-state").await, "征集中");
+    assert!(s.text("#pool-facts").await.contains("−1.5%"));
+    s.finish().await;
+}

@@ -79,6 +79,8 @@ pub struct PoolView {
     /// quoted (a series in money per unit), indexed (an index against a base) or fixed.
     pub pricing: String,
     pub series: Option<Named>,
+    /// The series' id (`GET /price-series/{id}`).
+    pub series_id: Option<i64>,
     pub base_price_fen: Option<i64>,
     pub base_date: Option<String>,
     pub fixed_price_fen: Option<i64>,
@@ -314,6 +316,7 @@ pub(crate) async fn view(app: &AppState, lang: Lang, me: &Caller, p: &Pool) -> R
         tiers: r.tiers.iter().map(|t| TierView { min_quantity: t.min_quantity, discount_bp: t.discount_bp }).collect(),
         pricing: pricing.into(),
         series,
+        series_id: r.pricing.series(),
         base_price_fen,
         base_date,
         fixed_price_fen,

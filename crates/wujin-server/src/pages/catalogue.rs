@@ -42,6 +42,12 @@ mod tests {
             include_str!("../../pages/templates/tie_actions.html"),
             include_str!("../../pages/templates/office_outage.html"),
             include_str!("../../pages/templates/outage_tables.html"),
+            include_str!("../../pages/templates/prices.html"),
+            include_str!("../../pages/templates/price.html"),
+            include_str!("../../pages/templates/pools.html"),
+            include_str!("../../pages/templates/pool.html"),
+            include_str!("../../pages/templates/pool_new.html"),
+            include_str!("../../pages/templates/pool_progress.html"),
         ];
         let mut used = vec![];
         for t in templates {
@@ -70,6 +76,7 @@ mod tests {
         used.extend(super::super::reports::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::targets::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::supervision::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::pools::KEYS.iter().map(|k| k.to_string()));
         used.extend(
             [
                 "chart_orgs_by_sector",

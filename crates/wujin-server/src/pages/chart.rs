@@ -156,6 +156,9 @@ pub struct Trend {
     pub drawn: usize,
     /// Values are in units of 10^-decimals (2: hundredths), shown with that many decimals.
     pub decimals: u32,
+    /// Whether the scale starts at zero (shares, counts); a price moving within a few per
+    /// cent is drawn between its lowest and highest value instead, both named.
+    pub zero_based: bool,
 }
 
 impl Trend {
@@ -183,10 +186,12 @@ pub fn lines(t: &Trend, width: f64, font: f64) -> String {
     let top = legend_h + font + 8.0;
     let height = top + plot_h + font + 14.0;
     let max = drawn.iter().flat_map(|r| r.1.iter().flatten()).copied().max().unwrap_or(0).max(1) as f64;
+    let low = drawn.iter().flat_map(|r| r.1.iter().flatten()).copied().min().unwrap_or(0) as f64;
+    let low = if t.zero_based || low >= max { 0.0 } else { low };
     let n = t.columns.len().max(1);
     let step = if n > 1 { (width - left - right) / (n - 1) as f64 } else { 0.0 };
     let x = |i: usize| left + i as f64 * step;
-    let y = |v: i64| top + plot_h - v as f64 / max * plot_h;
+    let y = |v: i64| top + plot_h - (v as f64 - low) / (max - low) * plot_h;
     let class = if width > 400.0 { "chart wide" } else { "chart narrow" };
     let mut svg = format!(
         r#"<svg class="{class}" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
@@ -211,6 +216,13 @@ pub fn lines(t: &Trend, width: f64, font: f64) -> String {
         b = top + plot_h,
         r = width - right,
     ));
+    if low > 0.0 {
+        svg.push_str(&format!(
+            r#"<text x="{left}" y="{ty}" font-size="{font}" fill="{INK}">{m}</text>"#,
+            ty = top + plot_h - 4.0,
+            m = esc(&format!("{} {}", t.shown(low as i64), t.unit)),
+        ));
+    }
     for (k, (_, values)) in drawn.iter().enumerate() {
         let dash = if k == 0 { "" } else { r#" stroke-dasharray="6 3""# };
         let colour = LINE_COLOURS[k % LINE_COLOURS.len()];
@@ -403,6 +415,7 @@ mod tests {
     #[test]
     fn a_trend_breaks_its_line_at_a_hidden_value_and_marks_the_cell() {
         let t = Trend {
+            zero_based: true,
             key: "revenue",
             title: "营业收入".into(),
             row_head: "产业".into(),

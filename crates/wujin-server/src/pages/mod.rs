@@ -13,6 +13,7 @@ mod home;
 pub mod mine;
 mod offers;
 mod overview;
+pub mod pools;
 mod profile;
 mod registry;
 pub mod reports;
@@ -80,6 +81,12 @@ fn env() -> &'static Environment<'static> {
             ("task.html", include_str!("../../pages/templates/task.html")),
             ("problems.html", include_str!("../../pages/templates/problems.html")),
             ("problem.html", include_str!("../../pages/templates/problem.html")),
+            ("prices.html", include_str!("../../pages/templates/prices.html")),
+            ("price.html", include_str!("../../pages/templates/price.html")),
+            ("pools.html", include_str!("../../pages/templates/pools.html")),
+            ("pool.html", include_str!("../../pages/templates/pool.html")),
+            ("pool_new.html", include_str!("../../pages/templates/pool_new.html")),
+            ("pool_progress.html", include_str!("../../pages/templates/pool_progress.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
             ("profile.html", include_str!("../../pages/templates/profile.html")),
@@ -180,8 +187,7 @@ pub fn grouped(n: i64) -> String {
 /// Fen as yuan with two decimals and grouped digits, as a quote or a total reads
 /// ("52,888.63").
 pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", grouped((fen / 100).abs()), (fen % 100).abs())
+    wujin_domain::money::yuan(fen)
 }
 
 /// A price range as a catalogue shows it: without fen when every value is whole yuan
@@ -306,6 +312,15 @@ pub fn routes() -> Router<AppState> {
         .route("/supervision/problems/{id}", get(supervision::problem))
         .route("/supervision/problems/{id}/evidence", axum::routing::post(supervision::evidence))
         .route("/supervision/problems/{id}/{action}", axum::routing::post(supervision::act))
+        .route("/prices", get(pools::prices))
+        .route("/prices/{id}", get(pools::price))
+        .route("/prices/downloads/{file}", get(pools::price_download))
+        .route("/pools", get(pools::list))
+        .route("/pools/new", get(pools::new_page).post(pools::create))
+        .route("/pools/{id}", get(pools::page))
+        .route("/pools/{id}/commit", axum::routing::post(pools::commit))
+        .route("/pools/{id}/allocations.xlsx", get(pools::allocations))
+        .route("/pools/{id}/{action}", axum::routing::post(pools::act))
         .route("/demands", get(demands::list))
         .route("/demands/open", get(demands::open_list))
         .route("/demands/new", get(demands::new_page).post(demands::create))

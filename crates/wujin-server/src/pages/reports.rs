@@ -84,6 +84,7 @@ pub async fn mine(
         columns.iter().map(|m| medians.get(m).and_then(|(s, c)| if sector { *s } else { *c }).map(wan)).collect()
     };
     let trend = Trend {
+        zero_based: true,
         key: "revenue",
         title: text(lang, "reports_chart_title", &[]),
         row_head: text(lang, "reports_series", &[]),
@@ -210,6 +211,7 @@ pub async fn mine_xlsx(State(app): State<AppState>, headers: HeaderMap, Path(raw
     reports.reverse();
     let measures = [Measure::Revenue, Measure::ExportRevenue, Measure::Employees, Measure::Rnd, Measure::Services];
     let trend = Trend {
+        zero_based: true,
         key: "reports",
         title: text(lang, "reports_title", std::slice::from_ref(&org.record.name)),
         row_head: text(lang, "reports_series", &[]),
@@ -249,6 +251,7 @@ fn structure_trend(lang: Lang, by: By, measure: Measure, t: &wujin_insight::Tabl
     rows.push((text(lang, "group_all", &[]), values(&t.total.cells)));
     let unit = if measure.is_money() { text(lang, "unit_wan_yuan", &[]) } else { text(lang, "unit_persons", &[]) };
     Trend {
+        zero_based: true,
         key: "structure",
         title: text(
             lang,

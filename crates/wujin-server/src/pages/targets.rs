@@ -83,6 +83,7 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
 fn target_trend(lang: Lang, tracked: &crate::targets::Tracked, title: String, unit: &str) -> Trend {
     let hundredths = |x: f64| (x * 100.0).round() as i64;
     Trend {
+        zero_based: true,
         key: "target",
         title,
         row_head: text(lang, "reports_series", &[]),

@@ -1,0 +1,151 @@
+//! The demo's group purchase: two years of weekly price series (the 中国·永康五金指数 composite
+//! in points around 100, ADC12 aluminium alloy ingot around 20,000 元/吨 and 304 stainless
+//! cold-rolled coil around 14,000 元/吨), and three pools — one open with commitments, one
+//! closed and allocated under a binding cap, one failed below its minimum.
+//!
+//! The series move smoothly (two slow waves and a gentle drift, computed, not drawn at
+//! random), so the demo looks the same on every machine and nobody mistakes it for data.
+
+use time::{Date, Duration, Weekday};
+use wujin_domain::pool::{PoolInput, SeriesInput, Tier, check_pool, check_series};
+use wujin_store::Store;
+
+use crate::cli::Failure;
+use crate::demo_people::fail;
+
+/// The series: code, names, unit, kind, source, and the level it moves around (thousandths).
+const SERIES: [(&str, &str, &str, &str, &str, &str, i64); 3] = [
+    (
+        "YK-HWI",
+        "中国·永康五金指数（价格指数）",
+        "China Yongkang hardware price index",
+        "点",
+        "index",
+        "中国科技五金城",
+        100_000,
+    ),
+    ("ADC12", "ADC12 铝合金锭", "ADC12 aluminium alloy ingot", "元/吨", "money", "长江有色金属现货", 20_000_000),
+    (
+        "SS304-CR",
+        "304 不锈钢冷轧卷（2.0mm）",
+        "304 stainless cold-rolled coil (2.0 mm)",
+        "元/吨",
+        "money",
+        "无锡不锈钢现货",
+        14_000_000,
+    ),
+];
+
+/// The Mondays of the last two years, oldest first, ending on the last one on or before
+/// `today`.
+fn mondays(today: Date) -> Vec<Date> {
+    let back = today.weekday().number_days_from_monday() as i64;
+    let last = today - Duration::days(back);
+    (0..104).rev().map(|w| last - Duration::weeks(w)).filter(|d| d.weekday() == Weekday::Monday).collect()
+}
+
+/// A plausible weekly value around `level` in week `w` (thousandths, rounded to the unit's
+/// usual precision: a tenth of a point, ten yuan).
+fn value(level: i64, w: usize, index: bool) -> i64 {
+    let t = w as f64;
+    let swing = 0.035 * (t / 9.0).sin() + 0.012 * (t / 2.7).sin() + 0.0004 * t;
+    let v = level as f64 * (1.0 + swing);
+    let step = if index { 100.0 } else { 10_000.0 };
+    ((v / step).round() * step) as i64
+}
+
+/// Writes the series and the pools. `admin` publishes the series; `flask` (its owner
+/// `buyer`) and `caster` (its owner `caster_p`) organise and commit; `others` are more
+/// firms that commit (acting through `admin`).
+pub async fn load(
+    store: &Store,
+    admin: i64,
+    (flask, buyer): (i64, i64),
+    (caster, caster_p): (i64, i64),
+    others: &[i64],
+) -> Result<(), Failure> {
+    let s = store;
+    let today = wujin_store::ties::today();
+    let actor = format!("account:{admin}");
+    let mut ids = vec![];
+    for (code, zh, en, unit, kind, source, level) in SERIES {
+        let input = SeriesInput { code, name_zh: zh, name_en: en, unit, kind, source, frequency: "weekly" };
+        let record = check_series(&input).map_err(|e| fail(format!("{e:?}")))?;
+        let written = s.put_series(&record, true, &actor).await.map_err(fail)?.ok_or_else(|| fail("series"))?;
+        let id = match written {
+            wujin_store::prices::SeriesWrite::Created(x) | wujin_store::prices::SeriesWrite::Updated(x) => x.id,
+        };
+        let values: Vec<(Date, i64)> =
+            mondays(today).into_iter().enumerate().map(|(w, d)| (d, value(level, w, kind == "index"))).collect();
+        s.put_values(id, &values, &actor).await.map_err(fail)?;
+        ids.push(id);
+    }
+    let (_index, adc12, ss304) = (ids[0], ids[1], ids[2]);
+    let now = wujin_store::now_ms();
+    const DAY: i64 = 86_400_000;
+    let day = |n: i64| (today + Duration::days(n)).to_string();
+    let tiers = vec![Tier { min_quantity: 50, discount_bp: 200 }, Tier { min_quantity: 200, discount_bp: 350 }];
+    let pool = |spec: &'static str, category: &'static str, series: i64, deadline_ms: i64| PoolInput {
+        spec,
+        category,
+        unit: "t",
+        lot_size: 5,
+        tiers: tiers.clone(),
+        series: Some((series, wujin_domain::pool::SeriesKind::Money)),
+        fee_fen: 3000,
+        deadline_ms,
+        min_total: 50,
+        ..Default::default()
+    };
+    let (from, to) = (day(20), day(45));
+
+    // Open: ADC12 for the die-casters, organised by the caster, the flask maker in too.
+    let mut open = pool("ADC12 铝锭 国标 GB/T 8733", "materials.aluminium_ingot", adc12, now + 9 * DAY);
+    (open.delivery_from, open.delivery_to, open.cap) = (&from, &to, Some(400));
+    let open = check_pool(&open, now).map_err(|e| fail(format!("{e:?}")))?;
+    let open = s.create_pool(caster, caster_p, &open).await.map_err(fail)?.id;
+    s.commit_to_pool(open, caster, caster_p, 60).await.map_err(fail)?;
+    s.commit_to_pool(open, flask, buyer, 25).await.map_err(fail)?;
+    if let Some(&other) = others.first() {
+        s.commit_to_pool(open, other, admin, 40).await.map_err(fail)?;
+    }
+
+    // Allocated: 304 coil for the cup makers, a cap of 200 t binding, priced on the close.
+    let mut done = pool("304 不锈钢冷轧卷 2.0mm", "materials.stainless_coil", ss304, now + DAY);
+    (done.delivery_from, done.delivery_to, done.cap, done.tier_mode) = (&from, &to, Some(200), Some("cumulative"));
+    let done = check_pool(&done, now).map_err(|e| fail(format!("{e:?}")))?;
+    let done = s.create_pool(flask, buyer, &done).await.map_err(fail)?.id;
+    s.commit_to_pool(done, flask, buyer, 120).await.map_err(fail)?;
+    for (n, &other) in others.iter().enumerate() {
+        s.commit_to_pool(done, other, admin, 35 + 10 * n as i64).await.map_err(fail)?;
+    }
+    s.backdate_pool(done, now - 1).await.map_err(fail)?;
+    s.close_pool(done, now, today).await.map_err(fail)?;
+
+    // Failed: a small aluminium pool that did not reach its minimum.
+    let mut failed = pool("ADC12 铝锭 小批量拼单", "materials.aluminium_ingot", adc12, now + DAY);
+    (failed.delivery_from, failed.delivery_to, failed.min_total) = (&from, &to, 100);
+    let failed = check_pool(&failed, now).map_err(|e| fail(format!("{e:?}")))?;
+    let failed = s.create_pool(caster, caster_p, &failed).await.map_err(fail)?.id;
+    s.commit_to_pool(failed, caster, caster_p, 20).await.map_err(fail)?;
+    s.backdate_pool(failed, now - 1).await.map_err(fail)?;
+    s.close_pool(failed, now, today).await.map_err(fail)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_series_are_two_years_of_mondays_moving_a_few_per_cent() {
+        let today = time::macros::date!(2026 - 11 - 30);
+        let weeks = mondays(today);
+        assert_eq!(weeks.len(), 104);
+        assert_eq!(weeks.last(), Some(&today));
+        let values: Vec<i64> = (0..104).map(|w| value(20_000_000, w, false)).collect();
+        let (lo, hi) = (values.iter().min().unwrap(), values.iter().max().unwrap());
+        assert!(*lo > 18_500_000 && *hi < 22_000_000, "{lo}..{hi}");
+        assert!(values.iter().all(|v| v % 10_000 == 0), "whole ten yuan");
+    }
+}
