@@ -162,6 +162,96 @@ mod day {
     }
 }
 
+/// The columns of a price sheet (`wujin import prices`): one value of one series per row.
+/// The series' own fields may be given on any of its rows; they create the series when the
+/// store does not know its code yet, and update it when they are given again.
+pub const PRICE_COLUMNS: &[crate::sheet::Column] = &[
+    crate::sheet::col("code", "代码", true, 40),
+    crate::sheet::col("date", "日期", true, 10),
+    crate::sheet::col("value", "数值", true, 20),
+    crate::sheet::col("name_zh", "名称", false, 60),
+    crate::sheet::col("name_en", "英文名称", false, 100),
+    crate::sheet::col("unit", "单位", false, 20),
+    crate::sheet::col("kind", "类型", false, 10),
+    crate::sheet::col("source", "来源", false, 100),
+    crate::sheet::col("frequency", "频率", false, 10),
+];
+
+/// One row of a price sheet, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRow {
+    pub code: String,
+    pub date: Date,
+    pub value_milli: i64,
+    /// The series' fields, when the row gives them (all of them, or none).
+    pub series: Option<SeriesRecord>,
+}
+
+/// Checks a row of a price sheet; every broken cell is named.
+pub fn price_from_cells(cells: &crate::sheet::Cells) -> Result<PriceRow, Vec<FieldError>> {
+    let mut c = crate::sheet::Check::new(cells, PRICE_COLUMNS);
+    let code = c.text("code").unwrap_or_default().trim().to_string();
+    let date = c.text("date").and_then(|v| {
+        let d = crate::tie::parse_date(v);
+        if d.is_none() {
+            c.fail("date", v, "invalid_date", msg!("supervision_date"));
+        }
+        d
+    });
+    let value = c.text("value").and_then(|v| {
+        let parsed = parse_value(v);
+        if parsed.is_none() {
+            c.fail("value", v, "out_of_range", msg!("series_value_form"));
+        }
+        parsed
+    });
+    let fields = ["name_zh", "name_en", "unit", "kind", "source", "frequency"];
+    let given: Vec<&str> = fields.iter().copied().filter(|k| c.text(k).is_some()).collect();
+    let series = if given.is_empty() {
+        if !(2..=40).contains(&code.len()) {
+            c.fail("code", &code, "invalid_code", msg!("series_code"));
+        }
+        None
+    } else {
+        let get = |k: &str| c.text(k).unwrap_or_default();
+        let input = SeriesInput {
+            code: &code,
+            name_zh: get("name_zh"),
+            name_en: get("name_en"),
+            unit: get("unit"),
+            kind: get("kind"),
+            source: get("source"),
+            frequency: get("frequency"),
+        };
+        match check_series(&input) {
+            Ok(r) => Some(r),
+            Err(errs) => {
+                c.errors.extend(errs);
+                None
+            }
+        }
+    };
+    match (date, value) {
+        (Some(date), Some(value_milli)) if c.errors.is_empty() => Ok(PriceRow { code, date, value_milli, series }),
+        _ => Err(c.errors),
+    }
+}
+
+/// A price sheet row as an export writes it, in [`PRICE_COLUMNS`] order.
+pub fn price_to_row(s: &SeriesRecord, date: Date, value_milli: i64) -> Vec<String> {
+    vec![
+        s.code.clone(),
+        date.to_string(),
+        show_value(value_milli),
+        s.name_zh.clone(),
+        s.name_en.clone(),
+        s.unit.clone(),
+        s.kind.code().to_string(),
+        s.source.clone(),
+        s.frequency.code().to_string(),
+    ]
+}
+
 /// A value in thousandths with its whole part grouped, as a page or a formula reads it:
 /// `20,150.5`.
 pub fn grouped_value(milli: i64) -> String {
@@ -739,6 +829,37 @@ mod tests {
         assert_eq!(grouped_value(999_000), "999");
         assert_eq!(yuan(1_944_475), "19,444.75");
         assert_eq!(percent(350), "3.5%");
+    }
+
+    #[test]
+    fn a_price_sheet_row_creates_its_series_or_names_each_bad_cell() {
+        let cells = |pairs: &[(&'static str, &str)]| {
+            crate::sheet::Cells::from_pairs(pairs.iter().map(|(k, v)| (*k, Some(v.to_string()))))
+        };
+        let full = cells(&[
+            ("code", "ADC12"),
+            ("date", "2026-11-23"),
+            ("value", "20,150"),
+            ("name_zh", "ADC12 铝合金锭"),
+            ("name_en", "ADC12 ingot"),
+            ("unit", "元/吨"),
+            ("kind", "money"),
+            ("source", "长江有色"),
+            ("frequency", "weekly"),
+        ]);
+        let row = price_from_cells(&full).unwrap();
+        assert_eq!((row.value_milli, row.series.map(|s| s.kind)), (20_150_000, Some(SeriesKind::Money)));
+        let bare = price_from_cells(&cells(&[("code", "ADC12"), ("date", "2026-11-30"), ("value", "20200")])).unwrap();
+        assert_eq!(bare.series, None);
+        let bad =
+            price_from_cells(&cells(&[("code", "ADC12"), ("date", "2026-13-01"), ("value", "-1"), ("kind", "stock")]))
+                .unwrap_err();
+        let fields: Vec<&str> = bad.iter().map(|e| e.field).collect();
+        for f in ["date", "value", "kind", "name_zh"] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+        let back = price_to_row(&price_from_cells(&full).unwrap().series.unwrap(), date!(2026 - 11 - 23), 20_150_000);
+        assert_eq!(back[2], "20150");
     }
 
     #[test]

@@ -78,17 +78,18 @@ pub enum Command {
         /// The new file; it must not exist yet.
         file: PathBuf,
     },
-    /// Import organisations, offers, supply ties or monthly reports from CSV (UTF-8 or GBK),
-    /// XLSX or JSON Lines.
+    /// Import organisations, offers, supply ties, monthly reports or price series from CSV
+    /// (UTF-8 or GBK), XLSX or JSON Lines.
     ///
     /// Every row is checked first. If any row is invalid nothing is written (unless
     /// --skip-invalid) and a report lists row, column, value and what is wrong. Importing
     /// the same file again changes nothing: records are matched on the credit code
     /// (organisations), the external id (offers), the two sides and input (ties, which an
     /// import records as the operator's, confirmed) or the credit code and month (reports:
-    /// other figures for a month already reported correct it, keeping the old as history).
+    /// other figures for a month already reported correct it, keeping the old as history) or
+    /// the series code and date (prices: a series is created by the rows that describe it).
     Import {
-        /// orgs, offers, ties or reports.
+        /// orgs, offers, ties, reports or prices.
         #[arg(required_unless_present = "template")]
         kind: Option<Kind>,
         /// The file to read (.csv, .xlsx, .jsonl).
@@ -499,6 +500,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Kind::Offers => "wujin-offers-template.csv",
                 Kind::Ties => "wujin-ties-template.csv",
                 Kind::Reports => "wujin-reports-template.csv",
+                Kind::Prices => "wujin-prices-template.csv",
             };
             let path = out.unwrap_or_else(|| PathBuf::from(name));
             export::template(kind, &path).map_err(|e| msg(e.to_string()))?;

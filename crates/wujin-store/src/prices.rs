@@ -183,6 +183,90 @@ impl Store {
         rows.iter().map(|r| Ok((date_of(&r.try_get::<String, _>(0)?)?, r.try_get(1)?))).collect()
     }
 
+    /// Writes a price sheet in one transaction: the series it describes (created, or updated
+    /// when their fields are given again), then every value (a day already there takes the
+    /// new value). Every code must be a known series or one of `series`. Returns (series
+    /// created, series updated, values written).
+    pub async fn write_prices(
+        &self,
+        series: &[SeriesRecord],
+        values: &[(String, Date, i64)],
+        actor: &str,
+    ) -> Result<(usize, usize, usize)> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let (mut created, mut updated) = (0, 0);
+        for s in series {
+            let n = sqlx::query(
+                "UPDATE price_series SET name_zh = $2, name_en = $3, unit = $4, kind = $5, source = $6, frequency = $7, \
+                 updated_at = $8 WHERE code = $1",
+            )
+            .bind(s.code.clone())
+            .bind(s.name_zh.clone())
+            .bind(s.name_en.clone())
+            .bind(s.unit.clone())
+            .bind(s.kind.code())
+            .bind(s.source.clone())
+            .bind(s.frequency.code())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                updated += 1;
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO price_series (code, name_zh, name_en, unit, kind, source, frequency, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            )
+            .bind(s.code.clone())
+            .bind(s.name_zh.clone())
+            .bind(s.name_en.clone())
+            .bind(s.unit.clone())
+            .bind(s.kind.code())
+            .bind(s.source.clone())
+            .bind(s.frequency.code())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            created += 1;
+        }
+        let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for (code, day, value) in values {
+            let id = match ids.get(code) {
+                Some(id) => *id,
+                None => {
+                    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM price_series WHERE code = $1")
+                        .bind(code.clone())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let id = id.ok_or_else(|| StoreError::Unsupported(format!("no price series {code}")))?;
+                    ids.insert(code.clone(), id);
+                    id
+                }
+            };
+            sqlx::query(
+                "INSERT INTO price_values (series_id, day, value_milli) VALUES ($1, $2, $3) \
+                 ON CONFLICT (series_id, day) DO UPDATE SET value_milli = excluded.value_milli",
+            )
+            .bind(id)
+            .bind(day.to_string())
+            .bind(*value)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = serde_json::json!({"created": created, "updated": updated, "values": values.len()});
+        Store::audit(&mut tx, actor, "import", "price_series", None, &detail).await?;
+        tx.commit().await?;
+        Ok((created, updated, values.len()))
+    }
+
+    /// The codes of every series.
+    pub async fn series_codes(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT code FROM price_series ORDER BY code").fetch_all(self.pool()).await?)
+    }
+
     /// The latest value of `series` on or before `day`.
     pub async fn reading(&self, series: i64, day: Date) -> Result<Option<(Date, i64)>> {
         let mut tx = self.pool().begin().await?;

@@ -42,6 +42,7 @@ fn columns(kind: Kind) -> &'static [Column] {
         Kind::Offers => OFFER_COLUMNS,
         Kind::Ties => TIE_COLUMNS,
         Kind::Reports => wujin_domain::report::REPORT_COLUMNS,
+        Kind::Prices => wujin_domain::pool::PRICE_COLUMNS,
     }
 }
 
@@ -107,6 +108,17 @@ async fn for_each_row(
             progress.finish();
             return Ok(ties.len() as u64);
         }
+        Kind::Prices => {
+            // Every series with all its values: a few series of a few hundred values each.
+            let mut n = 0u64;
+            for s in store.price_series().await? {
+                for (day, value) in store.series_values(s.id, None, None).await? {
+                    sink(wujin_domain::pool::price_to_row(&s.record, day, value))?;
+                    n += 1;
+                }
+            }
+            return Ok(n);
+        }
         Kind::Reports => {
             // Every current report, a firm's months together: the office's own figures back.
             let first = wujin_domain::report::Month::new(wujin_domain::report::FIRST_YEAR, 1).expect("a month");
@@ -138,7 +150,7 @@ async fn for_each_row(
             Kind::Offers => {
                 store.offers_after(after, CHUNK).await?.into_iter().map(|o| (o.id, offer_to_row(&o.record))).collect()
             }
-            Kind::Ties | Kind::Reports => break,
+            Kind::Ties | Kind::Reports | Kind::Prices => break,
         };
         let Some((last, _)) = rows.last() else { break };
         after = *last;

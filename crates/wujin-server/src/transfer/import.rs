@@ -38,6 +38,9 @@ pub enum Kind {
     /// Firms' monthly reports, as an office that collects spreadsheets imports them: a month
     /// already reported is corrected (its earlier figures stay as history).
     Reports,
+    /// Price series and their dated values (the platform's index and material prices): a
+    /// series is created by the first rows that describe it, a day already there corrected.
+    Prices,
 }
 
 /// One thing wrong with one cell.
@@ -221,6 +224,9 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
     }
     if kind == Kind::Reports {
         return import_reports(store, table, opts).await;
+    }
+    if kind == Kind::Prices {
+        return import_prices(store, table, opts).await;
     }
     if kind == Kind::Offers {
         let checked = check_offers(store, table, None, opts.quiet).await?;
@@ -598,6 +604,62 @@ async fn import_reports(store: &Store, table: &Table, opts: &Options) -> Result<
     Ok(report)
 }
 
+/// Checks every row of a price sheet; a code the store does not know must be described
+/// (name, unit, kind, source, frequency) by one of its rows, else each of its rows is a
+/// problem; a day twice for one series is a problem of the second row. Unless problems were
+/// found (and skipping was not asked for), writes every series and value in one transaction.
+async fn import_prices(store: &Store, table: &Table, opts: &Options) -> Result<Report, ImportError> {
+    use wujin_domain::pool::{PRICE_COLUMNS, price_from_cells};
+    let header = Header::read(PRICE_COLUMNS, &table.header).map_err(ImportError::Header)?;
+    let mut report = Report::empty(Kind::Prices, table, &header);
+    let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
+    let parsed = parse_rows(&table.rows, |c| price_from_cells(&header.cells(c)), |n| check.inc(n));
+    check.finish();
+    let known: std::collections::HashSet<String> = store.series_codes().await?.into_iter().collect();
+    let mut described: HashMap<String, wujin_domain::pool::SeriesRecord> = HashMap::new();
+    for r in parsed.iter().flatten() {
+        if let Some(s) = &r.series {
+            described.insert(r.code.clone(), s.clone());
+        }
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut values = vec![];
+    for ((at, _), parsed) in table.rows.iter().zip(parsed) {
+        let r = match parsed {
+            Ok(r) => r,
+            Err(errs) => {
+                report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e)));
+                continue;
+            }
+        };
+        if !known.contains(&r.code) && !described.contains_key(&r.code) {
+            let e = FieldError::new("code", &r.code, "unknown_series", msg!("series_undescribed"));
+            report.problems.push(problem(*at, table, &header, e));
+            continue;
+        }
+        let key = format!("{} {}", r.code, r.date);
+        if let Some(first) = first_seen(&mut seen, Some(&key), at.row) {
+            report.problems.push(duplicate(
+                *at,
+                first,
+                key_column(table, &header, "date"),
+                "date",
+                &r.date.to_string(),
+            ));
+            continue;
+        }
+        values.push((r.code, r.date, r.value_milli));
+    }
+    report.valid = values.len();
+    if report.problems.is_empty() || opts.skip_invalid {
+        let series: Vec<_> = described.into_values().collect();
+        let (created, updated, written) = store.write_prices(&series, &values, &opts.actor).await?;
+        report.written =
+            Some(UpsertStats { inserted: (created + written) as u64, updated: updated as u64, unchanged: 0 });
+    }
+    Ok(report)
+}
+
 /// Prints a report as people read it: a summary, then one line per problem.
 pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let say = |m: Msg| messages::say(lang, &m);
@@ -606,6 +668,7 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
         Kind::Offers => "import_kind_offers",
         Kind::Ties => "import_kind_ties",
         Kind::Reports => "import_kind_reports",
+        Kind::Prices => "import_kind_prices",
     });
     let bad_rows = r.bad_rows();
     writeln!(out, "{}", say(msg!("import_summary", kind, r.rows, r.encoding, r.valid, bad_rows)))?;
