@@ -192,6 +192,19 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     s.goto("/supervision/problems").await;
     let problem = first_link(&s, "/supervision/problems/").await;
     titles.push((format!("{problem} (unit)"), audit(&s, &problem, &mut problems).await));
+    // Group purchase: the pools, an open one with the commitment form, an allocated one it
+    // organised with the allocation table, the form to open one, and the price series.
+    for path in ["/pools", "/pools/new", "/prices"] {
+        titles.push((path.into(), audit(&s, path, &mut problems).await));
+    }
+    for state in ["open", "allocated"] {
+        s.goto(&format!("/pools?state={state}")).await;
+        let pool = first_link(&s, "/pools/").await;
+        titles.push((pool.clone(), audit(&s, &pool, &mut problems).await));
+    }
+    s.goto("/prices").await;
+    let series = first_link(&s, "/prices/").await;
+    titles.push((series.clone(), audit(&s, &series, &mut problems).await));
     s.sign_out().await;
 
     // A provider on a demand open to it: the response form.
