@@ -237,6 +237,11 @@ pub fn price_from_cells(cells: &crate::sheet::Cells) -> Result<PriceRow, Vec<Fie
     }
 }
 
+/// A sheet's row names a series the store does not know and no row of the sheet describes.
+pub fn undescribed(code: &str) -> FieldError {
+    FieldError::new("code", code, "unknown_series", msg!("series_undescribed"))
+}
+
 /// A price sheet row as an export writes it, in [`PRICE_COLUMNS`] order.
 pub fn price_to_row(s: &SeriesRecord, date: Date, value_milli: i64) -> Vec<String> {
     vec![

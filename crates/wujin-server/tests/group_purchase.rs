@@ -102,7 +102,10 @@ both_backends! {
         let f = firms(s, "pool", 4).await;
         let (organiser, b, c, rival) = (&f[0], &f[1], &f[2], &f[3]);
         let series = adc12(s).await;
-        let created = send(s, "POST", "/api/v1/pools", Some(pool_body(organiser.0, series)), &organiser.1.h()).await;
+        // The rival delivers: each allocation becomes a supply tie from it.
+        let mut body = pool_body(organiser.0, series);
+        body["supplier_org"] = json!(rival.0);
+        let created = send(s, "POST", "/api/v1/pools", Some(body), &organiser.1.h()).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let id = created.body["id"].as_i64().unwrap();
         assert_eq!(created.body["state"], "open");
@@ -172,6 +175,12 @@ both_backends! {
         let price = wujin_domain::pool::yuan(unit);
         assert!(inbox_texts(s, &b.1).await.iter().any(|t| t.contains("分配 90") && t.contains(&price)));
         assert!(inbox_texts(s, &c.1).await.iter().any(|t| t.contains("分配 60")));
+        // The named supplier now supplies both firms, confirmed by the allocation.
+        let ties = read(s, &format!("/api/v1/orgs/{}/ties", b.0), &b.1).await;
+        let from_pool: Vec<&Value> = ties["items"].as_array().unwrap().iter().filter(|t| t["source"] == "pool").collect();
+        assert_eq!(from_pool.len(), 1, "{ties}");
+        assert_eq!(from_pool[0]["supplier"]["org_id"].as_i64(), Some(rival.0));
+        assert_eq!(from_pool[0]["state"], "confirmed");
     }
 
     async fn a_pool_below_its_minimum_fails_and_an_organiser_cancels_or_extends_once(db) {

@@ -111,7 +111,7 @@ both_backends! {
         let (orgs, _) = s.list_orgs(&Default::default(), None, 1).await.unwrap();
         let seller = common::owner(s, "sales@maker.example.cn", Some(orgs[0].id)).await;
         let (_, _, html) = page(s, "GET", "/", Some(&seller), None).await;
-        assert_eq!(menu(&html), vec!["nav-search", "nav-demands", "nav-open", "nav-quotes", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
+        assert_eq!(menu(&html), vec!["nav-search", "nav-demands", "nav-open", "nav-quotes", "nav-pools", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
         assert!(html.contains("<summary id=\"account-name\">测试</summary>") && html.contains("id=\"sign-out\">退出</button>"), "the name apart from 退出");
         assert!(html.contains("id=\"nav-tokens\""), "API tokens in the account menu");
 
@@ -121,6 +121,6 @@ both_backends! {
         let r = send(s, "POST", "/api/v1/accounts", Some(up), &[]).await;
         let buyer = person(&r);
         let (_, _, html) = page(s, "GET", "/", Some(&buyer), None).await;
-        assert_eq!(menu(&html), vec!["nav-search", "nav-demands", "nav-quotes", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
+        assert_eq!(menu(&html), vec!["nav-search", "nav-demands", "nav-quotes", "nav-pools", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
     }
 }

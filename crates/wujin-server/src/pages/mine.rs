@@ -83,9 +83,18 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
         .iter()
         .map(|i| {
             let at = i["at"].as_str().unwrap_or("");
+            // Where the item leads: its demand, else the pool, problem or task it is about.
+            let d = &i["detail"];
+            let href = match (i["demand_id"].as_i64(), d["pool"].as_i64(), d["problem"].as_i64(), d["task"].as_i64()) {
+                (Some(id), ..) => Some(format!("/demands/{id}")),
+                (None, Some(id), ..) => Some(format!("/pools/{id}")),
+                (None, None, Some(id), _) => Some(format!("/supervision/problems/{id}")),
+                (None, None, None, Some(id)) => Some(format!("/supervision/tasks/{id}")),
+                _ => None,
+            };
             context! {
                 id => i["id"].as_i64(), text => i["text"].as_str().unwrap_or("").to_string(),
-                demand_id => i["demand_id"].as_i64(), read => i["read"].as_bool(),
+                href, read => i["read"].as_bool(),
                 at => at.to_string(), at_local => super::demands::china_time(at),
             }
         })

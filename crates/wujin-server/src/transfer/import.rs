@@ -633,7 +633,7 @@ async fn import_prices(store: &Store, table: &Table, opts: &Options) -> Result<R
             }
         };
         if !known.contains(&r.code) && !described.contains_key(&r.code) {
-            let e = FieldError::new("code", &r.code, "unknown_series", msg!("series_undescribed"));
+            let e = wujin_domain::pool::undescribed(&r.code);
             report.problems.push(problem(*at, table, &header, e));
             continue;
         }
