@@ -6,6 +6,7 @@
 //! once and holds on every path a record can take in.
 
 pub mod account;
+pub mod capacity;
 pub mod demand;
 pub mod disclosure;
 pub mod evidence;
