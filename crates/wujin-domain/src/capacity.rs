@@ -134,8 +134,7 @@ fn open_periods(cal: &Calendar, from: i64, to: i64) -> Vec<(i64, i64)> {
 /// Whether a booking of `minutes` from `start` fits the machine's calendar at `now`: whole
 /// quarter hours, not in the past, inside one stretch of open hours, clear of maintenance.
 pub fn fits(cal: &Calendar, start: i64, minutes: i64, now: i64) -> Result<(i64, i64), Misfit> {
-    if minutes < STEP_MINUTES
-        || minutes > MAX_MINUTES
+    if !(STEP_MINUTES..=MAX_MINUTES).contains(&minutes)
         || minutes % STEP_MINUTES != 0
         || local(start).1 % STEP_MINUTES != 0
         || start % MINUTE != 0
@@ -271,25 +270,29 @@ pub fn booking_transition(
     }
 }
 
+/// Open hours that do not read as `08:00-20:00` on quarter hours, or end before they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadHours;
+
 /// Parses open hours as people write them: `08:00-20:00`, `0:00-24:00`; empty or `closed`
 /// (休息) for a closed day.
-pub fn parse_hours(text: &str) -> Result<Option<Hours>, ()> {
+pub fn parse_hours(text: &str) -> Result<Option<Hours>, BadHours> {
     let t = text.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("closed") || t == "休息" {
         return Ok(None);
     }
-    let (a, b) = t.split_once(['-', '–', '~']).ok_or(())?;
-    let minutes = |s: &str| -> Result<u16, ()> {
-        let (h, m) = s.trim().split_once([':', '：']).ok_or(())?;
-        let (h, m) = (h.trim().parse::<u16>().map_err(|_| ())?, m.trim().parse::<u16>().map_err(|_| ())?);
+    let (a, b) = t.split_once(['-', '–', '~']).ok_or(BadHours)?;
+    let minutes = |s: &str| -> Result<u16, BadHours> {
+        let (h, m) = s.trim().split_once([':', '：']).ok_or(BadHours)?;
+        let (h, m) = (h.trim().parse::<u16>().map_err(|_| BadHours)?, m.trim().parse::<u16>().map_err(|_| BadHours)?);
         if m >= 60 || h > 24 || (h == 24 && m > 0) || m % STEP_MINUTES as u16 != 0 {
-            return Err(());
+            return Err(BadHours);
         }
         Ok(h * 60 + m)
     };
     let (from, to) = (minutes(a)?, minutes(b)?);
     if from >= to {
-        return Err(());
+        return Err(BadHours);
     }
     Ok(Some(Hours { from, to }))
 }
@@ -322,7 +325,7 @@ pub fn check_machine(
     for (i, h) in open.iter().take(7).enumerate() {
         match parse_hours(h) {
             Ok(x) => hours[i] = x,
-            Err(()) => errors.push(FieldError::new("open_hours", h, "invalid_hours", msg!("machine_hours"))),
+            Err(BadHours) => errors.push(FieldError::new("open_hours", h, "invalid_hours", msg!("machine_hours"))),
         }
     }
     if hours.iter().all(Option::is_none) && open.len() == 7 {
@@ -439,7 +442,7 @@ mod tests {
         assert_eq!(parse_hours("0:00–24:00"), Ok(Some(Hours { from: 0, to: 1440 })));
         assert_eq!(parse_hours("休息"), Ok(None));
         for bad in ["20:00-08:00", "8-20", "08:10-20:00", "25:00-26:00"] {
-            assert_eq!(parse_hours(bad), Err(()), "{bad}");
+            assert_eq!(parse_hours(bad), Err(BadHours), "{bad}");
         }
         assert_eq!(show_hours(parse_hours("08:00-20:00").unwrap()), "08:00-20:00");
         let week: Vec<String> =

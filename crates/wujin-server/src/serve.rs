@@ -188,6 +188,10 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
         if let Err(e) = state.store.settle_due_pools(today).await {
             tracing::warn!(error = %e, "settling provisional pool prices");
         }
+        // Machine bookings: a request unanswered for 48 hours expires and frees its window.
+        if let Err(e) = state.store.expire_bookings(now).await {
+            tracing::warn!(error = %e, "expiring unanswered booking requests");
+        }
         state.sign_in_limit.tidy();
         tokio::select! {
             _ = stop.changed() => break,

@@ -39,6 +39,9 @@ pub enum Kind {
     /// News of a group-purchase pool (detail: pool, title, event opened/due/allocated/failed/
     /// closed/settled/cancelled/extended, and what the event says: quantity, price, stage).
     Pool,
+    /// A step of a machine booking, told to both firms (detail: booking, machine, title,
+    /// event requested/confirmed/declined/cancelled/expired, start, reason).
+    Booking,
 }
 
 impl Kind {
@@ -56,6 +59,7 @@ impl Kind {
             Kind::ProblemDue => "problem_due",
             Kind::Supervision => "supervision",
             Kind::Pool => "pool",
+            Kind::Booking => "booking",
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod capacity;
 pub mod demands;
 pub mod departments;
 pub mod engagements;

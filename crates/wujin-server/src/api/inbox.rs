@@ -82,6 +82,12 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             say(&format!("inbox_problem_due_{stage}"), &[title, text("deadline")])
         }
         "pool" => pool_text(lang, d, title),
+        "booking" => {
+            let start =
+                d["start"].as_i64().map(|ms| crate::pages::demands::china_time(&crate::api::views::rfc3339(ms)));
+            let event = d["event"].as_str().unwrap_or("requested");
+            say(&format!("inbox_booking_{event}"), &[title, start.unwrap_or_default()])
+        }
         "supervision" if d["task"].is_i64() => say("inbox_supervision_task", &[title]),
         "supervision" => say("inbox_supervision_problem", &[title]),
         kind => say(&format!("inbox_{kind}"), &[other, title]),

@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod invitations;
 pub mod lang;
 pub mod limits;
+pub mod machines;
 pub mod matching;
 pub mod members;
 pub mod offer_writes;
@@ -239,6 +240,15 @@ pub const MAX_BODY: usize = 1024 * 1024;
         pools::commitments,
         pools::cancel,
         pools::extend,
+        machines::list,
+        machines::get,
+        machines::create,
+        machines::maintenance,
+        machines::book,
+        machines::bookings,
+        machines::confirm,
+        machines::decline,
+        machines::cancel,
         taxonomy,
         healthz
     ),
@@ -303,6 +313,14 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/pools/{id}/commitments", get(pools::commitments))
         .route("/api/v1/pools/{id}/cancel", axum::routing::post(pools::cancel))
         .route("/api/v1/pools/{id}/extend", axum::routing::post(pools::extend))
+        .route("/api/v1/machines", get(machines::list).post(machines::create))
+        .route("/api/v1/machines/{id}", get(machines::get))
+        .route("/api/v1/machines/{id}/maintenance", axum::routing::post(machines::maintenance))
+        .route("/api/v1/machines/{id}/bookings", axum::routing::post(machines::book))
+        .route("/api/v1/bookings", get(machines::bookings))
+        .route("/api/v1/bookings/{id}/confirm", axum::routing::post(machines::confirm))
+        .route("/api/v1/bookings/{id}/decline", axum::routing::post(machines::decline))
+        .route("/api/v1/bookings/{id}/cancel", axum::routing::post(machines::cancel))
         .route("/api/v1/ties/{id}/confirm", axum::routing::post(ties::confirm))
         .route("/api/v1/ties/{id}/reject", axum::routing::post(ties::reject))
         .route("/api/v1/ties/{id}/end", axum::routing::post(ties::end))

@@ -237,14 +237,19 @@ fn inspection_view(i: &Inspection) -> InspectionView {
 
 /// `responsible_org` as a query parameter: a positive id, or absent.
 pub(crate) fn org_param(lang: Lang, p: &super::params::Params) -> Result<Option<i64>, ApiError> {
-    match p.get("responsible_org").map(str::trim).filter(|v| !v.is_empty()) {
+    org_param_named(lang, p, "responsible_org")
+}
+
+/// An organisation id as the query parameter `key`: a positive id, or absent.
+pub(crate) fn org_param_named(lang: Lang, p: &super::params::Params, key: &str) -> Result<Option<i64>, ApiError> {
+    match p.get(key).map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v
             .parse::<i64>()
             .ok()
             .filter(|n| *n > 0)
             .map(Some)
-            .ok_or_else(|| ApiError::bad(lang, "invalid_id", "responsible_org", msg!("id_form"))),
+            .ok_or_else(|| ApiError::bad(lang, "invalid_id", key, msg!("id_form"))),
     }
 }
 

@@ -546,4 +546,9 @@ pub const KEYS: &[&str] = &[
     "inbox_pool_closed",
     "inbox_pool_cancelled",
     "inbox_pool_extended",
+    "inbox_booking_requested",
+    "inbox_booking_confirmed",
+    "inbox_booking_declined",
+    "inbox_booking_cancelled",
+    "inbox_booking_expired",
 ];

@@ -1,0 +1,177 @@
+//! Shared capacity (共享产能): a firm offers a machine with its calendar; others book time on
+//! it. No double booking, ever: a thousand concurrent requests for overlapping windows leave
+//! standing bookings that never overlap (setup time included), every refusal a 409 `clash`
+//! naming the window in the way. The edges: back to back with setup time, maintenance, a
+//! closed night, a request that expired, a cancellation that frees its window; each side
+//! takes only its own steps and both are told. Both engines.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use common::{Person, send};
+use serde_json::{Value, json};
+use wujin_store::{Store, both_backends};
+
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+/// A provider with a machine and a requester, each firm with its owner signed in.
+async fn world(s: &Store, hours: [&str; 7], setup: i64) -> (i64, (i64, Person), (i64, Person)) {
+    common::with_demo(s).await;
+    let (orgs, _) = s.list_orgs(&Default::default(), None, 2).await.unwrap();
+    let provider = (orgs[0].id, common::owner(s, "caster@cap.example.cn", Some(orgs[0].id)).await);
+    let requester = (orgs[1].id, common::owner(s, "buyer@cap.example.cn", Some(orgs[1].id)).await);
+    let body = json!({"org_id": provider.0, "name": "800T 压铸岛", "process": "压铸 800 T", "open_hours": hours,
+        "setup_minutes": setup});
+    let r = send(s, "POST", "/api/v1/machines", Some(body), &provider.1.h()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (r.body["id"].as_i64().unwrap(), provider, requester)
+}
+
+/// The first Monday at least two days ahead.
+fn monday_date() -> time::Date {
+    let mut d = wujin_store::ties::today() + time::Duration::days(2);
+    while d.weekday() != time::Weekday::Monday {
+        d += time::Duration::days(1);
+    }
+    d
+}
+
+/// 00:00 in the cluster on [`monday_date`], as epoch ms.
+fn next_monday() -> i64 {
+    let t = monday_date().with_hms(0, 0, 0).unwrap().assume_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap());
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn at(ms: i64) -> String {
+    wujin_server::api::views::rfc3339(ms)
+}
+
+async fn book(s: &Store, machine: i64, who: &(i64, Person), start: i64, hours: f64) -> common::Reply {
+    let body = json!({"org_id": who.0, "start": at(start), "hours": hours, "material": "ADC12", "quantity": 500});
+    send(s, "POST", &format!("/api/v1/machines/{machine}/bookings"), Some(body), &who.1.h()).await
+}
+
+async fn step(s: &Store, booking: i64, verb: &str, who: &Person, body: Option<Value>) -> common::Reply {
+    send(s, "POST", &format!("/api/v1/bookings/{booking}/{verb}"), body, &who.h()).await
+}
+
+const ROUND_THE_CLOCK: [&str; 7] = ["00:00-24:00"; 7];
+const WEEKDAYS: [&str; 7] = ["08:00-20:00", "08:00-20:00", "08:00-20:00", "08:00-20:00", "08:00-20:00", "", ""];
+
+both_backends! {
+    async fn a_thousand_clashing_requests_leave_no_two_bookings_overlapping(db) {
+        let s = db.store.clone();
+        let (machine, _, requester) = world(&s, ROUND_THE_CLOCK, 30).await;
+        let monday = next_monday();
+        let requester = Arc::new(requester);
+        // A thousand requests for windows of 1 to 4 hours starting on the quarter hour within
+        // three days: most of them clash with each other.
+        let mut seed: u64 = 20261130;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as i64
+        };
+        let mut tasks = vec![];
+        for _ in 0..1000 {
+            let start = monday + (next() % (3 * 24 * 4)) * 15 * 60_000;
+            let hours = 1.0 + (next() % 13) as f64 * 0.25;
+            let (s, requester) = (s.clone(), requester.clone());
+            tasks.push(tokio::spawn(async move { book(&s, machine, &requester, start, hours).await }));
+        }
+        let (mut accepted, mut refused) = (0, 0);
+        for t in tasks {
+            let r = t.await.unwrap();
+            match (r.status, r.body["error"]["code"].as_str()) {
+                (StatusCode::CREATED, _) => accepted += 1,
+                (StatusCode::CONFLICT, Some("clash")) => {
+                    let m = r.body["error"]["message"].as_str().unwrap();
+                    assert!(m.contains(" 至 ") || m.contains("刚被"), "a refusal names the clash: {m}");
+                    refused += 1;
+                }
+                other => panic!("neither booked nor a clash: {other:?} {}", r.body),
+            }
+        }
+        assert_eq!(accepted + refused, 1000);
+        assert!(accepted > 10 && refused > 100, "{accepted} accepted, {refused} refused");
+        let standing = s.standing_bookings(machine).await.unwrap();
+        assert_eq!(standing.len(), accepted, "every accepted request stands");
+        for pair in standing.windows(2) {
+            assert!(pair[0].block_end_ms <= pair[1].start_ms, "overlap: {:?} and {:?}", pair[0], pair[1]);
+        }
+    }
+
+    async fn the_edges_of_a_calendar_and_each_side_s_steps(db) {
+        let s = &db.store;
+        let (machine, provider, requester) = world(s, WEEKDAYS, 30).await;
+        let monday = next_monday();
+        let first = book(s, machine, &requester, monday + 10 * HOUR, 2.0).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+        let id = first.body["id"].as_i64().unwrap();
+        // Setup time: 12:00 clashes (setup until 12:30), 12:30 is back to back.
+        let r = book(s, machine, &requester, monday + 12 * HOUR, 1.0).await;
+        assert_eq!((r.status, r.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("clash")));
+        assert!(r.body["error"]["message"].as_str().unwrap().contains("12:30"), "{}", r.body);
+        let second = book(s, machine, &requester, monday + 12 * HOUR + HOUR / 2, 1.0).await;
+        assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+        // Before opening, across the closed night, on Saturday, off the quarter hour.
+        for (start, hours) in [(monday + 7 * HOUR, 2.0), (monday + 19 * HOUR, 3.0), (monday + 5 * DAY + 9 * HOUR, 1.0)] {
+            let r = book(s, machine, &requester, start, hours).await;
+            common::assert_error(&(r.status, r.body.clone()), StatusCode::BAD_REQUEST, Some("start"));
+            assert_eq!(r.body["error"]["code"], "closed");
+        }
+        let r = book(s, machine, &requester, monday + 9 * HOUR + 10 * 60_000, 1.0).await;
+        common::assert_error(&(r.status, r.body), StatusCode::BAD_REQUEST, Some("hours"));
+        // Maintenance on Tuesday morning.
+        let m = json!({"from": at(monday + DAY + 8 * HOUR), "to": at(monday + DAY + 12 * HOUR), "note": "模具保养"});
+        let r = send(s, "POST", &format!("/api/v1/machines/{machine}/maintenance"), Some(m.clone()), &requester.1.h()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "only the machine's firm");
+        let r = send(s, "POST", &format!("/api/v1/machines/{machine}/maintenance"), Some(m), &provider.1.h()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        let r = book(s, machine, &requester, monday + DAY + 11 * HOUR, 2.0).await;
+        assert_eq!(r.body["error"]["code"], "maintenance", "{}", r.body);
+
+        // The week as everyone sees it: free windows around the bookings and the maintenance.
+        let from = monday_date().to_string();
+        let week = send(s, "GET", &format!("/api/v1/machines/{machine}?from={from}"), None, &[("cookie", provider.1.cookie.as_str())]).await;
+        assert_eq!(week.status, StatusCode::OK, "{}", week.body);
+        assert!(week.body["booked"].as_array().unwrap().len() >= 2, "{}", week.body);
+        assert_eq!(week.body["booked_hours"].as_f64(), Some(4.0), "3 hours booked plus two setups");
+
+        // Each side's steps: the requester does not confirm, the provider does.
+        let r = step(s, id, "confirm", &requester.1, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let r = step(s, id, "confirm", &provider.1, None).await;
+        assert_eq!(r.body["state"], "confirmed", "{}", r.body);
+        let r = step(s, id, "cancel", &provider.1, None).await;
+        common::assert_error(&(r.status, r.body), StatusCode::BAD_REQUEST, Some("reason"));
+        // The requester cancels the second booking; its window is free again.
+        let second = second.body["id"].as_i64().unwrap();
+        let r = step(s, second, "cancel", &requester.1, None).await;
+        assert_eq!(r.body["state"], "cancelled", "{}", r.body);
+        let again = book(s, machine, &requester, monday + 12 * HOUR + HOUR / 2, 1.0).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+        // A request whose 48 hours passed unanswered holds nothing: the same window books.
+        let stale = again.body["id"].as_i64().unwrap();
+        sqlx::query("UPDATE bookings SET hold_until = $1 WHERE id = $2").bind(wujin_store::now_ms() - 1).bind(stale)
+            .execute(s.pool()).await.unwrap();
+        let r = step(s, stale, "confirm", &provider.1, None).await;
+        assert_eq!(r.body["error"]["code"], "wrong_state", "{}", r.body);
+        let fresh = book(s, machine, &requester, monday + 12 * HOUR + HOUR / 2, 1.0).await;
+        assert_eq!(fresh.status, StatusCode::CREATED, "{}", fresh.body);
+        assert_eq!(s.booking(stale).await.unwrap().unwrap().state.code(), "expired");
+        // Both sides were told of each step.
+        for who in [&provider.1, &requester.1] {
+            let inbox = send(s, "GET", "/api/v1/inbox?limit=100", None, &[("cookie", who.cookie.as_str())]).await;
+            let texts: Vec<&str> = inbox.body["items"].as_array().unwrap().iter().map(|i| i["text"].as_str().unwrap()).collect();
+            for word in ["已确认", "已取消", "过期"] {
+                assert!(texts.iter().any(|t| t.contains(word)), "{word} in {texts:?}");
+            }
+        }
+        // A stranger reads neither the booking's steps nor may take them.
+        let stranger = common::sign_up(s, "nobody@cap.example.cn").await;
+        assert_eq!(step(s, id, "cancel", &stranger, None).await.status, StatusCode::NOT_FOUND);
+    }
+}
