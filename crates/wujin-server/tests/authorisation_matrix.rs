@@ -169,6 +169,40 @@ impl World {
         scene
     }
 
+    /// A machine of the invited provider, open round the clock.
+    async fn machine(&self) -> i64 {
+        let week: Vec<String> = vec!["00:00-24:00".into(); 7];
+        let m = wujin_domain::capacity::check_machine("压铸岛", "压铸 800 T", &week, 0, None).unwrap();
+        self.app.store.create_machine(self.p, None, self.p_owner, &m).await.unwrap().id
+    }
+
+    /// An hour of its own for each cell, some days ahead.
+    fn slot(&self, cell: usize) -> i64 {
+        let day = 86_400_000;
+        (wujin_store::now_ms() / day + 3) * day + cell as i64 * 3_600_000
+    }
+
+    /// A request of the buyer on a new machine of the invited provider.
+    async fn booking(&self, cell: usize) -> i64 {
+        let machine = self.machine().await;
+        let start = self.slot(cell);
+        let r = wujin_store::capacity::BookingRequest {
+            machine_id: machine,
+            org_id: self.a,
+            by: self.owner,
+            start_ms: start,
+            end_ms: start + 3_600_000,
+            block_end_ms: start + 3_600_000,
+            quantity: None,
+            material: String::new(),
+            notes: String::new(),
+        };
+        match self.app.store.request_booking(&r, wujin_domain::capacity::HOLD_MS).await.unwrap() {
+            wujin_store::capacity::Booked::Done(b) => b.id,
+            other => panic!("{other:?}"),
+        }
+    }
+
     /// A pool the buyer organises, at a fixed price, open for a week.
     async fn pool(&self) -> i64 {
         let today = wujin_store::ties::today();
@@ -361,6 +395,19 @@ fn rows() -> Vec<Row> {
             ["401", "200+", "200+", "200-", "200-", "200+", "200-", "200-"],
         ),
         row("publish a price series", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
+        // Shared capacity: a firm's owners and admins offer machines and book time for it;
+        // everyone signed in reads a machine's week (free or taken, not by whom); only the
+        // machine's firm confirms; a booking is its two firms' alone.
+        row("offer a machine for the buyer", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
+        row("GET the provider's machine", Open, false, ["401", "200", "200", "200", "200", "200", "200", "200"]),
+        row(
+            "book the provider's machine for the buyer",
+            Open,
+            false,
+            ["401", "403", "201", "403", "403", "403", "403", "403"],
+        ),
+        row("confirm the buyer's booking", Open, false, ["401", "403", "403", "200", "404", "404", "404", "404"]),
+        row("GET the buyer's bookings", Open, false, ["401", "200+", "200+", "200-", "200-", "200-", "200-", "200-"]),
         // A completed engagement is a tie between the two, seen by both.
         row(
             "engagement tie among the buyer's ties",
@@ -592,6 +639,37 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             }
             let seen = r.body["items"].as_array().unwrap().iter().any(|i| i["org"]["code"] == org.to_string().as_str());
             return format!("200{}", if seen { '+' } else { '-' });
+        }
+        "offer a machine for the buyer" => (
+            "POST",
+            "/api/v1/machines".to_string(),
+            Some(json!({"org_id": w.a, "name": "抛光线", "process": "抛光", "open_hours": vec!["08:00-17:00"; 7]})),
+        ),
+        "GET the provider's machine" | "book the provider's machine for the buyer" => {
+            let m = w.machine().await;
+            if row.name.starts_with("GET") {
+                ("GET", format!("/api/v1/machines/{m}"), None)
+            } else {
+                let start = wujin_server::api::views::rfc3339(w.slot(role));
+                (
+                    "POST",
+                    format!("/api/v1/machines/{m}/bookings"),
+                    Some(json!({"org_id": w.a, "start": start, "hours": 1})),
+                )
+            }
+        }
+        "confirm the buyer's booking" | "GET the buyer's bookings" => {
+            let b = w.booking(role).await;
+            if row.name.starts_with("confirm") {
+                ("POST", format!("/api/v1/bookings/{b}/confirm"), None)
+            } else {
+                let r = send_to(&w.app, "GET", "/api/v1/bookings?side=requested", None, &h).await;
+                if r.status != StatusCode::OK {
+                    return r.status.as_u16().to_string();
+                }
+                let seen = r.body["items"].as_array().unwrap().iter().any(|i| i["id"].as_i64() == Some(b));
+                return format!("200{}", if seen { '+' } else { '-' });
+            }
         }
         "publish a price series" => (
             "POST",
