@@ -237,6 +237,7 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
         }
     }
     Box::pin(crate::demo_pools::load(store, admin, (flask, buyer), (caster, caster_p), &others)).await?;
+    Box::pin(crate::demo_pools::load_machines(store, (flask, buyer), (caster, caster_p))).await?;
 
     Ok(())
 }

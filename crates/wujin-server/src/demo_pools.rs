@@ -133,6 +133,108 @@ pub async fn load(
     Ok(())
 }
 
+/// Capacity processes of the demo's machines: category, the machine's name and process.
+const MACHINES: [(&str, &str, &str); 10] = [
+    ("cap.die_casting", "压铸岛", "压铸 800 T"),
+    ("cap.stamping", "冲压线", "冲压 315 T"),
+    ("cap.deep_drawing", "拉伸机", "拉伸 200 T"),
+    ("cap.vacuum_evacuation", "抽真空线", "真空杯抽真空 8 工位"),
+    ("cap.laser_welding", "激光焊机", "激光焊 2 kW"),
+    ("cap.injection_moulding", "注塑机", "注塑 380 T"),
+    ("cap.cnc_machining", "加工中心", "CNC 立式加工中心"),
+    ("cap.polishing", "抛光线", "自动抛光 6 轴"),
+    ("cap.spray_coating", "喷涂线", "静电喷涂"),
+    ("cap.heat_treatment", "热处理炉", "网带炉 热处理"),
+];
+
+/// Twenty machines, two for each of ten processes, of the firms offering that capacity
+/// (the die-caster's first), with open hours, setup times, maintenance, and the cup maker's
+/// bookings in every state.
+pub async fn load_machines(
+    store: &Store,
+    (flask, buyer): (i64, i64),
+    (caster, caster_p): (i64, i64),
+) -> Result<(), Failure> {
+    use wujin_domain::capacity::{BookingState, HOLD_MS, block, check_machine};
+    use wujin_store::capacity::{Booked, BookingRequest};
+    let s = store;
+    let day_shift: Vec<String> =
+        ["08:00-20:00", "08:00-20:00", "08:00-20:00", "08:00-20:00", "08:00-20:00", "08:00-12:00", ""]
+            .map(String::from)
+            .to_vec();
+    let round_the_clock: Vec<String> = vec!["00:00-24:00".into(); 6].into_iter().chain([String::new()]).collect();
+    let mut machines = vec![];
+    for (n, (category, name, process)) in MACHINES.iter().enumerate() {
+        let f = wujin_store::orgs::OrgFilter { categories: Some(vec![category.to_string()]), ..Default::default() };
+        let (orgs, _) = s.list_orgs(&f, None, 2).await.map_err(fail)?;
+        let mut owners: Vec<i64> = orgs.iter().map(|o| o.id).filter(|o| *o != flask && *o != caster).collect();
+        if n == 0 {
+            owners.insert(0, caster);
+        }
+        for (k, org) in owners.into_iter().take(2).enumerate() {
+            let hours = if n % 3 == 0 { &round_the_clock } else { &day_shift };
+            let record = check_machine(&format!("{name} {}号", k + 1), process, hours, 30 * (n as i64 % 3), None)
+                .map_err(|e| fail(format!("{e:?}")))?;
+            let by = if org == caster { caster_p } else { buyer };
+            machines.push((s.create_machine(org, None, by, &record).await.map_err(fail)?, org == caster));
+        }
+    }
+    // The cup maker's bookings on the die-caster's machine and a few others, next week.
+    let monday = {
+        let today = wujin_store::ties::today();
+        let mut d = today + Duration::days(1);
+        while d.weekday() != Weekday::Monday {
+            d += Duration::days(1);
+        }
+        let t = d.with_hms(0, 0, 0).map_err(fail)?.assume_offset(time::UtcOffset::from_hms(8, 0, 0).map_err(fail)?);
+        (t.unix_timestamp_nanos() / 1_000_000) as i64
+    };
+    const HOUR: i64 = 3_600_000;
+    let plan: [(usize, i64, i64, Option<BookingState>); 6] = [
+        (0, 8, 6, Some(BookingState::Confirmed)),
+        (0, 24 + 9, 4, None),
+        (0, 48 + 10, 3, Some(BookingState::Declined)),
+        (0, 72 + 8, 8, Some(BookingState::Cancelled)),
+        (2, 8, 10, Some(BookingState::Confirmed)),
+        (4, 24 + 13, 5, None),
+    ];
+    for (i, from_h, hours, then) in plan {
+        let Some((m, _)) = machines.get(i) else { continue };
+        let start = monday + from_h * HOUR;
+        let end = start + hours * HOUR;
+        let r = BookingRequest {
+            machine_id: m.id,
+            org_id: flask,
+            by: buyer,
+            start_ms: start,
+            end_ms: end,
+            block_end_ms: block(&m.record.calendar, start, end).1,
+            quantity: Some(2000),
+            material: "ADC12".into(),
+            notes: "杯盖外壳，模具自带".into(),
+        };
+        let Booked::Done(b) = s.request_booking(&r, HOLD_MS).await.map_err(fail)? else { continue };
+        let who = if m.org_id == caster { caster_p } else { buyer };
+        match then {
+            Some(BookingState::Cancelled) => {
+                s.move_booking(b.id, BookingState::Requested, BookingState::Cancelled, Some("订单推迟"), buyer)
+                    .await
+                    .map_err(fail)?;
+            }
+            Some(to) => {
+                s.move_booking(b.id, BookingState::Requested, to, None, who).await.map_err(fail)?;
+            }
+            None => {}
+        }
+    }
+    if let Some((m, _)) = machines.first() {
+        s.add_maintenance(m.id, monday + 4 * 24 * HOUR, monday + 4 * 24 * HOUR + 8 * HOUR, "模具保养", caster_p)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,6 +205,13 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     s.goto("/prices").await;
     let series = first_link(&s, "/prices/").await;
     titles.push((series.clone(), audit(&s, &series, &mut problems).await));
+    // Shared capacity: the machines, a machine's week with the booking form, the bookings.
+    for path in ["/machines", "/bookings"] {
+        titles.push((path.into(), audit(&s, path, &mut problems).await));
+    }
+    s.goto("/machines").await;
+    let machine = first_link(&s, "/machines/").await;
+    titles.push((machine.clone(), audit(&s, &machine, &mut problems).await));
     s.sign_out().await;
 
     // A provider on a demand open to it: the response form.

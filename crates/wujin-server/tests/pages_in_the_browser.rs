@@ -1027,3 +1027,58 @@ async fn a_firm_joins_a_pool_and_its_organiser_reads_the_allocation_after_the_cl
     assert!(s.text("#pool-facts").await.contains("−1.5%"));
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_books_time_on_a_machine_and_its_owner_confirms_it() {
+    let mut s = Session::start("capacity", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    // The demo's bookings are next week (from the next Monday on).
+    let mut monday = wujin_store::ties::today() + time::Duration::days(1);
+    while monday.weekday() != time::Weekday::Monday {
+        monday += time::Duration::days(1);
+    }
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/machines").await;
+    assert!(s.text("#machine-table").await.contains("压铸 800 T"));
+    s.shots("machines").await;
+    s.click("#machine-table tbody tr:first-child a").await;
+    s.goto(&format!("{}?from={monday}", s.path().await)).await;
+    assert!(s.has("#machine-week .seg.booked").await, "the confirmed Monday booking is drawn");
+    assert!(s.has("#machine-week .seg.maintenance").await, "Friday's maintenance is drawn");
+    s.shots("machine-week").await;
+    // Monday 09:00 is taken: the refusal names the window in the way.
+    let set = |id: &str, v: String| format!("document.getElementById('{id}').value = '{v}';");
+    s.c.execute(&set("day", monday.to_string()), vec![]).await.unwrap();
+    s.c.execute(&set("time", "09:00".into()), vec![]).await.unwrap();
+    s.fill("hours", "1").await;
+    s.click("#booking-form button[type=submit]").await;
+    let error = s.text("#machine-error").await;
+    assert!(error.contains("08:00") && error.contains("14:00"), "{error}");
+    // Wednesday afternoon is free.
+    s.c.execute(&set("day", (monday + time::Duration::days(2)).to_string()), vec![]).await.unwrap();
+    s.c.execute(&set("time", "14:00".into()), vec![]).await.unwrap();
+    s.fill("hours", "2.5").await;
+    s.fill("material", "ADC12").await;
+    s.click("#booking-form button[type=submit]").await;
+    assert_eq!(s.path().await, "/bookings");
+    assert!(s.has("#booking-sent").await);
+    assert!(s.text("#bookings-requested").await.contains("14:00"), "{}", s.text("#bookings-requested").await);
+    s.shots("bookings-mine").await;
+    s.sign_out().await;
+
+    // The die-caster confirms it from the bookings of its machines.
+    s.sign_in("casting@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/bookings").await;
+    let before = s.c.find_all(Locator::Css("#bookings-provided form[action$='/confirm']")).await.unwrap().len();
+    assert!(before >= 2, "the demo's open request and the new one, {before}");
+    s.click("#bookings-provided form[action$='/confirm'] button").await;
+    let after = s.c.find_all(Locator::Css("#bookings-provided form[action$='/confirm']")).await.unwrap().len();
+    assert_eq!(after, before - 1, "one request fewer to answer");
+    s.shots("bookings-provided").await;
+    s.switch_lang().await;
+    assert!(s.text("h1").await.contains("Bookings"));
+    s.shots("bookings-provided-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the bookings fit a phone");
+    s.finish().await;
+}

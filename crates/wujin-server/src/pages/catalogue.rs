@@ -48,6 +48,9 @@ mod tests {
             include_str!("../../pages/templates/pool.html"),
             include_str!("../../pages/templates/pool_new.html"),
             include_str!("../../pages/templates/pool_progress.html"),
+            include_str!("../../pages/templates/machines.html"),
+            include_str!("../../pages/templates/machine.html"),
+            include_str!("../../pages/templates/bookings.html"),
         ];
         let mut used = vec![];
         for t in templates {
@@ -77,6 +80,8 @@ mod tests {
         used.extend(super::super::targets::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::supervision::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::pools::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::capacity::KEYS.iter().map(|k| k.to_string()));
+        used.extend(["bookings_mine", "bookings_of_my_machines"].map(String::from));
         used.extend(
             [
                 "chart_orgs_by_sector",

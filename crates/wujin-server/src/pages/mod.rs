@@ -4,6 +4,7 @@
 //! catalogue. The core flows need no JavaScript: links and forms.
 
 mod account;
+pub mod capacity;
 pub mod catalogue;
 pub mod chain;
 pub mod chart;
@@ -86,6 +87,9 @@ fn env() -> &'static Environment<'static> {
             ("pools.html", include_str!("../../pages/templates/pools.html")),
             ("pool.html", include_str!("../../pages/templates/pool.html")),
             ("pool_new.html", include_str!("../../pages/templates/pool_new.html")),
+            ("machines.html", include_str!("../../pages/templates/machines.html")),
+            ("machine.html", include_str!("../../pages/templates/machine.html")),
+            ("bookings.html", include_str!("../../pages/templates/bookings.html")),
             ("pool_progress.html", include_str!("../../pages/templates/pool_progress.html")),
             ("pager.html", include_str!("../../pages/templates/pager.html")),
             ("offer_form.html", include_str!("../../pages/templates/offer_form.html")),
@@ -321,6 +325,11 @@ pub fn routes() -> Router<AppState> {
         .route("/pools/{id}/commit", axum::routing::post(pools::commit))
         .route("/pools/{id}/allocations.xlsx", get(pools::allocations))
         .route("/pools/{id}/{action}", axum::routing::post(pools::act))
+        .route("/machines", get(capacity::list))
+        .route("/machines/{id}", get(capacity::page))
+        .route("/machines/{id}/book", axum::routing::post(capacity::book))
+        .route("/bookings", get(capacity::bookings))
+        .route("/bookings/{id}/{action}", axum::routing::post(capacity::act))
         .route("/demands", get(demands::list))
         .route("/demands/open", get(demands::open_list))
         .route("/demands/new", get(demands::new_page).post(demands::create))
