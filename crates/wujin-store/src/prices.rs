@@ -57,6 +57,56 @@ pub enum SeriesWrite {
     Updated(Series),
 }
 
+/// Writes one value; a day already there takes the new value.
+async fn put_value(tx: &mut Tx, series: i64, day: Date, value: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO price_values (series_id, day, value_milli) VALUES ($1, $2, $3) \
+         ON CONFLICT (series_id, day) DO UPDATE SET value_milli = excluded.value_milli",
+    )
+    .bind(series)
+    .bind(day.to_string())
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the series of `s.code`, or creates it: its id, and whether it was created.
+async fn write_series(tx: &mut Tx, s: &SeriesRecord, now: i64) -> Result<(i64, bool)> {
+    let updated: Option<i64> = sqlx::query_scalar(
+        "UPDATE price_series SET name_zh = $2, name_en = $3, unit = $4, kind = $5, source = $6, frequency = $7, \
+         updated_at = $8 WHERE code = $1 RETURNING id",
+    )
+    .bind(s.code.clone())
+    .bind(s.name_zh.clone())
+    .bind(s.name_en.clone())
+    .bind(s.unit.clone())
+    .bind(s.kind.code())
+    .bind(s.source.clone())
+    .bind(s.frequency.code())
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = updated {
+        return Ok((id, false));
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO price_series (code, name_zh, name_en, unit, kind, source, frequency, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(s.code.clone())
+    .bind(s.name_zh.clone())
+    .bind(s.name_en.clone())
+    .bind(s.unit.clone())
+    .bind(s.kind.code())
+    .bind(s.source.clone())
+    .bind(s.frequency.code())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, true))
+}
+
 /// The latest value of `series` on or before `day`, inside a transaction.
 pub(crate) async fn reading_on(tx: &mut Tx, series: i64, day: Date) -> Result<Option<(Date, i64)>> {
     let row = sqlx::query(
@@ -101,52 +151,19 @@ impl Store {
     /// code is taken and `update` is false.
     pub async fn put_series(&self, s: &SeriesRecord, update: bool, actor: &str) -> Result<Option<SeriesWrite>> {
         let mut tx = self.begin().await?;
-        let now = now_ms();
-        let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM price_series WHERE code = $1")
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM price_series WHERE code = $1")
             .bind(s.code.clone())
             .fetch_optional(&mut *tx)
             .await?;
-        let id = match existing {
-            Some(_) if !update => return Ok(None),
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE price_series SET name_zh = $2, name_en = $3, unit = $4, kind = $5, source = $6, \
-                     frequency = $7, updated_at = $8 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(s.name_zh.clone())
-                .bind(s.name_en.clone())
-                .bind(s.unit.clone())
-                .bind(s.kind.code())
-                .bind(s.source.clone())
-                .bind(s.frequency.code())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                id
-            }
-            None => {
-                sqlx::query_scalar(
-                    "INSERT INTO price_series (code, name_zh, name_en, unit, kind, source, frequency, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-                )
-                .bind(s.code.clone())
-                .bind(s.name_zh.clone())
-                .bind(s.name_en.clone())
-                .bind(s.unit.clone())
-                .bind(s.kind.code())
-                .bind(s.source.clone())
-                .bind(s.frequency.code())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        let action = if existing.is_some() { "edit" } else { "create" };
+        if taken.is_some() && !update {
+            return Ok(None);
+        }
+        let (id, created) = write_series(&mut tx, s, now_ms()).await?;
+        let action = if created { "create" } else { "edit" };
         Store::audit(&mut tx, actor, action, "price_series", Some(id), &serde_json::json!({"code": s.code})).await?;
         tx.commit().await?;
         let series = self.series(id).await?.ok_or(StoreError::NotFound)?;
-        Ok(Some(if existing.is_some() { SeriesWrite::Updated(series) } else { SeriesWrite::Created(series) }))
+        Ok(Some(if created { SeriesWrite::Created(series) } else { SeriesWrite::Updated(series) }))
     }
 
     /// Writes dated values of a series in one transaction: a day already there takes the new
@@ -154,15 +171,7 @@ impl Store {
     pub async fn put_values(&self, series: i64, values: &[(Date, i64)], actor: &str) -> Result<usize> {
         let mut tx = self.begin().await?;
         for (day, value) in values {
-            sqlx::query(
-                "INSERT INTO price_values (series_id, day, value_milli) VALUES ($1, $2, $3) \
-                 ON CONFLICT (series_id, day) DO UPDATE SET value_milli = excluded.value_milli",
-            )
-            .bind(series)
-            .bind(day.to_string())
-            .bind(*value)
-            .execute(&mut *tx)
-            .await?;
+            put_value(&mut tx, series, *day, *value).await?;
         }
         let detail = serde_json::json!({"values": values.len()});
         Store::audit(&mut tx, actor, "values", "price_series", Some(series), &detail).await?;
@@ -197,40 +206,11 @@ impl Store {
         let now = now_ms();
         let (mut created, mut updated) = (0, 0);
         for s in series {
-            let n = sqlx::query(
-                "UPDATE price_series SET name_zh = $2, name_en = $3, unit = $4, kind = $5, source = $6, frequency = $7, \
-                 updated_at = $8 WHERE code = $1",
-            )
-            .bind(s.code.clone())
-            .bind(s.name_zh.clone())
-            .bind(s.name_en.clone())
-            .bind(s.unit.clone())
-            .bind(s.kind.code())
-            .bind(s.source.clone())
-            .bind(s.frequency.code())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 1 {
+            if write_series(&mut tx, s, now).await?.1 {
+                created += 1;
+            } else {
                 updated += 1;
-                continue;
             }
-            sqlx::query(
-                "INSERT INTO price_series (code, name_zh, name_en, unit, kind, source, frequency, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-            )
-            .bind(s.code.clone())
-            .bind(s.name_zh.clone())
-            .bind(s.name_en.clone())
-            .bind(s.unit.clone())
-            .bind(s.kind.code())
-            .bind(s.source.clone())
-            .bind(s.frequency.code())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            created += 1;
         }
         let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         for (code, day, value) in values {
@@ -246,15 +226,7 @@ impl Store {
                     id
                 }
             };
-            sqlx::query(
-                "INSERT INTO price_values (series_id, day, value_milli) VALUES ($1, $2, $3) \
-                 ON CONFLICT (series_id, day) DO UPDATE SET value_milli = excluded.value_milli",
-            )
-            .bind(id)
-            .bind(day.to_string())
-            .bind(*value)
-            .execute(&mut *tx)
-            .await?;
+            put_value(&mut tx, id, *day, *value).await?;
         }
         let detail = serde_json::json!({"created": created, "updated": updated, "values": values.len()});
         Store::audit(&mut tx, actor, "import", "price_series", None, &detail).await?;

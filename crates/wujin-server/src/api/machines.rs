@@ -476,7 +476,7 @@ async fn step(
 }
 
 /// Confirm a request (the machine's firm, while the request holds).
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/confirm", tag = "capacity", request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/confirm", tag = "capacity", request_body(content = Option<StepBody>, description = "May be left out: no reason."),
     params(("id" = i64, Path, minimum = 1, description = "the booking")),
     responses((status = 200, body = BookingView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn confirm(
@@ -490,7 +490,7 @@ pub async fn confirm(
 }
 
 /// Decline a request (the machine's firm).
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/decline", tag = "capacity", request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/decline", tag = "capacity", request_body(content = Option<StepBody>, description = "May be left out: no reason."),
     params(("id" = i64, Path, minimum = 1, description = "the booking")),
     responses((status = 200, body = BookingView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn decline(
@@ -505,7 +505,7 @@ pub async fn decline(
 
 /// Cancel a booking: the requester until the machine's notice before the start, the
 /// machine's firm before the start with a reason. The window is free again.
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "capacity", request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "capacity", request_body(content = Option<StepBody>, description = "May be left out: no reason."),
     params(("id" = i64, Path, minimum = 1, description = "the booking")),
     responses((status = 200, body = BookingView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409)))]
 pub async fn cancel(

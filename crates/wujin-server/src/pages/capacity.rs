@@ -11,12 +11,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
-use wujin_domain::Lang;
 
 use super::account::back_to;
 use super::catalogue::text;
-use super::demands::{china_time, json_of};
-use super::session::{PageUser, form, page_user, sign_in_first};
+use super::demands::{china_time, id, json_of};
+use super::session::form;
+use super::supervision::{query_map, shown, someone};
 use super::targets::poster;
 use super::{page_lang, render};
 use crate::api::AppState;
@@ -26,29 +26,6 @@ use crate::api::params::Params;
 type Json = serde_json::Value;
 
 const DAY_MS: i64 = 86_400_000;
-
-fn query_map(query: Option<&str>) -> HashMap<String, String> {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect()
-}
-
-fn id(raw: i64) -> crate::api::RawId {
-    Ok(Path(raw.to_string()))
-}
-
-async fn someone(app: &AppState, headers: &HeaderMap, here: &str) -> Result<PageUser, Response> {
-    page_user(app, headers).await.ok_or_else(|| sign_in_first(here))
-}
-
-async fn shown<R: axum::response::IntoResponse>(
-    r: Result<R, crate::api::error::ApiError>,
-    lang: Lang,
-    here: &str,
-) -> Result<Json, Response> {
-    json_of(r).await.map_err(|e| match e.status {
-        StatusCode::NOT_FOUND => super::session::not_found(lang, here),
-        status => super::message(status, lang, here, "error_title", &e.message),
-    })
-}
 
 fn ms(rfc: &Json) -> i64 {
     rfc.as_str()

@@ -69,7 +69,7 @@ pub(super) async fn json_of<R: IntoResponse>(result: Result<R, ApiError>) -> Res
     Ok(serde_json::from_slice(&bytes).unwrap_or(Json::Null))
 }
 
-fn id(raw: i64) -> crate::api::RawId {
+pub(super) fn id(raw: i64) -> crate::api::RawId {
     Ok(Path(raw.to_string()))
 }
 

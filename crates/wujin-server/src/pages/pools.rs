@@ -18,8 +18,9 @@ use wujin_domain::{Lang, Taxonomy};
 use super::account::{back_to, see_other};
 use super::catalogue::text;
 use super::chart::{Trend, trend_figure};
-use super::demands::{china_time, json_of};
-use super::session::{PageUser, form, page_user, sign_in_first};
+use super::demands::{china_time, id, json_of};
+use super::session::{form, page_user};
+use super::supervision::{query_map, shown, someone};
 use super::targets::poster;
 use super::{page_lang, render, yuan};
 use crate::api::AppState;
@@ -27,30 +28,6 @@ use crate::api::lang::ReqLang;
 use crate::api::params::Params;
 
 type Json = serde_json::Value;
-
-fn query_map(query: Option<&str>) -> HashMap<String, String> {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect()
-}
-
-fn id(raw: i64) -> crate::api::RawId {
-    Ok(Path(raw.to_string()))
-}
-
-/// The API's answer, or the page that says why not.
-async fn shown<R: axum::response::IntoResponse>(
-    r: Result<R, crate::api::error::ApiError>,
-    lang: Lang,
-    here: &str,
-) -> Result<Json, Response> {
-    json_of(r).await.map_err(|e| match e.status {
-        StatusCode::NOT_FOUND => super::session::not_found(lang, here),
-        status => super::message(status, lang, here, "error_title", &e.message),
-    })
-}
-
-async fn someone(app: &AppState, headers: &HeaderMap, here: &str) -> Result<PageUser, Response> {
-    page_user(app, headers).await.ok_or_else(|| sign_in_first(here))
-}
 
 /// A series value from the API as a page shows it (`20,150.5`); empty when there is none.
 fn shown_value(v: &Json) -> String {

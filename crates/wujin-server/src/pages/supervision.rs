@@ -45,13 +45,13 @@ pub const KEYS: &[&str] = &[
     "ledger_days_left",
 ];
 
-fn query_map(query: Option<&str>) -> HashMap<String, String> {
+pub(super) fn query_map(query: Option<&str>) -> HashMap<String, String> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect()
 }
 
 /// The API's answer as a page's data, or the page that says why not: not found, or the
 /// API's message under its status.
-async fn shown<R: axum::response::IntoResponse>(
+pub(super) async fn shown<R: axum::response::IntoResponse>(
     r: Result<R, crate::api::error::ApiError>,
     lang: Lang,
     here: &str,
@@ -63,7 +63,7 @@ async fn shown<R: axum::response::IntoResponse>(
 }
 
 /// The signed-in person, or the sign-in page.
-async fn someone(app: &AppState, headers: &HeaderMap, here: &str) -> Result<PageUser, Response> {
+pub(super) async fn someone(app: &AppState, headers: &HeaderMap, here: &str) -> Result<PageUser, Response> {
     page_user(app, headers).await.ok_or_else(|| sign_in_first(here))
 }
 
