@@ -234,6 +234,17 @@ pub enum BenchKind {
         #[arg(long)]
         nodes: Option<PathBuf>,
     },
+    /// 100 concurrent clients book random windows on 50 machines through the HTTP API of a
+    /// server on loopback for the given time; prints requests/s, p50 and p99, booked, clashed
+    /// (409) and busy (503) counts, and a full overlap scan (which must find none).
+    Booking {
+        /// How long the clients book.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Also measure on this PostgreSQL server (a scratch database is created and dropped).
+        #[arg(long, env = "WUJIN_BENCH_PG")]
+        pg: Option<String>,
+    },
     /// The querying half of `bench search`, run in its own process (not for people).
     #[command(hide = true)]
     SearchWorker {
@@ -548,6 +559,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
+        Command::Bench { what: Some(BenchKind::Booking { seconds, pg }), .. } => {
+            crate::bench::booking::run(seconds, pg.as_deref()).await
+        }
         Command::Bench { what: Some(BenchKind::Chain { firms, edges, seed, nodes }), .. } => {
             crate::bench::chain::run(firms, &edges, seed, nodes.as_deref())
         }

@@ -18,6 +18,7 @@ use wujin_store::Store;
 
 use crate::api;
 
+pub mod booking;
 pub mod chain;
 pub mod feed;
 pub mod search;
