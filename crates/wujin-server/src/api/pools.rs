@@ -267,14 +267,13 @@ async fn indicative(app: &AppState, p: &Pool) -> Result<Option<wujin_domain::poo
     Ok(settle(&r.pricing, reading, r.tier_mode, &r.tiers, r.fee_fen, p.committed_total, true))
 }
 
-/// The pool as `me` may see it.
-pub(crate) async fn view(app: &AppState, lang: Lang, me: &Caller, p: &Pool) -> Result<PoolView, ApiError> {
+/// The pool as someone acting for `orgs` (the caller's organisations) may see it.
+pub(crate) async fn view(app: &AppState, lang: Lang, orgs: &[i64], p: &Pool) -> Result<PoolView, ApiError> {
     let internal = |e| ApiError::internal(lang, e);
     let tax = Taxonomy::get();
     let r = &p.record;
-    let orgs = super::auth::org_ids(app, lang, me).await?;
     let mut mine = vec![];
-    for org in &orgs {
+    for org in orgs {
         if let Some(c) = app.store.commitment(p.id, *org).await.map_err(internal)? {
             mine.push(mine_view(&c));
         }
@@ -342,6 +341,11 @@ pub(crate) async fn view(app: &AppState, lang: Lang, me: &Caller, p: &Pool) -> R
     })
 }
 
+/// The pool as the caller sees it (one pool: its organisations read for it).
+async fn view_for(app: &AppState, lang: Lang, me: &Caller, p: &Pool) -> Result<PoolView, ApiError> {
+    view(app, lang, &super::auth::org_ids(app, lang, me).await?, p).await
+}
+
 /// The pool, or 404.
 async fn found(app: &AppState, lang: Lang, id: i64) -> Result<Pool, ApiError> {
     app.store.pool_by_id(id).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| ApiError::not_found(lang))
@@ -384,14 +388,15 @@ pub async fn list(
         Some(v) => return Err(super::unknown(lang, "mine", v)),
     };
     let internal = |e| ApiError::internal(lang, e);
+    // The caller's organisations, read once for the whole list.
+    let orgs = super::auth::org_ids(&app, lang, &me).await?;
     let mut pools = if mine {
-        let orgs = super::auth::org_ids(&app, lang, &me).await?;
         let mut all = vec![];
         for org in &orgs {
             let f = PoolFilter { state, category: category.clone(), organiser_org: Some(*org), committed_by: None };
             all.extend(app.store.pools(&f, 200).await.map_err(internal)?);
         }
-        let f = PoolFilter { state, category, organiser_org: None, committed_by: Some(orgs) };
+        let f = PoolFilter { state, category, organiser_org: None, committed_by: Some(orgs.clone()) };
         all.extend(app.store.pools(&f, 200).await.map_err(internal)?);
         all.sort_by_key(|p| {
             (p.state != PoolState::Open, if p.state == PoolState::Open { p.record.deadline_ms } else { -p.id })
@@ -404,7 +409,7 @@ pub async fn list(
     pools.truncate(200);
     let mut items = Vec::with_capacity(pools.len());
     for pool in &pools {
-        items.push(view(&app, lang, &me, pool).await?);
+        items.push(view(&app, lang, &orgs, pool).await?);
     }
     let total = items.len();
     Ok(Json(PoolList { items, next_cursor: None, total }))
@@ -423,7 +428,7 @@ pub async fn get(
     let me = caller(&app, lang, &headers).await?;
     let id = super::parse_id(lang, id)?;
     let pool = found(&app, lang, id).await?;
-    Ok(Json(view(&app, lang, &me, &pool).await?))
+    Ok(Json(view_for(&app, lang, &me, &pool).await?))
 }
 
 /// Reads and checks a pool's terms, resolving its series.
@@ -506,7 +511,7 @@ pub async fn create(
     }
     let r = terms(&app, lang, &b).await?;
     let pool = app.store.create_pool(b.org_id, me.account_id, &r).await.map_err(internal)?;
-    Ok((StatusCode::CREATED, Json(view(&app, lang, &me, &pool).await?)).into_response())
+    Ok((StatusCode::CREATED, Json(view_for(&app, lang, &me, &pool).await?)).into_response())
 }
 
 /// Commit, revise or (with 0) withdraw a firm's quantity, until the deadline; every version
@@ -627,7 +632,7 @@ pub async fn cancel(
     let internal = |e| ApiError::internal(lang, e);
     changed(lang, app.store.cancel_pool(pool.id, me.account_id, reason).await.map_err(internal)?)?;
     let pool = found(&app, lang, pool.id).await?;
-    Ok(Json(view(&app, lang, &me, &pool).await?))
+    Ok(Json(view_for(&app, lang, &me, &pool).await?))
 }
 
 /// Move an open pool's deadline later, once.
@@ -647,5 +652,5 @@ pub async fn extend(
     let internal = |e| ApiError::internal(lang, e);
     changed(lang, app.store.extend_pool(pool.id, me.account_id, deadline).await.map_err(internal)?)?;
     let pool = found(&app, lang, pool.id).await?;
-    Ok(Json(view(&app, lang, &me, &pool).await?))
+    Ok(Json(view_for(&app, lang, &me, &pool).await?))
 }
