@@ -188,6 +188,25 @@ pub fn free_windows(cal: &Calendar, blocks: &[(i64, i64)], from: i64, to: i64) -
     out
 }
 
+/// How far ahead the search index knows machines' free windows: twelve weeks.
+pub const HORIZON_MS: i64 = 12 * 7 * DAY;
+
+/// A capacity search's "free between these dates for at least this long in one window".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreeAsk {
+    /// Epoch ms, `[from, to)`.
+    pub from: i64,
+    pub to: i64,
+    pub minutes: i64,
+}
+
+impl FreeAsk {
+    /// Whether the free window `w` leaves at least the asked time inside `[from, to)`.
+    pub fn admits(&self, w: (i64, i64)) -> bool {
+        w.1.min(self.to) - w.0.max(self.from) >= self.minutes * MINUTE
+    }
+}
+
 /// Who acts on a booking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -368,6 +387,17 @@ mod tests {
     fn weekdays_8_to_20() -> Calendar {
         let h = Some(Hours { from: 8 * 60, to: 20 * 60 });
         Calendar { open: [h, h, h, h, h, None, None], setup_minutes: 30, notice_hours: 24, maintenance: vec![] }
+    }
+
+    #[test]
+    fn a_free_window_answers_an_ask_only_with_enough_time_inside_the_dates() {
+        let ask = FreeAsk { from: at(0, 0, 0), to: at(2, 0, 0), minutes: 8 * 60 };
+        assert!(ask.admits((at(0, 8, 0), at(0, 20, 0))), "twelve free hours on Monday");
+        assert!(!ask.admits((at(0, 14, 0), at(0, 20, 0))), "six hours are not eight");
+        // Long enough, but most of it after the dates asked.
+        assert!(!ask.admits((at(1, 18, 0), at(2, 20, 0))));
+        assert!(ask.admits((at(1, 16, 0), at(2, 20, 0))), "exactly eight hours before the end");
+        assert!(!ask.admits((at(3, 8, 0), at(3, 20, 0))), "outside the dates");
     }
 
     #[test]

@@ -12,6 +12,8 @@ use wujin_store::offers::{Offer, OfferFilter};
 use wujin_store::reputation::Reputation;
 use wujin_store::{Store, StoreError};
 
+use wujin_domain::capacity::HORIZON_MS;
+
 use crate::index::{MatchError, MatchIndex, OfferDoc, Standing};
 
 /// Events read per round.
@@ -31,8 +33,16 @@ pub enum FollowError {
     Store(#[from] StoreError),
 }
 
+/// What the index keeps of stored offers besides the offers themselves: their firms'
+/// standing and capacity offers' free machine windows.
+#[derive(Default)]
+struct Extras {
+    standing: HashMap<i64, Reputation>,
+    free: HashMap<i64, Vec<(i64, i64)>>,
+}
+
 /// The index's view of stored offers.
-fn docs_of<'a>(offers: &'a [Offer], standing: &HashMap<i64, Reputation>) -> Vec<OfferDoc<'a>> {
+fn docs_of<'a>(offers: &'a [Offer], extras: &'a Extras) -> Vec<OfferDoc<'a>> {
     offers
         .iter()
         .map(|o| OfferDoc {
@@ -42,8 +52,9 @@ fn docs_of<'a>(offers: &'a [Offer], standing: &HashMap<i64, Reputation>) -> Vec<
             town: o.town.as_deref(),
             certificates: &o.org_certificates,
             sectors: &o.org_sectors,
-            standing: standing.get(&o.org_id).map(standing_of).unwrap_or_default(),
+            standing: extras.standing.get(&o.org_id).map(standing_of).unwrap_or_default(),
             record: &o.record,
+            free: extras.free.get(&o.id).map(Vec::as_slice).unwrap_or_default(),
         })
         .collect()
 }
@@ -58,15 +69,23 @@ fn standing_of(r: &Reputation) -> Standing {
     }
 }
 
-/// The documents of `offers`, with their organisations' standing read from the store.
-async fn docs_with_standing<'a>(store: &Store, offers: &'a [Offer]) -> Result<Vec<OfferDoc<'a>>, FollowError> {
+/// What the index keeps of `offers` besides themselves, read from the store: their
+/// organisations' standing, and the free windows of capacity offers' machines from now to
+/// the horizon.
+async fn extras_of(store: &Store, offers: &[Offer]) -> Result<Extras, FollowError> {
     let orgs: BTreeSet<i64> = offers.iter().map(|o| o.org_id).collect();
     let orgs: Vec<i64> = orgs.into_iter().collect();
-    let mut standing = HashMap::new();
+    let mut extras = Extras::default();
     for chunk in orgs.chunks(500) {
-        standing.extend(store.reputations(chunk).await?);
+        extras.standing.extend(store.reputations(chunk).await?);
     }
-    Ok(docs_of(offers, &standing))
+    let capacity: Vec<i64> =
+        offers.iter().filter(|o| o.record.kind == wujin_domain::OfferKind::Capacity).map(|o| o.id).collect();
+    if !capacity.is_empty() {
+        let now = wujin_store::now_ms();
+        extras.free = store.offer_free_windows(&capacity, now, now + HORIZON_MS, now).await?;
+    }
+    Ok(extras)
 }
 
 async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<(), FollowError> {
@@ -75,7 +94,8 @@ async fn index_offers(store: &Store, index: &MatchIndex, ids: &[i64]) -> Result<
     for id in ids.iter().filter(|id| !found.contains(id)) {
         index.delete(*id as u64);
     }
-    index.upsert(&docs_with_standing(store, &offers).await?)?;
+    let extras = extras_of(store, &offers).await?;
+    index.upsert(&docs_of(&offers, &extras))?;
     Ok(())
 }
 
@@ -119,7 +139,8 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
         let mut ids = BTreeSet::new();
         for e in &events {
             match e.topic.as_str() {
-                "offer" => {
+                // A capacity offer's machines changed what is free.
+                "offer" | "calendar" => {
                     ids.insert(e.entity_id);
                 }
                 // An organisation's name, town and standing are indexed with each of its offers.
@@ -163,7 +184,8 @@ pub async fn rebuild(
         let offers = store.offers_after(after, 5000).await?;
         let Some(last) = offers.last() else { break };
         after = last.id;
-        index.upsert(&docs_with_standing(store, &offers).await?)?;
+        let extras = extras_of(store, &offers).await?;
+        index.upsert(&docs_of(&offers, &extras))?;
         done += offers.len() as u64;
         progress(done, total);
     }

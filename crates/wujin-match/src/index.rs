@@ -33,6 +33,29 @@ pub struct OfferDoc<'a> {
     pub sectors: &'a [String],
     pub standing: Standing,
     pub record: &'a OfferRecord,
+    /// A capacity offer's free machine windows over the coming weeks (epoch ms, `[from,
+    /// to)`), one per machine and stretch of open hours: empty for other offers.
+    pub free: &'a [(i64, i64)],
+}
+
+/// The most free windows kept per offer (twelve weeks of a few machines open in two shifts
+/// a day fit many times over).
+pub const MAX_WINDOWS: usize = 4096;
+const MINUTE_MS: i64 = 60_000;
+
+/// A free window as the index keeps it: start and end in whole minutes since the epoch, in
+/// the high and low halves of one u64 (eight bytes a window; a u32 of minutes reaches past
+/// the year 10,000). The start is rounded up and the end down, so a packed window never
+/// claims time that is not free.
+pub fn pack_window((from, to): (i64, i64)) -> Option<u64> {
+    let start = u32::try_from((from + MINUTE_MS - 1).div_euclid(MINUTE_MS)).ok()?;
+    let end = u32::try_from(to.div_euclid(MINUTE_MS)).ok()?;
+    (start < end).then_some(((start as u64) << 32) | end as u64)
+}
+
+/// The window a packed value stands for, in epoch ms.
+pub fn unpack_window(v: u64) -> (i64, i64) {
+    ((v >> 32) as i64 * MINUTE_MS, (v & 0xffff_ffff) as i64 * MINUTE_MS)
 }
 
 /// How the organisation has dealt on the platform, as the ranking reads it.
@@ -83,10 +106,15 @@ pub(crate) struct Fields {
     pub(crate) lead_days: Field,
     pub(crate) moq: Field,
     pub(crate) hours: Field,
+    /// Free machine windows, packed by [`pack_window`].
+    pub(crate) free: Field,
 }
 
+/// The fast field of free windows, as the query's filter names it.
+pub(crate) const FREE: &str = "free";
+
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 7";
+const FORMAT: &str = "wujin-index 8";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -134,6 +162,7 @@ fn schema() -> (Schema, Fields) {
         lead_days: b.add_u64_field("lead_days", INDEXED | FAST | STORED),
         moq: b.add_u64_field("moq", INDEXED),
         hours: b.add_u64_field("hours", INDEXED),
+        free: b.add_u64_field(FREE, FAST),
     };
     (b.build(), fields)
 }
@@ -266,6 +295,9 @@ impl MatchIndex {
             if let Some(h) = r.hours_per_week {
                 doc.add_u64(f.hours, h.max(0) as u64);
             }
+            for w in d.free.iter().filter_map(|w| pack_window(*w)).take(MAX_WINDOWS) {
+                doc.add_u64(f.free, w);
+            }
             writer.add_document(doc)?;
         }
         Ok(())
@@ -350,6 +382,7 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
                 sectors: &org.sectors,
                 standing: Standing::default(),
                 record: r,
+                free: &[],
             })
         })
         .collect()

@@ -13,15 +13,16 @@
 
 use std::ops::Bound;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, FilterCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use wujin_domain::capacity::FreeAsk;
 use wujin_domain::{OfferKind, Taxonomy};
 
 use crate::facets::{FacetCollector, Facets, sorted};
-use crate::index::{MatchError, MatchIndex};
+use crate::index::{FREE, MatchError, MatchIndex, unpack_window};
 use crate::need::{OrgMatch, by_org};
 
 /// The most query terms we look at; a pasted page of text is cut here.
@@ -92,6 +93,9 @@ pub struct SearchQuery {
     pub quantity: Option<u64>,
     /// Capacity offered, at least this many machine hours per week.
     pub min_hours: Option<u64>,
+    /// Capacity with a machine free for at least this long in one window between these
+    /// instants (within the weeks the index knows: `wujin_domain::capacity::HORIZON_MS`).
+    pub free: Option<FreeAsk>,
     /// Local first: offers of firms in this town rank higher.
     pub near_town: Option<String>,
     /// How many offers to return (at most [`MAX_HITS`]).
@@ -487,6 +491,25 @@ fn trades(terms: &[String]) -> Vec<String> {
     out
 }
 
+/// Runs `query` into `collector`. With a free-window ask, only offers with a window that
+/// admits it reach the collector: the filter reads the packed windows of each match from
+/// its column in the same pass, so ranking, counts and facets all see the filtered set and
+/// no hit costs a second query.
+fn collect<C: Collector + Send + Sync>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    collector: C,
+    free: Option<FreeAsk>,
+) -> tantivy::Result<C::Fruit> {
+    match free {
+        None => searcher.search(query, &collector),
+        Some(ask) => {
+            let admits = move |v: u64| ask.admits(unpack_window(v));
+            searcher.search(query, &FilterCollector::new(FREE.to_string(), admits, collector))
+        }
+    }
+}
+
 impl MatchIndex {
     fn text_field(&self, name: &str) -> Field {
         if name == "name" { self.fields.name } else { self.fields.text }
@@ -542,6 +565,11 @@ impl MatchIndex {
         if let Some(h) = q.min_hours {
             out.push(u64_range(f.hours, h, u64::MAX));
         }
+        // Only capacity offers have machines; the windows themselves are checked as the
+        // matches are collected (see `collect`).
+        if q.free.is_some() && q.kind != Some(OfferKind::Capacity) {
+            out.push(term_query(f.kind, OfferKind::Capacity.code()));
+        }
         out.into_iter().map(|q| (Occur::Must, q)).collect()
     }
 
@@ -590,12 +618,12 @@ impl MatchIndex {
         // With facets, the total is their kind counts added up (every offer has one kind):
         // one collector fewer per matching offer.
         let (top, total, facets) = if q.facets {
-            let (top, raw) = ran.searcher.search(&query, &(top, FacetCollector))?;
+            let (top, raw) = collect(&ran.searcher, &query, (top, FacetCollector), q.free)?;
             let facets = sorted(raw);
             let total = facets.get("kind").iter().map(|(_, n)| *n as usize).sum();
             (top, total, Some(facets))
         } else {
-            let (top, total) = ran.searcher.search(&query, &(top, Count))?;
+            let (top, total) = collect(&ran.searcher, &query, (top, Count), q.free)?;
             (top, total, None)
         };
         let mut hits = Vec::with_capacity(top.len());

@@ -82,6 +82,7 @@ fn re_indexing_an_offer_replaces_it() {
         sectors: &[],
         standing: Default::default(),
         record: &changed,
+        free: &[],
     }])
     .unwrap();
     idx.commit().unwrap();
@@ -106,6 +107,7 @@ fn the_demo_cluster_finds_vacuum_flask_makers() {
             sectors: &[],
             standing: Default::default(),
             record: r,
+            free: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

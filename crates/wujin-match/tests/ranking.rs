@@ -96,6 +96,7 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
             sectors: &[],
             standing: Default::default(),
             record: r,
+            free: &[],
         };
         idx.upsert(&[doc]).unwrap();
         idx.commit().unwrap();

@@ -176,7 +176,15 @@ pub async fn load_machines(
             let record = check_machine(&format!("{name} {}号", k + 1), process, hours, 30 * (n as i64 % 3), None)
                 .map_err(|e| fail(format!("{e:?}")))?;
             let by = if org == caster { caster_p } else { buyer };
-            machines.push((s.create_machine(org, None, by, &record).await.map_err(fail)?, org == caster));
+            // Offered under the firm's capacity offer of that process, when it has one: the
+            // search then finds it by its free windows.
+            let of = wujin_store::offers::OfferFilter {
+                org_id: Some(org),
+                categories: Some(vec![category.to_string()]),
+                ..Default::default()
+            };
+            let offer = s.list_offers(&of, None, 1).await.map_err(fail)?.0.first().map(|o| o.id);
+            machines.push((s.create_machine(org, offer, by, &record).await.map_err(fail)?, org == caster));
         }
     }
     // The cup maker's bookings on the die-caster's machine and a few others, next week.

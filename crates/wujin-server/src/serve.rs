@@ -145,6 +145,7 @@ pub const DELIVERY_LOG_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut last_prune: Option<std::time::Instant> = None;
+    let mut rolled: Option<time::Date> = None;
     loop {
         // Once an hour: the outbox keeps the feed's retention, not the platform's history.
         if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
@@ -191,6 +192,19 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
         // Machine bookings: a request unanswered for 48 hours expires and frees its window.
         if let Err(e) = state.store.expire_bookings(now).await {
             tracing::warn!(error = %e, "expiring unanswered booking requests");
+        }
+        // The search index keeps twelve weeks of free machine windows from the day it read
+        // them: each new day, every capacity offer with machines is read again.
+        if rolled != Some(today) {
+            match state.store.roll_calendars(&today.to_string()).await {
+                Ok(n) => {
+                    rolled = Some(today);
+                    if n > 0 {
+                        tracing::info!(offers = n, "free machine windows moved on a day");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "moving free machine windows on a day"),
+            }
         }
         state.sign_in_limit.tidy();
         tokio::select! {

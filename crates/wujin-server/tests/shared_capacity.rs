@@ -10,7 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use common::{Person, send};
+use common::{Person, send, send_to};
 use serde_json::{Value, json};
 use wujin_store::{Store, both_backends};
 
@@ -173,5 +173,74 @@ both_backends! {
         // A stranger reads neither the booking's steps nor may take them.
         let stranger = common::sign_up(s, "nobody@cap.example.cn").await;
         assert_eq!(step(s, id, "cancel", &stranger, None).await.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn a_capacity_search_finds_machines_free_long_enough_and_follows_their_bookings(db) {
+        let s = &db.store;
+        common::with_demo(s).await;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 2).await.unwrap();
+        let provider = (orgs[0].id, common::owner(s, "cell@cap.example.cn", Some(orgs[0].id)).await);
+        let requester = (orgs[1].id, common::owner(s, "rfq@cap.example.cn", Some(orgs[1].id)).await);
+        let app = common::with_index(s).await;
+        let offer = json!({"title": "1250T 压铸岛 对外开放机时", "category": "压铸产能", "hours_per_week": 60});
+        let r = send_to(&app, "POST", &format!("/api/v1/orgs/{}/offers", provider.0), Some(offer), &provider.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let offer = r.body["id"].as_i64().unwrap();
+        let day = "08:00-20:00";
+        let body = json!({"org_id": provider.0, "offer_id": offer, "name": "1250T 压铸岛", "process": "压铸 1250 T",
+            "open_hours": [day, day, day, day, day, "", ""], "setup_minutes": 0});
+        let r = send_to(&app, "POST", "/api/v1/machines", Some(body), &provider.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let machine = r.body["id"].as_i64().unwrap();
+
+        // Monday is open twelve hours: free for twelve, not for thirteen.
+        let monday = monday_date();
+        let found = |hours: u32| {
+            let app = app.clone();
+            async move {
+                wujin_match::follow::catch_up(&app.store, app.index.as_ref().unwrap()).await.unwrap();
+                let path = format!("/api/v1/search?q=%E5%8E%8B%E9%93%B8&free_from={monday}&free_to={monday}&free_hours={hours}&limit=100");
+                let r = send_to(&app, "GET", &path, None, &[]).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                let items = r.body["items"].as_array().unwrap();
+                assert!(items.iter().all(|i| i["offers"].as_array().unwrap().iter().all(|o| o["kind"] == "capacity")));
+                items.iter().flat_map(|i| i["offers"].as_array().unwrap().clone()).any(|o| o["id"] == offer)
+            }
+        };
+        assert!(found(12).await, "a machine free all Monday is found");
+        assert!(!found(13).await, "Monday has only twelve open hours");
+
+        // A request for the morning takes it: the index follows the booking through the outbox.
+        let r = send_to(&app, "POST", &format!("/api/v1/machines/{machine}/bookings"),
+            Some(json!({"org_id": requester.0, "start": at(next_monday() + 8 * HOUR), "hours": 6})), &requester.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let booking = r.body["id"].as_i64().unwrap();
+        assert!(!found(12).await, "six hours are booked");
+        assert!(found(6).await, "the afternoon is still free");
+        // Cancelled, the morning is free again.
+        let r = send_to(&app, "POST", &format!("/api/v1/bookings/{booking}/cancel"), None, &requester.1.h()).await;
+        assert_eq!(r.body["state"], "cancelled", "{}", r.body);
+        assert!(found(12).await, "a cancellation frees the window in search too");
+
+        // Each new day, the index reads every machine's twelve weeks again; once a day, however
+        // many servers ask.
+        let first = s.roll_calendars("2031-01-06").await.unwrap();
+        assert!(first >= 1, "the offer with a machine is read again");
+        assert_eq!(s.roll_calendars("2031-01-06").await.unwrap(), 0, "the same day rolls once");
+        assert_eq!(s.roll_calendars("2031-01-07").await.unwrap(), first);
+        assert!(found(12).await);
+
+        // What cannot be asked is a 400 naming the parameter.
+        let far = wujin_store::ties::today() + time::Duration::weeks(14);
+        for (query, field) in [
+            ("free_hours=0".to_string(), "free_hours"),
+            ("free_hours=337".to_string(), "free_hours"),
+            (format!("free_to={far}"), "free_to"),
+            (format!("free_from={monday}&free_to=2020-01-01"), "free_to"),
+            ("free_from=next%20week".to_string(), "free_from"),
+        ] {
+            let r = send_to(&app, "GET", &format!("/api/v1/search?{query}"), None, &[]).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{query}: {}", r.body);
+        }
     }
 }

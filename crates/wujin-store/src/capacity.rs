@@ -149,6 +149,7 @@ async fn expire(tx: &mut Tx, machine: Option<i64>, now: i64) -> Result<usize> {
             .execute(&mut **tx)
             .await?;
         tell_both(tx, b, "expired").await?;
+        calendar_changed(tx, b.machine_id).await?;
     }
     Ok(stale.len())
 }
@@ -165,6 +166,21 @@ async fn clash(tx: &mut Tx, machine: i64, from: i64, to: i64) -> Result<Option<B
     .fetch_optional(&mut **tx)
     .await?;
     row.as_ref().map(booking_of).transpose()
+}
+
+/// Records, for the search index, that the free windows of `machine`'s capacity offer changed
+/// (an internal outbox topic: the change feed does not show it). Nothing when the machine is
+/// offered under no offer.
+async fn calendar_changed(tx: &mut Tx, machine: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (topic, entity_id, op, at) SELECT 'calendar', offer_id, 'upsert', $2 FROM machines \
+         WHERE id = $1 AND offer_id IS NOT NULL",
+    )
+    .bind(machine)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn is_exclusion(e: &sqlx::Error) -> bool {
@@ -191,6 +207,7 @@ impl Store {
         .await?;
         let detail = serde_json::json!({"name": m.name, "process": m.process});
         Store::audit_for(&mut tx, Some(org), &format!("account:{by}"), "create", "machine", Some(id), &detail).await?;
+        calendar_changed(&mut tx, id).await?;
         tx.commit().await?;
         self.machine(id).await?.ok_or(StoreError::NotFound)
     }
@@ -249,6 +266,7 @@ impl Store {
             &detail,
         )
         .await?;
+        calendar_changed(&mut tx, machine).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -312,6 +330,7 @@ impl Store {
         };
         let b = booking_of(&sqlx::query(&format!("{BOOKING} WHERE b.id = $1")).bind(id).fetch_one(&mut *tx).await?)?;
         tell_both(&mut tx, &b, "requested").await?;
+        calendar_changed(&mut tx, r.machine_id).await?;
         let detail = serde_json::json!({"machine": r.machine_id, "start": r.start_ms, "end": r.end_ms});
         Store::audit_for(
             &mut tx,
@@ -383,11 +402,106 @@ impl Store {
         }
         let b = booking_of(&sqlx::query(&format!("{BOOKING} WHERE b.id = $1")).bind(id).fetch_one(&mut *tx).await?)?;
         tell_both(&mut tx, &b, to.code()).await?;
+        calendar_changed(&mut tx, b.machine_id).await?;
         let detail = serde_json::json!({"from": from.code(), "to": to.code(), "reason": reason});
         Store::audit_for(&mut tx, Some(b.org_id), &format!("account:{by}"), to.code(), "booking", Some(id), &detail)
             .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// The free windows within `[from, to)` of the machines offered under each of `offers`
+    /// (capacity offers without machines are left out): what the search index keeps of a
+    /// capacity offer so that "free for N hours between these dates" is a filter inside the
+    /// index query. Three reads for any number of offers.
+    pub async fn offer_free_windows(
+        &self,
+        offers: &[i64],
+        from: i64,
+        to: i64,
+        now: i64,
+    ) -> Result<std::collections::HashMap<i64, Vec<(i64, i64)>>> {
+        let mut out: std::collections::HashMap<i64, Vec<(i64, i64)>> = std::collections::HashMap::new();
+        if offers.is_empty() {
+            return Ok(out);
+        }
+        let mut sql = crate::Sql::new(self.backend(), &format!("{MACHINE} WHERE "));
+        sql.push_in_ids("m.offer_id", offers).push(" ORDER BY m.id");
+        let machines: Vec<Machine> = sql.fetch_all(self.pool()).await?.iter().map(machine_of).collect::<Result<_>>()?;
+        if machines.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<i64> = machines.iter().map(|m| m.id).collect();
+        let mut maintenance: std::collections::HashMap<i64, Vec<(i64, i64)>> = std::collections::HashMap::new();
+        let mut sql = crate::Sql::new(
+            self.backend(),
+            "SELECT machine_id, from_ms, to_ms FROM machine_maintenance WHERE to_ms > ",
+        );
+        sql.bind(from).push(" AND from_ms < ").bind(to).push(" AND ").push_in_ids("machine_id", &ids);
+        for r in sql.fetch_all(self.pool()).await? {
+            maintenance.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+        }
+        let mut blocks: std::collections::HashMap<i64, Vec<(i64, i64)>> = std::collections::HashMap::new();
+        let mut sql = crate::Sql::new(
+            self.backend(),
+            "SELECT machine_id, start_ms, block_end_ms FROM bookings WHERE (state = 'confirmed' OR \
+             (state = 'requested' AND hold_until > ",
+        );
+        sql.bind(now)
+            .push(")) AND block_end_ms > ")
+            .bind(from)
+            .push(" AND start_ms < ")
+            .bind(to)
+            .push(" AND ")
+            .push_in_ids("machine_id", &ids)
+            .push(" ORDER BY start_ms");
+        for r in sql.fetch_all(self.pool()).await? {
+            blocks.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+        }
+        for mut m in machines {
+            let Some(offer) = m.offer_id else { continue };
+            m.record.calendar.maintenance = maintenance.remove(&m.id).unwrap_or_default();
+            let taken = blocks.remove(&m.id).unwrap_or_default();
+            let free = wujin_domain::capacity::free_windows(&m.record.calendar, &taken, from.max(now), to);
+            out.entry(offer).or_default().extend(free);
+        }
+        Ok(out)
+    }
+
+    /// Once a local day (`day`, YYYY-MM-DD), records a calendar change for every capacity
+    /// offer with machines, so that the search index moves the weeks it keeps on by a day.
+    /// Returns how many offers were touched (0 when this day was already rolled: any number
+    /// of servers may call it, and only one transaction wins the day).
+    pub async fn roll_calendars(&self, day: &str) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let rolled = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'calendar_day' AND value <> $1")
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let fresh = if rolled == 0 {
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('calendar_day', $1) ON CONFLICT (key) DO NOTHING")
+                .bind(day.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        } else {
+            0
+        };
+        if rolled + fresh == 0 {
+            tx.commit().await?;
+            return Ok(0);
+        }
+        let n = sqlx::query(
+            "INSERT INTO outbox (topic, entity_id, op, at) SELECT DISTINCT 'calendar', offer_id, 'upsert', $1 \
+             FROM machines WHERE offer_id IS NOT NULL",
+        )
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Expires every request whose hold has run out at `now`; returns how many.

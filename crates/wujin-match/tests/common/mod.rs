@@ -65,6 +65,7 @@ pub fn index_of(firms: &[Firm]) -> MatchIndex {
             sectors: &[],
             standing: f.standing,
             record: &f.offer,
+            free: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

@@ -213,7 +213,7 @@ async fn machine_or_404(app: &AppState, lang: Lang, id: i64) -> Result<Machine, 
 
 /// An instant as people or programs write it: RFC 3339, or "YYYY-MM-DD HH:MM" in the
 /// cluster's time.
-fn instant(lang: Lang, field: &str, raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn instant(lang: Lang, field: &str, raw: &str) -> Result<i64, ApiError> {
     use time::format_description::well_known::Rfc3339;
     let raw = raw.trim();
     let t = time::OffsetDateTime::parse(raw, &Rfc3339)

@@ -54,6 +54,15 @@ pub struct SearchParams {
     lead_time_max: Option<u32>,
     /// Capacity offers with at least this many machine hours a week.
     hours_min: Option<u32>,
+    /// Capacity with a machine free from this instant or day on: RFC 3339, `YYYY-MM-DD
+    /// HH:MM` or `YYYY-MM-DD` in Yongkang time (now unless given).
+    free_from: Option<String>,
+    /// …until this instant or day (a day counts whole); at most 12 weeks ahead (the default).
+    free_to: Option<String>,
+    /// …for at least this many hours in one window, 1 to 336 (1 unless given). Any of the
+    /// three asks for capacity with a free machine.
+    #[param(minimum = 1, maximum = 336)]
+    free_hours: Option<u32>,
     /// Organisations per page, 1 to 100 (default 20).
     limit: Option<u32>,
     /// The next_cursor of the previous page.
@@ -180,6 +189,16 @@ pub fn yuan_param(lang: Lang, field: &str, raw: &str) -> Result<u64, ApiError> {
     }
 }
 
+/// An instant as a search names it: RFC 3339, `YYYY-MM-DD HH:MM` or a day in Yongkang time
+/// (its start, or with `day_end` the start of the next day, so that the day counts whole).
+fn moment(lang: Lang, field: &str, raw: &str, day_end: bool) -> Result<i64, ApiError> {
+    if let Some(day) = wujin_domain::tie::parse_date(raw) {
+        let day = if day_end { day.next_day().unwrap_or(day) } else { day };
+        return super::machines::instant(lang, field, &format!("{day} 00:00"));
+    }
+    super::machines::instant(lang, field, raw)
+}
+
 fn whole(lang: Lang, field: &str, raw: &str, max: u64) -> Result<u64, ApiError> {
     match raw.trim().parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
@@ -268,6 +287,40 @@ impl Narrow<'_> {
         self.filters.push(format!("lead_time_days<={days}"));
         self.q.max_lead_days = Some(days);
     }
+    /// "Free between `from` and `to` for at least `hours` in one window", each optional:
+    /// from now, to the index's horizon, for an hour.
+    pub fn free(&mut self, [from, to, hours]: [Option<&str>; 3], now: i64) -> Result<(), ApiError> {
+        use wujin_domain::capacity::{FreeAsk, HORIZON_MS};
+        let lang = self.lang;
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let start = given(from).map(|v| moment(lang, "free_from", v, false)).transpose()?.unwrap_or(now).max(now);
+        let horizon = now + HORIZON_MS;
+        let end = match given(to) {
+            None => horizon,
+            Some(v) => moment(lang, "free_to", v, true)?,
+        };
+        if end > horizon + 24 * 3_600_000 {
+            return Err(bad(lang, "free_to", msg!("free_horizon", HORIZON_MS / (7 * 24 * 3_600_000))));
+        }
+        let end = end.min(horizon);
+        if end <= start {
+            return Err(bad(lang, "free_to", msg!("free_order")));
+        }
+        let hours = given(hours).map(|v| whole(lang, "free_hours", v, 336)).transpose()?.unwrap_or(1);
+        if hours == 0 {
+            return Err(bad(lang, "free_hours", msg!("whole_range", "free_hours", 1, 336)));
+        }
+        let day = |ms: i64| crate::pages::demands::china_time(&super::views::rfc3339(ms));
+        self.filters.push(format!("free>={hours}h {}..{}", day(start), day(end)));
+        self.q.free = Some(FreeAsk { from: start, to: end, minutes: hours as i64 * 60 });
+        if self.q.kind.is_none() {
+            self.q.kind = Some(OfferKind::Capacity);
+        }
+        Ok(())
+    }
+
     pub fn hours(&mut self, hours: u64) {
         self.filters.push(format!("hours_per_week>={hours}"));
         self.q.min_hours = Some(hours);
@@ -339,6 +392,10 @@ pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
     }
     if let Some(v) = p.get("hours_min") {
         n.hours(whole(lang, "hours_min", v, 168)?);
+    }
+    let free = [p.get("free_from"), p.get("free_to"), p.get("free_hours")];
+    if free.iter().any(|v| v.is_some_and(|v| !v.trim().is_empty())) {
+        n.free(free, wujin_store::now_ms())?;
     }
     let offset = decode_offset(lang, p.get("cursor"))?;
     let prepared = Prepared {

@@ -53,6 +53,9 @@ const FACETS: [(&str, &str); 6] = [
     ("certificate", "facet_certificate"),
 ];
 
+/// The free-machine-time filters (see [`free_form`]).
+const FREE: [&str; 3] = ["free_from", "free_to", "free_hours"];
+
 /// Values shown per facet.
 const PER_FACET: usize = 8;
 
@@ -158,6 +161,31 @@ fn facets(lang: Lang, p: &Params, page: &SearchPage) -> Vec<FacetGroup> {
         }
     }
     groups
+}
+
+/// The free-machine-time form, shown once a search is about capacity: the other parameters
+/// ride along hidden, so that it narrows the search as it stands.
+#[derive(Serialize)]
+struct FreeForm {
+    hidden: Vec<(String, String)>,
+    from: String,
+    to: String,
+    hours: String,
+}
+
+fn free_form(p: &Params) -> Option<FreeForm> {
+    let asked = FREE.iter().any(|k| p.get(k).is_some());
+    if p.get("kind") != Some("capacity") && !asked {
+        return None;
+    }
+    let mut hidden: Vec<(String, String)> =
+        p.0.iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "cursor" | "lang" | "refine") && !FREE.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+    hidden.push(("refine".into(), "1".into()));
+    let value = |k: &str| p.get(k).unwrap_or("").to_string();
+    Some(FreeForm { hidden, from: value("free_from"), to: value("free_to"), hours: value("free_hours") })
 }
 
 /// Why a firm was found, in one line of plain words (a search result, or a provider
@@ -298,21 +326,23 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
                 h
             });
             let first_href = p.get("cursor").map(|_| href(&p, &[]));
-            let filtered = FACETS.iter().any(|(f, _)| p.get(f).is_some());
+            let filtered = FACETS.iter().map(|(f, _)| *f).chain(FREE).any(|f| p.get(f).is_some());
+            let cleared: Vec<(&str, Option<&str>)> =
+                FACETS.iter().map(|(f, _)| *f).chain(FREE).map(|f| (f, None)).collect();
             let en = English::of(&app, lang, &page).await;
             let ctx = context! {
                 q, total => if page.total_is_lower_bound { format!("{}+", page.total) } else { page.total.to_string() }, items => Value::from(Serde(items(lang, &page, &en))),
                 facets => Value::from(Serde(facets(lang, &p, &page))),
-                next_href, first_href, filtered, clear_href => href(&p, &FACETS.map(|(f, _)| (f, None))),
-                suggestions, error => None::<String>, user,
+                next_href, first_href, filtered, clear_href => href(&p, &cleared),
+                suggestions, error => None::<String>, user, free_form => Value::from(Serde(free_form(&p))),
             };
             render(StatusCode::OK, "search.html", lang, &here, ctx)
         }
         Err(e) => {
             let error =
                 if e.status == StatusCode::SERVICE_UNAVAILABLE { text(lang, "unavailable", &[]) } else { e.message };
-            let ctx =
-                context! { q, items => Vec::<Value>::new(), facets => Vec::<Value>::new(), suggestions, error, user };
+            let ctx = context! { q, items => Vec::<Value>::new(), facets => Vec::<Value>::new(), suggestions, error, user,
+            free_form => Value::from(Serde(free_form(&p))) };
             render(e.status, "search.html", lang, &here, ctx)
         }
     }
