@@ -7,6 +7,7 @@
 //! hidden, with enough others hidden that no total gives it away.
 
 pub mod gaps;
+pub mod idle;
 pub mod metrics;
 pub mod summary;
 pub mod table;

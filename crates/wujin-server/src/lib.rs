@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo_people;
 pub mod demo_pools;
 pub mod demo_supervision;
+pub mod idle;
 pub mod messages;
 pub mod pages;
 pub mod querylog;

@@ -224,6 +224,7 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
 
     s.sign_in("officer@demo.wujin.cn", password).await;
     titles.push(("/overview".into(), audit(&s, "/overview", &mut problems).await));
+    titles.push(("/overview/capacity".into(), audit(&s, "/overview/capacity", &mut problems).await));
     // Supervision: the ledger with the inspection form, a problem to verify, the task board
     // with its form, and a task with its progress form.
     titles.push(("/supervision/problems".into(), audit(&s, "/supervision/problems", &mut problems).await));

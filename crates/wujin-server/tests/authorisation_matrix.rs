@@ -358,6 +358,7 @@ fn rows() -> Vec<Row> {
         row("file the buyer's report", Open, false, ["401", "403", "201", "403", "403", "403", "403", "403"]),
         row("GET report aggregates", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         row("GET single-sourced inputs", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        row("GET idle capacity", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         // Supervision: the office gives tasks and raises problems; the responsible unit sees
         // its own and rectifies (any member), only the office closes, nobody else learns of them.
         row("give the buyer a task", Open, false, ["401", "403", "403", "403", "403", "403", "201", "201"]),
@@ -567,6 +568,7 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             )
         }
         "GET report aggregates" => ("GET", "/api/v1/overview/reports?by=town".to_string(), None),
+        "GET idle capacity" => ("GET", "/api/v1/overview/capacity?weeks=2".to_string(), None),
         "give the buyer a task" => (
             "POST",
             "/api/v1/tasks".to_string(),

@@ -1080,5 +1080,42 @@ async fn a_firm_books_time_on_a_machine_and_its_owner_confirms_it() {
     s.shots("bookings-provided-en").await;
     s.c.set_window_size(390, 900).await.unwrap();
     assert!(!s.scrolls_sideways().await, "the bookings fit a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    s.sign_out().await;
+
+    // A firm looks for die-casting time free for a whole twelve-hour shift next week: the
+    // index has followed the machines and their bookings.
+    wujin_match::follow::catch_up(&s.app.store, s.app.index.as_ref().unwrap()).await.unwrap();
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/search?q=%E5%8E%8B%E9%93%B8&kind=capacity").await;
+    assert!(s.has("#free-form").await, "a capacity search offers the free-time form");
+    s.c.execute(&set("free_from", monday.to_string()), vec![]).await.unwrap();
+    s.c.execute(&set("free_to", (monday + time::Duration::days(6)).to_string()), vec![]).await.unwrap();
+    s.fill("free_hours", "12").await;
+    s.click("#free-form button[type=submit]").await;
+    assert!(s.text("#results").await.contains("压铸"), "die-casting machines free for a shift are found");
+    let url = s.c.current_url().await.unwrap();
+    assert!(url.query().unwrap_or("").contains("free_hours=12"), "{url}");
+    s.shots("search-free-time").await;
+    // More than two weeks in one window: nobody's machine runs that long free.
+    s.fill("free_hours", "336").await;
+    s.click("#free-form button[type=submit]").await;
+    assert!(s.has("#empty").await, "no machine is free for two weeks on end");
+    s.sign_out().await;
+
+    // The office sees the cluster's idle hours by process and town.
+    s.sign_in("officer@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/overview").await;
+    s.click("#idle-link").await;
+    assert!(s.has("#chart-idle").await, "the weeks are charted");
+    assert!(s.text("#idle-towns").await.contains("压铸"), "{}", s.text("#idle-towns").await);
+    assert!(s.text("#idle-towns").await.contains("不显示"), "figures of too few firms are hidden");
+    s.shots("idle-capacity").await;
+    s.switch_lang().await;
+    assert!(s.text("h1").await.contains("Idle capacity"));
+    s.shots("idle-capacity-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the idle capacity fits a phone");
     s.finish().await;
 }

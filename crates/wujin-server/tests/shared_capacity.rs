@@ -243,4 +243,67 @@ both_backends! {
             assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{query}: {}", r.body);
         }
     }
+
+    async fn the_office_sees_idle_hours_per_process_only_where_five_firms_share_them(db) {
+        let s = &db.store;
+        common::with_demo(s).await;
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 14).await.unwrap();
+        let by = common::sign_up(s, "machines@cap.example.cn").await;
+        let officer = common::sign_up(s, "office@cap.example.cn").await;
+        s.make_officer(officer.id).await.unwrap();
+        let day = "08:00-20:00";
+        let hours = [day, day, day, day, day, "", ""].map(String::from);
+        // Six die-casters, five polishers and two stampers, one machine each, open 60 hours a
+        // week.
+        let mut casters = vec![];
+        for (i, org) in orgs.iter().enumerate().take(13) {
+            let process = match i {
+                0..6 => "压铸 800 T",
+                6..11 => "自动抛光 6 轴",
+                _ => "冲压 315 T",
+            };
+            let r = wujin_domain::capacity::check_machine("机台", process, &hours, 0, None).unwrap();
+            let m = s.create_machine(org.id, None, by.id, &r).await.unwrap();
+            if i < 6 {
+                casters.push(m);
+            }
+        }
+        let get = |path: String| {
+            let h = officer.h();
+            async move { send(s, "GET", &path, None, &h).await }
+        };
+        let r = get("/api/v1/overview/capacity?weeks=3".into()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let rows = r.body["by_week"]["rows"].as_array().unwrap().clone();
+        let row = |code: &str| rows.iter().find(|x| x["process"]["code"] == code).cloned().unwrap();
+        let next = row("die_casting")["cells"][1].clone();
+        assert_eq!((next["idle_hours"].as_i64(), next["open_hours"].as_i64(), next["firms"].as_i64()), (Some(360), Some(360), Some(6)));
+        assert_eq!(row("stamping")["cells"][1]["hidden"], true, "two firms are not shown");
+        // With the week's total shown, the stampers' hours would be the whole less the rest:
+        // the smaller other figure (the polishers') is hidden with them.
+        assert_eq!(row("polishing")["cells"][1]["hidden"], true, "{}", r.body["by_week"]);
+        assert_eq!(r.body["by_week"]["column_totals"][1]["idle_hours"], 780, "thirteen firms together");
+
+        // A booking next week takes its hours (and its setup) out of the casters' free time.
+        let monday = next_monday();
+        let requester = common::owner(s, "rent@cap.example.cn", Some(orgs[13].id)).await;
+        let booked = book(s, casters[0].id, &(orgs[13].id, requester), monday + 8 * HOUR, 5.0).await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+        let week = monday_date();
+        let r = get(format!("/api/v1/overview/capacity?weeks=3&week={week}")).await;
+        let rows = r.body["by_week"]["rows"].as_array().unwrap();
+        let casting = rows.iter().find(|x| x["process"]["code"] == "die_casting").unwrap();
+        let at = r.body["by_week"]["columns"].as_array().unwrap().iter().position(|c| c["code"] == week.to_string()).unwrap();
+        assert_eq!(casting["cells"][at]["idle_hours"], 355, "{}", casting);
+        assert_eq!(r.body["week"], week.to_string());
+        assert!(!r.body["by_town"]["columns"].as_array().unwrap().is_empty(), "the towns of the firms with machines");
+
+        // Only the office reads it, and only weeks it can show.
+        assert_eq!(send(s, "GET", "/api/v1/overview/capacity", None, &by.h()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(send(s, "GET", "/api/v1/overview/capacity", None, &[]).await.status, StatusCode::UNAUTHORIZED);
+        for (q, field) in [("weeks=0", "weeks"), ("weeks=13", "weeks"), ("week=2020-01-06", "week"), ("week=soon", "week")] {
+            let r = get(format!("/api/v1/overview/capacity?{q}")).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{q}: {}", r.body);
+        }
+    }
 }

@@ -6,7 +6,7 @@
 //! expired before the check, so it never keeps a window it no longer holds.
 
 use sqlx::Row;
-use wujin_domain::capacity::{BookingState, Calendar, MachineRecord};
+use wujin_domain::capacity::{BookingState, Calendar, MachineRecord, free_windows};
 
 use crate::inbox::{Kind, notify};
 use crate::{Result, Store, StoreError, Tx, now_ms};
@@ -62,6 +62,20 @@ pub struct BookingRequest {
     pub notes: String,
 }
 
+/// A machine with what its calendar holds over a stretch of time (see
+/// [`Store::all_machine_times`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineTime {
+    /// With the maintenance windows in the stretch.
+    pub machine: Machine,
+    /// Its firm's town code.
+    pub town: Option<String>,
+    /// The category of the capacity offer it is offered under.
+    pub category: Option<String>,
+    /// The blocks of standing bookings in the stretch (setup included), by start.
+    pub blocks: Vec<(i64, i64)>,
+}
+
 /// What a request found.
 #[derive(Debug)]
 pub enum Booked {
@@ -72,6 +86,10 @@ pub enum Booked {
 }
 
 const MACHINE: &str = "SELECT m.id, m.org_id, o.name, m.offer_id, m.name, m.process, m.calendar FROM machines m JOIN orgs o ON o.id = m.org_id";
+
+/// [`MACHINE`] with the firm's town and the offer's category after it.
+const MACHINE_TIME: &str = "SELECT m.id, m.org_id, o.name, m.offer_id, m.name, m.process, m.calendar, o.town, f.category \
+     FROM machines m JOIN orgs o ON o.id = m.org_id LEFT JOIN offers f ON f.id = m.offer_id";
 
 const BOOKING: &str = "SELECT b.id, b.machine_id, m.name, m.org_id, p.name, b.org_id, o.name, b.start_ms, b.end_ms, \
      b.block_end_ms, b.state, b.hold_until, b.quantity, b.material, b.notes, b.reason, b.created_at, b.updated_at \
@@ -425,23 +443,63 @@ impl Store {
         if offers.is_empty() {
             return Ok(out);
         }
-        let mut sql = crate::Sql::new(self.backend(), &format!("{MACHINE} WHERE "));
-        sql.push_in_ids("m.offer_id", offers).push(" ORDER BY m.id");
-        let machines: Vec<Machine> = sql.fetch_all(self.pool()).await?.iter().map(machine_of).collect::<Result<_>>()?;
-        if machines.is_empty() {
-            return Ok(out);
+        for t in self.machine_times(Some(offers), from, to, now, i64::MAX).await? {
+            let Some(offer) = t.machine.offer_id else { continue };
+            let free = free_windows(&t.machine.record.calendar, &t.blocks, from.max(now), to);
+            out.entry(offer).or_default().extend(free);
         }
-        let ids: Vec<i64> = machines.iter().map(|m| m.id).collect();
-        let mut maintenance: std::collections::HashMap<i64, Vec<(i64, i64)>> = std::collections::HashMap::new();
+        Ok(out)
+    }
+
+    /// Every machine (the first `limit` by id) with its maintenance and standing blocks within
+    /// `[from, to)`, its firm's town and its offer's category: what the office's idle
+    /// capacity is computed from.
+    pub async fn all_machine_times(&self, from: i64, to: i64, now: i64, limit: i64) -> Result<Vec<MachineTime>> {
+        self.machine_times(None, from, to, now, limit).await
+    }
+
+    /// The machines offered under `offers` (or all of them), with what their calendars hold
+    /// within `[from, to)`: three reads for any number of machines.
+    async fn machine_times(
+        &self,
+        offers: Option<&[i64]>,
+        from: i64,
+        to: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<MachineTime>> {
+        let mut sql = crate::Sql::new(self.backend(), &format!("{MACHINE_TIME} WHERE "));
+        match offers {
+            Some(offers) => sql.push_in_ids("m.offer_id", offers),
+            None => sql.push("1 = 1"),
+        };
+        sql.push(" ORDER BY m.id LIMIT ").bind(limit);
+        let rows = sql.fetch_all(self.pool()).await?;
+        let mut times: Vec<MachineTime> = rows
+            .iter()
+            .map(|r| {
+                Ok(MachineTime {
+                    machine: machine_of(r)?,
+                    town: r.try_get(7)?,
+                    category: r.try_get(8)?,
+                    blocks: vec![],
+                })
+            })
+            .collect::<Result<_>>()?;
+        if times.is_empty() {
+            return Ok(times);
+        }
+        let ids: Vec<i64> = times.iter().map(|t| t.machine.id).collect();
+        let at: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut sql = crate::Sql::new(
             self.backend(),
             "SELECT machine_id, from_ms, to_ms FROM machine_maintenance WHERE to_ms > ",
         );
         sql.bind(from).push(" AND from_ms < ").bind(to).push(" AND ").push_in_ids("machine_id", &ids);
         for r in sql.fetch_all(self.pool()).await? {
-            maintenance.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+            let i = at[&r.try_get::<i64, _>(0)?];
+            times[i].machine.record.calendar.maintenance.push((r.try_get(1)?, r.try_get(2)?));
         }
-        let mut blocks: std::collections::HashMap<i64, Vec<(i64, i64)>> = std::collections::HashMap::new();
         let mut sql = crate::Sql::new(
             self.backend(),
             "SELECT machine_id, start_ms, block_end_ms FROM bookings WHERE (state = 'confirmed' OR \
@@ -456,16 +514,10 @@ impl Store {
             .push_in_ids("machine_id", &ids)
             .push(" ORDER BY start_ms");
         for r in sql.fetch_all(self.pool()).await? {
-            blocks.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+            let i = at[&r.try_get::<i64, _>(0)?];
+            times[i].blocks.push((r.try_get(1)?, r.try_get(2)?));
         }
-        for mut m in machines {
-            let Some(offer) = m.offer_id else { continue };
-            m.record.calendar.maintenance = maintenance.remove(&m.id).unwrap_or_default();
-            let taken = blocks.remove(&m.id).unwrap_or_default();
-            let free = wujin_domain::capacity::free_windows(&m.record.calendar, &taken, from.max(now), to);
-            out.entry(offer).or_default().extend(free);
-        }
-        Ok(out)
+        Ok(times)
     }
 
     /// Once a local day (`day`, YYYY-MM-DD), records a calendar change for every capacity

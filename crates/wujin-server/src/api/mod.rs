@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod gaps;
 pub mod guard;
+pub mod idle;
 pub mod inbox;
 pub mod invitations;
 pub mod lang;
@@ -205,6 +206,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         reports::get,
         reports::file,
         reports::structure,
+        idle::capacity,
         gaps::list,
         targets::list,
         targets::get,
@@ -288,6 +290,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}/reports", get(reports::list))
         .route("/api/v1/orgs/{id}/reports/{month}", get(reports::get).put(reports::file))
         .route("/api/v1/overview/reports", get(reports::structure))
+        .route("/api/v1/overview/capacity", get(idle::capacity))
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))

@@ -51,6 +51,7 @@ mod tests {
             include_str!("../../pages/templates/machines.html"),
             include_str!("../../pages/templates/machine.html"),
             include_str!("../../pages/templates/bookings.html"),
+            include_str!("../../pages/templates/idle.html"),
         ];
         let mut used = vec![];
         for t in templates {
@@ -82,6 +83,10 @@ mod tests {
         used.extend(super::super::pools::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::capacity::KEYS.iter().map(|k| k.to_string()));
         used.extend(["bookings_mine", "bookings_of_my_machines"].map(String::from));
+        used.extend(
+            ["idle_chart_title", "idle_hours_unit", "idle_cell", "idle_all_processes", "idle_process", "idle_hidden"]
+                .map(String::from),
+        );
         used.extend(
             [
                 "chart_orgs_by_sector",

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod demands;
 pub mod english;
 mod home;
+mod idle;
 pub mod mine;
 mod offers;
 mod overview;
@@ -75,6 +76,7 @@ fn env() -> &'static Environment<'static> {
             ("overview.html", include_str!("../../pages/templates/overview.html")),
             ("reports.html", include_str!("../../pages/templates/reports.html")),
             ("structure.html", include_str!("../../pages/templates/structure.html")),
+            ("idle.html", include_str!("../../pages/templates/idle.html")),
             ("targets.html", include_str!("../../pages/templates/targets.html")),
             ("target.html", include_str!("../../pages/templates/target.html")),
             ("gaps.html", include_str!("../../pages/templates/gaps.html")),
@@ -298,6 +300,8 @@ pub fn routes() -> Router<AppState> {
         .route("/orgs/{id}/reports.xlsx", get(reports::mine_xlsx))
         .route("/overview", get(overview::overview))
         .route("/overview/structure", get(reports::structure))
+        .route("/overview/capacity", get(idle::page))
+        .route("/overview/capacity.xlsx", get(idle::download))
         .route("/overview/targets", get(targets::list).post(targets::create))
         .route("/overview/targets/{id}", get(targets::page))
         .route("/overview/targets/{id}/delete", axum::routing::post(targets::delete))
