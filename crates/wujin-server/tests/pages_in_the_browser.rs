@@ -1046,6 +1046,11 @@ async fn a_firm_books_time_on_a_machine_and_its_owner_confirms_it() {
     assert!(s.has("#machine-week .seg.booked").await, "the confirmed Monday booking is drawn");
     assert!(s.has("#machine-week .seg.maintenance").await, "Friday's maintenance is drawn");
     s.shots("machine-week").await;
+    // The machine is offered under the die-caster's capacity offer, whose page lists it.
+    let here = s.c.current_url().await.unwrap().to_string();
+    s.click("#machine-offer").await;
+    assert!(s.text("#offer-machines").await.contains("压铸岛"), "{}", s.text("#offer-machines").await);
+    s.c.goto(&here).await.unwrap();
     // Monday 09:00 is taken: the refusal names the window in the way.
     let set = |id: &str, v: String| format!("document.getElementById('{id}').value = '{v}';");
     s.c.execute(&set("day", monday.to_string()), vec![]).await.unwrap();

@@ -261,6 +261,16 @@ impl Store {
         rows.iter().map(machine_of).collect()
     }
 
+    /// The machines offered under a capacity offer, by id.
+    pub async fn machines_of_offer(&self, offer: i64, limit: i64) -> Result<Vec<Machine>> {
+        let rows = sqlx::query(&format!("{MACHINE} WHERE m.offer_id = $1 ORDER BY m.id LIMIT $2"))
+            .bind(offer)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(machine_of).collect()
+    }
+
     /// Adds a maintenance window to a machine.
     pub async fn add_maintenance(&self, machine: i64, from: i64, to: i64, note: &str, by: i64) -> Result<()> {
         let mut tx = self.begin().await?;

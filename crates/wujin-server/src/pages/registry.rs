@@ -144,5 +144,17 @@ pub async fn offer(
     let keeps = user.as_ref().is_some_and(|u| u.keeps(o.org_id));
     let member = user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.org_id == o.org_id));
     let ask = (!member).then(|| format!("/demands/new?to={}&offer={id}", o.org_id));
-    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, ask, user => user_ctx(&user) })
+    // A capacity offer's machines, each with its week to book from.
+    let machines: Vec<Value> = match r.kind {
+        wujin_domain::OfferKind::Capacity => app
+            .store
+            .machines_of_offer(id, 50)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| context! { id => m.id, name => m.record.name, process => m.record.process })
+            .collect(),
+        _ => vec![],
+    };
+    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, ask, machines, user => user_ctx(&user) })
 }
