@@ -17,6 +17,7 @@ pub mod org;
 pub mod pool;
 pub mod report;
 pub mod sheet;
+pub mod standard;
 pub mod supervision;
 pub mod target;
 pub mod taxonomy;

@@ -205,17 +205,33 @@ fn index_entries<'a>(entries: impl Iterator<Item = &'a Entry>) -> HashMap<String
 
 /// The compact form of a standard number used for lookups: upper case, no spaces, "GB/T".
 pub fn compact_standard(s: &str) -> String {
-    fold(s)
+    let compact: String = fold(s)
         .to_uppercase()
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
-            '／' => '/',
-            '－' | '—' => '-',
+            '／' | '\\' => '/',
+            '－' | '—' | '–' => '-',
             '．' => '.',
             c => c,
         })
-        .collect()
+        .collect();
+    recommended_issuer(compact)
+}
+
+/// "GBT29606", "GB-T 29606" and "GB_T29606" are how people type GB/T 29606 (the slash is
+/// awkward on a phone, and file names cannot hold it): a two-letter issuer followed by T,
+/// a dash or underscore and T, then the number, is the issuer's recommended series.
+fn recommended_issuer(compact: String) -> String {
+    let b = compact.as_bytes();
+    let letters = b.len() > 3 && b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase();
+    if letters && b[2] == b'T' && b[3].is_ascii_digit() {
+        return format!("{}/T{}", &compact[..2], &compact[3..]);
+    }
+    if letters && b.len() > 4 && matches!(b[2], b'-' | b'_') && b[3] == b'T' && b[4].is_ascii_digit() {
+        return format!("{}/T{}", &compact[..2], &compact[4..]);
+    }
+    compact
 }
 
 impl Taxonomy {

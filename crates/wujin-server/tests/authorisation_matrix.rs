@@ -396,6 +396,9 @@ fn rows() -> Vec<Row> {
             ["401", "200+", "200+", "200-", "200-", "200+", "200-", "200-"],
         ),
         row("publish a price series", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
+        // The standards library: everyone reads it, platform admins change it.
+        row("GET a standard", Open, false, ["200", "200", "200", "200", "200", "200", "200", "200"]),
+        row("publish a standard's edition", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
         // Shared capacity: a firm's owners and admins offer machines and book time for it;
         // everyone signed in reads a machine's week (free or taken, not by whom); only the
         // machine's firm confirms; a booking is its two firms' alone.
@@ -678,6 +681,12 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             "/api/v1/price-series".to_string(),
             Some(json!({"code": format!("YK-HWI-{role}"), "name_zh": "五金指数", "name_en": "Hardware index",
                 "unit": "点", "kind": "index", "source": "永康", "frequency": "weekly"})),
+        ),
+        "GET a standard" => ("GET", "/api/v1/standards/GBT29606".to_string(), None),
+        "publish a standard's edition" => (
+            "PUT",
+            "/api/v1/standards/GB%2FT%2029606-2030".to_string(),
+            Some(json!({"title_zh": "不锈钢真空杯", "status": "upcoming", "implemented": "2031-01-01"})),
         ),
         other => panic!("no call for {other}"),
     };

@@ -42,6 +42,9 @@ pub enum Kind {
     /// A step of a machine booking, told to both firms (detail: booking, machine, title,
     /// event requested/confirmed/declined/cancelled/expired, start, reason).
     Booking,
+    /// An edition of a standard the firm's offers cite was replaced or withdrawn (detail:
+    /// standard, title, status, replaced_by, applies_from, offers [{id, title}], offers_total).
+    Standard,
 }
 
 impl Kind {
@@ -60,6 +63,7 @@ impl Kind {
             Kind::Supervision => "supervision",
             Kind::Pool => "pool",
             Kind::Booking => "booking",
+            Kind::Standard => "standard",
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod reports;
 pub mod reputation;
 pub mod responses;
 mod sql;
+pub mod standards;
 pub mod targets;
 pub mod tasks;
 #[cfg(feature = "testing")]
@@ -127,6 +128,7 @@ impl Store {
             .map_err(|e| StoreError::Open(e.to_string()))?;
         let store = Store { pool, backend, file };
         store.migrate().await?;
+        store.seed_standards(&wujin_domain::standard::Library::seed()).await?;
         Ok(store)
     }
 

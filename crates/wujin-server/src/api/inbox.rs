@@ -88,6 +88,24 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             let event = d["event"].as_str().unwrap_or("requested");
             say(&format!("inbox_booking_{event}"), &[title, start.unwrap_or_default()])
         }
+        "standard" => {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let sep = say("list_separator", &[]);
+            let offers: Vec<String> = d["offers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|o| o["title"].as_str().map(String::from))
+                .collect();
+            let count = d["offers_total"].as_i64().unwrap_or(offers.len() as i64).to_string();
+            match d["replaced_by"].as_str() {
+                Some(by) => {
+                    let from = d["applies_from"].as_str().map(String::from).unwrap_or_else(|| "—".into());
+                    say("inbox_standard_replaced", &[text("standard"), by.to_string(), from, count, offers.join(&sep)])
+                }
+                None => say("inbox_standard_withdrawn", &[text("standard"), count, offers.join(&sep)]),
+            }
+        }
         "supervision" if d["task"].is_i64() => say("inbox_supervision_task", &[title]),
         "supervision" => say("inbox_supervision_problem", &[title]),
         kind => say(&format!("inbox_{kind}"), &[other, title]),

@@ -39,6 +39,7 @@ pub mod problems;
 pub mod reports;
 pub mod responses;
 pub mod search;
+pub mod standards;
 pub mod targets;
 pub mod tasks;
 pub mod ties;
@@ -207,6 +208,9 @@ pub const MAX_BODY: usize = 1024 * 1024;
         reports::file,
         reports::structure,
         idle::capacity,
+        standards::list,
+        standards::get,
+        standards::put,
         gaps::list,
         targets::list,
         targets::get,
@@ -291,6 +295,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/orgs/{id}/reports/{month}", get(reports::get).put(reports::file))
         .route("/api/v1/overview/reports", get(reports::structure))
         .route("/api/v1/overview/capacity", get(idle::capacity))
+        .route("/api/v1/standards", get(standards::list))
+        .route("/api/v1/standards/{number}", get(standards::get).put(standards::put))
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))

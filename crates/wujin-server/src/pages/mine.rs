@@ -90,7 +90,8 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
                 (None, Some(id), ..) => Some(format!("/pools/{id}")),
                 (None, None, Some(id), _) => Some(format!("/supervision/problems/{id}")),
                 (None, None, None, Some(id)) => Some(format!("/supervision/tasks/{id}")),
-                _ => None,
+                // A standard's news leads to the first offer citing it.
+                _ => d["offers"][0]["id"].as_i64().map(|id| format!("/offers/{id}")),
             };
             context! {
                 id => i["id"].as_i64(), text => i["text"].as_str().unwrap_or("").to_string(),

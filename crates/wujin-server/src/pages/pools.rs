@@ -528,4 +528,6 @@ pub const KEYS: &[&str] = &[
     "inbox_booking_declined",
     "inbox_booking_cancelled",
     "inbox_booking_expired",
+    "inbox_standard_replaced",
+    "inbox_standard_withdrawn",
 ];

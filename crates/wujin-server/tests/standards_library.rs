@@ -1,0 +1,111 @@
+//! The standards library in the store: editions found by the numbers people write, their
+//! chains, and what a replacement sets off: every firm whose offers cite the replaced
+//! edition hears of it once, naming its offers, and no other firm does. Only platform admins
+//! change the library. Both engines.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Person, send};
+use serde_json::{Value, json};
+use wujin_store::{Store, both_backends};
+
+/// A firm registered by its owner, with offers citing `standards` (one offer per entry).
+async fn firm(s: &Store, n: u32, standards: &[&str]) -> (i64, Person) {
+    let code = wujin_domain::Uscc::complete(&format!("91330784MA70{n:05}")).unwrap();
+    let up = json!({"login": format!("owner{n}@std.example.cn"), "name": "经理", "password": "correct horse",
+        "uscc": code.as_str(), "firm": format!("永康市标准测试{n}号有限公司")});
+    let r = send(s, "POST", "/api/v1/accounts", Some(up), &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let org = r.body["org_id"].as_i64().unwrap();
+    let owner =
+        Person { cookie: common::jar(&r.cookie.unwrap()), csrf: r.body["csrf_token"].as_str().unwrap().into(), id: 0 };
+    for (i, st) in standards.iter().enumerate() {
+        let offer = json!({"title": format!("双层真空保温杯 {i}号"), "category": "保温杯", "standards": [st]});
+        let r = send(s, "POST", &format!("/api/v1/orgs/{org}/offers"), Some(offer), &owner.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    (org, owner)
+}
+
+/// The firm's inbox items about standards.
+async fn notices(s: &Store, who: &Person) -> Vec<Value> {
+    let r = send(s, "GET", "/api/v1/inbox?limit=100", None, &who.h()).await;
+    r.body["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "standard").cloned().collect()
+}
+
+both_backends! {
+    async fn an_edition_is_found_by_any_spelling_with_its_chain(db) {
+        let s = &db.store;
+        let r = send(s, "GET", "/api/v1/standards?status=withdrawn", None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let old: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|e| e["number"].as_str().unwrap()).collect();
+        assert!(old.contains(&"GB 17565-2007"), "the edition the 2022 door standard replaced: {old:?}");
+
+        let r = send(s, "GET", "/api/v1/standards/GBT29606", None, &[]).await;
+        assert_eq!((r.status, r.body["number"].as_str()), (StatusCode::OK, Some("GB/T 29606-2013")), "{}", r.body);
+        assert_eq!(r.body["kind"]["code"], "gbt");
+        let r = send(s, "GET", "/api/v1/standards/gb%2017565", None, &[]).await;
+        let chain: Vec<&str> = r.body["chain"].as_array().unwrap().iter().map(|e| e["number"].as_str().unwrap()).collect();
+        assert_eq!((r.body["number"].as_str(), chain), (Some("GB 17565-2022"), vec!["GB 17565-2022", "GB 17565-2007"]));
+        assert_eq!(r.body["implemented"], "2024-01-01");
+        assert_eq!(send(s, "GET", "/api/v1/standards/GB%2F%54%207722", None, &[]).await.status, StatusCode::NOT_FOUND,
+            "a number without a year the library does not hold");
+        let r = send(s, "GET", "/api/v1/standards?q=%E7%9C%9F%E7%A9%BA%E6%9D%AF", None, &[]).await;
+        assert_eq!(r.body["items"][0]["number"], "GB/T 29606-2013", "found by its title: {}", r.body);
+    }
+
+    async fn a_replacement_tells_every_firm_citing_the_old_edition_once_and_nobody_else(db) {
+        let s = &db.store;
+        let (_, two) = firm(s, 1, &["GB/T 29606-2013", "GBT29606"]).await;
+        let (_, one) = firm(s, 2, &["GB/T 29606-2013"]).await;
+        let (_, other) = firm(s, 3, &["GB 4806.9-2023"]).await;
+        let admin = common::sign_up(s, "admin@std.example.cn").await;
+        s.make_platform_admin(admin.id).await.unwrap();
+        let edition = json!({"title_zh": "不锈钢真空杯", "title_en": "Stainless steel vacuum cups", "status": "upcoming",
+            "published": "2026-06-01", "implemented": "2099-01-01", "categories": ["保温杯"],
+            "replaces": ["GB/T 29606-2013"]});
+        let path = "/api/v1/standards/GB%2FT%2029606-2026";
+        let r = send(s, "PUT", path, Some(edition.clone()), &admin.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["firms_told"], 2, "{}", r.body);
+        let chain: Vec<&str> = r.body["chain"].as_array().unwrap().iter().map(|e| e["number"].as_str().unwrap()).collect();
+        assert_eq!(chain, ["GB/T 29606-2026", "GB/T 29606-2013"]);
+
+        let told = notices(s, &two).await;
+        assert_eq!(told.len(), 1, "one notice for the firm, however many of its offers cite it");
+        assert_eq!(told[0]["detail"]["offers_total"], 2);
+        assert_eq!(told[0]["detail"]["replaced_by"], "GB/T 29606-2026");
+        assert!(told[0]["text"].as_str().unwrap().contains("2099-01-01"), "{}", told[0]["text"]);
+        assert_eq!(notices(s, &one).await.len(), 1);
+        assert!(notices(s, &other).await.is_empty(), "a firm citing another standard hears nothing");
+
+        // Until the new edition applies, the old one is still the one in force.
+        let r = send(s, "GET", "/api/v1/standards/GB%2FT%2029606", None, &[]).await;
+        assert_eq!(r.body["number"], "GB/T 29606-2013");
+        assert_eq!(r.body["replaced_by"], "GB/T 29606-2026");
+        // Written again, nothing is news.
+        let r = send(s, "PUT", path, Some(edition.clone()), &admin.h()).await;
+        assert_eq!((r.status, r.body["firms_told"].as_i64()), (StatusCode::OK, Some(0)), "{}", r.body);
+        assert_eq!(notices(s, &two).await.len(), 1);
+
+        // Only platform admins write, and only whole numbers of editions the library holds.
+        assert_eq!(send(s, "PUT", path, Some(edition.clone()), &two.h()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(send(s, "PUT", path, Some(edition.clone()), &[]).await.status, StatusCode::UNAUTHORIZED);
+        for (path, change, field) in [
+            ("/api/v1/standards/GB%2FT%2029606", json!({}), "number"),
+            (path, json!({"replaces": ["GB/T 29606-1999"]}), "replaces"),
+            (path, json!({"status": "obsolete"}), "status"),
+            (path, json!({"implemented": "next year"}), "implemented"),
+            (path, json!({"categories": ["不存在的类目"]}), "categories"),
+            (path, json!({"title_zh": " "}), "title_zh"),
+        ] {
+            let mut body = edition.clone();
+            for (k, v) in change.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let r = send(s, "PUT", path, Some(body), &admin.h()).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{change}: {}", r.body);
+        }
+    }
+}

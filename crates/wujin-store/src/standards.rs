@@ -1,0 +1,220 @@
+//! The standards library as stored: one row per edition. Changing an edition is one
+//! transaction with what it sets off: when an edition is marked replaced or withdrawn, every
+//! firm with an offer citing it hears of it in its inbox, once, naming its offers and the
+//! edition that replaces it.
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+use time::Date;
+use wujin_domain::standard::{Edition, StandardStatus, split_year};
+
+use crate::inbox::{Kind, notify};
+use crate::{Result, Store, StoreError, Tx, now_ms};
+
+/// A stored edition and its revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEdition {
+    pub edition: Edition,
+    pub revision: i64,
+    pub updated_at: i64,
+}
+
+/// What writing an edition did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub created: bool,
+    /// Firms told that an edition they cite was replaced or withdrawn.
+    pub firms_told: usize,
+}
+
+/// The most offers a notice names (it counts the rest).
+const OFFERS_NAMED: usize = 20;
+
+const SELECT: &str = "SELECT number, title_zh, title_en, status, published, implemented, replaced_by, categories, \
+     revision, updated_at FROM standards";
+
+fn date(v: Option<String>) -> Option<Date> {
+    v.and_then(|d| wujin_domain::tie::parse_date(&d))
+}
+
+fn edition_of(r: &sqlx::any::AnyRow) -> Result<StoredEdition> {
+    let status: String = r.try_get(3)?;
+    let categories: String = r.try_get(7)?;
+    Ok(StoredEdition {
+        edition: Edition {
+            number: r.try_get(0)?,
+            title_zh: r.try_get(1)?,
+            title_en: r.try_get(2)?,
+            status: StandardStatus::from_code(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("standard status {status}")))?,
+            published: date(r.try_get(4)?),
+            implemented: date(r.try_get(5)?),
+            replaced_by: r.try_get(6)?,
+            categories: serde_json::from_str(&categories)
+                .map_err(|_| StoreError::Corrupt("standard categories".into()))?,
+        },
+        revision: r.try_get(8)?,
+        updated_at: r.try_get(9)?,
+    })
+}
+
+/// Inserts or replaces an edition's row in the caller's transaction; returns the revision
+/// it had before (None for a new one).
+async fn write(tx: &mut Tx, e: &Edition, now: i64) -> Result<Option<StoredEdition>> {
+    let before = sqlx::query(&format!("{SELECT} WHERE number = $1"))
+        .bind(e.number.clone())
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(edition_of)
+        .transpose()?;
+    let revision = before.as_ref().map(|b| b.revision + 1).unwrap_or(1);
+    sqlx::query(
+        "INSERT INTO standards (number, base, title_zh, title_en, status, published, implemented, replaced_by, \
+         categories, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (number) DO UPDATE SET title_zh = excluded.title_zh, title_en = excluded.title_en, \
+         status = excluded.status, published = excluded.published, implemented = excluded.implemented, \
+         replaced_by = excluded.replaced_by, categories = excluded.categories, revision = excluded.revision, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(e.number.clone())
+    .bind(split_year(&e.number).0.to_string())
+    .bind(e.title_zh.clone())
+    .bind(e.title_en.clone())
+    .bind(e.status.code())
+    .bind(e.published.map(|d| d.to_string()))
+    .bind(e.implemented.map(|d| d.to_string()))
+    .bind(e.replaced_by.clone())
+    .bind(serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()))
+    .bind(revision)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(before)
+}
+
+/// Whether a change of an edition is news for the firms citing it: it was replaced (or
+/// replaced by another edition than before), or withdrawn.
+fn is_news(before: Option<&Edition>, after: &Edition) -> bool {
+    let replaced =
+        after.replaced_by.is_some() && before.and_then(|b| b.replaced_by.as_ref()) != after.replaced_by.as_ref();
+    let withdrawn =
+        after.status == StandardStatus::Withdrawn && before.is_none_or(|b| b.status != StandardStatus::Withdrawn);
+    replaced || withdrawn
+}
+
+/// Tells every firm with an offer citing `e` (once each) that it was replaced or withdrawn:
+/// its offers citing it, and the edition that replaces it with the day it applies.
+async fn tell_firms(tx: &mut Tx, e: &Edition) -> Result<usize> {
+    let rows = sqlx::query(
+        "SELECT o.org_id, o.id, o.title FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
+         WHERE s.standard = $1 ORDER BY o.org_id, o.id",
+    )
+    .bind(e.number.clone())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut by_org: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
+    for r in &rows {
+        by_org.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+    }
+    let successor = match &e.replaced_by {
+        Some(n) => sqlx::query(&format!("{SELECT} WHERE number = $1"))
+            .bind(n.clone())
+            .fetch_optional(&mut **tx)
+            .await?
+            .as_ref()
+            .map(edition_of)
+            .transpose()?,
+        None => None,
+    };
+    for (org, offers) in &by_org {
+        let named: Vec<serde_json::Value> =
+            offers.iter().take(OFFERS_NAMED).map(|(id, title)| serde_json::json!({"id": id, "title": title})).collect();
+        let detail = serde_json::json!({
+            "standard": e.number, "title": e.title_zh, "status": e.status.code(),
+            "replaced_by": e.replaced_by,
+            "applies_from": successor.as_ref().and_then(|s| s.edition.implemented).map(|d| d.to_string()),
+            "offers": named, "offers_total": offers.len(),
+        });
+        notify(tx, *org, Kind::Standard, None, None, &detail).await?;
+    }
+    Ok(by_org.len())
+}
+
+impl Store {
+    /// Adds the editions a new platform starts with that are not there yet (every time the
+    /// store opens: a row an admin changed is never overwritten).
+    pub async fn seed_standards(&self, editions: &[Edition]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        for e in editions {
+            sqlx::query(
+                "INSERT INTO standards (number, base, title_zh, title_en, status, published, implemented, \
+                 replaced_by, categories, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) \
+                 ON CONFLICT (number) DO NOTHING",
+            )
+            .bind(e.number.clone())
+            .bind(split_year(&e.number).0.to_string())
+            .bind(e.title_zh.clone())
+            .bind(e.title_en.clone())
+            .bind(e.status.code())
+            .bind(e.published.map(|d| d.to_string()))
+            .bind(e.implemented.map(|d| d.to_string()))
+            .bind(e.replaced_by.clone())
+            .bind(serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every edition, by number.
+    pub async fn standards(&self) -> Result<Vec<StoredEdition>> {
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY number")).fetch_all(self.pool()).await?;
+        rows.iter().map(edition_of).collect()
+    }
+
+    /// The library as the checks take it.
+    pub async fn library(&self) -> Result<wujin_domain::standard::Library> {
+        let editions = self.standards().await?.into_iter().map(|s| s.edition).collect();
+        Ok(wujin_domain::standard::Library::new(editions))
+    }
+
+    /// Writes an edition (checked by the caller) and marks the editions it `replaces` as
+    /// replaced by it, all in one transaction with the notices that sets off. Audited.
+    pub async fn put_standard(&self, e: &Edition, replaces: &[String], by: i64) -> Result<Written> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let before = write(&mut tx, e, now).await?;
+        let mut firms_told = 0;
+        if is_news(before.as_ref().map(|b| &b.edition), e) {
+            firms_told += tell_firms(&mut tx, e).await?;
+        }
+        for old in replaces.iter().filter(|o| **o != e.number) {
+            let row = sqlx::query(&format!("{SELECT} WHERE number = $1"))
+                .bind(old.clone())
+                .fetch_optional(&mut *tx)
+                .await?
+                .as_ref()
+                .map(edition_of)
+                .transpose()?;
+            let Some(prior) = row else { return Err(StoreError::NotFound) };
+            // Replaced, it stays in force until the new edition applies (when that is later).
+            let applies_later = e.implemented.is_some_and(|d| d > crate::ties::today());
+            let status = if applies_later { prior.edition.status } else { StandardStatus::Withdrawn };
+            let replaced = Edition { replaced_by: Some(e.number.clone()), status, ..prior.edition.clone() };
+            write(&mut tx, &replaced, now).await?;
+            if is_news(Some(&prior.edition), &replaced) {
+                firms_told += tell_firms(&mut tx, &replaced).await?;
+            }
+        }
+        let detail = serde_json::json!({"number": e.number, "status": e.status.code(), "replaces": replaces,
+            "firms_told": firms_told});
+        Store::audit_for(&mut tx, None, &format!("account:{by}"), "put", "standard", None, &detail).await?;
+        tx.commit().await?;
+        Ok(Written { created: before.is_none(), firms_told })
+    }
+}
