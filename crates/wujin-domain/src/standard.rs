@@ -147,8 +147,8 @@ impl Library {
         self.by_base.get(&base).map(|c| c.iter().map(|&i| &self.editions[i]).collect()).unwrap_or_default()
     }
 
-    /// The library a new platform starts with: the taxonomy's standards with their years, and the editions
-    /// they replaced where the cluster's documents name them.
+    /// The library a new platform starts with: the taxonomy's standards with their years,
+    /// and the editions they replaced where the cluster's documents name them.
     pub fn seed() -> Vec<Edition> {
         let t = Taxonomy::get();
         let day =
@@ -252,6 +252,7 @@ mod tests {
             ("GB4806.9-2016", "GB 4806.9-2016"),
             ("gb 17565", "GB 17565-2022"),
             ("GB 17565-2007", "GB 17565-2007"),
+            ("GB-17565-2022", "GB 17565-2022"),
             ("GA/T73", "GA/T 73-2015"),
             ("GAT 73-2015", "GA/T 73-2015"),
         ] {

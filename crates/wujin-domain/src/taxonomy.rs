@@ -221,7 +221,8 @@ pub fn compact_standard(s: &str) -> String {
 
 /// "GBT29606", "GB-T 29606" and "GB_T29606" are how people type GB/T 29606 (the slash is
 /// awkward on a phone, and file names cannot hold it): a two-letter issuer followed by T,
-/// a dash or underscore and T, then the number, is the issuer's recommended series.
+/// a dash or underscore and T, then the number, is the issuer's recommended series; and
+/// "GB-17565" is GB 17565.
 fn recommended_issuer(compact: String) -> String {
     let b = compact.as_bytes();
     let letters = b.len() > 3 && b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase();
@@ -230,6 +231,10 @@ fn recommended_issuer(compact: String) -> String {
     }
     if letters && b.len() > 4 && matches!(b[2], b'-' | b'_') && b[3] == b'T' && b[4].is_ascii_digit() {
         return format!("{}/T{}", &compact[..2], &compact[4..]);
+    }
+    // "GB-17565" is GB 17565 with its space typed as a dash.
+    if letters && matches!(b[2], b'-' | b'_') && b[3].is_ascii_digit() {
+        return format!("{}{}", &compact[..2], &compact[3..]);
     }
     compact
 }

@@ -139,6 +139,11 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     // Back to Chinese for the signed-in pages.
     s.goto("/?lang=zh").await;
 
+    // The standards library and an edition with its chain.
+    for path in ["/standards", "/standards/GB17565-2022"] {
+        titles.push((path.to_string(), audit(&s, path, &mut problems).await));
+    }
+
     // The buyer: its demands in every state, one with the responses side by side.
     s.sign_in("flask@demo.wujin.cn", password).await;
     s.goto("/demands").await;

@@ -1124,3 +1124,29 @@ async fn a_firm_books_time_on_a_machine_and_its_owner_confirms_it() {
     assert!(!s.scrolls_sideways().await, "the idle capacity fits a phone");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_reads_the_standards_library_and_an_editions_chain() {
+    let mut s = Session::start("standards", 1280, 1000).await;
+    s.goto("/").await;
+    s.click("#nav-standards").await;
+    assert!(s.text("#standards-table").await.contains("GB 17565-2007"), "withdrawn editions are listed");
+    s.shots("standards").await;
+    s.fill("q", "gb 17565").await;
+    s.click("#standards-form button[type=submit]").await;
+    s.click("#standards-table tbody tr:first-child a").await;
+    assert_eq!(s.text("#standard-status").await, "现行");
+    let chain = s.text("#standard-chain").await;
+    assert!(chain.find("GB 17565-2022") < chain.find("GB 17565-2007"), "newest first: {chain}");
+    assert!(s.has("#standard-firms").await, "the demo's door makers cite it");
+    s.shots("standard").await;
+    s.click("#standard-chain a").await;
+    assert_eq!(s.text("#standard-status").await, "废止");
+    assert!(s.has("#standard-successor").await, "the old edition names its successor");
+    s.switch_lang().await;
+    assert_eq!(s.text("#standard-status").await, "Withdrawn");
+    s.shots("standard-old-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "an edition's page fits a phone");
+    s.finish().await;
+}

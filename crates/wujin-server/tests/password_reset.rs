@@ -105,13 +105,13 @@ both_backends! {
         let officer = common::sign_up(s, "office@pilot.example.cn").await;
         s.make_officer(officer.id).await.unwrap();
         let (_, _, html) = page(s, "GET", "/", Some(&officer), None).await;
-        assert_eq!(menu(&html), vec!["nav-search", "nav-overview", "nav-supervision"], "an officer sees the overview and supervision, not a firm's lists");
+        assert_eq!(menu(&html), vec!["nav-search", "nav-standards", "nav-overview", "nav-supervision"], "an officer sees the overview and supervision, not a firm's lists");
 
         // A firm that sells (the demo firm has offers) sees the demands it can quote for.
         let (orgs, _) = s.list_orgs(&Default::default(), None, 1).await.unwrap();
         let seller = common::owner(s, "sales@maker.example.cn", Some(orgs[0].id)).await;
         let (_, _, html) = page(s, "GET", "/", Some(&seller), None).await;
-        assert_eq!(menu(&html), vec!["nav-search", "nav-demands", "nav-open", "nav-quotes", "nav-pools", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
+        assert_eq!(menu(&html), vec!["nav-search", "nav-standards", "nav-demands", "nav-open", "nav-quotes", "nav-pools", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
         assert!(html.contains("<summary id=\"account-name\">测试</summary>") && html.contains("id=\"sign-out\">退出</button>"), "the name apart from 退出");
         assert!(html.contains("id=\"nav-tokens\""), "API tokens in the account menu");
 
@@ -121,6 +121,6 @@ both_backends! {
         let r = send(s, "POST", "/api/v1/accounts", Some(up), &[]).await;
         let buyer = person(&r);
         let (_, _, html) = page(s, "GET", "/", Some(&buyer), None).await;
-        assert_eq!(menu(&html), vec!["nav-search", "nav-demands", "nav-quotes", "nav-pools", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
+        assert_eq!(menu(&html), vec!["nav-search", "nav-standards", "nav-demands", "nav-quotes", "nav-pools", "nav-inbox", "nav-chain", "nav-reports", "nav-firm"]);
     }
 }

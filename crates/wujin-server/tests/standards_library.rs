@@ -108,4 +108,38 @@ both_backends! {
             assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{change}: {}", r.body);
         }
     }
+
+    async fn the_library_pages_show_status_chains_and_the_firms_citing_an_edition(db) {
+        let s = &db.store;
+        // Pages escape the slash.
+        let page = |path: String| async move {
+            let (status, _, html) = common::page(s, "GET", &path, None, None).await;
+            (status, html.replace("&#x2f;", "/"))
+        };
+        let (org, _) = firm(s, 7, &["GB 17565-2022"]).await;
+        let (status, html) = page("/standards".into()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("GB 17565-2007") && html.contains("废止"), "withdrawn editions are listed as such");
+        let (_, found) = page("/standards?q=gbt29606".into()).await;
+        assert!(found.contains("GB/T 29606-2013") && !found.contains("GB 17565"), "found by a number typed loosely: {found}");
+
+        let (status, html) = page("/standards/GB17565".into()).await;
+        assert_eq!(status, StatusCode::OK);
+        let chain = html.split("id=\"standard-chain\"").nth(1).unwrap();
+        let (new, old) = (chain.find("GB 17565-2022").unwrap(), chain.find("GB 17565-2007").unwrap());
+        assert!(new < old, "the newest edition first");
+        assert!(html.contains(&format!("/orgs/{org}")), "the firm citing it is listed");
+        let (status, html) = page("/standards/GB-17565-2007".into()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("id=\"standard-successor\""), "an old edition links to the one that replaced it");
+        assert!(html.contains("id=\"standard-no-firms\""));
+        let (status, _) = page("/standards/GB%2099999-2020".into()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // An offer's page links each standard it cites to the library.
+        let r = send(s, "GET", &format!("/api/v1/offers?org_id={org}"), None, &[]).await;
+        let offer = r.body["items"][0]["id"].as_i64().unwrap();
+        let (_, html) = page(format!("/offers/{offer}")).await;
+        assert!(html.contains("href=\"/standards/GB17565-2022\""), "{html}");
+    }
 }

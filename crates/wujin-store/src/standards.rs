@@ -142,7 +142,41 @@ async fn tell_firms(tx: &mut Tx, e: &Edition) -> Result<usize> {
     Ok(by_org.len())
 }
 
+/// A firm whose offers cite an edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Citing {
+    pub org_id: i64,
+    pub org_name: String,
+    pub offers: i64,
+}
+
 impl Store {
+    /// The firms whose offers cite `number` (an edition), most offers first, and how many
+    /// firms in all.
+    pub async fn firms_citing(&self, number: &str, limit: i64) -> Result<(Vec<Citing>, i64)> {
+        let rows = sqlx::query(
+            "SELECT o.org_id, g.name, COUNT(*) FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
+             JOIN orgs g ON g.id = o.org_id WHERE s.standard = $1 GROUP BY o.org_id, g.name \
+             ORDER BY COUNT(*) DESC, o.org_id LIMIT $2",
+        )
+        .bind(number.to_string())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let firms = rows
+            .iter()
+            .map(|r| Ok(Citing { org_id: r.try_get(0)?, org_name: r.try_get(1)?, offers: r.try_get(2)? }))
+            .collect::<Result<Vec<_>>>()?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT o.org_id) FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
+             WHERE s.standard = $1",
+        )
+        .bind(number.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        Ok((firms, total))
+    }
+
     /// Adds the editions a new platform starts with that are not there yet (every time the
     /// store opens: a row an admin changed is never overwritten).
     pub async fn seed_standards(&self, editions: &[Edition]) -> Result<()> {
@@ -171,9 +205,9 @@ impl Store {
         Ok(())
     }
 
-    /// Every edition, by number.
+    /// Every edition, by number, the newest edition of a standard first.
     pub async fn standards(&self) -> Result<Vec<StoredEdition>> {
-        let rows = sqlx::query(&format!("{SELECT} ORDER BY number")).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(&format!("{SELECT} ORDER BY base, number DESC")).fetch_all(self.pool()).await?;
         rows.iter().map(edition_of).collect()
     }
 

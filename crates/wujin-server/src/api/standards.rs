@@ -97,7 +97,7 @@ fn edition_number(raw: &str) -> Option<String> {
     wujin_domain::sheet::normalise_standard(raw).filter(|n| wujin_domain::standard::split_year(n).1.is_some())
 }
 
-fn view(lang: Lang, e: &Edition, revision: i64) -> EditionView {
+pub fn view(lang: Lang, e: &Edition, revision: i64) -> EditionView {
     let t = Taxonomy::get();
     EditionView {
         number: e.number.clone(),

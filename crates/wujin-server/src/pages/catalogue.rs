@@ -52,6 +52,8 @@ mod tests {
             include_str!("../../pages/templates/machine.html"),
             include_str!("../../pages/templates/bookings.html"),
             include_str!("../../pages/templates/idle.html"),
+            include_str!("../../pages/templates/standards.html"),
+            include_str!("../../pages/templates/standard.html"),
         ];
         let mut used = vec![];
         for t in templates {

@@ -21,6 +21,7 @@ mod registry;
 pub mod reports;
 pub mod search;
 pub mod session;
+pub mod standards;
 pub mod supervision;
 pub mod targets;
 mod upload;
@@ -77,6 +78,8 @@ fn env() -> &'static Environment<'static> {
             ("reports.html", include_str!("../../pages/templates/reports.html")),
             ("structure.html", include_str!("../../pages/templates/structure.html")),
             ("idle.html", include_str!("../../pages/templates/idle.html")),
+            ("standards.html", include_str!("../../pages/templates/standards.html")),
+            ("standard.html", include_str!("../../pages/templates/standard.html")),
             ("targets.html", include_str!("../../pages/templates/targets.html")),
             ("target.html", include_str!("../../pages/templates/target.html")),
             ("gaps.html", include_str!("../../pages/templates/gaps.html")),
@@ -320,6 +323,8 @@ pub fn routes() -> Router<AppState> {
         .route("/supervision/problems/{id}", get(supervision::problem))
         .route("/supervision/problems/{id}/evidence", axum::routing::post(supervision::evidence))
         .route("/supervision/problems/{id}/{action}", axum::routing::post(supervision::act))
+        .route("/standards", get(standards::list))
+        .route("/standards/{number}", get(standards::page))
         .route("/prices", get(pools::prices))
         .route("/prices/{id}", get(pools::price))
         .route("/prices/downloads/{file}", get(pools::price_download))

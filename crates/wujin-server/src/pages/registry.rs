@@ -109,6 +109,26 @@ pub async fn org(
     render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, keeps, ask, user => user_ctx(&user) })
 }
 
+/// An offer's standards as chips: each edition the library holds links to its page and says
+/// when it is withdrawn or replaced; a number it does not hold is shown as written.
+async fn standard_chips(app: &AppState, lang: Lang, numbers: &[String]) -> Vec<Value> {
+    let lib = app.store.library().await.unwrap_or_default();
+    numbers
+        .iter()
+        .map(|n| match lib.resolve(n).filter(|e| &e.number == n) {
+            Some(e) => {
+                let note = match (&e.replaced_by, e.status) {
+                    (Some(by), _) => Some(text(lang, "standard_chip_replaced", &[by.clone()])),
+                    (None, wujin_domain::standard::StandardStatus::Withdrawn) => Some(e.status.name(lang).to_string()),
+                    _ => None,
+                };
+                context! { number => n.clone(), href => super::standards::href(n), note }
+            }
+            None => context! { number => n.clone() },
+        })
+        .collect()
+}
+
 pub async fn offer(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -138,7 +158,7 @@ pub async fn offer(
         price => r.price.map(|p| price_per(lang, p.min().0, p.max().0, unit)),
         lead => r.lead_time_days, moq => r.moq.map(|m| quantity(lang, m, unit)),
         hours => r.hours_per_week,
-        standards => r.standards.clone(),
+        standards => standard_chips(&app, lang, &r.standards).await,
         specs => Value::from(Serde(&r.specs)), id,
     };
     let keeps = user.as_ref().is_some_and(|u| u.keeps(o.org_id));

@@ -1,0 +1,84 @@
+//! `/standards` and `/standards/{number}`: the standards library for everyone: each edition
+//! with its status, the chain of editions, the categories it covers and the firms whose
+//! offers cite it.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use wujin_domain::Lang;
+
+use super::session::not_found;
+use super::session::page_user;
+use super::{page_lang, render, user_ctx};
+use crate::api::AppState;
+use crate::api::standards::{EditionView, view};
+
+/// The firms a standard's page lists.
+const FIRMS: i64 = 50;
+
+/// Where an edition's page is: its number with the slash written as a dash, which the
+/// library reads back (GB-T 29606-2013).
+pub fn href(number: &str) -> String {
+    let slug: String = number.replace('/', "-").replace(' ', "");
+    format!("/standards/{}", form_urlencoded::byte_serialize(slug.as_bytes()).collect::<String>())
+}
+
+fn line(e: &EditionView) -> Value {
+    let mut v = serde_json::to_value(e).unwrap_or_default();
+    v["href"] = serde_json::Value::String(href(&e.number));
+    Value::from(Serde(v))
+}
+
+pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = page_lang(&headers, query.as_deref());
+    let p = super::chain::params(query.as_deref());
+    let q: String = p.get("q").unwrap_or("").trim().chars().take(100).collect();
+    let Ok(all) = app.store.standards().await else {
+        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/standards", "error_title", "");
+    };
+    let needle = wujin_domain::taxonomy::compact_standard(&q);
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|s| {
+            q.is_empty()
+                || wujin_domain::taxonomy::compact_standard(&s.edition.number).contains(&needle)
+                || s.edition.title_zh.contains(q.as_str())
+                || s.edition.title_en.to_lowercase().contains(&q.to_lowercase())
+        })
+        .map(|s| line(&view(lang, &s.edition, s.revision)))
+        .collect();
+    let user = user_ctx(&page_user(&app, &headers).await);
+    render(StatusCode::OK, "standards.html", lang, "/standards", context! { items, q, user })
+}
+
+pub async fn page(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    Path(raw): Path<String>,
+) -> Response {
+    let lang: Lang = page_lang(&headers, query.as_deref());
+    let here = format!("/standards/{raw}");
+    if raw.chars().count() > 60 {
+        return not_found(lang, &here);
+    }
+    let Ok(stored) = app.store.standards().await else {
+        return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, &here, "error_title", "");
+    };
+    let revision = |n: &str| stored.iter().find(|s| s.edition.number == n).map(|s| s.revision).unwrap_or(0);
+    let lib = wujin_domain::standard::Library::new(stored.iter().map(|s| s.edition.clone()).collect());
+    let Some(e) = lib.resolve(&raw) else { return not_found(lang, &here) };
+    let chain: Vec<Value> =
+        lib.chain(&e.number).into_iter().map(|c| line(&view(lang, c, revision(&c.number)))).collect();
+    let (firms, firms_total) = app.store.firms_citing(&e.number, FIRMS).await.unwrap_or_default();
+    let firms: Vec<Value> =
+        firms.iter().map(|f| context! { id => f.org_id, name => f.org_name.clone(), offers => f.offers }).collect();
+    let user = user_ctx(&page_user(&app, &headers).await);
+    let ctx = context! {
+        e => Value::from(Serde(view(lang, e, revision(&e.number)))), chain, firms, firms_total, user,
+        replaced_href => e.replaced_by.as_deref().map(href),
+    };
+    render(StatusCode::OK, "standard.html", lang, &here, ctx)
+}
