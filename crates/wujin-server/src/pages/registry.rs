@@ -118,7 +118,7 @@ async fn standard_chips(app: &AppState, lang: Lang, numbers: &[String]) -> Vec<V
         .map(|n| match lib.resolve(n).filter(|e| &e.number == n) {
             Some(e) => {
                 let note = match (&e.replaced_by, e.status) {
-                    (Some(by), _) => Some(text(lang, "standard_chip_replaced", &[by.clone()])),
+                    (Some(by), _) => Some(text(lang, "standard_chip_replaced", std::slice::from_ref(by))),
                     (None, wujin_domain::standard::StandardStatus::Withdrawn) => Some(e.status.name(lang).to_string()),
                     _ => None,
                 };
