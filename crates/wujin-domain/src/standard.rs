@@ -229,6 +229,136 @@ pub fn check_edition(e: &Edition) -> Result<(), Vec<FieldError>> {
     if errs.is_empty() { Ok(()) } else { Err(errs) }
 }
 
+/// The columns of a standards sheet (`wujin import standards`), in the order an export
+/// writes them. `replaces` and `categories` hold lists separated by ； or ;.
+pub const STANDARD_COLUMNS: &[crate::sheet::Column] = &[
+    crate::sheet::col("number", "标准号", true, 60),
+    crate::sheet::col("title_zh", "中文名称", true, 200),
+    crate::sheet::col("title_en", "英文名称", false, 300),
+    crate::sheet::col("status", "状态", false, 20),
+    crate::sheet::col("published", "发布日期", false, 10),
+    crate::sheet::col("implemented", "实施日期", false, 10),
+    crate::sheet::col("replaced_by", "被代替为", false, 60),
+    crate::sheet::col("replaces", "代替", false, 300),
+    crate::sheet::col("categories", "适用类目", false, 1000),
+];
+
+/// One row of a standards sheet, checked: the edition and the older editions it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandardRow {
+    pub edition: Edition,
+    pub replaces: Vec<String>,
+}
+
+/// A number as a sheet or a write names an edition: with its year, in any spelling. A bare
+/// number is refused, not resolved: a write names the edition it changes.
+pub fn edition_number(raw: &str) -> Option<String> {
+    split_year(&compact_standard(raw)).1?;
+    crate::sheet::normalise_standard(raw).filter(|n| split_year(n).1.is_some())
+}
+
+fn list(v: &str) -> impl Iterator<Item = &str> {
+    v.split(['；', ';']).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Reads a row of a standards sheet. The status is a code or its name in either language
+/// (现行, current …); categories are codes or names.
+pub fn standard_from_cells(cells: &crate::sheet::Cells) -> Result<StandardRow, Vec<FieldError>> {
+    let mut c = crate::sheet::Check::new(cells, STANDARD_COLUMNS);
+    let t = Taxonomy::get();
+    let number = c.text("number").and_then(|v| {
+        let n = edition_number(v);
+        if n.is_none() {
+            c.fail("number", v, "invalid", msg!("standard_number_year"));
+        }
+        n
+    });
+    let status = match c.text("status").map(str::trim).filter(|v| !v.is_empty()) {
+        None => StandardStatus::Current,
+        Some(v) => match StandardStatus::ALL
+            .iter()
+            .copied()
+            .find(|s| s.code() == v || s.name(Lang::Zh) == v || s.name(Lang::En).eq_ignore_ascii_case(v))
+        {
+            Some(s) => s,
+            None => {
+                c.fail("status", v, "unknown", msg!("unknown_value", "status", v));
+                StandardStatus::Current
+            }
+        },
+    };
+    let day = |c: &mut crate::sheet::Check, key: &'static str| {
+        c.text(key).map(str::trim).filter(|v| !v.is_empty()).and_then(|v| {
+            let d = crate::tie::parse_date(v);
+            if d.is_none() {
+                c.fail(key, v, "invalid_date", msg!("supervision_date"));
+            }
+            d
+        })
+    };
+    let published = day(&mut c, "published");
+    let implemented = day(&mut c, "implemented");
+    let replaced_by = c.text("replaced_by").map(str::trim).filter(|v| !v.is_empty()).and_then(|v| {
+        let n = edition_number(v);
+        if n.is_none() {
+            c.fail("replaced_by", v, "invalid", msg!("standard_replaced_by"));
+        }
+        n
+    });
+    let mut replaces = vec![];
+    for v in c.text("replaces").map(list).into_iter().flatten() {
+        match edition_number(v) {
+            Some(n) if !replaces.contains(&n) => replaces.push(n),
+            Some(_) => {}
+            None => c.fail("replaces", v, "invalid", msg!("standard_number_year")),
+        }
+    }
+    let mut categories = vec![];
+    for v in c.text("categories").map(list).into_iter().flatten() {
+        match t.category(v) {
+            Some(cat) if !categories.contains(&cat.entry.code) => categories.push(cat.entry.code.clone()),
+            Some(_) => {}
+            None => c.fail("categories", v, "unknown", msg!("unknown_value", "categories", v)),
+        }
+    }
+    let edition = Edition {
+        number: number.unwrap_or_default(),
+        title_zh: c.text("title_zh").unwrap_or_default().trim().to_string(),
+        title_en: c.text("title_en").unwrap_or_default().trim().to_string(),
+        status,
+        published,
+        implemented,
+        replaced_by,
+        categories,
+    };
+    if c.errors.is_empty()
+        && let Err(errs) = check_edition(&edition)
+    {
+        c.errors.extend(errs);
+    }
+    if c.errors.is_empty() { Ok(StandardRow { edition, replaces }) } else { Err(c.errors) }
+}
+
+/// The problem of a row replacing an edition neither the library nor an earlier row holds.
+pub fn unknown_replaced(number: &str) -> FieldError {
+    FieldError::new("replaces", number, "unknown", msg!("standard_replaces_unknown", number))
+}
+
+/// An edition's cells in [`STANDARD_COLUMNS`] order, as an import reads them back.
+pub fn standard_to_row(e: &Edition) -> Vec<String> {
+    vec![
+        e.number.clone(),
+        e.title_zh.clone(),
+        e.title_en.clone(),
+        e.status.code().to_string(),
+        e.published.map(|d| d.to_string()).unwrap_or_default(),
+        e.implemented.map(|d| d.to_string()).unwrap_or_default(),
+        e.replaced_by.clone().unwrap_or_default(),
+        String::new(),
+        e.categories.join("；"),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -512,6 +512,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Kind::Ties => "wujin-ties-template.csv",
                 Kind::Reports => "wujin-reports-template.csv",
                 Kind::Prices => "wujin-prices-template.csv",
+                Kind::Standards => "wujin-standards-template.csv",
             };
             let path = out.unwrap_or_else(|| PathBuf::from(name));
             export::template(kind, &path).map_err(|e| msg(e.to_string()))?;

@@ -150,6 +150,35 @@ pub struct Citing {
     pub offers: i64,
 }
 
+/// Writes an edition and marks the editions it `replaces` as replaced by it, in the caller's
+/// transaction, telling the firms that is news for. An edition it replaces must exist.
+async fn put_in(tx: &mut Tx, e: &Edition, replaces: &[String], now: i64) -> Result<Written> {
+    let before = write(tx, e, now).await?;
+    let mut firms_told = 0;
+    if is_news(before.as_ref().map(|b| &b.edition), e) {
+        firms_told += tell_firms(tx, e).await?;
+    }
+    for old in replaces.iter().filter(|o| **o != e.number) {
+        let row = sqlx::query(&format!("{SELECT} WHERE number = $1"))
+            .bind(old.clone())
+            .fetch_optional(&mut **tx)
+            .await?
+            .as_ref()
+            .map(edition_of)
+            .transpose()?;
+        let Some(prior) = row else { return Err(StoreError::NotFound) };
+        // Replaced, it stays in force until the new edition applies (when that is later).
+        let applies_later = e.implemented.is_some_and(|d| d > crate::ties::today());
+        let status = if applies_later { prior.edition.status } else { StandardStatus::Withdrawn };
+        let replaced = Edition { replaced_by: Some(e.number.clone()), status, ..prior.edition.clone() };
+        write(tx, &replaced, now).await?;
+        if is_news(Some(&prior.edition), &replaced) {
+            firms_told += tell_firms(tx, &replaced).await?;
+        }
+    }
+    Ok(Written { created: before.is_none(), firms_told })
+}
+
 impl Store {
     /// The firms whose offers cite `number` (an edition), most offers first, and how many
     /// firms in all.
@@ -221,34 +250,34 @@ impl Store {
     /// replaced by it, all in one transaction with the notices that sets off. Audited.
     pub async fn put_standard(&self, e: &Edition, replaces: &[String], by: i64) -> Result<Written> {
         let mut tx = self.begin().await?;
-        let now = now_ms();
-        let before = write(&mut tx, e, now).await?;
-        let mut firms_told = 0;
-        if is_news(before.as_ref().map(|b| &b.edition), e) {
-            firms_told += tell_firms(&mut tx, e).await?;
-        }
-        for old in replaces.iter().filter(|o| **o != e.number) {
-            let row = sqlx::query(&format!("{SELECT} WHERE number = $1"))
-                .bind(old.clone())
-                .fetch_optional(&mut *tx)
-                .await?
-                .as_ref()
-                .map(edition_of)
-                .transpose()?;
-            let Some(prior) = row else { return Err(StoreError::NotFound) };
-            // Replaced, it stays in force until the new edition applies (when that is later).
-            let applies_later = e.implemented.is_some_and(|d| d > crate::ties::today());
-            let status = if applies_later { prior.edition.status } else { StandardStatus::Withdrawn };
-            let replaced = Edition { replaced_by: Some(e.number.clone()), status, ..prior.edition.clone() };
-            write(&mut tx, &replaced, now).await?;
-            if is_news(Some(&prior.edition), &replaced) {
-                firms_told += tell_firms(&mut tx, &replaced).await?;
-            }
-        }
+        let written = put_in(&mut tx, e, replaces, now_ms()).await?;
         let detail = serde_json::json!({"number": e.number, "status": e.status.code(), "replaces": replaces,
-            "firms_told": firms_told});
+            "firms_told": written.firms_told});
         Store::audit_for(&mut tx, None, &format!("account:{by}"), "put", "standard", None, &detail).await?;
         tx.commit().await?;
-        Ok(Written { created: before.is_none(), firms_told })
+        Ok(written)
+    }
+
+    /// Writes a whole sheet of editions in one transaction (`wujin import standards`): each
+    /// as [`Store::put_standard`] writes one, in order, so a row may replace an edition an
+    /// earlier row added. Returns (created, updated, firms told).
+    pub async fn import_standards(&self, rows: &[(Edition, Vec<String>)], actor: &str) -> Result<(u64, u64, u64)> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let (mut created, mut updated, mut told) = (0, 0, 0);
+        for (e, replaces) in rows {
+            let w = put_in(&mut tx, e, replaces, now).await?;
+            if w.created {
+                created += 1;
+            } else {
+                updated += 1;
+            }
+            told += w.firms_told as u64;
+        }
+        let detail =
+            serde_json::json!({"rows": rows.len(), "created": created, "updated": updated, "firms_told": told});
+        Store::audit_for(&mut tx, None, actor, "import", "standard", None, &detail).await?;
+        tx.commit().await?;
+        Ok((created, updated, told))
     }
 }

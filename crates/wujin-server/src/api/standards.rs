@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wujin_domain::standard::{Edition, StandardStatus, check_edition};
+use wujin_domain::standard::{Edition, StandardStatus, check_edition, edition_number};
 use wujin_domain::{Lang, Taxonomy, msg};
 
 use super::AppState;
@@ -87,14 +87,6 @@ pub struct StandardBody {
     #[serde(default)]
     #[schema(max_items = 20)]
     pub replaces: Vec<String>,
-}
-
-/// A number written with its year, as the library writes it. A bare number is refused here,
-/// not resolved: a write names the edition it changes.
-fn edition_number(raw: &str) -> Option<String> {
-    let compact = wujin_domain::taxonomy::compact_standard(raw);
-    wujin_domain::standard::split_year(&compact).1?;
-    wujin_domain::sheet::normalise_standard(raw).filter(|n| wujin_domain::standard::split_year(n).1.is_some())
 }
 
 pub fn view(lang: Lang, e: &Edition, revision: i64) -> EditionView {

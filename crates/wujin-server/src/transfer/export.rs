@@ -43,6 +43,7 @@ fn columns(kind: Kind) -> &'static [Column] {
         Kind::Ties => TIE_COLUMNS,
         Kind::Reports => wujin_domain::report::REPORT_COLUMNS,
         Kind::Prices => wujin_domain::pool::PRICE_COLUMNS,
+        Kind::Standards => wujin_domain::standard::STANDARD_COLUMNS,
     }
 }
 
@@ -119,6 +120,16 @@ async fn for_each_row(
             }
             return Ok(n);
         }
+        Kind::Standards => {
+            // The whole library, oldest edition of a standard first, so that a re-import
+            // meets each edition before the one that names it.
+            let mut all = store.standards().await?;
+            all.reverse();
+            for s in &all {
+                sink(wujin_domain::standard::standard_to_row(&s.edition))?;
+            }
+            return Ok(all.len() as u64);
+        }
         Kind::Reports => {
             // Every current report, a firm's months together: the office's own figures back.
             let first = wujin_domain::report::Month::new(wujin_domain::report::FIRST_YEAR, 1).expect("a month");
@@ -150,7 +161,7 @@ async fn for_each_row(
             Kind::Offers => {
                 store.offers_after(after, CHUNK).await?.into_iter().map(|o| (o.id, offer_to_row(&o.record))).collect()
             }
-            Kind::Ties | Kind::Reports | Kind::Prices => break,
+            Kind::Ties | Kind::Reports | Kind::Prices | Kind::Standards => break,
         };
         let Some((last, _)) = rows.last() else { break };
         after = *last;

@@ -41,6 +41,9 @@ pub enum Kind {
     /// Price series and their dated values (the platform's index and material prices): a
     /// series is created by the first rows that describe it, a day already there corrected.
     Prices,
+    /// Editions of standards: an edition already there is changed; one that `replaces`
+    /// older editions marks them replaced, and firms citing those are told.
+    Standards,
 }
 
 /// One thing wrong with one cell.
@@ -227,6 +230,9 @@ pub async fn import(store: &Store, kind: Kind, table: &Table, opts: &Options) ->
     }
     if kind == Kind::Prices {
         return import_prices(store, table, opts).await;
+    }
+    if kind == Kind::Standards {
+        return import_standards(store, table, opts).await;
     }
     if kind == Kind::Offers {
         let checked = check_offers(store, table, None, opts.quiet).await?;
@@ -660,6 +666,49 @@ async fn import_prices(store: &Store, table: &Table, opts: &Options) -> Result<R
     Ok(report)
 }
 
+/// Checks every row of a standards sheet: a number twice is a problem of the second row; an
+/// edition a row `replaces` must be in the library or on an earlier row. Unless problems were
+/// found (and skipping was not asked for), writes every row in one transaction.
+async fn import_standards(store: &Store, table: &Table, opts: &Options) -> Result<Report, ImportError> {
+    use wujin_domain::standard::{STANDARD_COLUMNS, standard_from_cells};
+    let header = Header::read(STANDARD_COLUMNS, &table.header).map_err(ImportError::Header)?;
+    let mut report = Report::empty(Kind::Standards, table, &header);
+    let mut check = Progress::new("check", table.rows.len() as u64, opts.quiet);
+    let parsed = parse_rows(&table.rows, |c| standard_from_cells(&header.cells(c)), |n| check.inc(n));
+    check.finish();
+    let mut known: std::collections::HashSet<String> =
+        store.standards().await?.into_iter().map(|s| s.edition.number).collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut rows = vec![];
+    for ((at, _), parsed) in table.rows.iter().zip(parsed) {
+        let r = match parsed {
+            Ok(r) => r,
+            Err(errs) => {
+                report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e)));
+                continue;
+            }
+        };
+        let number = r.edition.number.clone();
+        if let Some(first) = first_seen(&mut seen, Some(&number), at.row) {
+            report.problems.push(duplicate(*at, first, key_column(table, &header, "number"), "number", &number));
+            continue;
+        }
+        if let Some(missing) = r.replaces.iter().find(|o| !known.contains(*o)) {
+            let e = wujin_domain::standard::unknown_replaced(missing);
+            report.problems.push(problem(*at, table, &header, e));
+            continue;
+        }
+        known.insert(number);
+        rows.push((r.edition, r.replaces));
+    }
+    report.valid = rows.len();
+    if report.problems.is_empty() || opts.skip_invalid {
+        let (created, updated, _) = store.import_standards(&rows, &opts.actor).await?;
+        report.written = Some(UpsertStats { inserted: created, updated, unchanged: 0 });
+    }
+    Ok(report)
+}
+
 /// Prints a report as people read it: a summary, then one line per problem.
 pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let say = |m: Msg| messages::say(lang, &m);
@@ -669,6 +718,7 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
         Kind::Ties => "import_kind_ties",
         Kind::Reports => "import_kind_reports",
         Kind::Prices => "import_kind_prices",
+        Kind::Standards => "import_kind_standards",
     });
     let bad_rows = r.bad_rows();
     writeln!(out, "{}", say(msg!("import_summary", kind, r.rows, r.encoding, r.valid, bad_rows)))?;
