@@ -59,6 +59,48 @@ fn edition_of(r: &sqlx::any::AnyRow) -> Result<StoredEdition> {
     })
 }
 
+/// An edition's row, inserted; the two ways of meeting a row that is there follow.
+macro_rules! insert_edition {
+    ($on_conflict:literal) => {
+        concat!(
+            "INSERT INTO standards (number, base, title_zh, title_en, status, published, implemented, replaced_by, ",
+            "categories, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ",
+            "ON CONFLICT (number) ",
+            $on_conflict
+        )
+    };
+}
+
+/// A write replaces the row.
+const UPDATE: &str = insert_edition!(
+    "DO UPDATE SET title_zh = excluded.title_zh, title_en = excluded.title_en, status = excluded.status, \
+     published = excluded.published, implemented = excluded.implemented, replaced_by = excluded.replaced_by, \
+     categories = excluded.categories, revision = excluded.revision, updated_at = excluded.updated_at"
+);
+/// The seed never touches a row that is there.
+const KEEP: &str = insert_edition!("DO NOTHING");
+
+/// The insert of an edition's row at `revision` (`sql`: [`UPDATE`] or [`KEEP`]).
+fn insert(
+    sql: &'static str,
+    e: &Edition,
+    revision: i64,
+    now: i64,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
+    sqlx::query(sql)
+        .bind(e.number.clone())
+        .bind(split_year(&e.number).0.to_string())
+        .bind(e.title_zh.clone())
+        .bind(e.title_en.clone())
+        .bind(e.status.code())
+        .bind(e.published.map(|d| d.to_string()))
+        .bind(e.implemented.map(|d| d.to_string()))
+        .bind(e.replaced_by.clone())
+        .bind(serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()))
+        .bind(revision)
+        .bind(now)
+}
+
 /// Inserts or replaces an edition's row in the caller's transaction; returns the revision
 /// it had before (None for a new one).
 async fn write(tx: &mut Tx, e: &Edition, now: i64) -> Result<Option<StoredEdition>> {
@@ -70,27 +112,7 @@ async fn write(tx: &mut Tx, e: &Edition, now: i64) -> Result<Option<StoredEditio
         .map(edition_of)
         .transpose()?;
     let revision = before.as_ref().map(|b| b.revision + 1).unwrap_or(1);
-    sqlx::query(
-        "INSERT INTO standards (number, base, title_zh, title_en, status, published, implemented, replaced_by, \
-         categories, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (number) DO UPDATE SET title_zh = excluded.title_zh, title_en = excluded.title_en, \
-         status = excluded.status, published = excluded.published, implemented = excluded.implemented, \
-         replaced_by = excluded.replaced_by, categories = excluded.categories, revision = excluded.revision, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(e.number.clone())
-    .bind(split_year(&e.number).0.to_string())
-    .bind(e.title_zh.clone())
-    .bind(e.title_en.clone())
-    .bind(e.status.code())
-    .bind(e.published.map(|d| d.to_string()))
-    .bind(e.implemented.map(|d| d.to_string()))
-    .bind(e.replaced_by.clone())
-    .bind(serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()))
-    .bind(revision)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    insert(UPDATE, e, revision, now).execute(&mut **tx).await?;
     Ok(before)
 }
 
@@ -212,23 +234,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let now = now_ms();
         for e in editions {
-            sqlx::query(
-                "INSERT INTO standards (number, base, title_zh, title_en, status, published, implemented, \
-                 replaced_by, categories, revision, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10) \
-                 ON CONFLICT (number) DO NOTHING",
-            )
-            .bind(e.number.clone())
-            .bind(split_year(&e.number).0.to_string())
-            .bind(e.title_zh.clone())
-            .bind(e.title_en.clone())
-            .bind(e.status.code())
-            .bind(e.published.map(|d| d.to_string()))
-            .bind(e.implemented.map(|d| d.to_string()))
-            .bind(e.replaced_by.clone())
-            .bind(serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert(KEEP, e, 1, now).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

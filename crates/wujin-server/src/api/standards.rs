@@ -89,6 +89,16 @@ pub struct StandardBody {
     pub replaces: Vec<String>,
 }
 
+/// Whether an edition answers a search: its number contains what was typed (in any
+/// spelling), or either title does. Nothing typed matches everything.
+pub fn matches(e: &Edition, q: &str) -> bool {
+    let q = q.trim();
+    q.is_empty()
+        || wujin_domain::taxonomy::compact_standard(&e.number).contains(&wujin_domain::taxonomy::compact_standard(q))
+        || e.title_zh.contains(q)
+        || e.title_en.to_lowercase().contains(&q.to_lowercase())
+}
+
 pub fn view(lang: Lang, e: &Edition, revision: i64) -> EditionView {
     let t = Taxonomy::get();
     EditionView {
@@ -133,17 +143,11 @@ pub async fn list(
     if q.chars().count() > 100 {
         return Err(ApiError::bad(lang, "too_long", "q", msg!("search_text_long", "q", 100)));
     }
-    let needle = wujin_domain::taxonomy::compact_standard(q);
     let all = app.store.standards().await.map_err(|e| ApiError::internal(lang, e))?;
     let items: Vec<EditionView> = all
         .iter()
         .filter(|s| status.is_none_or(|st| s.edition.status == st))
-        .filter(|s| {
-            q.is_empty()
-                || wujin_domain::taxonomy::compact_standard(&s.edition.number).contains(&needle)
-                || s.edition.title_zh.contains(q)
-                || s.edition.title_en.to_lowercase().contains(&q.to_lowercase())
-        })
+        .filter(|s| matches(&s.edition, q))
         .map(|s| view(lang, &s.edition, s.revision))
         .collect();
     let total = items.len();

@@ -13,7 +13,7 @@ use super::session::not_found;
 use super::session::page_user;
 use super::{page_lang, render, user_ctx};
 use crate::api::AppState;
-use crate::api::standards::{EditionView, view};
+use crate::api::standards::{EditionView, matches, view};
 
 /// The firms a standard's page lists.
 const FIRMS: i64 = 50;
@@ -38,17 +38,8 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
     let Ok(all) = app.store.standards().await else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, "/standards", "error_title", "");
     };
-    let needle = wujin_domain::taxonomy::compact_standard(&q);
-    let items: Vec<Value> = all
-        .iter()
-        .filter(|s| {
-            q.is_empty()
-                || wujin_domain::taxonomy::compact_standard(&s.edition.number).contains(&needle)
-                || s.edition.title_zh.contains(q.as_str())
-                || s.edition.title_en.to_lowercase().contains(&q.to_lowercase())
-        })
-        .map(|s| line(&view(lang, &s.edition, s.revision)))
-        .collect();
+    let items: Vec<Value> =
+        all.iter().filter(|s| matches(&s.edition, &q)).map(|s| line(&view(lang, &s.edition, s.revision))).collect();
     let user = user_ctx(&page_user(&app, &headers).await);
     render(StatusCode::OK, "standards.html", lang, "/standards", context! { items, q, user })
 }
