@@ -66,7 +66,7 @@ both_backends! {
             assert!(en.contains(shown), "the English page shows {shown}");
         }
         let html = read(page(s, "GET", &format!("/offers/{offer}"), None, None).await.2);
-        assert!(html.contains("12–15 元/件") && html.contains("2,000 件") && html.contains("<span class=\"chip\">GB/T 29606-2013</span>"), "{html}");
+        assert!(html.contains("12–15 元/件") && html.contains("2,000 件") && html.contains("<a class=\"chip\" href=\"/standards/GB-T29606-2013\">GB/T 29606-2013</a>"), "the standard links to its edition: {html}");
         let ask = format!("/demands/new?to={maker}&offer={offer}");
         assert!(html.contains(&format!("href=\"{ask}\" id=\"ask-quote\"")), "the offer's page asks for a quote: {html}");
 
