@@ -23,8 +23,10 @@ pub struct DemoReport {
 
 /// The share of manufacturers that report.
 pub const REPORTING: f64 = 0.6;
-/// Months of history.
-pub const MONTHS: i32 = 24;
+/// Months of history: two years, and one more. Early in a month the last month's reports are
+/// not filed yet, so the latest reported month is the one before; the office's figures a year
+/// before that still need a whole trailing year of reports behind them.
+pub const MONTHS: i32 = 25;
 
 /// Seasonal factor of a calendar month (1 = a usual month).
 fn season(month: u8) -> f64 {
