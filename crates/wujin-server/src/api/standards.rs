@@ -12,8 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use utoipa::ToSchema;
-use wujin_domain::standard::{Edition, StandardStatus, check_edition, edition_number};
+
+use wujin_domain::standard::{Edition, Library, StandardStatus, check_edition, edition_number};
 use wujin_domain::{Lang, Taxonomy, msg};
 
 use super::AppState;
@@ -87,6 +89,30 @@ pub struct StandardBody {
     #[serde(default)]
     #[schema(max_items = 20)]
     pub replaces: Vec<String>,
+}
+
+/// The library as stored, with each edition's revision: what an edition's view and its
+/// chain are read from (the API's answers and the edition's page).
+pub struct Stored {
+    pub library: Library,
+    revisions: HashMap<String, i64>,
+}
+
+impl Stored {
+    pub async fn load(app: &AppState) -> Result<Stored, wujin_store::StoreError> {
+        let stored = app.store.standards().await?;
+        let revisions = stored.iter().map(|s| (s.edition.number.clone(), s.revision)).collect();
+        Ok(Stored { library: Library::new(stored.into_iter().map(|s| s.edition).collect()), revisions })
+    }
+
+    pub fn view(&self, lang: Lang, e: &Edition) -> EditionView {
+        view(lang, e, self.revisions.get(&e.number).copied().unwrap_or(0))
+    }
+
+    /// Every edition of the standard `number` names, newest first.
+    pub fn chain(&self, lang: Lang, number: &str) -> Vec<EditionView> {
+        self.library.chain(number).into_iter().map(|c| self.view(lang, c)).collect()
+    }
 }
 
 /// Whether an edition answers a search: its number contains what was typed (in any
@@ -167,15 +193,10 @@ pub async fn get(
     if number.chars().count() > 60 {
         return Err(ApiError::not_found(lang));
     }
-    let stored = app.store.standards().await.map_err(|e| ApiError::internal(lang, e))?;
-    let revision = |n: &str| stored.iter().find(|s| s.edition.number == n).map(|s| s.revision).unwrap_or(0);
-    let lib = wujin_domain::standard::Library::new(stored.iter().map(|s| s.edition.clone()).collect());
+    let stored = Stored::load(&app).await.map_err(|e| ApiError::internal(lang, e))?;
+    let lib = &stored.library;
     let e = lib.resolve(&number).ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(Json(StandardView {
-        edition: view(lang, e, revision(&e.number)),
-        chain: lib.chain(&e.number).into_iter().map(|c| view(lang, c, revision(&c.number))).collect(),
-        firms_told: None,
-    }))
+    Ok(Json(StandardView { edition: stored.view(lang, e), chain: stored.chain(lang, &e.number), firms_told: None }))
 }
 
 /// Add or change an edition (platform admins). The number in the path carries its year.
@@ -247,12 +268,10 @@ pub async fn put(
         }
     }
     let written = app.store.put_standard(&e, &replaces, me.account_id).await.map_err(internal)?;
-    let stored = app.store.standards().await.map_err(internal)?;
-    let revision = |n: &str| stored.iter().find(|s| s.edition.number == n).map(|s| s.revision).unwrap_or(0);
-    let lib = wujin_domain::standard::Library::new(stored.iter().map(|s| s.edition.clone()).collect());
+    let stored = Stored::load(&app).await.map_err(internal)?;
     let v = StandardView {
-        edition: view(lang, &e, revision(&e.number)),
-        chain: lib.chain(&e.number).into_iter().map(|c| view(lang, c, revision(&c.number))).collect(),
+        edition: stored.view(lang, &e),
+        chain: stored.chain(lang, &e.number),
         firms_told: Some(written.firms_told),
     };
     let status = if written.created { StatusCode::CREATED } else { StatusCode::OK };

@@ -13,7 +13,7 @@ use super::session::not_found;
 use super::session::page_user;
 use super::{page_lang, render, user_ctx};
 use crate::api::AppState;
-use crate::api::standards::{EditionView, matches, view};
+use crate::api::standards::{EditionView, Stored, matches, view};
 
 /// The firms a standard's page lists.
 const FIRMS: i64 = 50;
@@ -55,20 +55,17 @@ pub async fn page(
     if raw.chars().count() > 60 {
         return not_found(lang, &here);
     }
-    let Ok(stored) = app.store.standards().await else {
+    let Ok(stored) = Stored::load(&app).await else {
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, &here, "error_title", "");
     };
-    let revision = |n: &str| stored.iter().find(|s| s.edition.number == n).map(|s| s.revision).unwrap_or(0);
-    let lib = wujin_domain::standard::Library::new(stored.iter().map(|s| s.edition.clone()).collect());
-    let Some(e) = lib.resolve(&raw) else { return not_found(lang, &here) };
-    let chain: Vec<Value> =
-        lib.chain(&e.number).into_iter().map(|c| line(&view(lang, c, revision(&c.number)))).collect();
+    let Some(e) = stored.library.resolve(&raw) else { return not_found(lang, &here) };
+    let chain: Vec<Value> = stored.chain(lang, &e.number).iter().map(line).collect();
     let (firms, firms_total) = app.store.firms_citing(&e.number, FIRMS).await.unwrap_or_default();
     let firms: Vec<Value> =
         firms.iter().map(|f| context! { id => f.org_id, name => f.org_name.clone(), offers => f.offers }).collect();
     let user = user_ctx(&page_user(&app, &headers).await);
     let ctx = context! {
-        e => Value::from(Serde(view(lang, e, revision(&e.number)))), chain, firms, firms_total, user,
+        e => Value::from(Serde(stored.view(lang, e))), chain, firms, firms_total, user,
         replaced_href => e.replaced_by.as_deref().map(href),
     };
     render(StatusCode::OK, "standard.html", lang, &here, ctx)
