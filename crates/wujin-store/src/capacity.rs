@@ -201,8 +201,12 @@ async fn calendar_changed(tx: &mut Tx, machine: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether PostgreSQL refused an insert because a concurrent booking holds (part of) its
+/// window: the exclusion constraint (23P01), or a deadlock between two inserts whose
+/// exclusion checks each wait for the other (40P01): PostgreSQL aborts one of them, and that
+/// one lost the race just as surely.
 fn is_exclusion(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01"))
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("23P01" | "40P01")))
 }
 
 impl Store {
