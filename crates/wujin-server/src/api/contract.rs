@@ -32,7 +32,10 @@ fn errors(method: &str, path: &str, has_ids: bool, has_body: bool) -> Vec<(&'sta
         ("403", "Signed in, but not allowed (or a cross-site write: `cross_site`)."),
         ("404", "No such id, or not one the caller may know of."),
         ("414", "The address is longer than the server reads."),
-        ("503", "The store or the search index cannot answer now."),
+        (
+            "503",
+            "The store or the search index cannot answer now, or every database connection is busy (`busy`, with `Retry-After`).",
+        ),
     ];
     if method != "get" {
         out.extend([

@@ -27,6 +27,9 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// The code of a refusal under load: try again after `Retry-After` seconds.
+const BUSY: &str = "busy";
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -59,7 +62,20 @@ impl ApiError {
     }
 
     /// Something broke on our side; `detail` goes to the log, not to the client.
-    pub fn internal(lang: Lang, detail: impl std::fmt::Display) -> Self {
+    ///
+    /// One failure is not a fault but load: every database connection stayed busy for the
+    /// whole acquire timeout. That is a 503 `busy` with `Retry-After`, which a client can act
+    /// on, not a 500.
+    pub fn internal<E: std::fmt::Display + 'static>(lang: Lang, detail: E) -> Self {
+        let any = &detail as &dyn std::any::Any;
+        let saturated = matches!(
+            any.downcast_ref::<wujin_store::StoreError>(),
+            Some(wujin_store::StoreError::Sql(sqlx::Error::PoolTimedOut))
+        ) || matches!(any.downcast_ref::<sqlx::Error>(), Some(sqlx::Error::PoolTimedOut));
+        if saturated {
+            tracing::warn!(%detail, "request refused: every database connection is busy");
+            return Self::new(StatusCode::SERVICE_UNAVAILABLE, BUSY, lang, msg!("busy"));
+        }
         tracing::error!(%detail, "request failed");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", lang, msg!("internal"))
     }
@@ -71,8 +87,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let busy = self.code == BUSY;
         let body =
             ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field } };
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        if busy {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
+        resp
     }
 }
