@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod capacity;
+pub mod declaration;
 pub mod demand;
 pub mod disclosure;
 pub mod evidence;

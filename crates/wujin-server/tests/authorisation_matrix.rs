@@ -108,8 +108,9 @@ impl World {
         }
     }
 
-    /// A new demand of the buyer, invited-only (P and C invited) unless `public`, at `stage`.
-    async fn scene(&self, stage: Stage, public: bool) -> Scene {
+    /// A new demand of the buyer, invited-only (P and C invited) unless `public`, at `stage`,
+    /// requiring `standards`.
+    async fn scene_requiring(&self, stage: Stage, public: bool, standards: Vec<String>) -> Scene {
         let s = &self.app.store;
         let c = DemandContent {
             title: "铝合金压铸外壳".into(),
@@ -119,7 +120,7 @@ impl World {
             quantity: Some(5000),
             unit: None,
             budget_fen: None,
-            standards: vec![],
+            standards,
             certificates: vec![],
             deadline_ms: wujin_store::now_ms() + 86_400_000,
             town: None,
@@ -167,6 +168,26 @@ impl World {
             s.mark_done(e[0], Side::Provider, self.p_owner).await.unwrap();
         }
         scene
+    }
+
+    /// An offer of the invited provider citing GB 4806.9 (food-contact metal), declared with
+    /// a report; the declaration's id.
+    async fn declaration(&self) -> i64 {
+        let p = self.people[3].as_ref().unwrap();
+        let body =
+            json!({"title": "304 不锈钢锅具", "category": "cookware.stainless_pot", "standards": ["GB 4806.9-2023"]});
+        let r = send_to(&self.app, "POST", &format!("/api/v1/orgs/{}/offers", self.p), Some(body), &p.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let offer = r.body["id"].as_i64().unwrap();
+        let d = wujin_domain::declaration::Declared {
+            standard: "GB 4806.9-2023".into(),
+            report_no: "FC-2026-001".into(),
+            lab: wujin_domain::declaration::Lab::Named("某检测所".into()),
+            issued_on: wujin_store::ties::today(),
+            valid_until: None,
+        };
+        let file = wujin_store::files::NewFile { name: "r.pdf", mime: "application/pdf", bytes: b"%PDF-1.4\n%%EOF\n" };
+        self.app.store.declare(self.p, offer, &d, file, self.p_owner).await.unwrap().id
     }
 
     /// A machine of the invited provider, open round the clock.
@@ -399,6 +420,22 @@ fn rows() -> Vec<Row> {
         // The standards library: everyone reads it, platform admins change it.
         row("GET a standard", Open, false, ["200", "200", "200", "200", "200", "200", "200", "200"]),
         row("publish a standard's edition", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
+        // Declarations: a firm's owners and admins declare for its offers; the report's file
+        // is the firm's, and a buyer's it answered on a demand requiring that standard, once
+        // the deadline has passed (404 to anyone else, who may not know of it).
+        row("declare for the provider's offer", Open, false, ["401", "403", "403", "201", "403", "403", "403", "403"]),
+        row(
+            "GET the provider's report before the deadline",
+            Open,
+            false,
+            ["401", "404", "404", "200", "404", "404", "404", "404"],
+        ),
+        row(
+            "GET the provider's report after the deadline",
+            Closed,
+            false,
+            ["401", "200", "200", "200", "404", "404", "404", "404"],
+        ),
         // Shared capacity: a firm's owners and admins offer machines and book time for it;
         // everyone signed in reads a machine's week (free or taken, not by whom); only the
         // machine's firm confirms; a booking is its two firms' alone.
@@ -429,7 +466,10 @@ fn pool_body(org: i64) -> Value {
 }
 
 async fn call(w: &World, row: &Row, role: usize) -> String {
-    let sc = w.scene(row.stage, row.public).await;
+    // Only the report rows' demands require a standard: a buyer reads a report through a
+    // demand of its own that required it.
+    let required = if row.name.contains("report") { vec!["GB 4806.9-2023".to_string()] } else { vec![] };
+    let sc = w.scene_requiring(row.stage, row.public, required).await;
     let d = sc.demand;
     let h: Vec<(&str, &str)> = w.people[role].as_ref().map(|p| p.h().to_vec()).unwrap_or_default();
     let rid = sc.response.unwrap_or(0);
@@ -683,6 +723,21 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
                 "unit": "点", "kind": "index", "source": "永康", "frequency": "weekly"})),
         ),
         "GET a standard" => ("GET", "/api/v1/standards/GBT29606".to_string(), None),
+        "declare for the provider's offer" => {
+            let p = w.people[3].as_ref().unwrap();
+            let body =
+                json!({"title": "304 不锈钢汤锅", "category": "cookware.stainless_pot", "standards": ["GB 4806.9"]});
+            let r = send_to(&w.app, "POST", &format!("/api/v1/orgs/{}/offers", w.p), Some(body), &p.h()).await;
+            let offer = r.body["id"].as_i64().unwrap();
+            let fields =
+                [("standard", "GB 4806.9"), ("report_no", "FC-1"), ("lab_name", "某所"), ("issued_on", "2026-01-05")];
+            let path = format!("/api/v1/offers/{offer}/declarations");
+            let r = common::upload_to(&w.app, &path, "r.pdf", b"%PDF-1.4\n%%EOF\n", &fields, &h).await;
+            return r.status.as_u16().to_string();
+        }
+        "GET the provider's report before the deadline" | "GET the provider's report after the deadline" => {
+            ("GET", format!("/api/v1/declarations/{}/file", w.declaration().await), None)
+        }
         "publish a standard's edition" => (
             "PUT",
             "/api/v1/standards/GB%2FT%2029606-2030".to_string(),

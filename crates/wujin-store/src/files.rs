@@ -17,6 +17,14 @@ pub struct StoredFile {
     pub bytes: Vec<u8>,
 }
 
+/// A file sent as evidence (of a rectification, of conformance), its content already
+/// checked: the name it was sent under, and the type its content was found to be.
+pub struct NewFile<'a> {
+    pub name: &'a str,
+    pub mime: &'a str,
+    pub bytes: &'a [u8],
+}
+
 /// The lowercase hex SHA-256 of `bytes`: a file's key.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()

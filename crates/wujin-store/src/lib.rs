@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod capacity;
+pub mod declarations;
 pub mod demands;
 pub mod departments;
 pub mod engagements;

@@ -495,23 +495,6 @@ impl Store {
         sql.bind_list(orgs.iter().copied());
         Ok(sql.fetch_all_as::<(String,), _>(self.pool()).await?.into_iter().map(|(c,)| c).collect())
     }
-
-    /// Which of `standards` each of these organisations has an offer meeting, in one query
-    /// (a response table asks it for every responder and every required standard).
-    pub async fn standards_met(&self, orgs: &[i64], standards: &[String]) -> Result<Vec<(i64, String)>> {
-        if orgs.is_empty() || standards.is_empty() {
-            return Ok(vec![]);
-        }
-        let mut sql = Sql::new(
-            self.backend(),
-            "SELECT DISTINCT o.org_id, s.standard FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
-             WHERE o.org_id IN ",
-        );
-        sql.bind_list(orgs.iter().copied());
-        sql.push(" AND s.standard IN ");
-        sql.bind_list(standards.iter().cloned());
-        Ok(sql.fetch_all_as::<(i64, String), _>(self.pool()).await?)
-    }
 }
 
 /// The organisation an offer written from the platform belongs to: its id, credit code and

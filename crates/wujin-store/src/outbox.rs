@@ -114,12 +114,14 @@ pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<(
 #[derive(Debug, Clone, Copy)]
 pub enum Revised {
     Demands,
+    Offers,
 }
 
 impl Revised {
     fn table(self) -> &'static str {
         match self {
             Revised::Demands => "demands",
+            Revised::Offers => "offers",
         }
     }
 }

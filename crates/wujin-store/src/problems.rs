@@ -89,12 +89,7 @@ pub struct ProblemFilter {
     pub overdue_on: Option<Date>,
 }
 
-/// A file sent as evidence, its content already checked.
-pub struct NewFile<'a> {
-    pub name: &'a str,
-    pub mime: &'a str,
-    pub bytes: &'a [u8],
-}
+pub use crate::files::NewFile;
 
 /// What acting on a problem found.
 #[derive(Debug)]

@@ -131,20 +131,6 @@ both_backends! {
         assert_eq!(db.store.count_offers(&cups, 10).await.unwrap(), Some(2));
     }
 
-    async fn the_standards_each_firm_meets_are_read_in_one_go(db) {
-        let (o, f) = sample();
-        load(&db.store, &o, &f).await;
-        let ids = db.store.org_ids_by_uscc(&[o[0].uscc.to_string(), o[1].uscc.to_string()]).await.unwrap();
-        let (cup, door) = (ids[o[0].uscc.as_str()].0, ids[o[1].uscc.as_str()].0);
-        let wanted = ["GB/T 29606-2013".to_string(), "GB 17565-2022".to_string(), "GB 4806.9-2023".to_string()];
-        let mut met = db.store.standards_met(&[cup, door], &wanted).await.unwrap();
-        met.sort();
-        let mut expected = vec![(cup, "GB/T 29606-2013".to_string()), (door, "GB 17565-2022".to_string())];
-        expected.sort();
-        assert_eq!(met, expected, "each firm meets only what its own offers list");
-        assert!(db.store.standards_met(&[cup], &[]).await.unwrap().is_empty());
-    }
-
     async fn a_rolled_back_write_leaves_nothing(db) {
         let (o, _) = sample();
         let mut tx = db.store.begin().await.unwrap();

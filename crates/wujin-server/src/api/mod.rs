@@ -11,6 +11,7 @@ pub mod chain;
 pub mod changes;
 pub mod claims;
 pub mod contract;
+pub mod declarations;
 pub mod demands;
 pub mod departments;
 pub mod engagements;
@@ -211,6 +212,11 @@ pub const MAX_BODY: usize = 1024 * 1024;
         standards::list,
         standards::get,
         standards::put,
+        declarations::list,
+        declarations::create,
+        declarations::get,
+        declarations::withdraw,
+        declarations::file,
         gaps::list,
         targets::list,
         targets::get,
@@ -297,6 +303,9 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/overview/capacity", get(idle::capacity))
         .route("/api/v1/standards", get(standards::list))
         .route("/api/v1/standards/{number}", get(standards::get).put(standards::put))
+        .route("/api/v1/offers/{id}/declarations", get(declarations::list).post(declarations::create))
+        .route("/api/v1/declarations/{id}", get(declarations::get).delete(declarations::withdraw))
+        .route("/api/v1/declarations/{id}/file", get(declarations::file))
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))

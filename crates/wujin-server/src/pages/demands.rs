@@ -468,7 +468,8 @@ async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: 
         .as_array()
         .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
         .unwrap_or_default();
-    let met_by = app.store.standards_met(&orgs, &required).await.unwrap_or_default();
+    // Met means declared, with a report in force: the edition declared is what is shown.
+    let met_by = app.store.declared_by(&orgs, &required, wujin_store::ties::today()).await.unwrap_or_default();
     let mut rows = vec![];
     for mut i in items {
         let org = i["org_id"].as_i64().unwrap_or(0);
@@ -480,8 +481,10 @@ async fn response_rows(app: &AppState, lang: Lang, headers: &HeaderMap, demand: 
         };
         let rep = reputations.get(&org).copied().unwrap_or_default();
         // In the order the demand lists them.
-        let met: Vec<&str> =
-            required.iter().filter(|s| met_by.contains(&(org, s.to_string()))).map(String::as_str).collect();
+        let met: Vec<&str> = required
+            .iter()
+            .filter_map(|s| met_by.iter().find(|(o, r, _)| *o == org && r == s).map(|(_, _, edition)| edition.as_str()))
+            .collect();
         i["price"] = json!(yuan(price));
         // The price says what it is: per unit of the demand ("12.50 元/件") or for the lot.
         i["price_text"] = json!(match i["basis"].as_str() {

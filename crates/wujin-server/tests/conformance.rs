@@ -1,0 +1,205 @@
+//! Declarations of conformance: a firm declares which edition of a standard an offer meets,
+//! with the test report to prove it. Everyone sees the declaration; the report's file only
+//! the firm, and a buyer whose demand required that standard and that the firm answered,
+//! after the deadline: not before it, not a rival, not a stranger, not the office. A file
+//! is what its bytes are, within 10 MB. Both engines.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Person, Reply, send, upload_to};
+use serde_json::{Value, json};
+use wujin_store::{Store, both_backends};
+
+/// A whole PDF, as a lab's scanner writes one.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// A PNG whose header claims 20,000 × 20,000 pixels over a few bytes: an image bomb.
+fn image_bomb() -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    out.extend(20_000u32.to_be_bytes());
+    out.extend(20_000u32.to_be_bytes());
+    out.extend([8, 6, 0, 0, 0]);
+    let crc = crc32fast::hash(&out[12..29]);
+    out.extend(crc.to_be_bytes());
+    out.extend(b"\0\0\0\x0aIDAT\x78\x9c\x63\0\x01\0\0\x05\0\x01\x0d\x0a\x2d\xb4\0\0\0\0IEND\xae\x42\x60\x82");
+    out
+}
+
+/// A refused declaration: the file's name and bytes, the fields, the status and the field named.
+type Refused = (&'static str, Vec<u8>, Vec<(&'static str, &'static str)>, StatusCode, &'static str);
+
+struct World {
+    app: wujin_server::api::AppState,
+    buyer: (i64, Person),
+    maker: (i64, Person),
+    rival: (i64, Person),
+    other_buyer: (i64, Person),
+    stranger: Person,
+    officer: Person,
+    offer: i64,
+}
+
+async fn world(s: &Store) -> World {
+    common::with_demo(s).await;
+    let (orgs, _) = s.list_orgs(&Default::default(), None, 4).await.unwrap();
+    let buyer = (orgs[0].id, common::owner(s, "buy@a.example.cn", Some(orgs[0].id)).await);
+    let maker = (orgs[1].id, common::owner(s, "qa@b.example.cn", Some(orgs[1].id)).await);
+    let rival = (orgs[2].id, common::owner(s, "qa@c.example.cn", Some(orgs[2].id)).await);
+    let other_buyer = (orgs[3].id, common::owner(s, "buy@d.example.cn", Some(orgs[3].id)).await);
+    let stranger = common::sign_up(s, "13900000001").await;
+    let officer = common::sign_up(s, "officer@gov.example.cn").await;
+    s.make_officer(officer.id).await.unwrap();
+    let body =
+        json!({"title": "316 不锈钢真空保温杯 500ml", "category": "cups.vacuum_cup", "standards": ["GB/T 29606"]});
+    let r = send(s, "POST", &format!("/api/v1/orgs/{}/offers", maker.0), Some(body), &maker.1.h()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["standards"][0]["number"], "GB/T 29606-2013", "a bare number pins the edition in force");
+    let offer = r.body["id"].as_i64().unwrap();
+    World {
+        app: wujin_server::api::AppState::new(s.clone()),
+        buyer,
+        maker,
+        rival,
+        other_buyer,
+        stranger,
+        officer,
+        offer,
+    }
+}
+
+/// A report's fields, good for a year from today.
+fn report() -> Vec<(&'static str, &'static str)> {
+    let until = (wujin_store::ties::today() + time::Duration::days(365)).to_string();
+    vec![
+        ("standard", "GBT29606"),
+        ("report_no", "YK2026-0815-03"),
+        ("lab_name", "永康市五金产品质量检验所"),
+        ("issued_on", "2026-08-15"),
+        ("valid_until", String::leak(until)),
+    ]
+}
+
+async fn declare(w: &World, name: &str, file: &[u8], fields: &[(&str, &str)], who: &Person) -> Reply {
+    upload_to(&w.app, &format!("/api/v1/offers/{}/declarations", w.offer), name, file, fields, &who.h()).await
+}
+
+/// A demand of `buyer` requiring `standards`, published and answered by the maker.
+async fn answered_demand(s: &Store, w: &World, buyer: &(i64, Person), standards: Value) -> i64 {
+    let body = json!({"org_id": buyer.0, "title": "保温杯 OEM", "category": "cups.vacuum_cup", "standards": standards, "deadline": "2099-12-31"});
+    let d = send(s, "POST", "/api/v1/demands", Some(body), &buyer.1.h()).await;
+    assert_eq!(d.status, StatusCode::CREATED, "{}", d.body);
+    let id = d.body["id"].as_i64().unwrap();
+    let r = send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.1.h()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = send(
+        s,
+        "POST",
+        &format!("/api/v1/demands/{id}/responses"),
+        Some(common::quote(w.maker.0, 2350)),
+        &w.maker.1.h(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    id
+}
+
+async fn status_of(s: &Store, url: &str, who: Option<&Person>) -> StatusCode {
+    let h: Vec<(&str, &str)> = who.map(|p| vec![("cookie", p.cookie.as_str())]).unwrap_or_default();
+    send(s, "GET", url, None, &h).await.status
+}
+
+both_backends! {
+    async fn a_report_file_is_read_by_the_firm_and_by_a_buyer_it_answered_after_the_deadline_only(db) {
+        let s = &db.store;
+        let w = world(s).await;
+        let r = declare(&w, "保温性能检测报告.pdf", PDF, &report(), &w.maker.1).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["standard"], "GB/T 29606-2013", "the edition, pinned");
+        assert_eq!(r.body["in_force"], true);
+        let id = r.body["id"].as_i64().unwrap();
+        let file = format!("/api/v1/declarations/{id}/file");
+
+        // Everyone sees the declaration itself.
+        let list = send(s, "GET", &format!("/api/v1/offers/{}/declarations", w.offer), None, &[]).await;
+        assert_eq!(list.body["items"][0]["report_no"], "YK2026-0815-03", "{}", list.body);
+        assert_eq!(list.body["items"][0]["lab_name"], "永康市五金产品质量检验所");
+
+        // The file: the firm yes; anyone else no, and not told it exists.
+        let mine = send(s, "GET", &file, None, &[("cookie", w.maker.1.cookie.as_str())]).await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert_eq!(status_of(s, &file, None).await, StatusCode::UNAUTHORIZED);
+        for who in [&w.rival.1, &w.stranger, &w.officer, &w.buyer.1] {
+            assert_eq!(status_of(s, &file, Some(who)).await, StatusCode::NOT_FOUND);
+        }
+
+        // A buyer whose demand required GB/T 29606 and that the maker answered: after the
+        // deadline, not before. A buyer whose demand required nothing: never.
+        let wanted = answered_demand(s, &w, &w.buyer, json!(["GB/T 29606-2013"])).await;
+        let unrelated = answered_demand(s, &w, &w.other_buyer, json!([])).await;
+        assert_eq!(status_of(s, &file, Some(&w.buyer.1)).await, StatusCode::NOT_FOUND, "sealed until the deadline");
+        common::pass_deadline(s, wanted).await;
+        common::pass_deadline(s, unrelated).await;
+        assert_eq!(status_of(s, &file, Some(&w.buyer.1)).await, StatusCode::OK, "the buyer reads the evidence of an answer");
+        assert_eq!(status_of(s, &file, Some(&w.other_buyer.1)).await, StatusCode::NOT_FOUND, "their demand required no standard");
+        assert_eq!(status_of(s, &file, Some(&w.rival.1)).await, StatusCode::NOT_FOUND);
+
+        // The responses table names the edition each answer has declared.
+        let met = |page: &str| page.replace("&#x2f;", "/").contains(r#"<td data-label="满足的标准"><span class="chip">GB/T 29606-2013</span>"#);
+        let (_, _, page) = common::page(s, "GET", &format!("/demands/{wanted}"), Some(&w.buyer.1), None).await;
+        assert!(met(&page), "standards met: {page}");
+
+        // Only the firm withdraws; then it is gone for everyone, the buyer too.
+        let url = format!("/api/v1/declarations/{id}");
+        assert_eq!(send(s, "DELETE", &url, None, &w.rival.1.h()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(send(s, "DELETE", &url, None, &w.maker.1.h()).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(status_of(s, &url, None).await, StatusCode::NOT_FOUND);
+        assert_eq!(status_of(s, &file, Some(&w.buyer.1)).await, StatusCode::NOT_FOUND);
+        let (_, _, page) = common::page(s, "GET", &format!("/demands/{wanted}"), Some(&w.buyer.1), None).await;
+        assert!(!met(&page), "a withdrawn declaration meets nothing");
+        let list = send(s, "GET", &format!("/api/v1/offers/{}/declarations", w.offer), None, &[]).await;
+        assert_eq!(list.body["items"], json!([]));
+    }
+
+    async fn a_declaration_is_refused_with_its_field_named_and_leaves_nothing(db) {
+        let s = &db.store;
+        let w = world(s).await;
+        let cases: Vec<Refused> = vec![
+            ("报告.pdf", b"MZ\x90\0\x03\0\0\0\x04\0 this program cannot be run in DOS mode".to_vec(), report(), StatusCode::UNPROCESSABLE_ENTITY, "file"),
+            ("报告.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec(), report(), StatusCode::UNPROCESSABLE_ENTITY, "file"),
+            ("报告.png", image_bomb(), report(), StatusCode::UNPROCESSABLE_ENTITY, "file"),
+            ("报告.zip", b"PK\x03\x04\x14\0\0\0\x08\0report.pdf".to_vec(), report(), StatusCode::UNPROCESSABLE_ENTITY, "file"),
+            ("报告.jpg", PDF.to_vec(), report(), StatusCode::UNPROCESSABLE_ENTITY, "file"),
+            ("报告.pdf", PDF[..30].to_vec(), report(), StatusCode::UNPROCESSABLE_ENTITY, "file"),
+            ("报告.pdf", PDF.to_vec(), vec![("standard", "GB/T 7722"), ("report_no", "A-1"), ("lab_name", "某所"), ("issued_on", "2026-01-02")], StatusCode::BAD_REQUEST, "standard"),
+            ("报告.pdf", PDF.to_vec(), vec![("standard", "GB 17565-2022"), ("report_no", "A-1"), ("lab_name", "某所"), ("issued_on", "2026-01-02")], StatusCode::BAD_REQUEST, "standard"),
+            ("报告.pdf", PDF.to_vec(), vec![("standard", "GB/T 29606-2013"), ("lab_name", "某所"), ("issued_on", "2026-01-02")], StatusCode::BAD_REQUEST, "report_no"),
+            ("报告.pdf", PDF.to_vec(), vec![("standard", "GB/T 29606-2013"), ("report_no", "A-1"), ("lab_org_id", "999999"), ("issued_on", "2026-01-02")], StatusCode::BAD_REQUEST, "lab_org_id"),
+            ("报告.pdf", PDF.to_vec(), vec![("standard", "GB/T 29606-2013"), ("report_no", "A-1"), ("lab_name", "某所"), ("issued_on", "2026-01-02"), ("valid_until", "2025-12-31")], StatusCode::BAD_REQUEST, "valid_until"),
+        ];
+        for (name, bytes, fields, status, field) in cases {
+            let r = declare(&w, name, &bytes, &fields, &w.maker.1).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (status, Some(field)), "{name}: {}", r.body);
+        }
+        // Larger than 10 MB: refused before it is read whole.
+        let mut big = PDF.to_vec();
+        big.resize(10 * 1024 * 1024 + 1, b' ');
+        let r = declare(&w, "报告.pdf", &big, &report(), &w.maker.1).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+        // Only the firm's owners and admins declare for its offers.
+        for who in [&w.rival.1, &w.stranger] {
+            assert_eq!(declare(&w, "报告.pdf", PDF, &report(), who).await.status, StatusCode::FORBIDDEN);
+        }
+        let list = send(s, "GET", &format!("/api/v1/offers/{}/declarations", w.offer), None, &[]).await;
+        assert_eq!(list.body["items"], json!([]), "nothing half-written");
+
+        // A second declaration of the same edition replaces the first.
+        assert_eq!(declare(&w, "a.pdf", PDF, &report(), &w.maker.1).await.status, StatusCode::CREATED);
+        let mut again = report();
+        again[1] = ("report_no", "YK2026-1120-07");
+        assert_eq!(declare(&w, "b.pdf", PDF, &again, &w.maker.1).await.status, StatusCode::CREATED);
+        let list = send(s, "GET", &format!("/api/v1/offers/{}/declarations", w.offer), None, &[]).await;
+        let numbers: Vec<&str> = list.body["items"].as_array().unwrap().iter().map(|d| d["report_no"].as_str().unwrap()).collect();
+        assert_eq!(numbers, ["YK2026-1120-07"]);
+    }
+}

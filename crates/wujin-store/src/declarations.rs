@@ -1,0 +1,238 @@
+//! Declarations of conformance as stored: which edition of a standard an offer meets, and the
+//! report that proves it. A declaration is one transaction with its file, its audit row and
+//! an outbox row for its offer (the offer reads differently: search can require a report).
+//! Who may read a report's file is decided here in one query, because it depends on
+//! demands and responses: the declaring firm, and a buyer whose demand required that
+//! standard and that this firm answered, once the demand's deadline has passed.
+
+use sqlx::Row;
+use time::Date;
+use wujin_domain::declaration::{Declared, Lab, in_force};
+use wujin_domain::standard::split_year;
+use wujin_domain::taxonomy::compact_standard;
+
+use crate::files::{NewFile, put_file};
+use crate::outbox::{Op, Revised, record_current};
+use crate::{Result, Store, StoreError, now_ms};
+
+/// A stored declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub id: i64,
+    pub org_id: i64,
+    pub offer_id: i64,
+    pub declared: Declared,
+    /// The lab's name (the platform firm's name when it is one).
+    pub lab_name: String,
+    pub file_sha256: String,
+    pub file_name: String,
+    pub created_at: i64,
+    pub withdrawn_at: Option<i64>,
+}
+
+impl Declaration {
+    /// Whether it counts on `today`: standing, and its report has not lapsed.
+    pub fn in_force(&self, today: Date) -> bool {
+        self.withdrawn_at.is_none() && in_force(self.declared.valid_until, today)
+    }
+}
+
+/// The compact number without its year: how declarations of any edition are found.
+pub fn base_of(number: &str) -> String {
+    split_year(&compact_standard(number)).0.to_string()
+}
+
+const SELECT: &str = "SELECT d.id, d.org_id, d.offer_id, d.standard, d.report_no, d.lab_org_id, \
+     COALESCE(l.name, d.lab_name), d.issued_on, d.valid_until, d.file_sha256, d.file_name, d.created_at, \
+     d.withdrawn_at FROM declarations d LEFT JOIN orgs l ON l.id = d.lab_org_id";
+
+fn day(v: &str) -> Result<Date> {
+    wujin_domain::tie::parse_date(v).ok_or_else(|| StoreError::Corrupt(format!("declaration date {v}")))
+}
+
+fn declaration_of(r: &sqlx::any::AnyRow) -> Result<Declaration> {
+    let lab_org: Option<i64> = r.try_get(5)?;
+    let lab_name: String = r.try_get(6)?;
+    let until: Option<String> = r.try_get(8)?;
+    Ok(Declaration {
+        id: r.try_get(0)?,
+        org_id: r.try_get(1)?,
+        offer_id: r.try_get(2)?,
+        declared: Declared {
+            standard: r.try_get(3)?,
+            report_no: r.try_get(4)?,
+            lab: match lab_org {
+                Some(id) => Lab::Org(id),
+                None => Lab::Named(lab_name.clone()),
+            },
+            issued_on: day(&r.try_get::<String, _>(7)?)?,
+            valid_until: until.as_deref().map(day).transpose()?,
+        },
+        lab_name,
+        file_sha256: r.try_get(9)?,
+        file_name: r.try_get(10)?,
+        created_at: r.try_get(11)?,
+        withdrawn_at: r.try_get(12)?,
+    })
+}
+
+impl Store {
+    /// Declares that offer `offer` of firm `org` meets an edition, with the report's file:
+    /// the declaration of the same offer and edition before it (if any) is withdrawn in the
+    /// same transaction.
+    pub async fn declare(&self, org: i64, offer: i64, d: &Declared, file: NewFile<'_>, by: i64) -> Result<Declaration> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE declarations SET withdrawn_at = $3 WHERE offer_id = $1 AND standard = $2 AND withdrawn_at IS NULL",
+        )
+        .bind(offer)
+        .bind(d.standard.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let sha = put_file(&mut tx, file.bytes, file.mime).await?;
+        let (lab_org, lab_name) = match &d.lab {
+            Lab::Org(id) => (Some(*id), String::new()),
+            Lab::Named(n) => (None, n.clone()),
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO declarations (org_id, offer_id, standard, base, report_no, lab_org_id, lab_name, issued_on, \
+             valid_until, file_sha256, file_name, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(org)
+        .bind(offer)
+        .bind(d.standard.clone())
+        .bind(base_of(&d.standard))
+        .bind(d.report_no.clone())
+        .bind(lab_org)
+        .bind(lab_name)
+        .bind(d.issued_on.to_string())
+        .bind(d.valid_until.map(|v| v.to_string()))
+        .bind(sha)
+        .bind(file.name.to_string())
+        .bind(by)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({"offer": offer, "standard": d.standard, "report_no": d.report_no});
+        Store::audit_for(&mut tx, Some(org), &format!("account:{by}"), "declare", "declaration", Some(id), &detail)
+            .await?;
+        record_current(&mut tx, "offer", Revised::Offers, Op::Update, &[offer]).await?;
+        let row = sqlx::query(&format!("{SELECT} WHERE d.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        declaration_of(&row)
+    }
+
+    /// Withdraws a standing declaration; false when it no longer stands.
+    pub async fn withdraw_declaration(&self, id: i64, by: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT org_id, offer_id FROM declarations WHERE id = $1 AND withdrawn_at IS NULL")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let (org, offer): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        sqlx::query("UPDATE declarations SET withdrawn_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        Store::audit_for(
+            &mut tx,
+            Some(org),
+            &format!("account:{by}"),
+            "withdraw",
+            "declaration",
+            Some(id),
+            &serde_json::json!({}),
+        )
+        .await?;
+        record_current(&mut tx, "offer", Revised::Offers, Op::Update, &[offer]).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn declaration(&self, id: i64) -> Result<Option<Declaration>> {
+        let row = sqlx::query(&format!("{SELECT} WHERE d.id = $1")).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(declaration_of).transpose()
+    }
+
+    /// The standing declarations of these offers, by offer and then standard.
+    pub async fn declarations_of_offers(&self, offers: &[i64]) -> Result<Vec<Declaration>> {
+        if offers.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql =
+            crate::Sql::new(self.backend(), &format!("{SELECT} WHERE d.withdrawn_at IS NULL AND d.offer_id IN "));
+        sql.bind_list(offers.iter().copied()).push(" ORDER BY d.offer_id, d.standard");
+        sql.fetch_all(self.pool()).await?.iter().map(declaration_of).collect()
+    }
+
+    /// The standing declarations of a firm, newest first, at most `limit`.
+    pub async fn declarations_of_org(&self, org: i64, limit: i64) -> Result<Vec<Declaration>> {
+        let rows = sqlx::query(&format!(
+            "{SELECT} WHERE d.withdrawn_at IS NULL AND d.org_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
+        ))
+        .bind(org)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(declaration_of).collect()
+    }
+
+    /// Which of `standards` (editions, as a demand lists them) each of these firms has a
+    /// standing declaration in force on `today` for, naming the edition declared: any
+    /// edition of the standard counts, and the answer says which.
+    pub async fn declared_by(
+        &self,
+        orgs: &[i64],
+        standards: &[String],
+        today: Date,
+    ) -> Result<Vec<(i64, String, String)>> {
+        if orgs.is_empty() || standards.is_empty() {
+            return Ok(vec![]);
+        }
+        let bases: Vec<String> = standards.iter().map(|s| base_of(s)).collect();
+        let mut sql = crate::Sql::new(
+            self.backend(),
+            "SELECT DISTINCT org_id, base, standard FROM declarations WHERE withdrawn_at IS NULL \
+             AND (valid_until IS NULL OR valid_until >= ",
+        );
+        sql.bind(today.to_string()).push(") AND org_id IN ");
+        sql.bind_list(orgs.iter().copied()).push(" AND base IN ");
+        sql.bind_list(bases.iter().cloned()).push(" ORDER BY org_id, base, standard DESC");
+        let rows = sql.fetch_all_as::<(i64, String, String), _>(self.pool()).await?;
+        let mut out = vec![];
+        for (org, base, edition) in rows {
+            for (s, b) in standards.iter().zip(&bases) {
+                if *b == base && !out.iter().any(|(o, w, _): &(i64, String, String)| *o == org && w == s) {
+                    out.push((org, s.clone(), edition.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether a buyer acting for `buyer_orgs` may read the report of `d` at `now`: one of
+    /// their demands, past its deadline and not cancelled, required a standard of the same
+    /// number (any edition), and the declaring firm answered it.
+    pub async fn buyer_may_read(&self, d: &Declaration, buyer_orgs: &[i64], now: i64) -> Result<bool> {
+        if buyer_orgs.is_empty() {
+            return Ok(false);
+        }
+        let mut sql = crate::Sql::new(
+            self.backend(),
+            "SELECT m.standards FROM demands m JOIN responses r ON r.demand_id = m.id WHERE r.state <> 'withdrawn' AND r.org_id = ",
+        );
+        sql.bind(d.org_id).push(" AND m.deadline <= ").bind(now);
+        sql.push(" AND m.state NOT IN ('draft', 'cancelled') AND m.org_id IN ");
+        sql.bind_list(buyer_orgs.iter().copied());
+        let lists = sql.fetch_all_as::<(String,), _>(self.pool()).await?;
+        let want = base_of(&d.declared.standard);
+        Ok(lists.iter().any(|(json,)| {
+            serde_json::from_str::<Vec<String>>(json).unwrap_or_default().iter().any(|s| base_of(s) == want)
+        }))
+    }
+}
