@@ -39,6 +39,8 @@ pub enum FollowError {
 struct Extras {
     standing: HashMap<i64, Reputation>,
     free: HashMap<i64, Vec<(i64, i64)>>,
+    /// Editions each offer is declared to meet with a report in force.
+    declared: HashMap<i64, Vec<String>>,
 }
 
 /// The index's view of stored offers.
@@ -55,6 +57,7 @@ fn docs_of<'a>(offers: &'a [Offer], extras: &'a Extras) -> Vec<OfferDoc<'a>> {
             standing: extras.standing.get(&o.org_id).map(standing_of).unwrap_or_default(),
             record: &o.record,
             free: extras.free.get(&o.id).map(Vec::as_slice).unwrap_or_default(),
+            declared: extras.declared.get(&o.id).map(Vec::as_slice).unwrap_or_default(),
         })
         .collect()
 }
@@ -84,6 +87,15 @@ async fn extras_of(store: &Store, offers: &[Offer]) -> Result<Extras, FollowErro
     if !capacity.is_empty() {
         let now = wujin_store::now_ms();
         extras.free = store.offer_free_windows(&capacity, now, now + HORIZON_MS, now).await?;
+    }
+    // A report that lapses leaves the index through the daily sweep's outbox rows
+    // (`Store::lapse_declarations`).
+    let today = wujin_store::ties::today();
+    let ids: Vec<i64> = offers.iter().map(|o| o.id).collect();
+    for chunk in ids.chunks(2000) {
+        for d in store.declarations_of_offers(chunk).await?.iter().filter(|d| d.in_force(today)) {
+            extras.declared.entry(d.offer_id).or_default().push(d.declared.standard.clone());
+        }
     }
     Ok(extras)
 }

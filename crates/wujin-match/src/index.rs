@@ -36,6 +36,8 @@ pub struct OfferDoc<'a> {
     /// A capacity offer's free machine windows over the coming weeks (epoch ms, `[from,
     /// to)`), one per machine and stretch of open hours: empty for other offers.
     pub free: &'a [(i64, i64)],
+    /// The editions the offer is declared to meet with a test report in force.
+    pub declared: &'a [String],
 }
 
 /// The most free windows kept per offer (twelve weeks of a few machines open in two shifts
@@ -108,13 +110,17 @@ pub(crate) struct Fields {
     pub(crate) hours: Field,
     /// Free machine windows, packed by [`pack_window`].
     pub(crate) free: Field,
+    /// Editions declared with a report in force (a subset of `standard`).
+    pub(crate) declared: Field,
+    /// How many: a filter for "has a report" of any standard.
+    pub(crate) reports: Field,
 }
 
 /// The fast field of free windows, as the query's filter names it.
 pub(crate) const FREE: &str = "free";
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 8";
+const FORMAT: &str = "wujin-index 9";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -163,6 +169,8 @@ fn schema() -> (Schema, Fields) {
         moq: b.add_u64_field("moq", INDEXED),
         hours: b.add_u64_field("hours", INDEXED),
         free: b.add_u64_field(FREE, FAST),
+        declared: b.add_text_field("declared", STRING | STORED),
+        reports: b.add_u64_field("reports", INDEXED),
     };
     (b.build(), fields)
 }
@@ -298,6 +306,10 @@ impl MatchIndex {
             for w in d.free.iter().filter_map(|w| pack_window(*w)).take(MAX_WINDOWS) {
                 doc.add_u64(f.free, w);
             }
+            for s in d.declared {
+                doc.add_text(f.declared, s);
+            }
+            doc.add_u64(f.reports, d.declared.len() as u64);
             writer.add_document(doc)?;
         }
         Ok(())
@@ -383,6 +395,7 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
                 standing: Standing::default(),
                 record: r,
                 free: &[],
+                declared: &[],
             })
         })
         .collect()

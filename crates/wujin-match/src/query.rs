@@ -84,6 +84,10 @@ pub struct SearchQuery {
     pub standards: Vec<String>,
     /// Certificates the organisation must hold.
     pub certificates: Vec<String>,
+    /// Only offers with a test report in force: for each of `standards` when some are asked
+    /// (any edition of it declared counts as the one asked only when it is that edition),
+    /// else for any standard.
+    pub reported: bool,
     /// The offer's price range must reach into [price_min, price_max] (fen).
     pub price_min: Option<u64>,
     pub price_max: Option<u64>,
@@ -118,6 +122,8 @@ pub struct Shown {
     pub unit: Option<String>,
     pub lead_time_days: Option<u64>,
     pub standards: Vec<String>,
+    /// The editions declared with a test report in force.
+    pub declared: Vec<String>,
     pub org_name: String,
     pub town: Option<String>,
     pub certificates: Vec<String>,
@@ -539,6 +545,12 @@ impl MatchIndex {
         }
         for s in &q.standards {
             out.push(term_query(f.standard, s));
+            if q.reported {
+                out.push(term_query(f.declared, s));
+            }
+        }
+        if q.reported && q.standards.is_empty() {
+            out.push(u64_range(f.reports, 1, u64::MAX));
         }
         for c in &q.certificates {
             out.push(term_query(f.certificate, c));
@@ -760,6 +772,7 @@ impl MatchIndex {
             unit: first(f.unit),
             lead_time_days: number(f.lead_days),
             standards: all(f.standard),
+            declared: all(f.declared),
             org_name: first(f.org_name).unwrap_or_default(),
             town: first(f.town),
             certificates: all(f.certificate),

@@ -83,6 +83,7 @@ fn re_indexing_an_offer_replaces_it() {
         standing: Default::default(),
         record: &changed,
         free: &[],
+        declared: &[],
     }])
     .unwrap();
     idx.commit().unwrap();
@@ -108,6 +109,7 @@ fn the_demo_cluster_finds_vacuum_flask_makers() {
             standing: Default::default(),
             record: r,
             free: &[],
+            declared: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

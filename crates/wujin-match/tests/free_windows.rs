@@ -48,6 +48,7 @@ fn index() -> MatchIndex {
             standing: Default::default(),
             record: r,
             free,
+            declared: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

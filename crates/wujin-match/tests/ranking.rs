@@ -97,6 +97,7 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
             standing: Default::default(),
             record: r,
             free: &[],
+            declared: &[],
         };
         idx.upsert(&[doc]).unwrap();
         idx.commit().unwrap();

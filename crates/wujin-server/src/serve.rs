@@ -193,6 +193,18 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
         if let Err(e) = state.store.expire_bookings(now).await {
             tracing::warn!(error = %e, "expiring unanswered booking requests");
         }
+        // Test reports: reminders 60, 30 and 7 days before their last day; a lapsed one stops
+        // counting (its offer's outbox row makes the index drop it).
+        match state.store.remind_declarations(today).await {
+            Ok(sent) if sent > 0 => tracing::info!(sent, "test report expiry reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sending test report expiry reminders"),
+        }
+        match state.store.lapse_declarations(today).await {
+            Ok(n) if n > 0 => tracing::info!(lapsed = n, "test reports lapsed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "lapsing test reports"),
+        }
         // The search index keeps twelve weeks of free machine windows from the day it read
         // them: each new day, every capacity offer with machines is read again.
         if rolled != Some(today) {

@@ -203,3 +203,87 @@ both_backends! {
         assert_eq!(numbers, ["YK2026-1120-07"]);
     }
 }
+
+/// The organisations a search finds, by id.
+async fn found(app: &wujin_server::api::AppState, query: &str) -> (Vec<i64>, Value) {
+    let r = common::send_to(app, "GET", &format!("/api/v1/search?{query}"), None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ids = r.body["items"].as_array().unwrap().iter().map(|i| i["org"]["id"].as_i64().unwrap()).collect();
+    (ids, r.body)
+}
+
+both_backends! {
+    async fn a_search_can_require_a_report_and_follows_declarations_until_they_lapse(db) {
+        let s = &db.store;
+        let mut w = world(s).await;
+        w.app = common::with_index(s).await;
+        let index = w.app.index.clone().unwrap();
+        let query = "q=%E4%BF%9D%E6%B8%A9%E6%9D%AF&standard=GBT29606&report=1&limit=100";
+        let (orgs, _) = found(&w.app, query).await;
+        assert!(!orgs.contains(&w.maker.0), "no report yet");
+        let (orgs, _) = found(&w.app, "q=%E4%BF%9D%E6%B8%A9%E6%9D%AF&standard=GBT29606&limit=100").await;
+        assert!(orgs.contains(&w.maker.0), "it cites the standard");
+
+        let r = declare(&w, "report.pdf", PDF, &report(), &w.maker.1).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        wujin_match::follow::catch_up(s, &index).await.unwrap();
+        let (orgs, body) = found(&w.app, query).await;
+        assert!(orgs.contains(&w.maker.0), "declared with a report: {body}");
+        let item = body["items"].as_array().unwrap().iter().find(|i| i["org"]["id"] == w.maker.0).unwrap();
+        assert!(item["explanation"]["filters"].as_array().unwrap().contains(&json!("report=GB/T 29606-2013")), "{item}");
+        let offer = item["offers"].as_array().unwrap().iter().find(|o| o["id"] == w.offer).unwrap();
+        assert_eq!(offer["declared"], json!(["GB/T 29606-2013"]));
+        let (orgs, _) = found(&w.app, "report=1&limit=100").await;
+        assert_eq!(orgs, [w.maker.0], "with a report of any standard: only the firm that declared one");
+
+        // A day after its last day the sweep lapses it; the index follows the outbox.
+        let last = wujin_store::ties::today() + time::Duration::days(365);
+        assert_eq!(s.lapse_declarations(last).await.unwrap(), 0, "it holds through its last day");
+        assert_eq!(s.lapse_declarations(last + time::Duration::days(1)).await.unwrap(), 1);
+        assert_eq!(s.lapse_declarations(last + time::Duration::days(1)).await.unwrap(), 0, "once");
+        wujin_match::follow::catch_up(s, &index).await.unwrap();
+        let (orgs, _) = found(&w.app, query).await;
+        assert!(!orgs.contains(&w.maker.0), "a lapsed report does not count");
+        let r = common::send_to(&w.app, "GET", "/api/v1/search?report=maybe", None, &[]).await;
+        common::assert_error(&(r.status, r.body), StatusCode::BAD_REQUEST, Some("report"));
+    }
+
+    async fn owners_are_reminded_sixty_thirty_and_seven_days_before_a_report_lapses(db) {
+        let s = &db.store;
+        let w = world(s).await;
+        let r = declare(&w, "report.pdf", PDF, &report(), &w.maker.1).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let last = wujin_store::ties::today() + time::Duration::days(365);
+        let day = |before: i64| last - time::Duration::days(before);
+        let mut sent = vec![];
+        for before in [365, 61, 60, 60, 45, 31, 30, 8, 7, 1, 0] {
+            sent.push(s.remind_declarations(day(before)).await.unwrap());
+        }
+        assert_eq!(sent, [0, 0, 1, 0, 0, 0, 1, 0, 1, 0, 0], "each reminder once, on its day");
+        assert_eq!(s.lapse_declarations(last + time::Duration::days(1)).await.unwrap(), 1);
+        let inbox = send(s, "GET", "/api/v1/inbox?limit=100", None, &w.maker.1.h()).await;
+        let texts: Vec<&str> = inbox.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "declaration")
+            .map(|i| i["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        assert!(texts[0].contains("已于") && texts[0].contains("GB/T 29606-2013"), "newest first: {texts:?}");
+        assert!(texts[1].contains("还有 7 天") && texts[3].contains("还有 60 天"), "{texts:?}");
+        let rival = send(s, "GET", "/api/v1/inbox?limit=100", None, &w.rival.1.h()).await;
+        assert!(!rival.body["items"].as_array().unwrap().iter().any(|i| i["kind"] == "declaration"));
+
+        // A sweep that missed days sends only the nearest reminder due.
+        let mut late = report();
+        late[4] = ("valid_until", String::leak((wujin_store::ties::today() + time::Duration::days(20)).to_string()));
+        late[0] = ("standard", "GB/T 29606-2013");
+        late[1] = ("report_no", "LATE-1");
+        // (The edition's declaration above lapsed; this one replaces it.)
+        assert_eq!(declare(&w, "r.pdf", PDF, &late, &w.maker.1).await.status, StatusCode::CREATED);
+        let today = wujin_store::ties::today();
+        assert_eq!(s.remind_declarations(today + time::Duration::days(15)).await.unwrap(), 1);
+        assert_eq!(s.remind_declarations(today + time::Duration::days(16)).await.unwrap(), 0);
+    }
+}

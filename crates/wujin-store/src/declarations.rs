@@ -28,12 +28,15 @@ pub struct Declaration {
     pub file_name: String,
     pub created_at: i64,
     pub withdrawn_at: Option<i64>,
+    /// When the daily sweep found its report lapsed.
+    pub lapsed_at: Option<i64>,
 }
 
 impl Declaration {
-    /// Whether it counts on `today`: standing, and its report has not lapsed.
+    /// Whether it counts on `today`: standing, and its report has not lapsed (by its date,
+    /// or as the sweep found it, whose day may be ahead of this clock's).
     pub fn in_force(&self, today: Date) -> bool {
-        self.withdrawn_at.is_none() && in_force(self.declared.valid_until, today)
+        self.withdrawn_at.is_none() && self.lapsed_at.is_none() && in_force(self.declared.valid_until, today)
     }
 }
 
@@ -44,7 +47,7 @@ pub fn base_of(number: &str) -> String {
 
 const SELECT: &str = "SELECT d.id, d.org_id, d.offer_id, d.standard, d.report_no, d.lab_org_id, \
      COALESCE(l.name, d.lab_name), d.issued_on, d.valid_until, d.file_sha256, d.file_name, d.created_at, \
-     d.withdrawn_at FROM declarations d LEFT JOIN orgs l ON l.id = d.lab_org_id";
+     d.withdrawn_at, d.lapsed_at FROM declarations d LEFT JOIN orgs l ON l.id = d.lab_org_id";
 
 fn day(v: &str) -> Result<Date> {
     wujin_domain::tie::parse_date(v).ok_or_else(|| StoreError::Corrupt(format!("declaration date {v}")))
@@ -73,6 +76,7 @@ fn declaration_of(r: &sqlx::any::AnyRow) -> Result<Declaration> {
         file_name: r.try_get(10)?,
         created_at: r.try_get(11)?,
         withdrawn_at: r.try_get(12)?,
+        lapsed_at: r.try_get(13)?,
     })
 }
 
@@ -197,7 +201,7 @@ impl Store {
         let bases: Vec<String> = standards.iter().map(|s| base_of(s)).collect();
         let mut sql = crate::Sql::new(
             self.backend(),
-            "SELECT DISTINCT org_id, base, standard FROM declarations WHERE withdrawn_at IS NULL \
+            "SELECT DISTINCT org_id, base, standard FROM declarations WHERE withdrawn_at IS NULL AND lapsed_at IS NULL \
              AND (valid_until IS NULL OR valid_until >= ",
         );
         sql.bind(today.to_string()).push(") AND org_id IN ");
@@ -234,5 +238,93 @@ impl Store {
         Ok(lists.iter().any(|(json,)| {
             serde_json::from_str::<Vec<String>>(json).unwrap_or_default().iter().any(|s| base_of(s) == want)
         }))
+    }
+}
+
+/// How many days before a report's last day its firm is reminded, farthest first.
+pub const REMIND_DAYS: [i64; 3] = [60, 30, 7];
+
+/// The reminder due `days_left` days before a report's last day: the nearest threshold
+/// reached, if any.
+pub fn reminder_due(days_left: i64) -> Option<i64> {
+    REMIND_DAYS.iter().rev().find(|&&t| days_left <= t).copied()
+}
+
+impl Store {
+    /// Reminds firms of reports nearing their last day (60, 30 and 7 days ahead, each once;
+    /// a sweep that missed days sends only the nearest one due), on `today`. Any number of
+    /// servers may call it: a reminder is sent by the transaction that moves its stage.
+    /// Returns how many were sent.
+    pub async fn remind_declarations(&self, today: Date) -> Result<usize> {
+        let horizon = today + time::Duration::days(REMIND_DAYS[0]);
+        let rows = sqlx::query(
+            "SELECT d.id, d.org_id, d.offer_id, d.standard, d.valid_until, d.reminded, o.title FROM declarations d \
+             JOIN offers o ON o.id = d.offer_id WHERE d.withdrawn_at IS NULL AND d.lapsed_at IS NULL \
+             AND d.valid_until IS NOT NULL AND d.valid_until >= $1 AND d.valid_until <= $2 ORDER BY d.id LIMIT 1000",
+        )
+        .bind(today.to_string())
+        .bind(horizon.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut sent = 0;
+        for r in rows {
+            let (id, org, offer): (i64, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let (standard, until): (String, String) = (r.try_get(3)?, r.try_get(4)?);
+            let (reminded, title): (i64, String) = (r.try_get(5)?, r.try_get(6)?);
+            let days_left = (day(&until)? - today).whole_days();
+            let Some(stage) = reminder_due(days_left) else { continue };
+            if reminded != 0 && reminded <= stage {
+                continue;
+            }
+            let mut tx = self.begin().await?;
+            let moved = sqlx::query("UPDATE declarations SET reminded = $2 WHERE id = $1 AND reminded = $3")
+                .bind(id)
+                .bind(stage)
+                .bind(reminded)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if moved == 1 {
+                let detail = serde_json::json!({"declaration": id, "offer": offer, "title": title,
+                    "standard": standard, "valid_until": until, "stage": stage.to_string(), "days_left": days_left});
+                crate::inbox::notify(&mut tx, org, crate::inbox::Kind::Declaration, None, None, &detail).await?;
+                sent += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(sent)
+    }
+
+    /// Marks the reports whose last day was before `today` lapsed: their firms are told, and
+    /// their offers' outbox rows make the search index drop the declarations. Returns how
+    /// many lapsed.
+    pub async fn lapse_declarations(&self, today: Date) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        let rows = sqlx::query(
+            "UPDATE declarations SET lapsed_at = $2 WHERE withdrawn_at IS NULL AND lapsed_at IS NULL \
+             AND valid_until IS NOT NULL AND valid_until < $1 RETURNING id, org_id, offer_id, standard, valid_until",
+        )
+        .bind(today.to_string())
+        .bind(now_ms())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut offers = vec![];
+        for r in &rows {
+            let (id, org, offer): (i64, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let (standard, until): (String, String) = (r.try_get(3)?, r.try_get(4)?);
+            let title: Option<String> = sqlx::query_scalar("SELECT title FROM offers WHERE id = $1")
+                .bind(offer)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let detail = serde_json::json!({"declaration": id, "offer": offer, "title": title,
+                "standard": standard, "valid_until": until, "stage": "lapsed"});
+            crate::inbox::notify(&mut tx, org, crate::inbox::Kind::Declaration, None, None, &detail).await?;
+            offers.push(offer);
+        }
+        offers.sort_unstable();
+        offers.dedup();
+        record_current(&mut tx, "offer", Revised::Offers, Op::Update, &offers).await?;
+        tx.commit().await?;
+        Ok(rows.len())
     }
 }

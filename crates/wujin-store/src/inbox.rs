@@ -45,6 +45,9 @@ pub enum Kind {
     /// An edition of a standard the firm's offers cite was replaced or withdrawn (detail:
     /// standard, title, status, replaced_by, applies_from, offers [{id, title}], offers_total).
     Standard,
+    /// A declaration's test report nears its last day or has lapsed (detail: declaration,
+    /// offer, title (the offer's), standard, valid_until, stage 60/30/7 or lapsed).
+    Declaration,
 }
 
 impl Kind {
@@ -64,6 +67,7 @@ impl Kind {
             Kind::Pool => "pool",
             Kind::Booking => "booking",
             Kind::Standard => "standard",
+            Kind::Declaration => "declaration",
         }
     }
 }

@@ -66,6 +66,7 @@ pub fn index_of(firms: &[Firm]) -> MatchIndex {
             standing: f.standing,
             record: &f.offer,
             free: &[],
+            declared: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

@@ -106,6 +106,16 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
                 None => say("inbox_standard_withdrawn", &[text("standard"), count, offers.join(&sep)]),
             }
         }
+        "declaration" => {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            match d["stage"].as_str() {
+                Some("lapsed") => say("inbox_declaration_lapsed", &[title, text("standard"), text("valid_until")]),
+                _ => {
+                    let left = d["days_left"].as_i64().unwrap_or(0).to_string();
+                    say("inbox_declaration_expiring", &[title, text("standard"), text("valid_until"), left])
+                }
+            }
+        }
         "supervision" if d["task"].is_i64() => say("inbox_supervision_task", &[title]),
         "supervision" => say("inbox_supervision_problem", &[title]),
         kind => say(&format!("inbox_{kind}"), &[other, title]),

@@ -45,6 +45,10 @@ pub struct Need {
     /// Certificates the organisation must hold.
     #[serde(default)]
     pub certificates: Vec<String>,
+    /// Only offers declared with a test report in force for each standard required (for any
+    /// standard when none is).
+    #[serde(default)]
+    pub report: bool,
     /// How many units: offers with a larger minimum order are left out.
     #[schema(minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub quantity: Option<i64>,
@@ -127,6 +131,9 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
     }
     for (i, c) in need.certificates.iter().enumerate() {
         n.certificate(&format!("certificates/{i}"), c)?;
+    }
+    if need.report {
+        n.reported();
     }
     if need.budget_fen.is_some_and(|b| b < 0) {
         return Err(unprocessable(lang, "budget_fen", msg!("budget_not_negative")));

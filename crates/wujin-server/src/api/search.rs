@@ -47,6 +47,9 @@ pub struct SearchParams {
     standard: Option<String>,
     /// A certificate the organisation holds (ISO 9001, CCC, CNAS …).
     certificate: Option<String>,
+    /// `true` (or 1): only offers declared with a test report in force, for the `standard`
+    /// asked, else for any standard.
+    report: Option<bool>,
     /// The budget per unit in yuan: offers whose price range reaches into [price_min, price_max].
     price_min: Option<String>,
     price_max: Option<String>,
@@ -93,6 +96,8 @@ pub struct OfferSummary {
     pub unit: Option<Named>,
     pub lead_time_days: Option<i32>,
     pub standards: Vec<String>,
+    /// The editions among them declared with a test report in force.
+    pub declared: Vec<String>,
     pub score: f32,
 }
 
@@ -259,6 +264,21 @@ impl Narrow<'_> {
         }
         Ok(())
     }
+    /// Only offers with a test report in force: for each standard asked (call it after
+    /// them), else for any.
+    pub fn reported(&mut self) {
+        if self.q.reported {
+            return;
+        }
+        self.q.reported = true;
+        if self.q.standards.is_empty() {
+            self.filters.push("report=any".into());
+        }
+        for s in &self.q.standards {
+            self.filters.push(format!("report={s}"));
+        }
+    }
+
     pub fn certificate(&mut self, field: &str, v: &str) -> Result<(), ApiError> {
         let c = Taxonomy::get().certificate(v).ok_or_else(|| unknown(self.lang, field, v))?.code.clone();
         if !self.q.certificates.contains(&c) {
@@ -383,6 +403,11 @@ pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
     }
     if let Some(v) = p.get("certificate") {
         n.certificate("certificate", v)?;
+    }
+    match p.get("report").map(str::trim) {
+        None | Some("" | "0" | "false") => {}
+        Some("1" | "true") => n.reported(),
+        Some(_) => return Err(ApiError::bad(lang, "invalid_parameter", "report", msg!("flag_form", "report"))),
     }
     let min = p.get("price_min").map(|v| yuan_param(lang, "price_min", v)).transpose()?;
     let max = p.get("price_max").map(|v| yuan_param(lang, "price_max", v)).transpose()?;
@@ -515,6 +540,7 @@ pub fn item(org: wujin_match::OrgMatch, filters: &[String], lang: Lang) -> Optio
             }),
             lead_time_days: shown.lead_time_days.map(|d| d as i32),
             standards: shown.standards.clone(),
+            declared: shown.declared.clone(),
             score: hit.score,
         });
         for m in &hit.matched {

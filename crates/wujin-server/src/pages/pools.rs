@@ -530,4 +530,6 @@ pub const KEYS: &[&str] = &[
     "inbox_booking_expired",
     "inbox_standard_replaced",
     "inbox_standard_withdrawn",
+    "inbox_declaration_lapsed",
+    "inbox_declaration_expiring",
 ];

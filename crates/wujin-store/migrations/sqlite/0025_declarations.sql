@@ -18,7 +18,11 @@ CREATE TABLE declarations (
     file_name TEXT NOT NULL,
     created_by BIGINT NOT NULL REFERENCES accounts (id),
     created_at BIGINT NOT NULL,
-    withdrawn_at BIGINT
+    withdrawn_at BIGINT,
+    -- The nearest reminder sent before valid_until (60, 30 or 7 days; 0 for none yet), and
+    -- when the daily sweep found the report lapsed (the index then drops the declaration).
+    reminded BIGINT NOT NULL DEFAULT 0,
+    lapsed_at BIGINT
 );
 CREATE UNIQUE INDEX declarations_standing ON declarations (offer_id, standard) WHERE withdrawn_at IS NULL;
 CREATE INDEX declarations_org ON declarations (org_id, base);
