@@ -5,6 +5,7 @@ pub mod api;
 pub mod bench;
 pub mod chain;
 pub mod cli;
+pub mod demo_declarations;
 pub mod demo_people;
 pub mod demo_pools;
 pub mod demo_supervision;

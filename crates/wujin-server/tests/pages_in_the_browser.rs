@@ -1150,3 +1150,75 @@ async fn anyone_reads_the_standards_library_and_an_editions_chain() {
     assert!(!s.scrolls_sideways().await, "an edition's page fits a phone");
     s.finish().await;
 }
+
+/// A firm's owner declares that an offer meets an edition, from the offer's page, with the
+/// report's file: a file that is not what its name says is refused on the form; a PDF is
+/// kept and the declaration listed. A visitor then finds the firm by "with a test report"
+/// and on the edition's page, and sees no link to the report itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_declares_conformance_with_its_report_and_a_buyer_finds_it() {
+    let mut s = Session::start("declarations", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let store = s.app.store.clone();
+    let flask = store.account_by_login("flask@demo.wujin.cn").await.unwrap().unwrap().id;
+    let org = store.memberships(flask).await.unwrap()[0].org_id;
+    let filter = wujin_store::offers::OfferFilter { org_id: Some(org), ..Default::default() };
+    let (offers, _) = store.list_offers(&filter, None, 200).await.unwrap();
+    let offer = offers.iter().find(|o| o.record.standards.iter().any(|n| n == "GB/T 29606-2013")).unwrap();
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto(&format!("/offers/{}", offer.id)).await;
+    s.c.find(Locator::Css("#declare summary")).await.unwrap().click().await.unwrap();
+    s.c.execute(
+        "const s = document.getElementById('d-standard'); s.value = 'GB/T 29606-2013';\
+         document.getElementById('d-issued').value = '2026-10-12';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    s.fill("d-report", "ZJ-TEST-20261012").await;
+    s.fill("d-lab", "浙江省轻工业品质量检验研究院").await;
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dir.path().join("检测报告.pdf");
+    std::fs::write(&renamed, b"MZ\x90\0\x03\0\0\0 this program cannot be run in DOS mode").unwrap();
+    s.c.find(Locator::Id("d-file")).await.unwrap().send_keys(renamed.to_str().unwrap()).await.unwrap();
+    s.click("#declare-form button[type=submit]").await;
+    assert!(s.text("#offer-error").await.contains("PDF"), "a file is judged by its content");
+    assert!(!s.text("body").await.contains("ZJ-TEST-20261012"), "nothing kept");
+    s.c.execute(
+        "document.getElementById('d-standard').value = 'GB/T 29606-2013';\
+         document.getElementById('d-issued').value = '2026-10-12';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    s.fill("d-report", "ZJ-TEST-20261012").await;
+    s.fill("d-lab", "浙江省轻工业品质量检验研究院").await;
+    let pdf = dir.path().join("保温性能检测报告.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").unwrap();
+    s.c.find(Locator::Id("d-file")).await.unwrap().send_keys(pdf.to_str().unwrap()).await.unwrap();
+    s.click("#declare-form button[type=submit]").await;
+    let listed = s.text("#offer-declarations").await;
+    assert!(listed.contains("ZJ-TEST-20261012") && listed.contains("GB/T 29606-2013"), "{listed}");
+    assert!(s.has(".declaration-file").await, "the firm reads its own report");
+    s.shots("offer-declared").await;
+
+    // A visitor: the firm is found with "only with a test report", its edition marked.
+    s.sign_out().await;
+    wujin_match::follow::catch_up(&store, s.app.index.as_ref().unwrap()).await.unwrap();
+    s.goto("/search?q=%E4%BF%9D%E6%B8%A9%E6%9D%AF&standard=GBT29606").await;
+    s.click("#report-toggle").await;
+    let results = s.text("#results").await;
+    assert!(results.contains(&offer.org_name), "{results}");
+    assert!(s.has(".chip.reported").await, "the declared edition is marked");
+    s.shots("search-with-report").await;
+    s.goto(&format!("/offers/{}", offer.id)).await;
+    assert!(s.text("#offer-declarations").await.contains("ZJ-TEST-20261012"));
+    assert!(!s.has(".declaration-file").await, "a visitor gets no link to the report");
+    s.goto("/standards/GB-T29606-2013").await;
+    assert!(s.text("#standard-declaring").await.contains(&offer.org_name));
+    s.switch_lang().await;
+    s.shots("standard-declaring-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "an edition's page fits a phone");
+    s.finish().await;
+}

@@ -219,6 +219,40 @@ impl Store {
         Ok(out)
     }
 
+    /// The firms with a standing declaration of edition `number` in force on `today`, most
+    /// declared offers first, with how many offers; and how many firms in all.
+    pub async fn firms_declaring(
+        &self,
+        number: &str,
+        today: Date,
+        limit: i64,
+    ) -> Result<(Vec<crate::standards::Citing>, i64)> {
+        const IN_FORCE: &str = "d.standard = $1 AND d.withdrawn_at IS NULL AND d.lapsed_at IS NULL \
+             AND (d.valid_until IS NULL OR d.valid_until >= $2)";
+        let rows = sqlx::query(&format!(
+            "SELECT d.org_id, g.name, COUNT(DISTINCT d.offer_id) FROM declarations d JOIN orgs g ON g.id = d.org_id \
+             WHERE {IN_FORCE} GROUP BY d.org_id, g.name ORDER BY COUNT(DISTINCT d.offer_id) DESC, d.org_id LIMIT $3"
+        ))
+        .bind(number.to_string())
+        .bind(today.to_string())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let firms = rows
+            .iter()
+            .map(|r| {
+                Ok(crate::standards::Citing { org_id: r.try_get(0)?, org_name: r.try_get(1)?, offers: r.try_get(2)? })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let total: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(DISTINCT d.org_id) FROM declarations d WHERE {IN_FORCE}"))
+                .bind(number.to_string())
+                .bind(today.to_string())
+                .fetch_one(self.pool())
+                .await?;
+        Ok((firms, total))
+    }
+
     /// Whether a buyer acting for `buyer_orgs` may read the report of `d` at `now`: one of
     /// their demands, past its deadline and not cancelled, required a standard of the same
     /// number (any edition), and the declaring firm answered it.

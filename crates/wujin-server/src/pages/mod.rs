@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod catalogue;
 pub mod chain;
 pub mod chart;
+pub mod declarations;
 pub mod demands;
 pub mod english;
 mod home;
@@ -350,6 +351,8 @@ pub fn routes() -> Router<AppState> {
         .route("/offers/{id}", get(registry::offer))
         .route("/offers/{id}/edit", get(offers::edit_page).post(offers::edit))
         .route("/offers/{id}/delete", axum::routing::post(offers::delete))
+        .route("/offers/{id}/declare", axum::routing::post(declarations::declare))
+        .route("/declarations/{id}/withdraw", axum::routing::post(declarations::withdraw))
         .route("/orgs/{id}/offers/new", get(offers::new_page).post(offers::create))
         .route("/orgs/{id}/edit", get(profile::edit_page).post(profile::edit))
         .route("/orgs/{id}/catalogue/upload", get(upload::form).post(upload::check))

@@ -180,5 +180,22 @@ pub async fn offer(
             .collect(),
         _ => vec![],
     };
-    render(StatusCode::OK, "offer.html", lang, &here, context! { offer, keeps, ask, machines, user => user_ctx(&user) })
+    let declarations = super::declarations::of_offer(&app, lang, user.as_ref(), id).await;
+    // The firm's owners and admins declare from here, against the editions the offer cites.
+    let declarable = if keeps && !r.standards.is_empty() {
+        super::declarations::declarable(&app.store.library().await.unwrap_or_default(), &r.standards)
+    } else {
+        vec![]
+    };
+    let error = query
+        .as_deref()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()));
+    let today = wujin_store::ties::today().to_string();
+    render(
+        StatusCode::OK,
+        "offer.html",
+        lang,
+        &here,
+        context! { offer, keeps, ask, machines, declarations, declarable, error, today, user => user_ctx(&user) },
+    )
 }

@@ -56,6 +56,9 @@ const FACETS: [(&str, &str); 6] = [
 /// The free-machine-time filters (see [`free_form`]).
 const FREE: [&str; 3] = ["free_from", "free_to", "free_hours"];
 
+/// The filter for offers with a test report in force (a toggle, not a facet with counts).
+const REPORT: &str = "report";
+
 /// Values shown per facet.
 const PER_FACET: usize = 8;
 
@@ -81,6 +84,8 @@ struct OfferLine {
     price: Option<String>,
     lead: Option<i32>,
     standards: Vec<String>,
+    /// Those among them declared with a test report in force.
+    declared: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -289,6 +294,7 @@ fn items(lang: Lang, page: &SearchPage, en: &English) -> Vec<ResultItem> {
                     }),
                     lead: o.lead_time_days,
                     standards: o.standards.clone(),
+                    declared: o.declared.clone(),
                 })
                 .collect(),
             more: i.matched_offers.saturating_sub(i.offers.len()),
@@ -326,15 +332,20 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
                 h
             });
             let first_href = p.get("cursor").map(|_| href(&p, &[]));
-            let filtered = FACETS.iter().map(|(f, _)| *f).chain(FREE).any(|f| p.get(f).is_some());
+            let filtered = FACETS.iter().map(|(f, _)| *f).chain(FREE).chain([REPORT]).any(|f| p.get(f).is_some());
             let cleared: Vec<(&str, Option<&str>)> =
-                FACETS.iter().map(|(f, _)| *f).chain(FREE).map(|f| (f, None)).collect();
+                FACETS.iter().map(|(f, _)| *f).chain(FREE).chain([REPORT]).map(|f| (f, None)).collect();
+            let reported = matches!(p.get(REPORT), Some("1" | "true"));
+            let report_toggle = context! {
+                active => reported, href => href(&p, &[(REPORT, if reported { None } else { Some("1") })]),
+            };
             let en = English::of(&app, lang, &page).await;
             let ctx = context! {
                 q, total => if page.total_is_lower_bound { format!("{}+", page.total) } else { page.total.to_string() }, items => Value::from(Serde(items(lang, &page, &en))),
                 facets => Value::from(Serde(facets(lang, &p, &page))),
                 next_href, first_href, filtered, clear_href => href(&p, &cleared),
                 suggestions, error => None::<String>, user, free_form => Value::from(Serde(free_form(&p))),
+                report_toggle,
             };
             render(StatusCode::OK, "search.html", lang, &here, ctx)
         }

@@ -63,9 +63,13 @@ pub async fn page(
     let (firms, firms_total) = app.store.firms_citing(&e.number, FIRMS).await.unwrap_or_default();
     let firms: Vec<Value> =
         firms.iter().map(|f| context! { id => f.org_id, name => f.org_name.clone(), offers => f.offers }).collect();
+    let today = wujin_store::ties::today();
+    let (declaring, declaring_total) = app.store.firms_declaring(&e.number, today, FIRMS).await.unwrap_or_default();
+    let declaring: Vec<Value> =
+        declaring.iter().map(|f| context! { id => f.org_id, name => f.org_name.clone(), offers => f.offers }).collect();
     let user = user_ctx(&page_user(&app, &headers).await);
     let ctx = context! {
-        e => Value::from(Serde(stored.view(lang, e))), chain, firms, firms_total, user,
+        e => Value::from(Serde(stored.view(lang, e))), chain, firms, firms_total, user, declaring, declaring_total,
         replaced_href => e.replaced_by.as_deref().map(href),
     };
     render(StatusCode::OK, "standard.html", lang, &here, ctx)
