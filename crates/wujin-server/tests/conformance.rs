@@ -104,6 +104,12 @@ async fn answered_demand(s: &Store, w: &World, buyer: &(i64, Person), standards:
     id
 }
 
+/// The standards news in a person's inbox.
+async fn standard_notices(s: &Store, who: &Person) -> Vec<Value> {
+    let r = send(s, "GET", "/api/v1/inbox?limit=100", None, &who.h()).await;
+    r.body["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "standard").cloned().collect()
+}
+
 async fn status_of(s: &Store, url: &str, who: Option<&Person>) -> StatusCode {
     let h: Vec<(&str, &str)> = who.map(|p| vec![("cookie", p.cookie.as_str())]).unwrap_or_default();
     send(s, "GET", url, None, &h).await.status
@@ -285,5 +291,49 @@ both_backends! {
         let today = wujin_store::ties::today();
         assert_eq!(s.remind_declarations(today + time::Duration::days(15)).await.unwrap(), 1);
         assert_eq!(s.remind_declarations(today + time::Duration::days(16)).await.unwrap(), 0);
+    }
+}
+
+both_backends! {
+    async fn a_replacement_tells_each_firm_citing_or_declaring_the_old_edition_once_and_names_the_labs_for_the_new(db) {
+        let s = &db.store;
+        let w = world(s).await;
+        assert_eq!(declare(&w, "r.pdf", PDF, &report(), &w.maker.1).await.status, StatusCode::CREATED);
+        // The maker's offer now cites another standard; its declaration on 2013 stands.
+        let patch = json!({"revision": 1, "standards": ["GB 4806.9"]});
+        let r = send(s, "PATCH", &format!("/api/v1/offers/{}", w.offer), Some(patch), &w.maker.1.h()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let body = json!({"title": "双层真空保温杯", "category": "cups.vacuum_cup", "standards": ["GB/T 29606-2013"]});
+        let r = send(s, "POST", &format!("/api/v1/orgs/{}/offers", w.rival.0), Some(body), &w.rival.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        // A lab whose testing service already cites the coming edition.
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 5).await.unwrap();
+        let lab = common::owner(s, "lab@e.example.cn", Some(orgs[4].id)).await;
+        let body = json!({"title": "保温杯保温效能检测", "category": "svc.product_testing", "standards": ["GB/T 29606-2026"]});
+        let r = send(s, "POST", &format!("/api/v1/orgs/{}/offers", orgs[4].id), Some(body), &lab.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        let admin = common::sign_up(s, "admin@std.example.cn").await;
+        s.make_platform_admin(admin.id).await.unwrap();
+        let edition = json!({"title_zh": "不锈钢真空杯", "status": "upcoming", "implemented": "2099-01-01",
+            "categories": ["保温杯"], "replaces": ["GB/T 29606-2013"]});
+        // Every firm citing it (the demo's cup makers and the rival) and the declaring maker.
+        let (_, citing) = s.firms_citing("GB/T 29606-2013", 1).await.unwrap();
+        let r = send(s, "PUT", "/api/v1/standards/GB%2FT%2029606-2026", Some(edition), &admin.h()).await;
+        assert_eq!((r.status, r.body["firms_told"].as_i64()), (StatusCode::CREATED, Some(citing + 1)), "{}", r.body);
+
+        let told = standard_notices(s, &w.maker.1).await;
+        assert_eq!(told.len(), 1, "the declaring firm, once");
+        assert_eq!(told[0]["detail"]["offers"][0]["id"], w.offer, "its declared offer is named");
+        assert_eq!(told[0]["detail"]["labs"][0]["id"], orgs[4].id);
+        let text = told[0]["text"].as_str().unwrap();
+        assert!(text.contains("2099-01-01") && text.contains(&orgs[4].record.name), "{text}");
+        assert_eq!(standard_notices(s, &w.rival.1).await.len(), 1, "the citing firm, once");
+        assert!(standard_notices(s, &w.other_buyer.1).await.is_empty(), "a firm with neither hears nothing");
+        assert!(standard_notices(s, &lab).await.is_empty(), "the lab cites the new edition");
+        // The notice leads to the labs for the new edition.
+        let (_, _, page) = common::page(s, "GET", "/inbox", Some(&w.maker.1), None).await;
+        assert!(page.contains("/search?standard=GB%2FT+29606-2026&amp;family=testing")
+            || page.contains("&#x2f;search?standard=GB%2FT+29606-2026&amp;family=testing"), "{page}");
     }
 }

@@ -43,7 +43,8 @@ pub enum Kind {
     /// event requested/confirmed/declined/cancelled/expired, start, reason).
     Booking,
     /// An edition of a standard the firm's offers cite was replaced or withdrawn (detail:
-    /// standard, title, status, replaced_by, applies_from, offers [{id, title}], offers_total).
+    /// standard, title, status, replaced_by, applies_from, offers [{id, title}], offers_total, labs
+    /// [{id, name}]: labs whose testing services cite the new edition).
     Standard,
     /// A declaration's test report nears its last day or has lapsed (detail: declaration,
     /// offer, title (the offer's), standard, valid_until, stage 60/30/7 or lapsed).

@@ -126,12 +126,19 @@ fn is_news(before: Option<&Edition>, after: &Edition) -> bool {
     replaced || withdrawn
 }
 
-/// Tells every firm with an offer citing `e` (once each) that it was replaced or withdrawn:
-/// its offers citing it, and the edition that replaces it with the day it applies.
+/// The most labs a notice names.
+const LABS_NAMED: i64 = 5;
+
+/// Tells every firm with an offer citing `e`, or a standing declaration on it (once each),
+/// that it was replaced or withdrawn: its offers concerned, the edition that replaces it
+/// with the day it applies, and the labs whose testing services cite the new edition (where
+/// to book the tests for it).
 async fn tell_firms(tx: &mut Tx, e: &Edition) -> Result<usize> {
     let rows = sqlx::query(
         "SELECT o.org_id, o.id, o.title FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
-         WHERE s.standard = $1 ORDER BY o.org_id, o.id",
+         WHERE s.standard = $1 \
+         UNION SELECT o.org_id, o.id, o.title FROM declarations d JOIN offers o ON o.id = d.offer_id \
+         WHERE d.standard = $1 AND d.withdrawn_at IS NULL ORDER BY 1, 2",
     )
     .bind(e.number.clone())
     .fetch_all(&mut **tx)
@@ -150,6 +157,20 @@ async fn tell_firms(tx: &mut Tx, e: &Edition) -> Result<usize> {
             .transpose()?,
         None => None,
     };
+    let labs: Vec<serde_json::Value> = match &e.replaced_by {
+        Some(n) => sqlx::query(
+            "SELECT DISTINCT o.org_id, g.name FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
+             JOIN orgs g ON g.id = o.org_id WHERE s.standard = $1 AND o.grp = 'testing' ORDER BY o.org_id LIMIT $2",
+        )
+        .bind(n.clone())
+        .bind(LABS_NAMED)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok(serde_json::json!({"id": r.try_get::<i64, _>(0)?, "name": r.try_get::<String, _>(1)?})))
+        .collect::<Result<_>>()?,
+        None => vec![],
+    };
     for (org, offers) in &by_org {
         let named: Vec<serde_json::Value> =
             offers.iter().take(OFFERS_NAMED).map(|(id, title)| serde_json::json!({"id": id, "title": title})).collect();
@@ -157,7 +178,7 @@ async fn tell_firms(tx: &mut Tx, e: &Edition) -> Result<usize> {
             "standard": e.number, "title": e.title_zh, "status": e.status.code(),
             "replaced_by": e.replaced_by,
             "applies_from": successor.as_ref().and_then(|s| s.edition.implemented).map(|d| d.to_string()),
-            "offers": named, "offers_total": offers.len(),
+            "offers": named, "offers_total": offers.len(), "labs": labs,
         });
         notify(tx, *org, Kind::Standard, None, None, &detail).await?;
     }

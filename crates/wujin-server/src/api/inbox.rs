@@ -101,7 +101,18 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
             match d["replaced_by"].as_str() {
                 Some(by) => {
                     let from = d["applies_from"].as_str().map(String::from).unwrap_or_else(|| "—".into());
-                    say("inbox_standard_replaced", &[text("standard"), by.to_string(), from, count, offers.join(&sep)])
+                    let labs: Vec<String> = d["labs"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|l| l["name"].as_str().map(String::from))
+                        .collect();
+                    let labs = match labs.is_empty() {
+                        true => say("inbox_standard_no_labs", &[]),
+                        false => say("inbox_standard_labs", &[labs.join(&sep)]),
+                    };
+                    let args = [text("standard"), by.to_string(), from, count, offers.join(&sep), labs];
+                    say("inbox_standard_replaced", &args)
                 }
                 None => say("inbox_standard_withdrawn", &[text("standard"), count, offers.join(&sep)]),
             }

@@ -90,7 +90,15 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
                 (None, Some(id), ..) => Some(format!("/pools/{id}")),
                 (None, None, Some(id), _) => Some(format!("/supervision/problems/{id}")),
                 (None, None, None, Some(id)) => Some(format!("/supervision/tasks/{id}")),
-                // A standard's news leads to the first offer citing it.
+                // A replaced standard leads to the labs testing the new edition, to book them.
+                _ if i["kind"] == "standard" && d["replaced_by"].is_string() => {
+                    let by: String =
+                        form_urlencoded::byte_serialize(d["replaced_by"].as_str().unwrap_or("").as_bytes()).collect();
+                    Some(format!("/search?standard={by}&family=testing"))
+                }
+                // A report nearing its end leads to its offer.
+                _ if i["kind"] == "declaration" => d["offer"].as_i64().map(|id| format!("/offers/{id}")),
+                // A withdrawn standard's news leads to the first offer citing it.
                 _ => d["offers"][0]["id"].as_i64().map(|id| format!("/offers/{id}")),
             };
             context! {

@@ -530,6 +530,8 @@ pub const KEYS: &[&str] = &[
     "inbox_booking_expired",
     "inbox_standard_replaced",
     "inbox_standard_withdrawn",
+    "inbox_standard_labs",
+    "inbox_standard_no_labs",
     "inbox_declaration_lapsed",
     "inbox_declaration_expiring",
 ];
