@@ -148,7 +148,16 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
     s.sign_in("flask@demo.wujin.cn", password).await;
     s.goto("/demands").await;
     let demand = first_link(&s, "/demands/").await;
-    for path in ["/demands", "/demands/new", demand.as_str(), "/inbox", "/tokens", "/quotes", "/account/password"] {
+    for path in [
+        "/demands",
+        "/demands/new",
+        demand.as_str(),
+        "/inbox",
+        "/tokens",
+        "/quotes",
+        "/account/password",
+        "/standards/mine",
+    ] {
         titles.push((path.to_string(), audit(&s, path, &mut problems).await));
     }
     // The question before a cancellation, on the first demand that may still be cancelled.

@@ -104,6 +104,8 @@ async fn answered_demand(s: &Store, w: &World, buyer: &(i64, Person), standards:
     id
 }
 
+const MINE: &str = "/standards/mine";
+
 /// The standards news in a person's inbox.
 async fn standard_notices(s: &Store, who: &Person) -> Vec<Value> {
     let r = send(s, "GET", "/api/v1/inbox?limit=100", None, &who.h()).await;
@@ -335,5 +337,23 @@ both_backends! {
         let (_, _, page) = common::page(s, "GET", "/inbox", Some(&w.maker.1), None).await;
         assert!(page.contains("/search?standard=GB%2FT+29606-2026&amp;family=testing")
             || page.contains("&#x2f;search?standard=GB%2FT+29606-2026&amp;family=testing"), "{page}");
+    }
+}
+
+both_backends! {
+    async fn my_standards_shows_each_offer_s_editions_with_their_reports_to_the_firm_only(db) {
+        let s = &db.store;
+        let w = world(s).await;
+        let (_, _, page) = common::page(s, "GET", MINE, Some(&w.maker.1), None).await;
+        assert!(page.contains("316 不锈钢真空保温杯 500ml") && page.contains("未声明"), "{page}");
+        assert_eq!(declare(&w, "r.pdf", PDF, &report(), &w.maker.1).await.status, StatusCode::CREATED);
+        let (_, _, page) = common::page(s, "GET", MINE, Some(&w.maker.1), None).await;
+        assert!(page.contains("YK2026-0815-03") && page.contains("已声明"), "{page}");
+        let (_, _, page) = common::page(s, "GET", MINE, Some(&w.rival.1), None).await;
+        assert!(!page.contains("YK2026-0815-03"), "another firm's page");
+        let (_, _, page) = common::page(s, "GET", MINE, Some(&w.stranger), None).await;
+        assert!(page.contains(r#"id="mine-no-firm""#), "{page}");
+        let (status, location, _) = common::page(s, "GET", MINE, None, None).await;
+        assert_eq!((status, location.starts_with("/login")), (StatusCode::SEE_OTHER, true));
     }
 }

@@ -1201,6 +1201,12 @@ async fn a_firm_declares_conformance_with_its_report_and_a_buyer_finds_it() {
     assert!(listed.contains("ZJ-TEST-20261012") && listed.contains("GB/T 29606-2013"), "{listed}");
     assert!(s.has(".declaration-file").await, "the firm reads its own report");
     s.shots("offer-declared").await;
+    // 我的标准: every offer's editions, the new report among them, a lapsing one flagged.
+    s.goto("/standards").await;
+    s.click("#my-standards").await;
+    let mine = s.text(&format!("#mine-{org}")).await;
+    assert!(mine.contains("ZJ-TEST-20261012") && mine.contains("报告将到期"), "{mine}");
+    s.shots("my-standards").await;
 
     // A visitor: the firm is found with "only with a test report", its edition marked.
     s.sign_out().await;

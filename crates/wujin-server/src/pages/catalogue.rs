@@ -21,6 +21,7 @@ mod tests {
             include_str!("../../pages/templates/register.html"),
             include_str!("../../pages/templates/org.html"),
             include_str!("../../pages/templates/offer.html"),
+            include_str!("../../pages/templates/my_standards.html"),
             include_str!("../../pages/templates/demands.html"),
             include_str!("../../pages/templates/demand_new.html"),
             include_str!("../../pages/templates/demand.html"),
@@ -85,6 +86,7 @@ mod tests {
         used.extend(super::super::pools::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::capacity::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::declarations::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::my_standards::KEYS.iter().map(|k| k.to_string()));
         used.extend(["bookings_mine", "bookings_of_my_machines"].map(String::from));
         used.extend(
             ["idle_chart_title", "idle_hours_unit", "idle_cell", "idle_all_processes", "idle_process", "idle_hidden"]

@@ -14,6 +14,7 @@ pub mod english;
 mod home;
 mod idle;
 pub mod mine;
+pub mod my_standards;
 mod offers;
 mod overview;
 pub mod pools;
@@ -67,6 +68,7 @@ fn env() -> &'static Environment<'static> {
             ("register.html", include_str!("../../pages/templates/register.html")),
             ("org.html", include_str!("../../pages/templates/org.html")),
             ("offer.html", include_str!("../../pages/templates/offer.html")),
+            ("my_standards.html", include_str!("../../pages/templates/my_standards.html")),
             ("demands.html", include_str!("../../pages/templates/demands.html")),
             ("demand_new.html", include_str!("../../pages/templates/demand_new.html")),
             ("demand.html", include_str!("../../pages/templates/demand.html")),
@@ -325,6 +327,7 @@ pub fn routes() -> Router<AppState> {
         .route("/supervision/problems/{id}/evidence", axum::routing::post(supervision::evidence))
         .route("/supervision/problems/{id}/{action}", axum::routing::post(supervision::act))
         .route("/standards", get(standards::list))
+        .route("/standards/mine", get(my_standards::page))
         .route("/standards/{number}", get(standards::page))
         .route("/prices", get(pools::prices))
         .route("/prices/{id}", get(pools::price))
