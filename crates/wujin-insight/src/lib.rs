@@ -9,6 +9,7 @@
 pub mod gaps;
 pub mod idle;
 pub mod metrics;
+pub mod standards;
 pub mod summary;
 pub mod table;
 pub mod target;

@@ -420,6 +420,7 @@ fn rows() -> Vec<Row> {
         // The standards library: everyone reads it, platform admins change it.
         row("GET a standard", Open, false, ["200", "200", "200", "200", "200", "200", "200", "200"]),
         row("publish a standard's edition", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
+        row("GET a standard's impact", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
         // Declarations: a firm's owners and admins declare for its offers; the report's file
         // is the firm's, and a buyer's it answered on a demand requiring that standard, once
         // the deadline has passed (404 to anyone else, who may not know of it).
@@ -723,6 +724,7 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
                 "unit": "点", "kind": "index", "source": "永康", "frequency": "weekly"})),
         ),
         "GET a standard" => ("GET", "/api/v1/standards/GBT29606".to_string(), None),
+        "GET a standard's impact" => ("GET", "/api/v1/standards/GB17565-2007/impact".to_string(), None),
         "declare for the provider's offer" => {
             let p = w.people[3].as_ref().unwrap();
             let body =

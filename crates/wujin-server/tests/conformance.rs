@@ -333,6 +333,31 @@ both_backends! {
         assert_eq!(standard_notices(s, &w.rival.1).await.len(), 1, "the citing firm, once");
         assert!(standard_notices(s, &w.other_buyer.1).await.is_empty(), "a firm with neither hears nothing");
         assert!(standard_notices(s, &lab).await.is_empty(), "the lab cites the new edition");
+        // The office sees who the change reaches, by industry, and who has re-declared.
+        let impact = "/api/v1/standards/GBT29606-2013/impact";
+        let r = send(s, "GET", impact, None, &w.officer.h()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!((r.body["total"]["firms"].as_i64(), r.body["total"]["redeclared"].as_i64()), (Some(citing + 1), Some(0)));
+        let rows: i64 = r.body["rows"].as_array().unwrap().iter().map(|x| x["firms"].as_i64().unwrap()).sum();
+        assert!(rows >= citing + 1, "each firm in its industry: {}", r.body);
+        let rival_offer = {
+            let (offers, _) = s.list_offers(&wujin_store::offers::OfferFilter { org_id: Some(w.rival.0), ..Default::default() }, None, 10).await.unwrap();
+            offers.iter().find(|o| o.record.standards.iter().any(|n| n == "GB/T 29606-2013")).unwrap().id
+        };
+        let mut newer = report();
+        newer[0] = ("standard", "GB/T 29606-2026");
+        let path = format!("/api/v1/offers/{rival_offer}/declarations");
+        let r = upload_to(&w.app, &path, "r.pdf", PDF, &newer, &w.rival.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "an edition still to come may be declared: {}", r.body);
+        let r = send(s, "GET", impact, None, &w.officer.h()).await;
+        assert_eq!(r.body["total"]["redeclared"], 1, "{}", r.body);
+        assert_eq!(send(s, "GET", impact, None, &w.maker.1.h()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(send(s, "GET", impact, None, &[]).await.status, StatusCode::UNAUTHORIZED);
+        let (_, _, page) = common::page(s, "GET", "/standards/GB-T29606-2013", Some(&w.officer), None).await;
+        assert!(page.contains(r#"id="standard-impact""#), "the office's table on the edition's page");
+        let (_, _, page) = common::page(s, "GET", "/standards/GB-T29606-2013", Some(&w.maker.1), None).await;
+        assert!(!page.contains(r#"id="standard-impact""#), "not for firms");
+
         // The notice leads to the labs for the new edition.
         let (_, _, page) = common::page(s, "GET", "/inbox", Some(&w.maker.1), None).await;
         assert!(page.contains("/search?standard=GB%2FT+29606-2026&amp;family=testing")

@@ -362,3 +362,37 @@ impl Store {
         Ok(rows.len())
     }
 }
+
+impl Store {
+    /// Every offer that cites edition `number` or has a standing declaration on it: (firm,
+    /// offer, the firm's sectors), for the office's view of a change of standard.
+    pub async fn reached_by(&self, number: &str) -> Result<Vec<(i64, i64, Vec<String>)>> {
+        let rows = sqlx::query(
+            "SELECT o.org_id, o.id, g.sectors FROM offer_standards s JOIN offers o ON o.id = s.offer_id \
+             JOIN orgs g ON g.id = o.org_id WHERE s.standard = $1 \
+             UNION SELECT o.org_id, o.id, g.sectors FROM declarations d JOIN offers o ON o.id = d.offer_id \
+             JOIN orgs g ON g.id = o.org_id WHERE d.standard = $1 AND d.withdrawn_at IS NULL ORDER BY 1, 2",
+        )
+        .bind(number.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let sectors: String = r.try_get(2)?;
+                Ok((r.try_get(0)?, r.try_get(1)?, serde_json::from_str(&sectors).unwrap_or_default()))
+            })
+            .collect()
+    }
+
+    /// The firms with a declaration of edition `number` in force on `today`.
+    pub async fn orgs_declaring(&self, number: &str, today: Date) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT org_id FROM declarations WHERE standard = $1 AND withdrawn_at IS NULL \
+             AND lapsed_at IS NULL AND (valid_until IS NULL OR valid_until >= $2) ORDER BY org_id",
+        )
+        .bind(number.to_string())
+        .bind(today.to_string())
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

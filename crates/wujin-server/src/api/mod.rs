@@ -212,6 +212,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
         standards::list,
         standards::get,
         standards::put,
+        standards::impact,
         declarations::list,
         declarations::create,
         declarations::get,
@@ -303,6 +304,7 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/overview/capacity", get(idle::capacity))
         .route("/api/v1/standards", get(standards::list))
         .route("/api/v1/standards/{number}", get(standards::get).put(standards::put))
+        .route("/api/v1/standards/{number}/impact", get(standards::impact))
         .route("/api/v1/offers/{id}/declarations", get(declarations::list).post(declarations::create))
         .route("/api/v1/declarations/{id}", get(declarations::get).delete(declarations::withdraw))
         .route("/api/v1/declarations/{id}/file", get(declarations::file))

@@ -277,3 +277,83 @@ pub async fn put(
     let status = if written.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(v)).into_response())
 }
+
+/// One industry's share of a change of standard.
+#[derive(Serialize, ToSchema)]
+pub struct ImpactRowView {
+    /// The pillar industry; null for firms that declared none (and in the total).
+    pub industry: Option<Named>,
+    /// Firms with an offer citing or declaring the edition.
+    pub firms: usize,
+    pub offers: usize,
+    /// Firms among them with a declaration of the edition that replaces it, in force.
+    pub redeclared: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImpactView {
+    pub number: String,
+    pub replaced_by: Option<String>,
+    /// Most firms first.
+    pub rows: Vec<ImpactRowView>,
+    pub total: ImpactRowView,
+}
+
+/// How edition `e` reaches the cluster, by industry (see [`impact`]).
+pub async fn impact_of(app: &AppState, lang: Lang, e: &Edition) -> Result<ImpactView, wujin_store::StoreError> {
+    let t = Taxonomy::get();
+    let reached: Vec<wujin_insight::standards::Reached> = app
+        .store
+        .reached_by(&e.number)
+        .await?
+        .into_iter()
+        .map(|(org_id, offer_id, sectors)| wujin_insight::standards::Reached {
+            org_id,
+            offer_id,
+            pillar: sectors.first().and_then(|s| t.sector(s)).map(|s| s.pillar.clone()),
+        })
+        .collect();
+    let redeclared = match &e.replaced_by {
+        Some(by) => app.store.orgs_declaring(by, wujin_store::ties::today()).await?.into_iter().collect(),
+        None => Default::default(),
+    };
+    let i = wujin_insight::standards::impact(&reached, &redeclared);
+    let row = |r: &wujin_insight::standards::ImpactRow| ImpactRowView {
+        industry: r.pillar.as_deref().map(|p| Named {
+            code: p.to_string(),
+            name: t.sector(p).map(|s| s.entry.name(lang).to_string()).unwrap_or_else(|| p.to_string()),
+        }),
+        firms: r.firms,
+        offers: r.offers,
+        redeclared: r.redeclared,
+    };
+    Ok(ImpactView {
+        number: e.number.clone(),
+        replaced_by: e.replaced_by.clone(),
+        rows: i.rows.iter().map(row).collect(),
+        total: row(&i.total),
+    })
+}
+
+/// How an edition reaches the cluster (officers and platform admins): per pillar industry,
+/// the firms and offers citing or declaring it, and how many of those firms have declared
+/// the edition that replaces it. Counts of registry facts, not firms' own figures.
+#[utoipa::path(get, path = "/api/v1/standards/{number}/impact", tag = "standards",
+    params(("number" = String, Path, description = "an edition, in any spelling")),
+    responses((status = 200, body = ImpactView), (status = 401), (status = 403), (status = 404)))]
+pub async fn impact(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Json<ImpactView>, ApiError> {
+    let me = super::auth::caller(&app, lang, &headers).await?;
+    super::overview::officers_only(&app, lang, &me).await?;
+    if number.chars().count() > 60 {
+        return Err(ApiError::not_found(lang));
+    }
+    let internal = |e| ApiError::internal(lang, e);
+    let library = app.store.library().await.map_err(internal)?;
+    let e = library.resolve(&number).ok_or_else(|| ApiError::not_found(lang))?;
+    Ok(Json(impact_of(&app, lang, e).await.map_err(internal)?))
+}

@@ -67,8 +67,20 @@ pub async fn page(
     let (declaring, declaring_total) = app.store.firms_declaring(&e.number, today, FIRMS).await.unwrap_or_default();
     let declaring: Vec<Value> =
         declaring.iter().map(|f| context! { id => f.org_id, name => f.org_name.clone(), offers => f.offers }).collect();
-    let user = user_ctx(&page_user(&app, &headers).await);
+    let page_user = page_user(&app, &headers).await;
+    // The office sees how a change of the edition reaches the cluster, by industry.
+    let impact = match &page_user {
+        Some(u)
+            if u.officer
+                && (e.replaced_by.is_some() || e.status == wujin_domain::standard::StandardStatus::Withdrawn) =>
+        {
+            crate::api::standards::impact_of(&app, lang, e).await.ok().map(|i| Value::from(Serde(i)))
+        }
+        _ => None,
+    };
+    let user = user_ctx(&page_user);
     let ctx = context! {
+        impact,
         e => Value::from(Serde(stored.view(lang, e))), chain, firms, firms_total, user, declaring, declaring_total,
         replaced_href => e.replaced_by.as_deref().map(href),
     };
