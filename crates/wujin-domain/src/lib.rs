@@ -22,6 +22,7 @@ pub mod standard;
 pub mod supervision;
 pub mod target;
 pub mod taxonomy;
+pub mod testing;
 pub mod text;
 pub mod tie;
 pub mod uscc;

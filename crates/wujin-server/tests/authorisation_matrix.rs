@@ -190,6 +190,19 @@ impl World {
         self.app.store.declare(self.p, offer, &d, file, self.p_owner).await.unwrap().id
     }
 
+    /// A test item of the invited provider (a lab), under a new testing service offer.
+    async fn test_item(&self) -> i64 {
+        let lab = self.people[3].as_ref().unwrap();
+        let body = json!({"title": "保温杯检测", "category": "svc.product_testing", "standards": ["GB/T 29606-2013"]});
+        let r = send_to(&self.app, "POST", &format!("/api/v1/orgs/{}/offers", self.p), Some(body), &lab.h()).await;
+        let offer = r.body["id"].as_i64().unwrap();
+        let item = json!({"standard": "GB/T 29606-2013", "name": "保温效能", "price_fen": 60000, "turnaround_days": 7,
+            "weekly_capacity": 100});
+        let r = send_to(&self.app, "POST", &format!("/api/v1/offers/{offer}/test-items"), Some(item), &lab.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["id"].as_i64().unwrap()
+    }
+
     /// A machine of the invited provider, open round the clock.
     async fn machine(&self) -> i64 {
         let week: Vec<String> = vec!["00:00-24:00".into(); 7];
@@ -421,6 +434,15 @@ fn rows() -> Vec<Row> {
         row("GET a standard", Open, false, ["200", "200", "200", "200", "200", "200", "200", "200"]),
         row("publish a standard's edition", Open, false, ["401", "403", "403", "403", "403", "403", "403", "201"]),
         row("GET a standard's impact", Open, false, ["401", "403", "403", "403", "403", "403", "200", "200"]),
+        // Test bookings: a firm's owners and admins book a lab's items for it; only the lab
+        // confirms; a booking is its two firms' alone.
+        row(
+            "book the provider's test for the buyer",
+            Open,
+            false,
+            ["401", "403", "201", "403", "403", "403", "403", "403"],
+        ),
+        row("confirm the buyer's test booking", Open, false, ["401", "403", "403", "200", "404", "404", "404", "404"]),
         // Declarations: a firm's owners and admins declare for its offers; the report's file
         // is the firm's, and a buyer's it answered on a demand requiring that standard, once
         // the deadline has passed (404 to anyone else, who may not know of it).
@@ -724,6 +746,24 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
                 "unit": "点", "kind": "index", "source": "永康", "frequency": "weekly"})),
         ),
         "GET a standard" => ("GET", "/api/v1/standards/GBT29606".to_string(), None),
+        "book the provider's test for the buyer" => {
+            let item = w.test_item().await;
+            let desired = (wujin_store::ties::today() + time::Duration::days(5)).to_string();
+            (
+                "POST",
+                "/api/v1/test-bookings".to_string(),
+                Some(json!({"org_id": w.a, "item_ids": [item], "samples": 2, "desired_on": desired})),
+            )
+        }
+        "confirm the buyer's test booking" => {
+            let item = w.test_item().await;
+            let owner = w.people[2].as_ref().unwrap();
+            let desired = (wujin_store::ties::today() + time::Duration::days(5)).to_string();
+            let body = json!({"org_id": w.a, "item_ids": [item], "samples": 2, "desired_on": desired.clone()});
+            let r = send_to(&w.app, "POST", "/api/v1/test-bookings", Some(body), &owner.h()).await;
+            let id = r.body["id"].as_i64().unwrap();
+            ("POST", format!("/api/v1/test-bookings/{id}/confirm"), Some(json!({"date": desired})))
+        }
         "GET a standard's impact" => ("GET", "/api/v1/standards/GB17565-2007/impact".to_string(), None),
         "declare for the provider's offer" => {
             let p = w.people[3].as_ref().unwrap();

@@ -49,6 +49,9 @@ pub enum Kind {
     /// A declaration's test report nears its last day or has lapsed (detail: declaration,
     /// offer, title (the offer's), standard, valid_until, stage 60/30/7 or lapsed).
     Declaration,
+    /// A step of a test booking, told to both firms (detail: test_booking, event, state,
+    /// confirmed_on, reason).
+    TestBooking,
 }
 
 impl Kind {
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Booking => "booking",
             Kind::Standard => "standard",
             Kind::Declaration => "declaration",
+            Kind::TestBooking => "test_booking",
         }
     }
 }

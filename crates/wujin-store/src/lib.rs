@@ -20,6 +20,7 @@ pub mod files;
 pub mod gaps;
 pub mod inbox;
 pub mod invitations;
+pub mod labs;
 pub mod memberships;
 pub mod offers;
 pub mod orgs;

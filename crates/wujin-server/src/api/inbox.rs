@@ -117,6 +117,12 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
                 None => say("inbox_standard_withdrawn", &[text("standard"), count, offers.join(&sep)]),
             }
         }
+        "test_booking" => {
+            let event = d["event"].as_str().unwrap_or("requested");
+            let id = d["test_booking"].as_i64().unwrap_or(0).to_string();
+            let on = d["confirmed_on"].as_str().unwrap_or("—").to_string();
+            say(&format!("inbox_test_{event}"), &[id, on])
+        }
         "declaration" => {
             let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
             match d["stage"].as_str() {

@@ -22,6 +22,7 @@ pub mod guard;
 pub mod idle;
 pub mod inbox;
 pub mod invitations;
+pub mod labs;
 pub mod lang;
 pub mod limits;
 pub mod machines;
@@ -218,6 +219,17 @@ pub const MAX_BODY: usize = 1024 * 1024;
         declarations::get,
         declarations::withdraw,
         declarations::file,
+        labs::items,
+        labs::add_item,
+        labs::book,
+        labs::list,
+        labs::get,
+        labs::confirm,
+        labs::decline,
+        labs::receive,
+        labs::start,
+        labs::cancel,
+        labs::issue,
         gaps::list,
         targets::list,
         targets::get,
@@ -308,6 +320,15 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/offers/{id}/declarations", get(declarations::list).post(declarations::create))
         .route("/api/v1/declarations/{id}", get(declarations::get).delete(declarations::withdraw))
         .route("/api/v1/declarations/{id}/file", get(declarations::file))
+        .route("/api/v1/offers/{id}/test-items", get(labs::items).post(labs::add_item))
+        .route("/api/v1/test-bookings", get(labs::list).post(labs::book))
+        .route("/api/v1/test-bookings/{id}", get(labs::get))
+        .route("/api/v1/test-bookings/{id}/confirm", axum::routing::post(labs::confirm))
+        .route("/api/v1/test-bookings/{id}/decline", axum::routing::post(labs::decline))
+        .route("/api/v1/test-bookings/{id}/receive", axum::routing::post(labs::receive))
+        .route("/api/v1/test-bookings/{id}/start", axum::routing::post(labs::start))
+        .route("/api/v1/test-bookings/{id}/cancel", axum::routing::post(labs::cancel))
+        .route("/api/v1/test-bookings/{id}/issue", axum::routing::post(labs::issue))
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))

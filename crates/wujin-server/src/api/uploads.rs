@@ -45,6 +45,7 @@ pub fn takes_upload(path: &str) -> bool {
         ["", "api", "v1", "orgs", _, "offers", "uploads"] | ["", "orgs", _, "catalogue", "upload"]
     ) || super::problems::takes_evidence(path)
         || super::declarations::takes_report(path)
+        || super::labs::takes_report(path)
 }
 
 /// The multipart form a catalogue upload is sent as.

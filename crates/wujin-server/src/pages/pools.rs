@@ -533,5 +533,12 @@ pub const KEYS: &[&str] = &[
     "inbox_standard_labs",
     "inbox_standard_no_labs",
     "inbox_declaration_lapsed",
+    "inbox_test_requested",
+    "inbox_test_confirmed",
+    "inbox_test_declined",
+    "inbox_test_received",
+    "inbox_test_testing",
+    "inbox_test_reported",
+    "inbox_test_cancelled",
     "inbox_declaration_expiring",
 ];

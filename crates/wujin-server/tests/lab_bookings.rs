@@ -1,0 +1,164 @@
+//! Labs' test items and bookings: a lab lists what it tests, to which edition, at what price
+//! and turnaround; a firm books; the lab confirms with a date and never past an item's
+//! weekly capacity, even when a hundred confirmations race; then the sample is received,
+//! tested, and the report issued, which the two firms alone read. Both engines.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use common::{Person, send, upload_to};
+use serde_json::{Value, json};
+use wujin_store::{Store, both_backends};
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+struct World {
+    lab: (i64, Person),
+    firm: (i64, Person),
+    rival: (i64, Person),
+    item: i64,
+}
+
+/// A lab with a testing service offer and one item of `weekly` a week; a firm to book it.
+async fn world(s: &Store, weekly: i64) -> World {
+    common::with_demo(s).await;
+    let (orgs, _) = s.list_orgs(&Default::default(), None, 3).await.unwrap();
+    let lab = (orgs[0].id, common::owner(s, "lab@a.example.cn", Some(orgs[0].id)).await);
+    let firm = (orgs[1].id, common::owner(s, "qa@b.example.cn", Some(orgs[1].id)).await);
+    let rival = (orgs[2].id, common::owner(s, "qa@c.example.cn", Some(orgs[2].id)).await);
+    let body = json!({"title": "保温杯产品检测", "category": "svc.product_testing", "standards": ["GB/T 29606-2013"]});
+    let r = send(s, "POST", &format!("/api/v1/orgs/{}/offers", lab.0), Some(body), &lab.1.h()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let offer = r.body["id"].as_i64().unwrap();
+    let item = json!({"standard": "GBT29606", "name": "保温效能", "method": "按标准方法", "sample": "3 只",
+        "price_fen": 60000, "turnaround_days": 7, "in_scope": true, "weekly_capacity": weekly});
+    let r = send(s, "POST", &format!("/api/v1/offers/{offer}/test-items"), Some(item), &lab.1.h()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["standard"], "GB/T 29606-2013");
+    let item = r.body["id"].as_i64().unwrap();
+    World { lab, firm, rival, item }
+}
+
+fn day(n: i64) -> String {
+    (wujin_store::ties::today() + time::Duration::days(n)).to_string()
+}
+
+async fn book(s: &Store, w: &World) -> i64 {
+    let body =
+        json!({"org_id": w.firm.0, "item_ids": [w.item], "samples": 3, "desired_on": day(7), "notes": "500ml 样品"});
+    let r = send(s, "POST", "/api/v1/test-bookings", Some(body), &w.firm.1.h()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["id"].as_i64().unwrap()
+}
+
+async fn step(s: &Store, id: i64, verb: &str, who: &Person, body: Option<Value>) -> common::Reply {
+    send(s, "POST", &format!("/api/v1/test-bookings/{id}/{verb}"), body, &who.h()).await
+}
+
+both_backends! {
+    async fn a_booking_goes_from_request_to_report_each_side_taking_its_own_steps(db) {
+        let s = &db.store;
+        let w = world(s, 5).await;
+        let r = send(s, "GET", "/api/v1/offers/0/test-items", None, &[]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        let id = book(s, &w).await;
+        let url = format!("/api/v1/test-bookings/{id}");
+        assert_eq!(send(s, "GET", &url, None, &w.rival.1.h()).await.status, StatusCode::NOT_FOUND, "not a rival's");
+        assert_eq!(step(s, id, "confirm", &w.firm.1, Some(json!({"date": day(8)}))).await.status, StatusCode::FORBIDDEN);
+        let r = step(s, id, "confirm", &w.lab.1, None).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("date")));
+        let r = step(s, id, "confirm", &w.lab.1, Some(json!({"date": day(8)}))).await;
+        assert_eq!((r.status, r.body["state"]["code"].as_str()), (StatusCode::OK, Some("confirmed")), "{}", r.body);
+        let issue = format!("/api/v1/test-bookings/{id}/issue");
+        let r = upload_to(&wujin_server::api::AppState::new(s.clone()), &issue, "report.pdf", PDF, &[("report_no", "R-1")], &w.lab.1.h()).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "no report before testing: {}", r.body);
+        assert_eq!(step(s, id, "receive", &w.lab.1, None).await.status, StatusCode::OK);
+        assert_eq!(step(s, id, "start", &w.lab.1, None).await.status, StatusCode::OK);
+        assert_eq!(step(s, id, "cancel", &w.firm.1, None).await.status, StatusCode::CONFLICT, "too late to cancel");
+        let app = wujin_server::api::AppState::new(s.clone());
+        let r = upload_to(&app, &issue, "report.pdf", b"<html></html>", &[("report_no", "R-1")], &w.lab.1.h()).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("file")));
+        let r = upload_to(&app, &issue, "report.pdf", PDF, &[("report_no", "YK-2026-TEST-9")], &w.lab.1.h()).await;
+        assert_eq!((r.status, r.body["state"]["code"].as_str()), (StatusCode::OK, Some("reported")), "{}", r.body);
+        assert_eq!(r.body["report_no"], "YK-2026-TEST-9");
+        // Both firms heard of every step; the lists show it on each side.
+        let mine = send(s, "GET", "/api/v1/test-bookings", None, &w.firm.1.h()).await;
+        assert_eq!(mine.body["items"][0]["id"], id);
+        let theirs = send(s, "GET", "/api/v1/test-bookings?side=lab", None, &w.lab.1.h()).await;
+        assert_eq!(theirs.body["items"][0]["id"], id);
+        assert_eq!(send(s, "GET", "/api/v1/test-bookings?side=lab", None, &w.rival.1.h()).await.body["items"], json!([]));
+        let inbox = send(s, "GET", "/api/v1/inbox?limit=50", None, &w.firm.1.h()).await;
+        let steps = inbox.body["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "test_booking").count();
+        assert_eq!(steps, 5, "requested, confirmed, received, testing, reported: {}", inbox.body);
+    }
+
+    async fn a_hundred_racing_confirmations_never_take_an_item_past_its_week(db) {
+        let s = db.store.clone();
+        let w = Arc::new(world(&s, 7).await);
+        let mut ids = vec![];
+        for _ in 0..100 {
+            ids.push(book(&s, &w).await);
+        }
+        let date = day(9);
+        let mut tasks = vec![];
+        for id in ids {
+            let (s, w, date) = (s.clone(), w.clone(), date.clone());
+            tasks.push(tokio::spawn(async move {
+                step(&s, id, "confirm", &w.lab.1, Some(json!({"date": date}))).await
+            }));
+        }
+        let (mut confirmed, mut full) = (0, 0);
+        for t in tasks {
+            let r = t.await.unwrap();
+            match (r.status, r.body["error"]["code"].as_str()) {
+                (StatusCode::OK, _) => confirmed += 1,
+                (StatusCode::CONFLICT, Some("full")) => full += 1,
+                other => panic!("neither confirmed nor full: {other:?} {}", r.body),
+            }
+        }
+        assert_eq!((confirmed, full), (7, 93), "exactly the week's capacity");
+        let date = wujin_domain::tie::parse_date(&day(9)).unwrap();
+        assert_eq!(s.confirmed_in_week(w.item, date).await.unwrap(), 7);
+    }
+
+    async fn items_and_bookings_refuse_bad_input_naming_the_field(db) {
+        let s = &db.store;
+        let w = world(s, 3).await;
+        let (offers, _) = s.list_offers(&wujin_store::offers::OfferFilter { org_id: Some(w.firm.0), ..Default::default() }, None, 1).await.unwrap();
+        let not_testing = offers[0].id;
+        let item = json!({"standard": "GB/T 29606", "name": "保温效能", "price_fen": 1, "turnaround_days": 1, "weekly_capacity": 1});
+        let r = send(s, "POST", &format!("/api/v1/offers/{not_testing}/test-items"), Some(item.clone()), &w.firm.1.h()).await;
+        assert_eq!((r.status, r.body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("not_testing")), "{}", r.body);
+        for (change, field) in [
+            (json!({"standard": "GB 17565-2007"}), "standard"),
+            (json!({"standard": "GB/T 7722"}), "standard"),
+            (json!({"price_fen": 0}), "price_fen"),
+            (json!({"turnaround_days": 999}), "turnaround_days"),
+            (json!({"clause": "5.3; DROP"}), "clause"),
+        ] {
+            let mut body = item.clone();
+            for (k, v) in change.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let offer = s.test_item(w.item).await.unwrap().unwrap().offer_id;
+            let r = send(s, "POST", &format!("/api/v1/offers/{offer}/test-items"), Some(body), &w.lab.1.h()).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{}", r.body);
+        }
+        for (body, field) in [
+            (json!({"org_id": w.firm.0, "item_ids": [], "samples": 1, "desired_on": day(1)}), "item_ids"),
+            (json!({"org_id": w.firm.0, "item_ids": [999999], "samples": 1, "desired_on": day(1)}), "item_ids"),
+            (json!({"org_id": w.firm.0, "item_ids": [w.item], "samples": 0, "desired_on": day(1)}), "samples"),
+            (json!({"org_id": w.firm.0, "item_ids": [w.item], "samples": 1, "desired_on": "2020-01-01"}), "desired_on"),
+            (json!({"org_id": w.lab.0, "item_ids": [w.item], "samples": 1, "desired_on": day(1)}), "org_id"),
+        ] {
+            let who = if body["org_id"] == w.lab.0 { &w.lab.1 } else { &w.firm.1 };
+            let r = send(s, "POST", "/api/v1/test-bookings", Some(body), &who.h()).await;
+            assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{}", r.body);
+        }
+        let body = json!({"org_id": w.firm.0, "item_ids": [w.item], "samples": 1, "desired_on": day(1)});
+        assert_eq!(send(s, "POST", "/api/v1/test-bookings", Some(body), &w.rival.1.h()).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(send(s, "GET", "/api/v1/test-bookings", None, &[]).await.status, StatusCode::UNAUTHORIZED);
+    }
+}
