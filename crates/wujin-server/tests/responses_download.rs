@@ -31,7 +31,8 @@ both_backends! {
     async fn the_comparison_downloads_after_the_deadline_with_totals(db) {
         common::with_demo(&db.store).await;
         let s = &db.store;
-        // The demand requires the vacuum-cup standard; one responder is a firm whose offers meet it.
+        // The demand requires the vacuum-cup standard; one responder has declared an offer meets
+        // it, with a report; the other has declared nothing.
         let std = "GB/T 29606-2013".to_string();
         let (cups, _) = s.list_offers(&OfferFilter { standard: Some(std.clone()), ..Default::default() }, None, 1).await.unwrap();
         let b = cups[0].org_id;
@@ -41,7 +42,15 @@ both_backends! {
         let buyer = owner(s, "buyer@a.example.cn", Some(a)).await;
         let maker = owner(s, "sales@b.example.cn", Some(b)).await;
         let rival = owner(s, "sales@c.example.cn", Some(c)).await;
-        let c_meets = s.count_offers(&OfferFilter { org_id: Some(c), standard: Some(std.clone()), ..Default::default() }, 1).await.unwrap() != Some(0);
+        let declared = wujin_domain::declaration::Declared {
+            standard: std.clone(),
+            report_no: "YK-2026-0815".into(),
+            lab: wujin_domain::declaration::Lab::Named("永康市五金产品质量检验所".into()),
+            issued_on: wujin_store::ties::today(),
+            valid_until: None,
+        };
+        let file = wujin_store::files::NewFile { name: "r.pdf", mime: "application/pdf", bytes: b"%PDF-1.4\n%%EOF\n" };
+        s.declare(b, cups[0].id, &declared, file, maker.id).await.unwrap();
         let d = send(s, "POST", "/api/v1/demands", Some(json!({"org_id": a, "title": "锁芯 10000 只", "quantity": 10000, "deadline": "2099-12-31", "standards": [std]})), &buyer.h()).await;
         let id = d.body["id"].as_i64().unwrap();
         send(s, "POST", &format!("/api/v1/demands/{id}/publish"), Some(json!({"revision": 1})), &buyer.h()).await;
@@ -55,8 +64,8 @@ both_backends! {
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert_eq!((rows[1][1].as_str(), rows[1][3].as_str()), ("4.1", "41000"), "cheapest first, with its total: {rows:?}");
         assert_eq!((rows[2][1].as_str(), rows[2][3].as_str()), ("4.2", "42000"));
-        assert_eq!(rows[2][8], std, "the standard the maker's offers meet: {rows:?}");
-        assert_eq!(rows[1][8] == std, c_meets, "the rival's column says what its own offers meet: {rows:?}");
+        assert_eq!(rows[2][8], std, "the edition the maker declared with a report: {rows:?}");
+        assert_eq!(rows[1][8], "", "the rival declared nothing, whatever its offers cite: {rows:?}");
         let theirs = download(s, id, &rival.cookie).await.unwrap();
         assert_eq!(theirs.len(), 2, "a provider gets its own quote only: {theirs:?}");
         assert!(theirs.iter().all(|r| !r.contains(&"4.2".to_string())), "never a rival's price");
