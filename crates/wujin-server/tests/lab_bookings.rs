@@ -83,6 +83,22 @@ both_backends! {
         let r = upload_to(&app, &issue, "report.pdf", PDF, &[("report_no", "YK-2026-TEST-9")], &w.lab.1.h()).await;
         assert_eq!((r.status, r.body["state"]["code"].as_str()), (StatusCode::OK, Some("reported")), "{}", r.body);
         assert_eq!(r.body["report_no"], "YK-2026-TEST-9");
+        // The report is the two firms' alone.
+        let report = r.body["report"].as_str().unwrap().to_string();
+        let got = send(s, "GET", &report, None, &[("cookie", w.firm.1.cookie.as_str())]).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(send(s, "GET", &report, None, &[("cookie", w.rival.1.cookie.as_str())]).await.status, StatusCode::NOT_FOUND);
+        // The report becomes a declaration of the firm's offer in one step.
+        let body = json!({"title": "真空保温杯 500ml", "category": "cups.vacuum_cup", "standards": ["GB/T 29606-2013"]});
+        let offer = send(s, "POST", &format!("/api/v1/orgs/{}/offers", w.firm.0), Some(body), &w.firm.1.h()).await;
+        let offer = offer.body["id"].as_i64().unwrap();
+        let declare = format!("/api/v1/test-bookings/{id}/declare");
+        let r = send(s, "POST", &declare, Some(json!({"offer_id": offer})), &w.lab.1.h()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "the lab does not declare for the firm");
+        let r = send(s, "POST", &declare, Some(json!({"offer_id": offer, "valid_until": day(365)})), &w.firm.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!((r.body["standard"].as_str(), r.body["report_no"].as_str()), (Some("GB/T 29606-2013"), Some("YK-2026-TEST-9")));
+        assert_eq!(r.body["lab_org_id"], w.lab.0);
         // Both firms heard of every step; the lists show it on each side.
         let mine = send(s, "GET", "/api/v1/test-bookings", None, &w.firm.1.h()).await;
         assert_eq!(mine.body["items"][0]["id"], id);

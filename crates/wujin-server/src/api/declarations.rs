@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -228,7 +228,7 @@ pub(crate) async fn may_read(app: &AppState, lang: Lang, me: &Caller, d: &Declar
 /// the type its content was found to be, never sniffed or run in the page.
 #[utoipa::path(get, path = "/api/v1/declarations/{id}/file", tag = "standards",
     params(("id" = i64, Path, minimum = 1, description = "the declaration")),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 400), (status = 401), (status = 404)))]
+    responses((status = 200, description = "The file, of the type its content was found to be.", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/webp"))), (status = 400), (status = 401), (status = 404)))]
 pub async fn file(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -242,18 +242,5 @@ pub async fn file(
     }
     let f = app.store.file(&d.file_sha256).await.map_err(|e| ApiError::internal(lang, e))?;
     let f = f.ok_or_else(|| ApiError::not_found(lang))?;
-    let ext = wujin_domain::evidence::FileType::from_mime(&f.mime).map(|t| t.extension()).unwrap_or("bin");
-    let mut res = f.bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&f.mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"report-{}.{ext}\"", d.id)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(res)
+    Ok(super::uploads::attachment(f, &format!("report-{}", d.id)))
 }

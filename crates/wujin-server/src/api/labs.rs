@@ -491,3 +491,99 @@ pub async fn issue(
         _ => Err(ApiError::new(StatusCode::CONFLICT, "wrong_state", lang, msg!("test_changed"))),
     }
 }
+
+/// The report of a booking, once issued (its two firms).
+#[utoipa::path(get, path = "/api/v1/test-bookings/{id}/report", tag = "standards",
+    params(("id" = i64, Path, minimum = 1, description = "the booking")),
+    responses((status = 200, description = "The file, of the type its content was found to be.", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/webp"))), (status = 400), (status = 401), (status = 404)))]
+pub async fn report(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: super::RawId,
+) -> Result<Response, ApiError> {
+    let me = super::auth::caller(&app, lang, &headers).await?;
+    let (b, ..) = mine(&app, lang, me.account_id, id).await?;
+    let sha = b.report_sha256.ok_or_else(|| ApiError::not_found(lang))?;
+    let f = app.store.file(&sha).await.map_err(|e| ApiError::internal(lang, e))?;
+    let f = f.ok_or_else(|| ApiError::not_found(lang))?;
+    Ok(super::uploads::attachment(f, &format!("test-report-{}", b.id)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDeclaration {
+    /// The firm's offer the report proves.
+    pub offer_id: i64,
+    /// The edition declared: one of the booked items' (the first item's when left out).
+    pub standard: Option<String>,
+    /// The last day the report counts, YYYY-MM-DD; leave out when it does not lapse.
+    pub valid_until: Option<String>,
+}
+
+/// Turn an issued report into a declaration of one of the booking firm's offers, in one step
+/// (its owners and admins): the lab, the report's number, day and file come from the
+/// booking; the declaration is checked as any other.
+#[utoipa::path(post, path = "/api/v1/test-bookings/{id}/declare", tag = "standards", request_body = ReportDeclaration,
+    params(("id" = i64, Path, minimum = 1, description = "the booking")),
+    responses((status = 201, body = super::declarations::DeclarationView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn declare(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: super::RawId,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let (b, _, requester) = mine(&app, lang, me.account_id, id).await?;
+    if !manages(requester) {
+        return Err(forbidden(lang));
+    }
+    if b.state != TestState::Reported {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_state",
+            lang,
+            msg!("test_step_refused", b.state.name(lang)),
+        ));
+    }
+    let r: ReportDeclaration = super::accounts::read(lang, &body)?;
+    let internal = |e| ApiError::internal(lang, e);
+    let offer = app.store.offer(r.offer_id).await.map_err(internal)?;
+    let offer = offer
+        .filter(|o| o.org_id == b.org_id)
+        .ok_or_else(|| ApiError::bad(lang, "not_yours", "offer_id", msg!("test_offer_not_yours")))?;
+    let first = match b.items.first() {
+        Some(item) => app.store.test_item(*item).await.map_err(internal)?.map(|i| i.item.standard),
+        None => None,
+    };
+    let standard = r.standard.or(first).unwrap_or_default();
+    // The day the report was issued, in the cluster (UTC+8).
+    let issued = time::OffsetDateTime::from_unix_timestamp(b.updated_at / 1000)
+        .map(|t| t.to_offset(time::UtcOffset::from_whole_seconds(8 * 3600).unwrap_or(time::UtcOffset::UTC)).date())
+        .unwrap_or_else(|_| wujin_store::ties::today());
+    let fields: std::collections::HashMap<String, String> = [
+        ("standard", standard),
+        ("report_no", b.report_no.clone().unwrap_or_default()),
+        ("lab_org_id", b.lab_org_id.to_string()),
+        ("issued_on", issued.to_string()),
+        ("valid_until", r.valid_until.unwrap_or_default()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let library = app.store.library().await.map_err(internal)?;
+    let d = wujin_domain::declaration::check_declaration(
+        &library,
+        &offer.record.standards,
+        &fields,
+        wujin_store::ties::today(),
+    )
+    .map_err(|errs| super::accounts::row_refused(lang, errs, &[]))?;
+    let sha = b.report_sha256.clone().ok_or_else(|| ApiError::not_found(lang))?;
+    let f = app.store.file(&sha).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    let name = b.report_name.clone().unwrap_or_else(|| "report.pdf".into());
+    let file = NewFile { name: &name, mime: &f.mime, bytes: &f.bytes };
+    let declared = app.store.declare(offer.org_id, offer.id, &d, file, me.account_id).await.map_err(internal)?;
+    Ok((StatusCode::CREATED, Json(super::declarations::DeclarationView::new(&declared))).into_response())
+}

@@ -230,6 +230,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
         labs::start,
         labs::cancel,
         labs::issue,
+        labs::report,
+        labs::declare,
         gaps::list,
         targets::list,
         targets::get,
@@ -329,6 +331,8 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/test-bookings/{id}/start", axum::routing::post(labs::start))
         .route("/api/v1/test-bookings/{id}/cancel", axum::routing::post(labs::cancel))
         .route("/api/v1/test-bookings/{id}/issue", axum::routing::post(labs::issue))
+        .route("/api/v1/test-bookings/{id}/report", get(labs::report))
+        .route("/api/v1/test-bookings/{id}/declare", axum::routing::post(labs::declare))
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))

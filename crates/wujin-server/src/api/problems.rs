@@ -15,7 +15,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -581,7 +581,7 @@ pub async fn add_evidence(
 #[utoipa::path(get, path = "/api/v1/problems/{id}/files/{sha256}", tag = "office",
     params(("id" = i64, Path, minimum = 1, description = "the problem"),
         ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "the file's SHA-256")),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 400), (status = 401), (status = 404)))]
+    responses((status = 200, description = "The file, of the type its content was found to be.", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/webp"))), (status = 400), (status = 401), (status = 404)))]
 pub async fn file(
     State(app): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -618,20 +618,7 @@ pub(crate) async fn serve_evidence(
         return Err(ApiError::not_found(lang));
     }
     let f = app.store.file(sha).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
-    let ext = wujin_domain::evidence::FileType::from_mime(&f.mime).map(|t| t.extension()).unwrap_or("bin");
-    let mut res = f.bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&f.mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"evidence-{id}-{}.{ext}\"", &sha[..12])) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
-    Ok(res)
+    Ok(super::uploads::attachment(f, &format!("evidence-{id}-{}", &sha[..12])))
 }
 
 async fn act(

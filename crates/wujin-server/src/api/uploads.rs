@@ -304,3 +304,24 @@ pub async fn write(
         }
     }
 }
+
+/// A kept file (evidence, a test report) as the API serves it: an attachment named
+/// `{stem}.{extension}`, of the type its content was found to be, never sniffed or run in
+/// the page (`nosniff`, a sandboxing CSP), cached only by the reader's own browser.
+pub fn attachment(f: wujin_store::files::StoredFile, stem: &str) -> Response {
+    use axum::http::{HeaderValue, header};
+    let ext = wujin_domain::evidence::FileType::from_mime(&f.mime).map(|t| t.extension()).unwrap_or("bin");
+    let mut res = f.bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&f.mime).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    res
+}

@@ -83,15 +83,10 @@ pub async fn declare(
 ) -> Response {
     let lang = page_lang(&headers, None);
     let here = format!("/offers/{raw}");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    let sent = match crate::api::uploads::multipart(lang, &headers, body.clone()).await {
-        Ok(s) => s,
-        Err(e) => return back_to(&here, Err(e.message)),
+    let h = match super::session::posted_file(&app, &headers, &body, &here).await {
+        Ok(h) => h,
+        Err(answer) => return answer,
     };
-    if sent.fields.get("csrf").is_none_or(|t| t.is_empty() || *t != user.csrf) {
-        return back_to(&here, Err(text(lang, "form_expired", &[])));
-    }
-    let h = write_headers(&headers, &user);
     let r = crate::api::declarations::create(State(app.clone()), ReqLang(lang), h, Ok(Path(raw.clone())), body).await;
     back_to(&here, r.map(|_| ()).map_err(|e| e.message))
 }

@@ -163,3 +163,25 @@ pub fn path_id(raw: &str) -> Option<i64> {
 pub fn not_found(lang: Lang, here: &str) -> axum::response::Response {
     super::message(axum::http::StatusCode::NOT_FOUND, lang, here, "not_found_title", "")
 }
+
+/// A page's multipart form post (a file with a few fields) made ready for the API's
+/// handler: the person signed in, the form's token checked (it travels in the body), and
+/// the headers to call the API with. Else the answer to send back to `here`: the sign-in
+/// page, or the page with the error.
+pub async fn posted_file(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &axum::body::Bytes,
+    here: &str,
+) -> Result<HeaderMap, axum::response::Response> {
+    let lang = super::page_lang(headers, None);
+    let Some(user) = page_user(app, headers).await else { return Err(sign_in_first(here)) };
+    let sent = match crate::api::uploads::multipart(lang, headers, body.clone()).await {
+        Ok(s) => s,
+        Err(e) => return Err(super::account::back_to(here, Err(e.message))),
+    };
+    if sent.fields.get("csrf").is_none_or(|t| t.is_empty() || *t != user.csrf) {
+        return Err(super::account::back_to(here, Err(text(lang, "form_expired", &[]))));
+    }
+    Ok(super::demands::write_headers(headers, &user))
+}

@@ -18,7 +18,7 @@ use wujin_domain::supervision::{LEDGER_COLUMNS, PlanItem, ProblemState, Severity
 
 use super::account::{back_to, see_other};
 use super::catalogue::text;
-use super::demands::{json_of, write_headers};
+use super::demands::json_of;
 use super::session::{PageUser, form, page_user, sign_in_first};
 use super::targets::poster;
 use super::{page_lang, render};
@@ -549,16 +549,10 @@ pub async fn evidence(
 ) -> Response {
     let lang = page_lang(&headers, None);
     let here = format!("/supervision/problems/{raw}");
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&here) };
-    // The form's token travels in the multipart body; read it before handing the body on.
-    let sent = match crate::api::uploads::multipart(lang, &headers, body.clone()).await {
-        Ok(s) => s,
-        Err(e) => return back_to(&here, Err(e.message)),
+    let h = match super::session::posted_file(&app, &headers, &body, &here).await {
+        Ok(h) => h,
+        Err(answer) => return answer,
     };
-    if sent.fields.get("csrf").is_none_or(|t| t.is_empty() || *t != user.csrf) {
-        return back_to(&here, Err(text(lang, "form_expired", &[])));
-    }
-    let h = write_headers(&headers, &user);
     let r = crate::api::problems::add_evidence(State(app.clone()), ReqLang(lang), h, Ok(Path(raw.clone())), body).await;
     back_to(&here, json_of(r).await.map(|_| ()).map_err(|e| e.message))
 }
