@@ -48,3 +48,76 @@ pub async fn load(store: &Store, (maker, by): (i64, i64), lab: i64) -> Result<()
     store.remind_declarations(today).await.map_err(fail)?;
     Ok(())
 }
+
+/// Items a lab tests, by standard (the number without its year): the items these standards
+/// are known for, named as labs name them, never with a clause number the demo would have to
+/// invent. A standard not listed is offered as one whole-standard test.
+const ITEMS: &[(&str, &[&str])] = &[
+    ("GB/T 29606", &["保温效能", "密封性能", "耐冲击性能"]),
+    ("GB 4806.9", &["重金属迁移量", "感官要求"]),
+    ("GB 17565", &["防破坏性能", "防火性能"]),
+    ("GB 17761", &["最高设计车速", "整车质量", "制动性能"]),
+];
+
+/// The demo lab's test items under its testing offers, and the cup maker's bookings of them
+/// in every state (requested, confirmed, testing, reported).
+pub async fn load_lab(store: &Store, (lab, tester): (i64, i64), (maker, by): (i64, i64)) -> Result<(), Failure> {
+    use wujin_domain::testing::{TestItem, TestState};
+    let library = store.library().await.map_err(fail)?;
+    let filter = OfferFilter { org_id: Some(lab), group: Some("testing".into()), ..Default::default() };
+    let (offers, _) = store.list_offers(&filter, None, 20).await.map_err(fail)?;
+    let mut items = vec![];
+    for o in &offers {
+        for cited in &o.record.standards {
+            let Some(e) = library.resolve(cited).filter(|e| &e.number == cited) else { continue };
+            let known = ITEMS.iter().find(|(b, _)| *b == e.base()).map(|(_, n)| *n);
+            // A whole-standard test costs what the offer asks; a single item a few hundred yuan.
+            let whole = o.record.price.map(|p| p.min().0).unwrap_or(500_000);
+            for (i, name) in known.unwrap_or(&["全项检测"]).iter().enumerate() {
+                let item = TestItem {
+                    standard: e.number.clone(),
+                    name: name.to_string(),
+                    clause: None,
+                    method: "按标准规定的试验方法".into(),
+                    sample: "3 件".into(),
+                    price_fen: if known.is_some() { 30_000 + 20_000 * i as i64 } else { whole },
+                    turnaround_days: 5 + 2 * i as i64,
+                    in_scope: true,
+                    weekly_capacity: 10,
+                };
+                items.push(store.add_test_item(lab, o.id, &item, tester).await.map_err(fail)?.id);
+            }
+        }
+    }
+    let today = wujin_store::ties::today();
+    let steps: [&[TestState]; 4] = [
+        &[],
+        &[TestState::Confirmed],
+        &[TestState::Confirmed, TestState::Received, TestState::Testing],
+        &[TestState::Confirmed, TestState::Received, TestState::Testing, TestState::Reported],
+    ];
+    for (n, path) in steps.iter().enumerate() {
+        // Each state on its own item while there are enough, else the items again.
+        let Some(item) = items.get(n % items.len().max(1)) else { break };
+        let booking = wujin_store::labs::NewBooking {
+            lab_org_id: lab,
+            org_id: maker,
+            items: std::slice::from_ref(item),
+            samples: 3,
+            desired_on: today + time::Duration::days(7),
+            notes: "500ml 保温杯样品",
+            by,
+        };
+        let b = store.request_test(&booking).await.map_err(fail)?;
+        let mut from = TestState::Requested;
+        for &to in path.iter() {
+            let date = (to == TestState::Confirmed).then(|| today + time::Duration::days(3));
+            let report = (to == TestState::Reported).then_some({
+                ("WJ-DEMO-LAB-001", NewFile { name: "检测报告.pdf", mime: "application/pdf", bytes: REPORT_PDF })
+            });
+            store.step_test(b.id, from, to, date, None, report, tester).await.map_err(fail)?;
+            from = to;
+        }
+    }
+    Ok(())
+}

@@ -240,6 +240,7 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     Box::pin(crate::demo_pools::load_machines(store, (flask, buyer), (caster, caster_p))).await?;
     // Standards: the cup maker's offers declared with the demo lab's reports.
     Box::pin(crate::demo_declarations::load(store, (flask, buyer), lab)).await?;
+    Box::pin(crate::demo_declarations::load_lab(store, (lab, tester), (flask, buyer))).await?;
 
     Ok(())
 }

@@ -55,7 +55,16 @@ both_backends! {
         let invited = open["items"].as_array().unwrap().iter().find(|d| d["visibility"] == "invited").expect("the lab's invitation");
         let design = sign_in(s, "design@demo.wujin.cn").await;
         assert_eq!(send(s, "GET", &format!("/api/v1/demands/{}", invited["id"]), None, &design.h()).await.status, StatusCode::NOT_FOUND, "invited only");
-        assert_eq!(field(&send(s, "GET", "/api/v1/inbox", None, &lab.h()).await.body, "kind"), ["invitation"]);
+        let inbox = send(s, "GET", "/api/v1/inbox?limit=100", None, &lab.h()).await.body;
+        let mut kinds = field(&inbox, "kind");
+        kinds.sort();
+        kinds.dedup();
+        assert_eq!(kinds, ["invitation", "test_booking"], "its invitation and its test bookings' steps");
+        let booked = send(s, "GET", "/api/v1/test-bookings?side=lab", None, &lab.h()).await.body;
+        let mut states: Vec<&str> =
+            booked["items"].as_array().unwrap().iter().map(|b| b["state"]["code"].as_str().unwrap()).collect();
+        states.sort();
+        assert_eq!(states, ["confirmed", "reported", "requested", "testing"], "the cup maker's bookings in every state");
 
         let caster = sign_in(s, "casting@demo.wujin.cn").await;
         let mut outcomes = field(&send(s, "GET", "/api/v1/responses?limit=100", None, &caster.h()).await.body, "outcome").into_iter().map(String::from).collect::<Vec<_>>();

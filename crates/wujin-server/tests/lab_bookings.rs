@@ -178,3 +178,27 @@ both_backends! {
         assert_eq!(send(s, "GET", "/api/v1/test-bookings", None, &[]).await.status, StatusCode::UNAUTHORIZED);
     }
 }
+
+both_backends! {
+    async fn a_firm_books_a_lab_s_items_from_the_offer_page(db) {
+        let s = &db.store;
+        let w = world(s, 5).await;
+        let offer = s.test_item(w.item).await.unwrap().unwrap().offer_id;
+        let path = format!("/offers/{offer}");
+        let (_, _, page) = common::page(s, "GET", &path, Some(&w.firm.1), None).await;
+        assert!(page.contains("保温效能") && page.contains(r#"id="book-form""#), "{page}");
+        let (_, _, page) = common::page(s, "GET", &path, None, None).await;
+        assert!(page.contains("保温效能") && !page.contains(r#"name="item""#), "a visitor sees the items, no booking form");
+        let form = format!("csrf={}&item={}&samples=3&desired_on={}&notes=", w.firm.1.csrf, w.item, day(5));
+        let (status, location, _) = common::page(s, "POST", &format!("/offers/{offer}/book"), Some(&w.firm.1), Some(&form)).await;
+        assert_eq!((status, location.contains("booked=1")), (StatusCode::SEE_OTHER, true), "{location}");
+        let mine = send(s, "GET", "/api/v1/test-bookings", None, &w.firm.1.h()).await;
+        assert_eq!(mine.body["items"][0]["items"], json!([w.item]), "{}", mine.body);
+        // Without a day, the page says what is wrong and books nothing.
+        let form = format!("csrf={}&item={}&samples=3&desired_on=", w.firm.1.csrf, w.item);
+        let (_, location, _) = common::page(s, "POST", &format!("/offers/{offer}/book"), Some(&w.firm.1), Some(&form)).await;
+        assert!(location.contains("error="), "{location}");
+        let mine = send(s, "GET", "/api/v1/test-bookings", None, &w.firm.1.h()).await;
+        assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    }
+}

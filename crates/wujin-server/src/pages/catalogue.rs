@@ -87,6 +87,7 @@ mod tests {
         used.extend(super::super::capacity::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::declarations::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::my_standards::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::labs::KEYS.iter().map(|k| k.to_string()));
         used.extend(["bookings_mine", "bookings_of_my_machines"].map(String::from));
         used.extend(
             ["idle_chart_title", "idle_hours_unit", "idle_cell", "idle_all_processes", "idle_process", "idle_hidden"]

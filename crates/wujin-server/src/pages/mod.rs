@@ -13,6 +13,7 @@ pub mod demands;
 pub mod english;
 mod home;
 mod idle;
+pub mod labs;
 pub mod mine;
 pub mod my_standards;
 mod offers;
@@ -355,6 +356,7 @@ pub fn routes() -> Router<AppState> {
         .route("/offers/{id}/edit", get(offers::edit_page).post(offers::edit))
         .route("/offers/{id}/delete", axum::routing::post(offers::delete))
         .route("/offers/{id}/declare", axum::routing::post(declarations::declare))
+        .route("/offers/{id}/book", axum::routing::post(labs::book))
         .route("/declarations/{id}/withdraw", axum::routing::post(declarations::withdraw))
         .route("/orgs/{id}/offers/new", get(offers::new_page).post(offers::create))
         .route("/orgs/{id}/edit", get(profile::edit_page).post(profile::edit))

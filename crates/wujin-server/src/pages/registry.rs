@@ -191,11 +191,15 @@ pub async fn offer(
         .as_deref()
         .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "error").map(|(_, v)| v.into_owned()));
     let today = wujin_store::ties::today().to_string();
+    let tests = super::labs::of_offer(&app, lang, id).await;
+    // Anyone acting for another firm may book the lab's items.
+    let may_book = user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.role.may_act() && m.org_id != o.org_id));
+    let booked = query.as_deref().is_some_and(|q| q.contains("booked=1"));
     render(
         StatusCode::OK,
         "offer.html",
         lang,
         &here,
-        context! { offer, keeps, ask, machines, declarations, declarable, error, today, user => user_ctx(&user) },
+        context! { offer, keeps, ask, machines, declarations, declarable, error, today, tests, may_book, booked, user => user_ctx(&user) },
     )
 }
