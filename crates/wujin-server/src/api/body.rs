@@ -57,6 +57,15 @@ fn whole_numbers(value: &mut Value) {
 
 /// Turns parsed JSON into `T`, or a 422 naming the field that does not fit.
 fn shape<T: DeserializeOwned>(lang: Lang, mut value: Value) -> Result<T, ApiError> {
+    // Every body is a JSON object (API.md). serde would fill a struct from an array of its
+    // fields in order ([null, null] for two optional fields), which no schema allows.
+    if !value.is_object() {
+        return Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            field: None,
+            ..ApiError::bad(lang, "invalid_body", "", msg!("body_field_invalid", "/"))
+        });
+    }
     whole_numbers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer: Vec<String> = e
