@@ -154,6 +154,7 @@ async fn every_page_labels_its_fields_names_itself_and_keeps_its_text_readable()
         demand.as_str(),
         "/inbox",
         "/tokens",
+        "/webhooks",
         "/quotes",
         "/account/password",
         "/standards/mine",

@@ -1228,3 +1228,112 @@ async fn a_firm_declares_conformance_with_its_report_and_a_buyer_finds_it() {
     assert!(!s.scrolls_sideways().await, "an edition's page fits a phone");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integrator_subscribes_a_url_sees_its_deliveries_and_sends_a_failed_one_again() {
+    use std::sync::atomic::Ordering;
+    // The receiver runs on loopback, so the server allows internal addresses here, as
+    // `--webhook-allow-private` does.
+    let mut s = Session::start_with("webhooks", 1280, 1000, |app| app.webhook_allow_private = true).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let rx = common::Receiver::start().await;
+    let worker = wujin_server::webhooks::Worker::new(s.app.clone(), wujin_server::webhooks::Sender::new(true));
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    // The account menu leads to the webhooks; there are none yet.
+    s.c.find(Locator::Id("account-name")).await.unwrap().click().await.unwrap();
+    s.click("#nav-webhooks").await;
+    assert_eq!(s.path().await, "/webhooks");
+    assert!(s.has("#hooks-empty").await, "an empty list says how to begin");
+    s.shots("webhooks-empty").await;
+
+    // Only http and https: the refusal is shown and the form keeps what was typed.
+    s.fill("hook-url", "ftp://erp.example.com/hook").await;
+    s.click("#hook-form button[type=submit]").await;
+    assert!(s.has("#hook-error").await, "a bad URL is refused on the page");
+    let kept = s.c.find(Locator::Id("hook-url")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("ftp://erp.example.com/hook"));
+
+    // Offers and firms only: the secret is shown once, and the list shows the subscription.
+    s.fill("hook-url", &rx.url).await;
+    s.c.find(Locator::Id("type-demand")).await.unwrap().click().await.unwrap();
+    s.click("#hook-form button[type=submit]").await;
+    let secret = s.text("#hook-secret").await;
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let row = s.text("#hook-table tbody tr").await;
+    assert!(row.contains(&rx.url) && row.contains("推送中") && !row.contains("需求"), "{row}");
+    s.shots("webhook-created").await;
+    s.goto("/webhooks").await;
+    assert!(!s.has("#hook-secret").await, "the secret is not shown again");
+
+    // A test event reaches the receiver signed with the secret the page showed.
+    s.click("#hook-table tbody a").await;
+    let page = s.path().await;
+    assert!(s.has("#deliveries-empty").await);
+    s.click("#hook-test").await;
+    assert!(s.has("#hook-done").await);
+    common::drain(&worker, wujin_store::now_ms()).await;
+    let got = rx.got().await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["type"], "webhook.test");
+    assert!(
+        wujin_server::webhooks::signature::verify(
+            &secret,
+            &got[0].signature,
+            &got[0].id,
+            got[0].timestamp,
+            got[0].body.as_bytes()
+        ),
+        "the delivery verifies with the secret shown on the page"
+    );
+    s.goto(&page).await;
+    let log = s.text("#delivery-table tbody tr").await;
+    assert!(log.contains("已送达") && log.contains("HTTP 200"), "{log}");
+
+    // The receiver breaks: the next one fails, the log says how, and it goes again by hand.
+    rx.answer.store(500, Ordering::SeqCst);
+    s.click("#hook-test").await;
+    common::drain(&worker, wujin_store::now_ms()).await;
+    s.goto(&page).await;
+    let log = s.text("#delivery-table tbody tr:first-child").await;
+    assert!(log.contains("HTTP 500"), "{log}");
+    s.shots("webhook-log").await;
+    s.click("#delivery-table tbody tr:first-child th a").await;
+    assert!(s.text("#attempt-table").await.contains("HTTP 500"));
+    assert!(s.text("#delivery-body").await.contains("webhook.test"), "the body as sent is shown");
+    s.shots("webhook-delivery").await;
+    rx.answer.store(200, Ordering::SeqCst);
+    let before = rx.got().await.len();
+    s.click("#delivery-redeliver").await;
+    assert!(s.has("#hook-done").await);
+    common::drain(&worker, wujin_store::now_ms()).await;
+    let again = rx.got().await;
+    assert!(again.len() > before, "the failed delivery went again");
+    assert_eq!(again.last().unwrap().json()["type"], "webhook.test");
+
+    // Paused, then resumed; a rotation shows the new secret once and keeps the old one signing.
+    s.click("#hook-pause").await;
+    assert!(s.text("#hook-state").await.contains("已暂停"));
+    s.click("#hook-resume").await;
+    assert!(s.text("#hook-state").await.contains("推送中"));
+    s.click("#hook-rotate").await;
+    let rotated = s.text("#hook-secret").await;
+    assert!(rotated.starts_with("whsec_") && rotated != secret, "{rotated}");
+    assert!(s.has("#hook-facts").await && s.text("#hook-facts").await.contains("仍同时签名"));
+    s.switch_lang().await;
+    assert!(s.text("h1").await.contains("Webhook"));
+    assert!(s.text("#hook-state").await.contains("Active"));
+    s.shots("webhook-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "a webhook's page fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+
+    // Deleting asks for the tick first.
+    s.click("#hook-delete button[type=submit]").await;
+    assert!(s.has("#hook-error").await, "not deleted without the tick");
+    s.c.find(Locator::Id("hook-sure")).await.unwrap().click().await.unwrap();
+    s.click("#hook-delete button[type=submit]").await;
+    assert_eq!(s.path().await, "/webhooks");
+    assert!(s.has("#hooks-empty").await);
+    s.finish().await;
+}

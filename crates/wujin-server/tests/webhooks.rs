@@ -359,4 +359,41 @@ both_backends! {
         first.unwrap().release().await;
         assert!(db.store.try_webhook_lock().await.unwrap().is_some(), "the lock passes on when its holder lets go");
     }
+
+    async fn a_subscriptions_pages_are_its_owners_alone(db) {
+        let app = server(&db);
+        let rx = Receiver::start().await;
+        let (_, owner) = firm(&app, 3).await;
+        let (hook, _) = subscribe(&app, &owner, &rx.url, &["offer"]).await;
+        let (_, rival) = firm(&app, 4).await;
+        let page = format!("/webhooks/{hook}");
+        // The page escapes the URL's slashes; its host and port read as they are.
+        let host = rx.url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+        let (status, _, html) = common::page(&db.store, "GET", &page, Some(&owner), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(&host), "the owner sees the URL");
+        let (status, _, html) = common::page(&db.store, "GET", "/webhooks", Some(&rival), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains(&host), "another account's list does not show it");
+        for path in [page.clone(), format!("{page}/deliveries/1")] {
+            let (status, _, _) = common::page(&db.store, "GET", &path, Some(&rival), None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+        // A rival's delete (with their own good form token) changes nothing.
+        let form = format!("csrf={}&sure=1", rival.csrf);
+        common::page(&db.store, "POST", &format!("{page}/delete"), Some(&rival), Some(&form)).await;
+        let still = send_to(&app, "GET", &format!("/api/v1/webhooks/{hook}"), None, &owner.h()).await;
+        assert_eq!(still.status, StatusCode::OK, "still there");
+        // Signed out, the page asks for a sign-in first.
+        let (status, location, _) = common::page(&db.store, "GET", &page, None, None).await;
+        assert_eq!((status, location.starts_with("/login")), (StatusCode::SEE_OTHER, true), "{location}");
+        // The owner's own delete needs the tick, then goes.
+        let form = format!("csrf={}", owner.csrf);
+        common::page(&db.store, "POST", &format!("{page}/delete"), Some(&owner), Some(&form)).await;
+        assert_eq!(send_to(&app, "GET", &format!("/api/v1/webhooks/{hook}"), None, &owner.h()).await.status, StatusCode::OK);
+        let form = format!("csrf={}&sure=1", owner.csrf);
+        let (status, location, _) = common::page(&db.store, "POST", &format!("{page}/delete"), Some(&owner), Some(&form)).await;
+        assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/webhooks"));
+        assert_eq!(send_to(&app, "GET", &format!("/api/v1/webhooks/{hook}"), None, &owner.h()).await.status, StatusCode::NOT_FOUND);
+    }
 }

@@ -96,6 +96,8 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
                         form_urlencoded::byte_serialize(d["replaced_by"].as_str().unwrap_or("").as_bytes()).collect();
                     Some(format!("/search?standard={by}&family=testing"))
                 }
+                // A disabled subscription leads to its page, where it is resumed.
+                _ if i["kind"] == "webhook_disabled" => d["webhook_id"].as_i64().map(|id| format!("/webhooks/{id}")),
                 // A report nearing its end leads to its offer.
                 _ if i["kind"] == "declaration" => d["offer"].as_i64().map(|id| format!("/offers/{id}")),
                 // A withdrawn standard's news leads to the first offer citing it.

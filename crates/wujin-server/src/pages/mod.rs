@@ -28,6 +28,7 @@ pub mod standards;
 pub mod supervision;
 pub mod targets;
 mod upload;
+pub mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -77,6 +78,9 @@ fn env() -> &'static Environment<'static> {
             ("quotes.html", include_str!("../../pages/templates/quotes.html")),
             ("inbox.html", include_str!("../../pages/templates/inbox.html")),
             ("tokens.html", include_str!("../../pages/templates/tokens.html")),
+            ("webhooks.html", include_str!("../../pages/templates/webhooks.html")),
+            ("webhook.html", include_str!("../../pages/templates/webhook.html")),
+            ("webhook_delivery.html", include_str!("../../pages/templates/webhook_delivery.html")),
             ("members.html", include_str!("../../pages/templates/members.html")),
             ("overview.html", include_str!("../../pages/templates/overview.html")),
             ("reports.html", include_str!("../../pages/templates/reports.html")),
@@ -298,6 +302,10 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/read", axum::routing::post(mine::inbox_read))
         .route("/tokens", get(mine::tokens_page))
         .route("/tokens/{action}", axum::routing::post(mine::tokens_act))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", get(webhooks::page))
+        .route("/webhooks/{id}/deliveries/{delivery}", get(webhooks::delivery))
+        .route("/webhooks/{id}/{action}", axum::routing::post(webhooks::act))
         .route("/orgs/{id}/members", get(mine::members_page))
         .route("/orgs/{id}/members/{action}", axum::routing::post(mine::members_act))
         .route("/orgs/{id}/chain", get(chain::mine))

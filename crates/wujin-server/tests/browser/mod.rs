@@ -32,9 +32,16 @@ fn free_port() -> u16 {
 impl Session {
     /// Starts everything for the test `name`, the browser window `width` × `height`.
     pub async fn start(name: &str, width: u32, height: u32) -> Session {
+        Session::start_with(name, width, height, |_| {}).await
+    }
+
+    /// Like [`Session::start`], with the server's settings changed by `configure` first (as
+    /// `serve`'s flags would).
+    pub async fn start_with(name: &str, width: u32, height: u32, configure: impl FnOnce(&mut AppState)) -> Session {
         let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
         super::common::with_demo(&db.store).await;
-        let app = super::common::with_index(&db.store).await;
+        let mut app = super::common::with_index(&db.store).await;
+        configure(&mut app);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = wujin_server::api::router_with(app.clone());
