@@ -53,6 +53,12 @@ async fn book(s: &Store, w: &World) -> i64 {
     r.body["id"].as_i64().unwrap()
 }
 
+/// A step taken from the bookings page's form by `who`, with its token and `extra` fields.
+async fn page_step(s: &Store, id: i64, who: &Person, action: &str, extra: &str) -> (StatusCode, String, String) {
+    let form = format!("csrf={}{extra}", who.csrf);
+    common::page(s, "POST", &format!("/test-bookings/{id}/{action}"), Some(who), Some(&form)).await
+}
+
 async fn step(s: &Store, id: i64, verb: &str, who: &Person, body: Option<Value>) -> common::Reply {
     send(s, "POST", &format!("/api/v1/test-bookings/{id}/{verb}"), body, &who.h()).await
 }
@@ -200,5 +206,38 @@ both_backends! {
         assert!(location.contains("error="), "{location}");
         let mine = send(s, "GET", "/api/v1/test-bookings", None, &w.firm.1.h()).await;
         assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+    }
+
+    async fn on_the_bookings_page_each_side_takes_only_its_own_steps(db) {
+        let s = &db.store;
+        let w = world(s, 5).await;
+        let id = book(s, &w).await;
+        let state = || async { send(s, "GET", &format!("/api/v1/test-bookings/{id}"), None, &w.lab.1.h()).await.body["state"]["code"].clone() };
+        // Each firm sees it on its own list; a rival sees nothing of it.
+        let (_, _, page) = common::page(s, "GET", "/test-bookings", Some(&w.firm.1), None).await;
+        assert!(page.contains(&format!("test-booking-{id}")) && page.contains("500ml 样品"));
+        assert!(!page.contains("confirm-form"), "the firm that booked gets no confirm form");
+        let (_, _, page) = common::page(s, "GET", "/test-bookings", Some(&w.lab.1), None).await;
+        assert!(page.contains("confirm-form") && page.contains("保温效能"));
+        let (_, _, page) = common::page(s, "GET", "/test-bookings", Some(&w.rival.1), None).await;
+        assert!(!page.contains(&format!("test-booking-{id}")));
+        // The firm cannot confirm its own request, nor can a rival; the answer says why.
+        let (_, location, _) = page_step(s, id, &w.firm.1, "confirm", &format!("&date={}", day(3))).await;
+        assert!(location.contains("error="), "{location}");
+        page_step(s, id, &w.rival.1, "cancel", "").await;
+        assert_eq!(state().await, "requested");
+        // A form without its token does nothing.
+        let path = format!("/test-bookings/{id}/confirm");
+        common::page(s, "POST", &path, Some(&w.lab.1), Some(&format!("csrf=wrong&date={}", day(3)))).await;
+        assert_eq!(state().await, "requested");
+        // The lab confirms for a day, then the sample comes; the firm may still cancel.
+        let (_, location, _) = page_step(s, id, &w.lab.1, "confirm", &format!("&date={}", day(3))).await;
+        assert!(location.contains("done=confirm"), "{location}");
+        page_step(s, id, &w.lab.1, "receive", "").await;
+        assert_eq!(state().await, "received");
+        let (_, location, _) = page_step(s, id, &w.firm.1, "cancel", "&reason=%E6%A0%B7%E5%93%81%E6%9C%89%E8%AF%AF").await;
+        assert!(location.contains("done=cancel"), "{location}");
+        let r = send(s, "GET", &format!("/api/v1/test-bookings/{id}"), None, &w.lab.1.h()).await;
+        assert_eq!((r.body["state"]["code"].as_str(), r.body["reason"].as_str()), (Some("cancelled"), Some("样品有误")));
     }
 }

@@ -1337,3 +1337,118 @@ async fn an_integrator_subscribes_a_url_sees_its_deliveries_and_sends_a_failed_o
     assert!(s.has("#hooks-empty").await);
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firm_books_a_test_the_lab_takes_it_to_a_report_and_the_firm_declares_with_it() {
+    let mut s = Session::start("test-bookings", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let store = s.app.store.clone();
+    let member = |login: &'static str| {
+        let store = store.clone();
+        async move {
+            let id = store.account_by_login(login).await.unwrap().unwrap().id;
+            (store.memberships(id).await.unwrap()[0].org_id, id)
+        }
+    };
+    let (lab, tester) = member("lab@demo.wujin.cn").await;
+    let (maker, _) = member("flask@demo.wujin.cn").await;
+    // The demo lab also tests vacuum cups' insulation, under one of its testing offers.
+    let under = store.test_items(Some(lab), None, 1).await.unwrap()[0].offer_id;
+    let item = wujin_domain::testing::TestItem {
+        standard: "GB/T 29606-2013".into(),
+        name: "保温效能".into(),
+        clause: None,
+        method: "按标准规定的试验方法".into(),
+        sample: "3 只".into(),
+        price_fen: 60_000,
+        turnaround_days: 7,
+        in_scope: true,
+        weekly_capacity: 5,
+    };
+    let item = store.add_test_item(lab, under, &item, tester).await.unwrap().id;
+    let filter = wujin_store::offers::OfferFilter { org_id: Some(maker), ..Default::default() };
+    let (offers, _) = store.list_offers(&filter, None, 200).await.unwrap();
+    let cup = offers.iter().find(|o| o.record.standards.iter().any(|n| n == "GB/T 29606-2013")).unwrap();
+
+    // The cup maker books the item from the lab's offer and follows it on 检测预约.
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto(&format!("/offers/{under}")).await;
+    s.c.find(Locator::Id(&format!("item-{item}"))).await.unwrap().click().await.unwrap();
+    let day = wujin_store::ties::today() + time::Duration::days(5);
+    s.c.execute(&format!("document.getElementById('b-date').value = '{day}';"), vec![]).await.unwrap();
+    s.fill("b-notes", "新款 500ml 杯").await;
+    s.click("#book-form button[type=submit]").await;
+    s.click("#test-progress").await;
+    assert_eq!(s.path().await, "/test-bookings");
+    let mine = s.text("#tests-requested li.result:first-child").await;
+    assert!(mine.contains("保温效能") && mine.contains("待确认") && mine.contains("新款 500ml 杯"), "{mine}");
+    let card =
+        s.c.execute("return document.querySelector('#tests-requested li.result').id;", vec![])
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string();
+    s.shots("tests-requested").await;
+    s.sign_out().await;
+
+    // The lab confirms it for a day, records the sample, starts, and issues the report.
+    s.sign_in("lab@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/test-bookings").await;
+    let ours = format!("#tests-lab #{card}");
+    assert!(s.text(&ours).await.contains("新款 500ml 杯"));
+    s.shots("tests-lab").await;
+    s.click(&format!("{ours} .confirm-form button")).await;
+    assert!(s.text("#tests-done").await.contains("已确认"));
+    assert!(s.text(&ours).await.contains(&day.to_string()), "the day confirmed is shown");
+    s.click(&format!("{ours} .step-form button")).await;
+    assert!(s.text(&ours).await.contains("已收样"));
+    s.click(&format!("{ours} .step-form button")).await;
+    assert!(s.text(&ours).await.contains("检测中"));
+    assert!(!s.has(&format!("{ours} .cancel-form")).await, "too late to cancel once testing");
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("报告.pdf");
+    std::fs::write(&html, b"<html><body>not a report</body></html>").unwrap();
+    let id = card.trim_start_matches("test-booking-");
+    s.fill(&format!("report-no-{id}"), "WJ-LAB-2026-0042").await;
+    s.c.find(Locator::Id(&format!("report-file-{id}"))).await.unwrap().send_keys(html.to_str().unwrap()).await.unwrap();
+    s.click(&format!("{ours} .issue-form button")).await;
+    assert!(s.text("#tests-error").await.contains("PDF"), "a report is judged by its content");
+    assert!(s.text(&ours).await.contains("检测中"), "and nothing changed");
+    let pdf = dir.path().join("保温效能检测报告.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").unwrap();
+    s.fill(&format!("report-no-{id}"), "WJ-LAB-2026-0042").await;
+    s.c.find(Locator::Id(&format!("report-file-{id}"))).await.unwrap().send_keys(pdf.to_str().unwrap()).await.unwrap();
+    s.click(&format!("{ours} .issue-form button")).await;
+    let issued = s.text(&ours).await;
+    assert!(issued.contains("已出报告") && issued.contains("WJ-LAB-2026-0042"), "{issued}");
+    s.shots("tests-lab-reported").await;
+    s.sign_out().await;
+
+    // The cup maker reads the report and declares its cup meets the edition with it.
+    s.sign_in("flask@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto("/inbox").await;
+    assert!(s.has("a[href^='/test-bookings#']").await, "the inbox leads to the booking");
+    s.goto("/test-bookings").await;
+    let mine = format!("#tests-requested #{card}");
+    assert!(s.has(&format!("{mine} .report-link")).await, "the firm that booked reads the report");
+    let choices = s.text(&format!("#offer-{id}")).await;
+    assert!(choices.contains(&cup.record.title), "offers citing the standard are offered: {choices}");
+    s.c.execute(&format!("document.getElementById('offer-{id}').value = '{}';", cup.id), vec![]).await.unwrap();
+    s.click(&format!("{mine} .declare-form button")).await;
+    assert!(s.text("#tests-done").await.contains("符合性声明"), "{}", s.text("body").await);
+    assert!(
+        s.text(&format!("{mine} .declared-with")).await.contains(&cup.record.title),
+        "the card says what it proved"
+    );
+    s.goto(&format!("/offers/{}", cup.id)).await;
+    let declared = s.text("#offer-declarations").await;
+    assert!(declared.contains("WJ-LAB-2026-0042") && declared.contains("GB/T 29606-2013"), "{declared}");
+    s.goto("/test-bookings").await;
+    s.switch_lang().await;
+    assert!(s.text("h1").await.contains("Test bookings"));
+    s.shots("tests-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the bookings fit a phone");
+    s.finish().await;
+}

@@ -178,6 +178,20 @@ impl Store {
         Ok(())
     }
 
+    /// Statistics refreshed (as [`Store::analyze`]) and a bulk load's pages written out: a
+    /// checkpoint on PostgreSQL, the write-ahead log folded back on SQLite. Benchmarks call it
+    /// between loading and timing, so that reads are not timed against the engine still
+    /// flushing the load in the background.
+    pub async fn settle(&self) -> Result<()> {
+        self.analyze().await?;
+        let statement = match self.backend {
+            Backend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)",
+            Backend::Postgres => "CHECKPOINT",
+        };
+        sqlx::query(statement).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Writes a consistent copy of a live SQLite database to `dest` (which must not exist)
     /// with `VACUUM INTO`; the copy opens as an ordinary database. PostgreSQL has pg_dump.
     pub async fn backup(&self, dest: &Path) -> Result<()> {

@@ -441,7 +441,7 @@ pub struct ReportForm {
 /// Whether `path` takes a test report (the guard lets its body be larger and multipart).
 pub fn takes_report(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    matches!(parts.as_slice(), ["", "api", "v1", "test-bookings", _, "issue"])
+    matches!(parts.as_slice(), ["", "api", "v1", "test-bookings", _, "issue"] | ["", "test-bookings", _, "issue"])
 }
 
 /// Issue the report of a booking under test (the lab): its number and file.

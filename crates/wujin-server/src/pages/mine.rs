@@ -96,6 +96,10 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
                         form_urlencoded::byte_serialize(d["replaced_by"].as_str().unwrap_or("").as_bytes()).collect();
                     Some(format!("/search?standard={by}&family=testing"))
                 }
+                // A test booking's news leads to its card among the bookings.
+                _ if i["kind"] == "test_booking" => {
+                    d["test_booking"].as_i64().map(|id| format!("/test-bookings#test-booking-{id}"))
+                }
                 // A disabled subscription leads to its page, where it is resumed.
                 _ if i["kind"] == "webhook_disabled" => d["webhook_id"].as_i64().map(|id| format!("/webhooks/{id}")),
                 // A report nearing its end leads to its offer.

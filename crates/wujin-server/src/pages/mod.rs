@@ -27,6 +27,7 @@ pub mod session;
 pub mod standards;
 pub mod supervision;
 pub mod targets;
+pub mod test_bookings;
 mod upload;
 pub mod webhooks;
 
@@ -79,6 +80,7 @@ fn env() -> &'static Environment<'static> {
             ("inbox.html", include_str!("../../pages/templates/inbox.html")),
             ("tokens.html", include_str!("../../pages/templates/tokens.html")),
             ("webhooks.html", include_str!("../../pages/templates/webhooks.html")),
+            ("test_bookings.html", include_str!("../../pages/templates/test_bookings.html")),
             ("webhook.html", include_str!("../../pages/templates/webhook.html")),
             ("webhook_delivery.html", include_str!("../../pages/templates/webhook_delivery.html")),
             ("members.html", include_str!("../../pages/templates/members.html")),
@@ -302,6 +304,8 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/read", axum::routing::post(mine::inbox_read))
         .route("/tokens", get(mine::tokens_page))
         .route("/tokens/{action}", axum::routing::post(mine::tokens_act))
+        .route("/test-bookings", get(test_bookings::page))
+        .route("/test-bookings/{id}/{action}", axum::routing::post(test_bookings::act))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}", get(webhooks::page))
         .route("/webhooks/{id}/deliveries/{delivery}", get(webhooks::delivery))
