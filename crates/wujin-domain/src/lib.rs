@@ -6,6 +6,7 @@
 //! once and holds on every path a record can take in.
 
 pub mod account;
+pub mod accreditation;
 pub mod capacity;
 pub mod declaration;
 pub mod demand;

@@ -140,6 +140,29 @@ impl Library {
         current.or(chain.first()).map(|&i| &self.editions[i])
     }
 
+    /// A cited number pinned to an edition: a number without its year that the library
+    /// knows becomes the edition it reads as now, the one in force ("GB/T 29606" ->
+    /// "GB/T 29606-2013", and the new edition once an admin's update puts it in force). Any
+    /// other number is left as written, for the offer's own check: an edition with its year,
+    /// or a number the library does not know (an unverified citation).
+    pub fn pin(&self, cited: &str) -> String {
+        let compact = compact_standard(cited);
+        match self.resolve(cited) {
+            Some(e) if split_year(&compact).1.is_none() => e.number.clone(),
+            _ => cited.to_string(),
+        }
+    }
+
+    /// An offer row's standards cell with each number pinned by [`Library::pin`], so that the
+    /// row's check (which knows only the compiled seed) keeps the edition the stored
+    /// library chose.
+    pub fn pin_cells(&self, cells: &mut crate::sheet::Cells) {
+        if let Some(v) = cells.0.get_mut("standards") {
+            let pinned: Vec<String> = crate::text::split_list(v).iter().map(|s| self.pin(s)).collect();
+            *v = pinned.join("; ");
+        }
+    }
+
     /// Every edition of the standard a number names, newest first.
     pub fn chain(&self, text: &str) -> Vec<&Edition> {
         let compact = compact_standard(text);
@@ -405,6 +428,36 @@ mod tests {
             l.resolve("GB 17565-2022").unwrap().implemented,
             Date::from_calendar_date(2024, time::Month::January, 1).ok()
         );
+    }
+
+    #[test]
+    fn a_bare_number_is_pinned_by_the_stored_library_not_the_compiled_seed() {
+        // An admin publishes GB/T 29606-2030 and puts it in force; the 2013 edition is replaced.
+        let mut editions = Library::seed();
+        for e in editions.iter_mut().filter(|e| e.number == "GB/T 29606-2013") {
+            e.status = StandardStatus::Withdrawn;
+            e.replaced_by = Some("GB/T 29606-2030".into());
+        }
+        let mut new = editions.iter().find(|e| e.number == "GB/T 29606-2013").unwrap().clone();
+        new.number = "GB/T 29606-2030".into();
+        new.status = StandardStatus::Current;
+        new.replaced_by = None;
+        editions.push(new);
+        // And adds a standard the seed never had.
+        let mut other = editions[0].clone();
+        other.number = "QB/T 4049-2010".into();
+        other.replaced_by = None;
+        other.status = StandardStatus::Current;
+        editions.push(other);
+        let l = Library::new(editions);
+        assert_eq!(l.pin("GB/T 29606"), "GB/T 29606-2030", "the edition in force now");
+        assert_eq!(l.pin("GBT29606-2013"), "GBT29606-2013", "a year written is kept for the row's check");
+        assert_eq!(l.pin("QB/T 4049"), "QB/T 4049-2010", "a standard added without a release");
+        assert_eq!(l.pin("GB/T 7722"), "GB/T 7722", "an unknown number stays an unverified citation");
+        let mut cells =
+            crate::sheet::Cells::from_pairs([("standards", Some("GB/T 29606；QB/T 4049、GB/T 7722".into()))]);
+        l.pin_cells(&mut cells);
+        assert_eq!(cells.0["standards"], "GB/T 29606-2030; QB/T 4049-2010; GB/T 7722");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use wujin_store::{Store, StoreError};
 
 use wujin_domain::capacity::HORIZON_MS;
 
-use crate::index::{MatchError, MatchIndex, OfferDoc, Standing};
+use crate::index::{MatchError, MatchIndex, OfferDoc, Standing, TestedItem};
 
 /// Events read per round.
 const EVENTS: i64 = 2000;
@@ -41,6 +41,8 @@ struct Extras {
     free: HashMap<i64, Vec<(i64, i64)>>,
     /// Editions each offer is declared to meet with a report in force.
     declared: HashMap<i64, Vec<String>>,
+    /// A lab's testing offer's items.
+    tests: HashMap<i64, Vec<TestedItem>>,
 }
 
 /// The index's view of stored offers.
@@ -58,6 +60,7 @@ fn docs_of<'a>(offers: &'a [Offer], extras: &'a Extras) -> Vec<OfferDoc<'a>> {
             record: &o.record,
             free: extras.free.get(&o.id).map(Vec::as_slice).unwrap_or_default(),
             declared: extras.declared.get(&o.id).map(Vec::as_slice).unwrap_or_default(),
+            tests: extras.tests.get(&o.id).map(Vec::as_slice).unwrap_or_default(),
         })
         .collect()
 }
@@ -95,6 +98,16 @@ async fn extras_of(store: &Store, offers: &[Offer]) -> Result<Extras, FollowErro
     for chunk in ids.chunks(2000) {
         for d in store.declarations_of_offers(chunk).await?.iter().filter(|d| d.in_force(today)) {
             extras.declared.entry(d.offer_id).or_default().push(d.declared.standard.clone());
+        }
+    }
+    // Test items hang under service offers only (a lab's testing services).
+    let services: Vec<i64> =
+        offers.iter().filter(|o| o.record.kind == wujin_domain::OfferKind::Service).map(|o| o.id).collect();
+    for chunk in services.chunks(2000) {
+        for i in store.test_items_of_offers(chunk).await? {
+            let t = i.item;
+            let item = TestedItem { standard: t.standard, name: t.name, clause: t.clause };
+            extras.tests.entry(i.offer_id).or_default().push(item);
         }
     }
     Ok(extras)

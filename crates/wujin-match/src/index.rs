@@ -38,6 +38,30 @@ pub struct OfferDoc<'a> {
     pub free: &'a [(i64, i64)],
     /// The editions the offer is declared to meet with a test report in force.
     pub declared: &'a [String],
+    /// A lab's testing offer's test items: a need that names the item ("保温效能") or the
+    /// edition finds the lab that tests it.
+    pub tests: &'a [TestedItem],
+}
+
+/// A test item as the index keeps it under its offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestedItem {
+    /// The edition tested (GB/T 29606-2013).
+    pub standard: String,
+    /// The item's name (保温效能).
+    pub name: String,
+    /// The clause that defines it, when the lab gives it (5.3).
+    pub clause: Option<String>,
+}
+
+impl TestedItem {
+    /// As an explanation shows it: "保温效能 GB/T 29606-2013 5.3".
+    pub fn shown(&self) -> String {
+        match &self.clause {
+            Some(c) => format!("{} {} {c}", self.name, self.standard),
+            None => format!("{} {}", self.name, self.standard),
+        }
+    }
 }
 
 /// The most free windows kept per offer (twelve weeks of a few machines open in two shifts
@@ -114,13 +138,15 @@ pub(crate) struct Fields {
     pub(crate) declared: Field,
     /// How many: a filter for "has a report" of any standard.
     pub(crate) reports: Field,
+    /// A testing offer's items, each as [`TestedItem::shown`] (what an explanation quotes).
+    pub(crate) items: Field,
 }
 
 /// The fast field of free windows, as the query's filter names it.
 pub(crate) const FREE: &str = "free";
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 9";
+const FORMAT: &str = "wujin-index 10";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -171,6 +197,7 @@ fn schema() -> (Schema, Fields) {
         free: b.add_u64_field(FREE, FAST),
         declared: b.add_text_field("declared", STRING | STORED),
         reports: b.add_u64_field("reports", INDEXED),
+        items: b.add_text_field("items", STORED),
     };
     (b.build(), fields)
 }
@@ -233,11 +260,13 @@ impl MatchIndex {
             let specs: Vec<String> = r.specs.iter().map(|(k, v)| format!("{k} {v}")).collect();
             let body = format!("{} {}", r.description, specs.join(" "));
             let en = r.title_en.as_deref().unwrap_or("");
+            // A lab's items are said about its offer: searched with the description.
+            let items: Vec<String> = d.tests.iter().map(TestedItem::shown).collect();
             let mut doc = doc!(
                 f.offer_id => d.offer_id,
                 f.org_id => d.org_id,
                 f.name => format!("{} {en} {category_names}", r.title),
-                f.text => format!("{body} {}", d.org_name),
+                f.text => format!("{body} {} {}", d.org_name, items.join(" ")),
                 f.title => r.title.as_str(),
                 f.body => body,
                 f.org_name => d.org_name,
@@ -251,8 +280,18 @@ impl MatchIndex {
             if let Some(town) = d.town {
                 doc.add_text(f.town, town);
             }
-            for s in &r.standards {
+            // The editions a lab tests count as its offer's, so a standard filter finds it.
+            let mut standards: Vec<&str> = r.standards.iter().map(String::as_str).collect();
+            for t in d.tests {
+                if !standards.contains(&t.standard.as_str()) {
+                    standards.push(&t.standard);
+                }
+            }
+            for s in standards {
                 doc.add_text(f.standard, s);
+            }
+            for i in &items {
+                doc.add_text(f.items, i);
             }
             for c in d.certificates {
                 doc.add_text(f.certificate, c);
@@ -396,6 +435,7 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
                 record: r,
                 free: &[],
                 declared: &[],
+                tests: &[],
             })
         })
         .collect()

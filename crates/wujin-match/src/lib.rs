@@ -20,7 +20,7 @@ pub mod tokenizer;
 pub mod words;
 
 pub use facets::Facets;
-pub use index::{MatchError, MatchIndex, OfferDoc, Standing, docs_for};
+pub use index::{MatchError, MatchIndex, OfferDoc, Standing, TestedItem, docs_for};
 pub use need::{OrgMatch, by_org};
 pub use query::{Hit, MatchedTerm, OrgPage, SearchQuery, SearchResult, Shown, Signal, standards_in};
 pub use words::Words;

@@ -40,7 +40,17 @@ mod tests {
 
     fn hit(offer_id: u64, org_id: u64, score: f32) -> Hit {
         let address = tantivy::DocAddress::new(0, offer_id as u32);
-        Hit { offer_id, org_id, score, matched: vec![], standards: vec![], signals: vec![], shown: None, address }
+        Hit {
+            offer_id,
+            org_id,
+            score,
+            matched: vec![],
+            standards: vec![],
+            tests: vec![],
+            signals: vec![],
+            shown: None,
+            address,
+        }
     }
 
     #[test]

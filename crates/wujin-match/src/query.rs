@@ -133,7 +133,8 @@ pub struct Shown {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchedTerm {
     pub term: String,
-    /// title, body, org_name, or category (the word names the offer's category or family).
+    /// title, body, org_name, test_item (one of a lab's test items: its name, edition or
+    /// clause), or category (the word names the offer's category or family).
     pub field: &'static str,
     /// The query word this term stands in for, when it came in as a synonym.
     pub via: Option<String>,
@@ -186,6 +187,9 @@ pub struct Hit {
     pub matched: Vec<MatchedTerm>,
     /// Standards named in the query that this offer meets.
     pub standards: Vec<String>,
+    /// A lab's test items the need names (a word of the need, or a standard it names), as
+    /// [`crate::TestedItem::shown`] spells them: the explanation quotes them.
+    pub tests: Vec<String>,
     pub signals: Vec<Signal>,
     /// What a result shows of the offer, as indexed (filled for explained hits).
     pub shown: Option<Shown>,
@@ -204,6 +208,9 @@ struct Ran {
     /// The pillar industries of the products a need for work is about.
     trades: std::sync::Arc<Vec<String>>,
     standards: Vec<String>,
+    /// Every edition the need asks for, in its words or as a filter: a lab's items of these
+    /// are quoted in the explanation.
+    asked: Vec<String>,
     top: Vec<Hit>,
     total: usize,
     facets: Option<Facets>,
@@ -608,7 +615,10 @@ impl MatchIndex {
         let filters = self.filters(q);
         let searcher = self.reader.searcher();
         let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
-        let mut ran = Ran { searcher, columns, terms, intents, trades, standards, top: vec![], total: 0, facets: None };
+        let mut asked = standards.clone();
+        asked.extend(q.standards.iter().filter(|s| !standards.contains(s)).cloned());
+        let mut ran =
+            Ran { searcher, columns, terms, intents, trades, standards, asked, top: vec![], total: 0, facets: None };
         // Words that leave no term to look for find nothing; no words at all browse.
         if scored.is_empty() && filters.is_empty() && !q.text.trim().is_empty() {
             ran.facets = q.facets.then(Facets::default);
@@ -657,6 +667,7 @@ impl MatchIndex {
                 score,
                 matched: vec![],
                 standards: vec![],
+                tests: vec![],
                 signals: signals.into_iter().flatten().collect(),
                 shown: None,
                 address,
@@ -724,7 +735,7 @@ impl MatchIndex {
             if text.bytes().any(|b| b.is_ascii_uppercase()) { text.to_ascii_lowercase() } else { text }
         };
         let mut matched = vec![];
-        for (name, field) in [("title", f.title), ("body", f.body), ("org_name", f.org_name)] {
+        for (name, field) in [("title", f.title), ("body", f.body), ("org_name", f.org_name), ("test_item", f.items)] {
             let text = text_of(field);
             // A single letter ("t" of GB/T) is inside every word; it explains nothing.
             for term in ran.terms.iter().filter(|t| !(t.is_ascii() && t.len() < 2)) {
@@ -762,6 +773,16 @@ impl MatchIndex {
             .filter_map(|v| v.as_str())
             .filter(|s| ran.standards.iter().any(|q| q == s))
             .map(str::to_string)
+            .collect();
+        // The items the need names: one of its words in the item, or a standard it names.
+        let words: Vec<&str> =
+            ran.terms.iter().map(String::as_str).filter(|t| !(t.is_ascii() && t.len() < 2)).collect();
+        hit.tests = all(f.items)
+            .into_iter()
+            .filter(|i| {
+                let lower = i.to_ascii_lowercase();
+                words.iter().any(|w| lower.contains(w)) || ran.asked.iter().any(|s| i.contains(String::as_str(s)))
+            })
             .collect();
         hit.matched = matched;
         hit.shown = Some(Shown {

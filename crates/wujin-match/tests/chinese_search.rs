@@ -84,6 +84,7 @@ fn re_indexing_an_offer_replaces_it() {
         record: &changed,
         free: &[],
         declared: &[],
+        tests: &[],
     }])
     .unwrap();
     idx.commit().unwrap();
@@ -110,6 +111,7 @@ fn the_demo_cluster_finds_vacuum_flask_makers() {
             record: r,
             free: &[],
             declared: &[],
+            tests: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

@@ -49,6 +49,7 @@ fn index() -> MatchIndex {
             record: r,
             free,
             declared: &[],
+            tests: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

@@ -98,6 +98,7 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
             record: r,
             free: &[],
             declared: &[],
+            tests: &[],
         };
         idx.upsert(&[doc]).unwrap();
         idx.commit().unwrap();

@@ -443,6 +443,18 @@ fn rows() -> Vec<Row> {
             ["401", "403", "201", "403", "403", "403", "403", "403"],
         ),
         row("confirm the buyer's test booking", Open, false, ["401", "403", "403", "200", "404", "404", "404", "404"]),
+        // A lab's certificate: its owners submit it; its document is the lab's and the
+        // platform admins'; only a platform admin verifies it.
+        row("submit the provider's certificate", Open, false, ["401", "403", "403", "201", "403", "403", "403", "403"]),
+        row(
+            "GET the provider's certificate document",
+            Open,
+            false,
+            ["401", "404", "404", "200", "404", "404", "404", "200"],
+        ),
+        row("verify the provider's certificate", Open, false, ["401", "403", "403", "403", "403", "403", "403", "200"]),
+        // Only the firm that booked rates the lab, once its report is out.
+        row("rate the buyer's reported test", Open, false, ["401", "403", "200", "403", "404", "404", "404", "404"]),
         // Declarations: a firm's owners and admins declare for its offers; the report's file
         // is the firm's, and a buyer's it answered on a demand requiring that standard, once
         // the deadline has passed (404 to anyone else, who may not know of it).
@@ -763,6 +775,43 @@ async fn call(w: &World, row: &Row, role: usize) -> String {
             let r = send_to(&w.app, "POST", "/api/v1/test-bookings", Some(body), &owner.h()).await;
             let id = r.body["id"].as_i64().unwrap();
             ("POST", format!("/api/v1/test-bookings/{id}/confirm"), Some(json!({"date": desired})))
+        }
+        "submit the provider's certificate" => {
+            let fields = [("scheme", "CNAS"), ("number", "CNAS L0390")];
+            let path = format!("/api/v1/orgs/{}/accreditations", w.p);
+            let r = common::upload_to(&w.app, &path, "c.pdf", b"%PDF-1.4\n%%EOF\n", &fields, &h).await;
+            return r.status.as_u16().to_string();
+        }
+        "GET the provider's certificate document" | "verify the provider's certificate" => {
+            let today = wujin_store::ties::today();
+            let a = wujin_domain::accreditation::check_accreditation("CMA", "161112050123", None, today).unwrap();
+            let file =
+                wujin_store::files::NewFile { name: "c.pdf", mime: "application/pdf", bytes: b"%PDF-1.4\n%%EOF\n" };
+            let id = w.app.store.submit_accreditation(w.p, &a, file, w.p_owner).await.unwrap().id;
+            if row.name.starts_with("GET") {
+                ("GET", format!("/api/v1/accreditations/{id}/file"), None)
+            } else {
+                ("POST", format!("/api/v1/accreditations/{id}/verify"), None)
+            }
+        }
+        "rate the buyer's reported test" => {
+            use wujin_domain::testing::TestState::{Confirmed, Received, Reported, Requested, Testing};
+            let item = w.test_item().await;
+            let owner = w.people[2].as_ref().unwrap();
+            let day = wujin_store::ties::today() + time::Duration::days(5);
+            let body = json!({"org_id": w.a, "item_ids": [item], "samples": 2, "desired_on": day.to_string()});
+            let r = send_to(&w.app, "POST", "/api/v1/test-bookings", Some(body), &owner.h()).await;
+            let id = r.body["id"].as_i64().unwrap();
+            let mut from = Requested;
+            for to in [Confirmed, Received, Testing, Reported] {
+                let date = (to == Confirmed).then_some(day);
+                let file =
+                    wujin_store::files::NewFile { name: "r.pdf", mime: "application/pdf", bytes: b"%PDF-1.4\n%%EOF\n" };
+                let report = (to == Reported).then_some(("R-1", file));
+                w.app.store.step_test(id, from, to, date, None, report, w.p_owner).await.unwrap();
+                from = to;
+            }
+            ("POST", format!("/api/v1/test-bookings/{id}/rate"), Some(json!({"score": 4})))
         }
         "GET a standard's impact" => ("GET", "/api/v1/standards/GB17565-2007/impact".to_string(), None),
         "declare for the provider's offer" => {

@@ -114,6 +114,27 @@ both_backends! {
         let inbox = send(s, "GET", "/api/v1/inbox?limit=50", None, &w.firm.1.h()).await;
         let steps = inbox.body["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "test_booking").count();
         assert_eq!(steps, 5, "requested, confirmed, received, testing, reported: {}", inbox.body);
+
+        // The firm rates the lab once; the rating counts in the lab's standing.
+        let rate = |score: i64| json!({"score": score, "comment": "周期准时，报告清楚"});
+        let r = step(s, id, "rate", &w.lab.1, Some(rate(5))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "a lab does not rate itself");
+        let r = step(s, id, "rate", &w.firm.1, Some(rate(6))).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("score")));
+        let before = s.reputations(&[w.lab.0]).await.unwrap().get(&w.lab.0).map(|r| r.ratings).unwrap_or(0);
+        let r = step(s, id, "rate", &w.firm.1, Some(rate(4))).await;
+        assert_eq!((r.status, r.body["rating"].as_i64()), (StatusCode::OK, Some(4)), "{}", r.body);
+        let r = step(s, id, "rate", &w.firm.1, Some(rate(1))).await;
+        assert_eq!((r.status, r.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_rated")));
+        let after = s.reputations(&[w.lab.0]).await.unwrap()[&w.lab.0];
+        assert_eq!(after.ratings, before + 1, "one rating more for the lab");
+        let inbox = send(s, "GET", "/api/v1/inbox?limit=50", None, &w.lab.1.h()).await;
+        let told = inbox.body["items"].as_array().unwrap().iter().any(|i| i["text"].as_str().unwrap_or("").contains("4 分"));
+        assert!(told, "the lab hears of it: {}", inbox.body);
+        // A booking without a report cannot be rated.
+        let other = book(s, &w).await;
+        let r = step(s, other, "rate", &w.firm.1, Some(rate(3))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
     }
 
     async fn a_hundred_racing_confirmations_never_take_an_item_past_its_week(db) {
@@ -239,5 +260,32 @@ both_backends! {
         assert!(location.contains("done=cancel"), "{location}");
         let r = send(s, "GET", &format!("/api/v1/test-bookings/{id}"), None, &w.lab.1.h()).await;
         assert_eq!((r.body["state"]["code"].as_str(), r.body["reason"].as_str()), (Some("cancelled"), Some("样品有误")));
+    }
+
+    async fn a_need_naming_a_test_item_finds_the_lab_that_tests_it_and_says_which(db) {
+        let s = &db.store;
+        let w = world(s, 5).await;
+        let app = common::with_index(s).await;
+        let index = app.index.clone().unwrap();
+        let offer = s.test_item(w.item).await.unwrap().unwrap().offer_id;
+        // A second item, in words the offer itself never uses, with its clause.
+        let item = json!({"standard": "GB/T 29606-2013", "name": "杯盖密封性", "clause": "5.4", "method": "按标准方法",
+            "sample": "3 只", "price_fen": 30000, "turnaround_days": 5, "in_scope": true, "weekly_capacity": 5});
+        let r = send(s, "POST", &format!("/api/v1/offers/{offer}/test-items"), Some(item), &w.lab.1.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let before = common::send_to(&app, "GET", "/api/v1/search?q=%E6%9D%AF%E7%9B%96%E5%AF%86%E5%B0%81%E6%80%A7", None, &[]).await;
+        let found = |body: &Value| body["items"].as_array().unwrap().iter().any(|i| i["org"]["id"] == w.lab.0);
+        assert!(!found(&before.body), "the index has not followed the new item yet");
+        wujin_match::follow::catch_up(s, &index).await.unwrap();
+        // "杯盖密封性 检测": the lab comes first, and the explanation names the item.
+        let r = common::send_to(&app, "GET", "/api/v1/search?q=%E6%9D%AF%E7%9B%96%E5%AF%86%E5%B0%81%E6%80%A7%20%E6%A3%80%E6%B5%8B", None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let first = &r.body["items"][0];
+        assert_eq!(first["org"]["id"], w.lab.0, "{}", r.body);
+        assert_eq!(first["explanation"]["test_items"], json!(["杯盖密封性 GB/T 29606-2013 5.4"]), "{}", first["explanation"]);
+        // Naming the standard instead finds it too, with the items of that edition.
+        let r = common::send_to(&app, "GET", "/api/v1/search?q=%E6%A3%80%E6%B5%8B&standard=GBT29606", None, &[]).await;
+        let lab = r.body["items"].as_array().unwrap().iter().find(|i| i["org"]["id"] == w.lab.0).cloned().unwrap_or_default();
+        assert_eq!(lab["explanation"]["test_items"].as_array().map(Vec::len), Some(2), "{}", r.body);
     }
 }

@@ -1441,6 +1441,12 @@ async fn a_firm_books_a_test_the_lab_takes_it_to_a_report_and_the_firm_declares_
         s.text(&format!("{mine} .declared-with")).await.contains(&cup.record.title),
         "the card says what it proved"
     );
+    // And rates the lab, which counts in its standing.
+    s.c.find(Locator::Id(&format!("score-{id}-4"))).await.unwrap().click().await.unwrap();
+    s.fill(&format!("comment-{id}"), "周期准时").await;
+    s.click(&format!("{mine} .rate-form button")).await;
+    assert!(s.text(&format!("{mine} .rated")).await.contains("4 分"), "{}", s.text(&mine).await);
+    assert!(!s.has(&format!("{mine} .rate-form")).await, "rated once");
     s.goto(&format!("/offers/{}", cup.id)).await;
     let declared = s.text("#offer-declarations").await;
     assert!(declared.contains("WJ-LAB-2026-0042") && declared.contains("GB/T 29606-2013"), "{declared}");
@@ -1450,5 +1456,63 @@ async fn a_firm_books_a_test_the_lab_takes_it_to_a_report_and_the_firm_declares_
     s.shots("tests-en").await;
     s.c.set_window_size(390, 900).await.unwrap();
     assert!(!s.scrolls_sideways().await, "the bookings fit a phone");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lab_submits_its_certificate_and_once_checked_its_items_read_verified() {
+    let mut s = Session::start("accreditation", 1280, 1000).await;
+    wujin_server::demo_people::load(&s.app.store).await.unwrap();
+    let store = s.app.store.clone();
+    let tester = store.account_by_login("lab@demo.wujin.cn").await.unwrap().unwrap().id;
+    let lab = store.memberships(tester).await.unwrap()[0].org_id;
+    let under = store.test_items(Some(lab), None, 1).await.unwrap()[0].offer_id;
+    s.goto(&format!("/offers/{under}")).await;
+    assert!(s.text("#test-items + form").await.contains("未核验"), "the lab's word alone at first");
+
+    // The lab submits its CNAS certificate from its own page; a bad number is named.
+    s.sign_in("lab@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.goto(&format!("/orgs/{lab}")).await;
+    s.c.find(Locator::Css("#acc-submit summary")).await.unwrap().click().await.unwrap();
+    s.c.execute("document.getElementById('acc-scheme').value = 'CNAS';", vec![]).await.unwrap();
+    s.fill("acc-number", "CNAS 0390").await;
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("CNAS认可证书.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").unwrap();
+    s.c.find(Locator::Id("acc-file")).await.unwrap().send_keys(pdf.to_str().unwrap()).await.unwrap();
+    s.click("#acc-form button[type=submit]").await;
+    assert!(s.text("#org-error").await.contains("L0390"), "the form of the number is explained");
+    s.c.find(Locator::Css("#acc-submit summary")).await.unwrap().click().await.unwrap();
+    s.c.execute("document.getElementById('acc-scheme').value = 'CNAS';", vec![]).await.unwrap();
+    s.fill("acc-number", "CNAS L0390").await;
+    s.c.find(Locator::Id("acc-file")).await.unwrap().send_keys(pdf.to_str().unwrap()).await.unwrap();
+    s.click("#acc-form button[type=submit]").await;
+    let listed = s.text("#accreditations").await;
+    assert!(listed.contains("L0390") && listed.contains("待核验"), "{listed}");
+    s.shots("lab-certificate").await;
+    s.sign_out().await;
+
+    // A platform admin checks it from the queue in the account menu.
+    s.sign_in("admin@demo.wujin.cn", wujin_server::demo_people::PASSWORD).await;
+    s.c.find(Locator::Id("account-name")).await.unwrap().click().await.unwrap();
+    s.click("#nav-accreditations").await;
+    assert!(s.text("#acc-queue").await.contains("L0390"));
+    assert!(s.has("#acc-queue .acc-file").await, "the document is there to open");
+    s.shots("certificates-to-check").await;
+    s.click("#acc-queue .verify-form button").await;
+    assert!(s.has("#acc-done").await && s.has("#acc-empty").await, "checked, and the queue is empty");
+    s.switch_lang().await;
+    assert!(s.text("h1").await.contains("Certificates to check"));
+    s.shots("certificates-checked-en").await;
+    s.c.set_window_size(390, 900).await.unwrap();
+    assert!(!s.scrolls_sideways().await, "the queue fits a phone");
+    s.c.set_window_size(1280, 1000).await.unwrap();
+    s.switch_lang().await;
+    s.sign_out().await;
+
+    // Anyone now reads the lab's in-scope items as checked.
+    s.goto(&format!("/offers/{under}")).await;
+    assert!(s.text("#test-items + form").await.contains("平台已核验"));
+    s.shots("items-verified").await;
     s.finish().await;
 }

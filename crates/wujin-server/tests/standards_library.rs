@@ -109,6 +109,27 @@ both_backends! {
         }
     }
 
+    async fn an_offer_citing_a_bare_number_gets_the_edition_the_stored_library_has_in_force(db) {
+        let s = &db.store;
+        let admin = common::sign_up(s, "admin@pin.example.cn").await;
+        s.make_platform_admin(admin.id).await.unwrap();
+        // A standard the compiled seed never had, added by an admin and already in force.
+        let edition = json!({"title_zh": "不锈钢真空杯（新版）", "title_en": "Stainless steel vacuum cups", "status": "current",
+            "published": "2026-01-01", "implemented": "2026-06-01", "categories": ["保温杯"], "replaces": ["GB/T 29606-2013"]});
+        let r = send(s, "PUT", "/api/v1/standards/GB%2FT%2029606-2026", Some(edition), &admin.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let (org, owner) = firm(s, 9, &[]).await;
+        let offer = json!({"title": "双层真空保温杯", "category": "保温杯", "standards": ["GBT29606", "GB/T 29606-2013", "GB/T 7722"]});
+        let r = send(s, "POST", &format!("/api/v1/orgs/{org}/offers"), Some(offer), &owner.h()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let cited: Vec<&str> = r.body["standards"].as_array().unwrap().iter().map(|s| s["number"].as_str().unwrap()).collect();
+        assert_eq!(
+            cited,
+            ["GB/T 29606-2026", "GB/T 29606-2013", "GB/T 7722"],
+            "a bare number is the edition in force now; a year written is kept; an unknown number stays as cited"
+        );
+    }
+
     async fn the_library_pages_show_status_chains_and_the_firms_citing_an_edition(db) {
         let s = &db.store;
         // Pages escape the slash.

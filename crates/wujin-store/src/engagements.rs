@@ -162,13 +162,14 @@ impl Store {
         Ok(true)
     }
 
-    /// An organisation's ratings: how many and their average (None without any).
+    /// An organisation's ratings, of engagements and of tests: how many and their average
+    /// (None without any).
     pub async fn rating_of(&self, org_id: i64) -> Result<(i64, Option<f64>)> {
-        let row =
-            sqlx::query("SELECT COUNT(*), AVG(CAST(score AS DOUBLE PRECISION)) FROM ratings WHERE of_org_id = $1")
-                .bind(org_id)
-                .fetch_one(self.pool())
-                .await?;
+        let sql = format!(
+            "SELECT COUNT(*), AVG(CAST(score AS DOUBLE PRECISION)) FROM ({}) g WHERE of_org_id = $1",
+            crate::reputation::ALL_RATINGS
+        );
+        let row = sqlx::query(&sql).bind(org_id).fetch_one(self.pool()).await?;
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
 }

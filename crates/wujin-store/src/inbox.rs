@@ -52,6 +52,9 @@ pub enum Kind {
     /// A step of a test booking, told to both firms (detail: test_booking, event, state,
     /// confirmed_on, reason).
     TestBooking,
+    /// A platform admin checked a lab's certificate (detail: accreditation, scheme, number,
+    /// state verified/rejected, reason).
+    Accreditation,
 }
 
 impl Kind {
@@ -73,6 +76,7 @@ impl Kind {
             Kind::Standard => "standard",
             Kind::Declaration => "declaration",
             Kind::TestBooking => "test_booking",
+            Kind::Accreditation => "accreditation",
         }
     }
 }

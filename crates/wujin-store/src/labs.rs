@@ -41,12 +41,14 @@ pub struct TestBooking {
     pub report_name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The booking firm's rating of the lab after the report (1 to 5) and its comment.
+    pub rating: Option<(i64, String)>,
 }
 
 /// What a step on a booking came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stepped {
-    Done(TestBooking),
+    Done(Box<TestBooking>),
     /// The booking is no longer in the state the step was decided on.
     Stale,
     /// Confirming would take this item past its capacity for the week.
@@ -71,7 +73,7 @@ pub struct NewBooking<'a> {
 const ITEM: &str = "SELECT id, org_id, offer_id, standard, name, clause, method, sample, price_fen, turnaround_days, \
      in_scope, weekly_capacity FROM test_items";
 const BOOKING: &str = "SELECT id, lab_org_id, org_id, samples, desired_on, notes, state, confirmed_on, reason, \
-     report_no, report_sha256, report_name, created_at, updated_at FROM test_bookings";
+     report_no, report_sha256, report_name, created_at, updated_at, rating, rating_comment FROM test_bookings";
 
 fn day(v: &str) -> Result<Date> {
     wujin_domain::tie::parse_date(v).ok_or_else(|| StoreError::Corrupt(format!("test booking date {v}")))
@@ -116,6 +118,10 @@ fn booking_of(r: &sqlx::any::AnyRow) -> Result<TestBooking> {
         report_name: r.try_get(11)?,
         created_at: r.try_get(12)?,
         updated_at: r.try_get(13)?,
+        rating: match r.try_get::<Option<i64>, _>(14)? {
+            Some(score) => Some((score, r.try_get::<Option<String>, _>(15)?.unwrap_or_default())),
+            None => None,
+        },
     })
 }
 
@@ -182,6 +188,17 @@ impl Store {
             sql.push(" AND offer_id = ").bind(o);
         }
         sql.push(" ORDER BY id LIMIT ").bind(limit);
+        sql.fetch_all(self.pool()).await?.iter().map(item_of).collect()
+    }
+
+    /// The test items under any of `offers`, by offer then id: what the search index keeps
+    /// of a lab's testing offers.
+    pub async fn test_items_of_offers(&self, offers: &[i64]) -> Result<Vec<StoredItem>> {
+        if offers.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = crate::Sql::new(self.backend(), &format!("{ITEM} WHERE offer_id IN "));
+        sql.bind_list(offers.iter().copied()).push(" ORDER BY offer_id, id");
         sql.fetch_all(self.pool()).await?.iter().map(item_of).collect()
     }
 
@@ -253,6 +270,33 @@ impl Store {
             out.extend(self.test_booking(id).await?);
         }
         Ok(out)
+    }
+
+    /// Records the booking firm's rating of the lab (1 to 5, checked by the caller), once,
+    /// after the report: false when the booking has no report or was rated already. The lab
+    /// is told, and its standing in the search index follows through the outbox.
+    pub async fn rate_test(&self, id: i64, score: i64, comment: &str, by: i64) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE test_bookings SET rating = $1, rating_comment = $2, rated_at = $3 \
+             WHERE id = $4 AND state = 'reported' AND rating IS NULL",
+        )
+        .bind(score)
+        .bind(comment)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let Some(b) = booking_in(&mut tx, id).await?.filter(|_| n == 1) else { return Ok(false) };
+        let detail = serde_json::json!({"score": score});
+        Store::audit_for(&mut tx, Some(b.org_id), &format!("account:{by}"), "rate", "test_booking", Some(id), &detail)
+            .await?;
+        let told = serde_json::json!({"test_booking": id, "event": "rated", "state": b.state.code(), "score": score});
+        notify(&mut tx, b.lab_org_id, Kind::TestBooking, None, None, &told).await?;
+        crate::outbox::record(&mut tx, "rating", "upsert", &[b.lab_org_id]).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Moves a booking from `from` to `to` (the caller decided with
@@ -347,7 +391,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(Stepped::Done(b))
+        Ok(Stepped::Done(Box::new(b)))
     }
 
     /// How many bookings of each of these items stand confirmed for the week of `day`.

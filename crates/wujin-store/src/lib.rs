@@ -8,6 +8,7 @@
 //! follow the store and a crash never leaves half a change behind.
 
 pub mod accounts;
+pub mod accreditations;
 pub mod audit;
 pub mod capacity;
 pub mod declarations;

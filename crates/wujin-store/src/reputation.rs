@@ -23,6 +23,11 @@ pub struct Reputation {
     pub verified: bool,
 }
 
+/// Every rating an organisation received: from the other side of an engagement, and from a
+/// firm whose test the lab reported. Both weigh the same.
+pub(crate) const ALL_RATINGS: &str = "SELECT of_org_id, score FROM ratings \
+     UNION ALL SELECT lab_org_id AS of_org_id, rating AS score FROM test_bookings WHERE rating IS NOT NULL";
+
 impl Store {
     /// The reputation of each of `orgs` that has any (others are left out).
     pub async fn reputations(&self, orgs: &[i64]) -> Result<HashMap<i64, Reputation>> {
@@ -33,7 +38,9 @@ impl Store {
         let ids = || orgs.iter().copied();
         let mut sql = Sql::new(
             self.backend(),
-            "SELECT of_org_id, COUNT(*), AVG(CAST(score AS DOUBLE PRECISION)) FROM ratings WHERE of_org_id IN ",
+            &format!(
+                "SELECT of_org_id, COUNT(*), AVG(CAST(score AS DOUBLE PRECISION)) FROM ({ALL_RATINGS}) g WHERE of_org_id IN "
+            ),
         );
         sql.bind_list(ids()).push(" GROUP BY of_org_id");
         for r in sql.fetch_all(self.pool()).await? {

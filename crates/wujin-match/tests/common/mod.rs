@@ -67,6 +67,7 @@ pub fn index_of(firms: &[Firm]) -> MatchIndex {
             record: &f.offer,
             free: &[],
             declared: &[],
+            tests: &[],
         })
         .collect();
     idx.upsert(&docs).unwrap();

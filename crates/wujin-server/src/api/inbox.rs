@@ -120,8 +120,19 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
         "test_booking" => {
             let event = d["event"].as_str().unwrap_or("requested");
             let id = d["test_booking"].as_i64().unwrap_or(0).to_string();
-            let on = d["confirmed_on"].as_str().unwrap_or("—").to_string();
+            // A rating says its score where a step says its day.
+            let on = match d["score"].as_i64() {
+                Some(score) => score.to_string(),
+                None => d["confirmed_on"].as_str().unwrap_or("—").to_string(),
+            };
             say(&format!("inbox_test_{event}"), &[id, on])
+        }
+        "accreditation" => {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            match d["state"].as_str() {
+                Some("verified") => say("inbox_accreditation_verified", &[text("scheme"), text("number")]),
+                _ => say("inbox_accreditation_rejected", &[text("scheme"), text("number"), text("reason")]),
+            }
         }
         "declaration" => {
             let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();

@@ -42,11 +42,14 @@ pub struct TestItemView {
     pub turnaround_days: i64,
     /// Within the lab's CMA/CNAS scope, as the lab declares it.
     pub in_scope: bool,
+    /// How the scope reads: `verified` (in scope, and a platform admin has checked the lab's
+    /// certificate, which is in force), `declared` (in scope as the lab says) or `outside`.
+    pub scope: String,
     pub weekly_capacity: i64,
 }
 
 impl TestItemView {
-    fn new(i: &StoredItem) -> TestItemView {
+    fn new(i: &StoredItem, lab_verified: bool) -> TestItemView {
         TestItemView {
             id: i.id,
             lab: i.org_id,
@@ -59,6 +62,7 @@ impl TestItemView {
             price_fen: i.item.price_fen,
             turnaround_days: i.item.turnaround_days,
             in_scope: i.item.in_scope,
+            scope: wujin_domain::accreditation::Scope::of(i.item.in_scope, lab_verified).code().to_string(),
             weekly_capacity: i.item.weekly_capacity,
         }
     }
@@ -97,6 +101,11 @@ pub struct TestItemBody {
     pub weekly_capacity: i64,
 }
 
+/// Whether the lab holds a certificate a platform admin verified, in force today.
+pub async fn lab_verified(app: &AppState, lab: i64) -> Result<bool, wujin_store::StoreError> {
+    Ok(!app.store.verified_labs(&[lab], wujin_store::ties::today()).await?.is_empty())
+}
+
 /// The test items listed under an offer (everyone).
 #[utoipa::path(get, path = "/api/v1/offers/{id}/test-items", tag = "standards",
     params(("id" = i64, Path, minimum = 1, description = "the lab's testing service offer")),
@@ -108,9 +117,10 @@ pub async fn items(
 ) -> Result<Json<TestItemList>, ApiError> {
     let id = super::parse_id(lang, id)?;
     let internal = |e| ApiError::internal(lang, e);
-    app.store.offer(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    let offer = app.store.offer(id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
     let list = app.store.test_items(None, Some(id), 500).await.map_err(internal)?;
-    Ok(Json(TestItemList { items: list.iter().map(TestItemView::new).collect(), next_cursor: None }))
+    let verified = lab_verified(&app, offer.org_id).await.map_err(internal)?;
+    Ok(Json(TestItemList { items: list.iter().map(|i| TestItemView::new(i, verified)).collect(), next_cursor: None }))
 }
 
 /// List a test item under a testing service offer (owners and admins of the lab).
@@ -148,7 +158,8 @@ pub async fn add_item(
     let library = app.store.library().await.map_err(internal)?;
     let item = check_item(&library, &input).map_err(|errs| super::accounts::row_refused(lang, errs, &[]))?;
     let stored = app.store.add_test_item(offer.org_id, offer.id, &item, me.account_id).await.map_err(internal)?;
-    Ok((StatusCode::CREATED, Json(TestItemView::new(&stored))).into_response())
+    let verified = lab_verified(&app, stored.org_id).await.map_err(internal)?;
+    Ok((StatusCode::CREATED, Json(TestItemView::new(&stored, verified))).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -170,6 +181,9 @@ pub struct TestBookingView {
     pub report_no: Option<String>,
     /// Where the report's file is, once issued (the two firms read it).
     pub report: Option<String>,
+    /// The booking firm's rating of the lab after the report, 1 to 5, and its comment.
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
 }
 
 impl TestBookingView {
@@ -187,6 +201,8 @@ impl TestBookingView {
             reason: b.reason.clone(),
             report_no: b.report_no.clone(),
             report: b.report_sha256.as_ref().map(|_| format!("/api/v1/test-bookings/{}/report", b.id)),
+            rating: b.rating.as_ref().map(|(score, _)| *score),
+            rating_comment: b.rating.as_ref().map(|(_, c)| c.clone()).filter(|c| !c.is_empty()),
         }
     }
 }
@@ -508,6 +524,55 @@ pub async fn report(
     let f = app.store.file(&sha).await.map_err(|e| ApiError::internal(lang, e))?;
     let f = f.ok_or_else(|| ApiError::not_found(lang))?;
     Ok(super::uploads::attachment(f, &format!("test-report-{}", b.id)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestRatingBody {
+    /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
+    pub score: i64,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub comment: String,
+}
+
+/// Rate the lab once its report is issued (the booking firm's owners and admins), once per
+/// booking: the rating counts in the lab's standing as an engagement's does, so matching
+/// weighs it.
+#[utoipa::path(post, path = "/api/v1/test-bookings/{id}/rate", tag = "standards", request_body = TestRatingBody,
+    params(("id" = i64, Path, minimum = 1, description = "the booking")),
+    responses((status = 200, body = TestBookingView), (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn rate(
+    State(app): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    id: super::RawId,
+    body: Bytes,
+) -> Result<Json<TestBookingView>, ApiError> {
+    let me = writer(&app, lang, &headers).await?;
+    let (b, _, requester) = mine(&app, lang, me.account_id, id).await?;
+    if !manages(requester) {
+        return Err(forbidden(lang));
+    }
+    let r: TestRatingBody = super::accounts::read(lang, &body)?;
+    if !(1..=5).contains(&r.score) {
+        return Err(ApiError::bad(lang, "out_of_range", "score", msg!("whole_range", "score", 1, 5)));
+    }
+    let comment = r.comment.trim();
+    if comment.chars().count() > 500 {
+        return Err(ApiError::bad(lang, "too_long", "comment", msg!("text_max", 500)));
+    }
+    if b.state != TestState::Reported {
+        let m = msg!("test_step_refused", b.state.name(lang));
+        return Err(ApiError::new(StatusCode::CONFLICT, "wrong_state", lang, m));
+    }
+    let internal = |e| ApiError::internal(lang, e);
+    if !app.store.rate_test(b.id, r.score, comment, me.account_id).await.map_err(internal)? {
+        return Err(ApiError::new(StatusCode::CONFLICT, "already_rated", lang, msg!("test_rated_already")));
+    }
+    let b = app.store.test_booking(b.id).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
+    Ok(Json(TestBookingView::new(&b, lang)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -4,6 +4,7 @@
 //! render a view.
 
 pub mod accounts;
+pub mod accreditations;
 pub mod audit;
 pub mod auth;
 pub mod body;
@@ -232,6 +233,13 @@ pub const MAX_BODY: usize = 1024 * 1024;
         labs::issue,
         labs::report,
         labs::declare,
+        labs::rate,
+        accreditations::submit,
+        accreditations::of_org,
+        accreditations::queue,
+        accreditations::file,
+        accreditations::verify,
+        accreditations::reject,
         gaps::list,
         targets::list,
         targets::get,
@@ -333,6 +341,12 @@ pub fn router_with(state: AppState) -> Router {
         .route("/api/v1/test-bookings/{id}/issue", axum::routing::post(labs::issue))
         .route("/api/v1/test-bookings/{id}/report", get(labs::report))
         .route("/api/v1/test-bookings/{id}/declare", axum::routing::post(labs::declare))
+        .route("/api/v1/test-bookings/{id}/rate", axum::routing::post(labs::rate))
+        .route("/api/v1/orgs/{id}/accreditations", get(accreditations::of_org).post(accreditations::submit))
+        .route("/api/v1/accreditations", get(accreditations::queue))
+        .route("/api/v1/accreditations/{id}/file", get(accreditations::file))
+        .route("/api/v1/accreditations/{id}/verify", axum::routing::post(accreditations::verify))
+        .route("/api/v1/accreditations/{id}/reject", axum::routing::post(accreditations::reject))
         .route("/api/v1/overview/gaps", get(gaps::list))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/{id}", get(targets::get).put(targets::edit).delete(targets::delete))

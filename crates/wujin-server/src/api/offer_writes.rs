@@ -81,8 +81,12 @@ const SPEC_SEPARATORS: [char; 3] = ['=', ';', '；'];
 ///
 /// With `old` (a PATCH), the body is laid over the stored offer: the title and category it
 /// leaves out are the stored ones, and every other field it leaves out stays as stored.
+///
+/// A standard cited without its year is pinned to the edition the stored `library` has in
+/// force (an admin's update counts at once, without a release).
 fn record(
     lang: Lang,
+    library: &wujin_domain::standard::Library,
     b: &OfferBody,
     sent: &serde_json::Value,
     external_id: &str,
@@ -123,7 +127,8 @@ fn record(
         ("lead_time_days", number(b.lead_time_days)),
         ("hours_per_week", number(b.hours_per_week)),
     ];
-    let cells = Cells::from_pairs(pairs);
+    let mut cells = Cells::from_pairs(pairs);
+    library.pin_cells(&mut cells);
     let new = offer_from_cells(&cells).map_err(|errs| {
         super::accounts::row_refused(lang, errs, &[("price_min", "price_min_fen"), ("price_max", "price_max_fen")])
     })?;
@@ -183,7 +188,8 @@ pub async fn create(
     let internal = |e| ApiError::internal(lang, e);
     let token = super::accounts::random_token(9).map_err(|e| ApiError::internal(lang, e))?;
     let external_id = format!("web-{}-{token}", org.id);
-    let r = record(lang, &b, &sent, &external_id, &org, None)?;
+    let library = app.store.library().await.map_err(internal)?;
+    let r = record(lang, &library, &b, &sent, &external_id, &org, None)?;
     let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };
     match app.store.save_offer(&owner, &r, None, me.account_id).await.map_err(internal)? {
         Write::Done(id) => Ok((StatusCode::CREATED, Json(view(&app, lang, id).await?)).into_response()),
@@ -207,7 +213,8 @@ pub async fn edit(
     let (offer, org) = kept(&app, lang, &me, id).await?;
     let (b, sent): (OfferBody, _) = super::body::read_json_named(lang, &body)?;
     let revision = super::revision(lang, &headers, b.revision)?;
-    let r = record(lang, &b, &sent, &offer.record.external_id, &org, Some(&offer.record))?;
+    let library = app.store.library().await.map_err(|e| ApiError::internal(lang, e))?;
+    let r = record(lang, &library, &b, &sent, &offer.record.external_id, &org, Some(&offer.record))?;
     let owner = Owner { org_id: org.id, uscc: &org.record.uscc, town: org.record.town.as_deref() };
     let internal = |e| ApiError::internal(lang, e);
     match app.store.save_offer(&owner, &r, Some((offer.id, revision)), me.account_id).await.map_err(internal)? {

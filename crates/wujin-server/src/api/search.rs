@@ -104,7 +104,8 @@ pub struct OfferSummary {
 #[derive(Clone, Serialize, ToSchema)]
 pub struct TermMatch {
     pub term: String,
-    /// title, body, org_name, or category (the word names the offer's category or family).
+    /// title, body, org_name, test_item (one of a lab's test items), or category (the word
+    /// names the offer's category or family).
     pub field: String,
     /// The query word it stands in for, when matched through a synonym ("synonym 真空杯").
     pub via: Option<String>,
@@ -132,6 +133,9 @@ pub struct Explanation {
     pub filters: Vec<String>,
     /// Standards named in the query that this organisation's offers meet.
     pub standards: Vec<String>,
+    /// A lab's test items the need names ("保温效能 GB/T 29606-2013 5.3": item, edition,
+    /// clause when given).
+    pub test_items: Vec<String>,
     pub signals: Vec<SignalEffect>,
 }
 
@@ -517,7 +521,13 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
 pub fn item(org: wujin_match::OrgMatch, filters: &[String], lang: Lang) -> Option<SearchItem> {
     let t = Taxonomy::get();
     let first = org.hits.first().and_then(|h| h.shown.as_ref())?;
-    let mut explanation = Explanation { terms: vec![], filters: filters.to_vec(), standards: vec![], signals: vec![] };
+    let mut explanation = Explanation {
+        terms: vec![],
+        filters: filters.to_vec(),
+        standards: vec![],
+        test_items: vec![],
+        signals: vec![],
+    };
     for s in org.hits.first().map(|h| h.signals.clone()).unwrap_or_default() {
         explanation.signals.push(signal_view(s));
     }
@@ -555,6 +565,11 @@ pub fn item(org: wujin_match::OrgMatch, filters: &[String], lang: Lang) -> Optio
         for s in &hit.standards {
             if !explanation.standards.contains(s) {
                 explanation.standards.push(s.clone());
+            }
+        }
+        for i in &hit.tests {
+            if !explanation.test_items.contains(i) {
+                explanation.test_items.push(i.clone());
             }
         }
     }

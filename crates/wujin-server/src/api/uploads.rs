@@ -46,6 +46,7 @@ pub fn takes_upload(path: &str) -> bool {
     ) || super::problems::takes_evidence(path)
         || super::declarations::takes_report(path)
         || super::labs::takes_report(path)
+        || super::accreditations::takes_file(path)
 }
 
 /// The multipart form a catalogue upload is sent as.

@@ -31,6 +31,7 @@ mod tests {
             include_str!("../../pages/templates/tokens.html"),
             include_str!("../../pages/templates/webhooks.html"),
             include_str!("../../pages/templates/test_bookings.html"),
+            include_str!("../../pages/templates/accreditations.html"),
             include_str!("../../pages/templates/webhook.html"),
             include_str!("../../pages/templates/webhook_delivery.html"),
             include_str!("../../pages/templates/members.html"),
@@ -94,6 +95,7 @@ mod tests {
         used.extend(super::super::labs::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::webhooks::KEYS.iter().map(|k| k.to_string()));
         used.extend(super::super::test_bookings::KEYS.iter().map(|k| k.to_string()));
+        used.extend(super::super::accreditations::KEYS.iter().map(|k| k.to_string()));
         used.extend(["bookings_mine", "bookings_of_my_machines"].map(String::from));
         used.extend(
             ["idle_chart_title", "idle_hours_unit", "idle_cell", "idle_all_processes", "idle_process", "idle_hidden"]

@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use minijinja::{Value, context};
 use wujin_domain::Lang;
+use wujin_domain::accreditation::Scope;
 
 use super::account::back_to;
 use super::catalogue::text;
@@ -20,6 +21,10 @@ use crate::api::lang::ReqLang;
 /// The test items listed under an offer, as its page shows them.
 pub async fn of_offer(app: &AppState, lang: Lang, offer: i64) -> Vec<Value> {
     let items = app.store.test_items(None, Some(offer), 200).await.unwrap_or_default();
+    let verified = match items.first() {
+        Some(i) => crate::api::labs::lab_verified(app, i.org_id).await.unwrap_or(false),
+        None => false,
+    };
     items
         .iter()
         .map(|i| {
@@ -29,14 +34,15 @@ pub async fn of_offer(app: &AppState, lang: Lang, offer: i64) -> Vec<Value> {
                 href => super::standards::href(&t.standard), clause => t.clause.clone(),
                 method => t.method.clone(), sample => t.sample.clone(),
                 price => super::yuan(t.price_fen), days => t.turnaround_days, weekly => t.weekly_capacity,
-                scope => text(lang, if t.in_scope { "test_in_scope" } else { "test_out_of_scope" }, &[]),
+                scope => text(lang, &format!("test_scope_{}", Scope::of(t.in_scope, verified).code()), &[]),
+                verified => Scope::of(t.in_scope, verified) == Scope::Verified,
             }
         })
         .collect()
 }
 
 /// Keys built at run time.
-pub const KEYS: &[&str] = &["test_in_scope", "test_out_of_scope"];
+pub const KEYS: &[&str] = &["test_scope_verified", "test_scope_declared", "test_scope_outside"];
 
 /// `POST /offers/{id}/book`: the ticked items (`item`, repeated), samples and the day wanted,
 /// for the first firm the person keeps; back to the offer's page with the outcome.

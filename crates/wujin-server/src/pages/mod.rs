@@ -4,6 +4,7 @@
 //! catalogue. The core flows need no JavaScript: links and forms.
 
 mod account;
+pub mod accreditations;
 pub mod capacity;
 pub mod catalogue;
 pub mod chain;
@@ -81,6 +82,7 @@ fn env() -> &'static Environment<'static> {
             ("tokens.html", include_str!("../../pages/templates/tokens.html")),
             ("webhooks.html", include_str!("../../pages/templates/webhooks.html")),
             ("test_bookings.html", include_str!("../../pages/templates/test_bookings.html")),
+            ("accreditations.html", include_str!("../../pages/templates/accreditations.html")),
             ("webhook.html", include_str!("../../pages/templates/webhook.html")),
             ("webhook_delivery.html", include_str!("../../pages/templates/webhook_delivery.html")),
             ("members.html", include_str!("../../pages/templates/members.html")),
@@ -304,6 +306,9 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/{id}/read", axum::routing::post(mine::inbox_read))
         .route("/tokens", get(mine::tokens_page))
         .route("/tokens/{action}", axum::routing::post(mine::tokens_act))
+        .route("/accreditations", get(accreditations::queue))
+        .route("/accreditations/{id}/{action}", axum::routing::post(accreditations::act))
+        .route("/orgs/{id}/accreditations", axum::routing::post(accreditations::submit))
         .route("/test-bookings", get(test_bookings::page))
         .route("/test-bookings/{id}/{action}", axum::routing::post(test_bookings::act))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))

@@ -540,5 +540,8 @@ pub const KEYS: &[&str] = &[
     "inbox_test_testing",
     "inbox_test_reported",
     "inbox_test_cancelled",
+    "inbox_test_rated",
+    "inbox_accreditation_verified",
+    "inbox_accreditation_rejected",
     "inbox_declaration_expiring",
 ];

@@ -12,6 +12,7 @@ use super::catalogue::text;
 use super::session::page_user;
 use super::{page_lang, render, user_ctx, yuan_range};
 use crate::api::AppState;
+use crate::api::lang::ReqLang;
 
 fn not_found(lang: Lang, here: &str) -> Response {
     super::message(StatusCode::NOT_FOUND, lang, here, "not_found_title", "")
@@ -106,7 +107,18 @@ pub async fn org(
     let keeps = user.as_ref().is_some_and(|u| u.keeps(id));
     let member = user.as_ref().is_some_and(|u| u.orgs.iter().any(|m| m.org_id == id));
     let ask = (!member).then(|| format!("/demands/new?to={id}"));
-    render(StatusCode::OK, "org.html", lang, &here, context! { org, offers, keeps, ask, user => user_ctx(&user) })
+    // A lab's CMA/CNAS certificates, as the API shows them to this reader.
+    let answer =
+        crate::api::accreditations::of_org(State(app.clone()), ReqLang(lang), headers.clone(), Ok(Path(raw.clone())))
+            .await;
+    let accreditations = super::demands::json_of(answer).await.map(|v| v["items"].clone()).unwrap_or_default();
+    let provider = r.kind == wujin_domain::OrgKind::ServiceProvider;
+    let error = super::supervision::query_map(query.as_deref()).remove("error");
+    let ctx = context! {
+        org, offers, keeps, ask, user => user_ctx(&user), provider, error,
+        accreditations => Value::from(Serde(accreditations)),
+    };
+    render(StatusCode::OK, "org.html", lang, &here, ctx)
 }
 
 /// An offer's standards as chips: each edition the library holds links to its page and says

@@ -222,6 +222,11 @@ pub fn why(lang: Lang, item: &serde_json::Value) -> String {
     if !standards.is_empty() {
         parts.push(text(lang, "why_standards", &[standards.join(sep)]));
     }
+    let tests: Vec<&str> =
+        item["explanation"]["test_items"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).collect();
+    if !tests.is_empty() {
+        parts.push(text(lang, "why_test_items", &[tests.join(sep)]));
+    }
     let t = Taxonomy::get();
     for s in item["explanation"]["signals"].as_array().into_iter().flatten() {
         let v = s["value"].as_i64().unwrap_or(0).to_string();

@@ -24,6 +24,8 @@ pub struct PageUser {
     pub csrf: String,
     pub orgs: Vec<Membership>,
     pub officer: bool,
+    /// A platform admin: the menu offers the certificates to check.
+    pub admin: bool,
     /// One of their firms has offers: it can quote, so the header lists demands open to it.
     pub sells: bool,
     /// Unread messages of their firms, shown beside 消息.
@@ -39,7 +41,7 @@ impl PageUser {
             .map(|m| context! { id => m.org_id, name => m.org_name.clone(), role => m.role.code() })
             .collect();
         context! {
-            name => self.name.clone(), csrf => self.csrf.clone(), orgs, officer => self.officer,
+            name => self.name.clone(), csrf => self.csrf.clone(), orgs, officer => self.officer, admin => self.admin,
             sells => self.sells, unread => self.unread,
         }
     }
@@ -61,6 +63,7 @@ pub async fn page_user(app: &AppState, headers: &HeaderMap) -> Option<PageUser> 
     let s = app.store.session(&token_hash(&token)).await.ok()??;
     let orgs = app.store.memberships(s.account_id).await.ok()?;
     let officer = app.store.is_officer(s.account_id).await.unwrap_or(false);
+    let admin = app.store.is_platform_admin(s.account_id).await.unwrap_or(false);
     let ids: Vec<i64> = orgs.iter().map(|m| m.org_id).collect();
     let (sells, unread) = if ids.is_empty() {
         (false, 0)
@@ -75,6 +78,7 @@ pub async fn page_user(app: &AppState, headers: &HeaderMap) -> Option<PageUser> 
         csrf: s.csrf,
         orgs,
         officer,
+        admin,
         sells,
         unread,
     })

@@ -41,7 +41,7 @@ const PATH: [TestState; 5] =
     [TestState::Requested, TestState::Confirmed, TestState::Received, TestState::Testing, TestState::Reported];
 
 /// The steps whose success the page confirms (`?done=`).
-const DONE: [&str; 7] = ["confirm", "decline", "receive", "start", "issue", "cancel", "declare"];
+const DONE: [&str; 8] = ["confirm", "decline", "receive", "start", "issue", "cancel", "declare", "rate"];
 
 /// Catalogue keys made from values here, for the catalogue test.
 pub const KEYS: &[&str] = &[
@@ -52,6 +52,7 @@ pub const KEYS: &[&str] = &[
     "test_done_issue",
     "test_done_cancel",
     "test_done_declare",
+    "test_done_rate",
 ];
 
 /// What the cards name besides the bookings: the firms and the items.
@@ -218,6 +219,7 @@ fn card(lang: Lang, user: &PageUser, look: &Lookup, b: &Json, lab_side: bool, wi
         issue => lab_side && may(TestState::Testing),
         cancel => acting && cancellable,
         declare => !lab_side && may(TestState::Reported),
+        rate => !lab_side && may(TestState::Reported) && b["rating"].is_null(),
         offers => with.choices, declared_for => with.done,
         report => b["report"].as_str().map(str::to_string),
     }
@@ -225,7 +227,7 @@ fn card(lang: Lang, user: &PageUser, look: &Lookup, b: &Json, lab_side: bool, wi
 
 /// `POST /test-bookings/{id}/{action}`: confirm (`date`), decline and cancel (`reason`),
 /// receive, start, issue (multipart: `report_no` and `file`), declare (`offer_id`,
-/// `valid_until`); back to the list with the outcome.
+/// `valid_until`), rate (`score`, `comment`); back to the list with the outcome.
 pub async fn act(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -263,6 +265,11 @@ pub async fn act(
         "receive" => json_of(api::receive(st, rl, h, this(), step_body).await).await,
         "start" => json_of(api::start(st, rl, h, this(), step_body).await).await,
         "cancel" => json_of(api::cancel(st, rl, h, this(), step_body).await).await,
+        "rate" => {
+            let score = field("score").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            let b = json!({"score": score, "comment": field("comment").unwrap_or_default()});
+            json_of(api::rate(st, rl, h, this(), Bytes::from(b.to_string())).await).await
+        }
         "declare" => {
             let b = json!({
                 "offer_id": field("offer_id").and_then(|o| o.parse::<i64>().ok()).unwrap_or(0),

@@ -352,10 +352,13 @@ pub async fn check_offers(
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut records: Vec<(Place, OfferRecord)> = vec![];
     let named = Named::of_header(OFFER_COLUMNS, &header);
+    // Standards cited without a year read as the edition the stored library has in force.
+    let library = store.library().await?;
     let parsed = parse_rows(
         &table.rows,
         |c| {
-            let cells = header.cells(c);
+            let mut cells = header.cells(c);
+            library.pin_cells(&mut cells);
             (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
         },
         |n| check.inc(n),
