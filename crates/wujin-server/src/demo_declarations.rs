@@ -60,7 +60,7 @@ const ITEMS: &[(&str, &[&str])] = &[
 ];
 
 /// The demo lab's test items under its testing offers, and the cup maker's bookings of them
-/// in every state (requested, confirmed, testing, reported).
+/// in every state (requested, confirmed, testing, reported, the last one rated).
 pub async fn load_lab(store: &Store, (lab, tester): (i64, i64), (maker, by): (i64, i64)) -> Result<(), Failure> {
     use wujin_domain::testing::{TestItem, TestState};
     let library = store.library().await.map_err(fail)?;
@@ -117,6 +117,10 @@ pub async fn load_lab(store: &Store, (lab, tester): (i64, i64), (maker, by): (i6
             });
             store.step_test(b.id, from, to, date, None, report, tester).await.map_err(fail)?;
             from = to;
+        }
+        // The cup maker rated the lab after its report, as firms do.
+        if from == TestState::Reported {
+            store.rate_test(b.id, 5, "报告清楚，周期准时", by).await.map_err(fail)?;
         }
     }
     Ok(())

@@ -205,9 +205,7 @@ pub async fn file(
     if !reads_file(&app, lang, &me, a.org_id).await? {
         return Err(ApiError::not_found(lang));
     }
-    let f = app.store.file(&a.file_sha256).await.map_err(|e| ApiError::internal(lang, e))?;
-    let f = f.ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(super::uploads::attachment(f, &format!("certificate-{}", a.id)))
+    super::uploads::serve_kept(&app, lang, &a.file_sha256, &format!("certificate-{}", a.id)).await
 }
 
 #[derive(Deserialize, ToSchema, Default)]

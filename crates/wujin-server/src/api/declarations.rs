@@ -240,7 +240,5 @@ pub async fn file(
     if !may_read(&app, lang, &me, &d).await? {
         return Err(ApiError::not_found(lang));
     }
-    let f = app.store.file(&d.file_sha256).await.map_err(|e| ApiError::internal(lang, e))?;
-    let f = f.ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(super::uploads::attachment(f, &format!("report-{}", d.id)))
+    super::uploads::serve_kept(&app, lang, &d.file_sha256, &format!("report-{}", d.id)).await
 }

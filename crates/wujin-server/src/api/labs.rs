@@ -521,9 +521,7 @@ pub async fn report(
     let me = super::auth::caller(&app, lang, &headers).await?;
     let (b, ..) = mine(&app, lang, me.account_id, id).await?;
     let sha = b.report_sha256.ok_or_else(|| ApiError::not_found(lang))?;
-    let f = app.store.file(&sha).await.map_err(|e| ApiError::internal(lang, e))?;
-    let f = f.ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(super::uploads::attachment(f, &format!("test-report-{}", b.id)))
+    super::uploads::serve_kept(&app, lang, &sha, &format!("test-report-{}", b.id)).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -617,8 +617,7 @@ pub(crate) async fn serve_evidence(
     if !app.store.is_evidence_of(id, sha).await.map_err(internal)? {
         return Err(ApiError::not_found(lang));
     }
-    let f = app.store.file(sha).await.map_err(internal)?.ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(super::uploads::attachment(f, &format!("evidence-{id}-{}", &sha[..12])))
+    super::uploads::serve_kept(app, lang, sha, &format!("evidence-{id}-{}", &sha[..12])).await
 }
 
 async fn act(

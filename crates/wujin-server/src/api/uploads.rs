@@ -306,6 +306,20 @@ pub async fn write(
     }
 }
 
+/// The kept file `sha256` served by [`attachment`], or 404 when it is gone: what every
+/// route handing out a document (evidence, a report, a certificate) ends with, once it has
+/// decided the caller may read it.
+pub async fn serve_kept(
+    app: &super::AppState,
+    lang: wujin_domain::Lang,
+    sha256: &str,
+    stem: &str,
+) -> Result<Response, super::error::ApiError> {
+    let f = app.store.file(sha256).await.map_err(|e| super::error::ApiError::internal(lang, e))?;
+    let f = f.ok_or_else(|| super::error::ApiError::not_found(lang))?;
+    Ok(attachment(f, stem))
+}
+
 /// A kept file (evidence, a test report) as the API serves it: an attachment named
 /// `{stem}.{extension}`, of the type its content was found to be, never sniffed or run in
 /// the page (`nosniff`, a sandboxing CSP), cached only by the reader's own browser.

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::account::{back_to, see_other};
 use super::catalogue::text;
-use super::demands::{json_of, write_headers};
+use super::demands::json_of;
 use super::session::{form, page_user, sign_in_first};
 use super::supervision::{query_map, shown};
 use super::{page_lang, render};
@@ -80,12 +80,11 @@ pub async fn act(
     body: Bytes,
 ) -> Response {
     let lang = page_lang(&headers, None);
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(HOME) };
     let f = form(&body);
-    if f.get("csrf").is_none_or(|t| t.is_empty() || *t != user.csrf) {
-        return back_to(HOME, Err(text(lang, "form_expired", &[])));
-    }
-    let h = write_headers(&headers, &user);
+    let h = match super::targets::poster(&app, lang, &headers, &f, HOME).await {
+        Ok(h) => h,
+        Err(page) => return page,
+    };
     let reason = f.get("reason").map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     let b = Bytes::from(json!({"reason": reason}).to_string());
     let r = match action.as_str() {

@@ -23,7 +23,7 @@ use wujin_store::labs::StoredItem;
 
 use super::account::{back_to, see_other};
 use super::catalogue::text;
-use super::demands::{json_of, write_headers};
+use super::demands::json_of;
 use super::session::{PageUser, form, page_user, sign_in_first};
 use super::supervision::{query_map, shown};
 use super::{page_lang, render};
@@ -235,7 +235,6 @@ pub async fn act(
     body: Bytes,
 ) -> Response {
     let lang = page_lang(&headers, None);
-    let anchor = format!("{HOME}#test-booking-{}", raw.chars().filter(char::is_ascii_digit).collect::<String>());
     let this = || Ok(Path(raw.clone()));
     let outcome = |r: Result<(), crate::api::error::ApiError>, done: &str| match r {
         Ok(()) => see_other(&format!("{HOME}?done={done}#test-booking-{raw}"), None),
@@ -250,12 +249,11 @@ pub async fn act(
         let r = api::issue(State(app.clone()), ReqLang(lang), h, this(), body).await;
         return outcome(r.map(|_| ()), "issue");
     }
-    let Some(user) = page_user(&app, &headers).await else { return sign_in_first(&anchor) };
     let f = form(&body);
-    if f.get("csrf").is_none_or(|t| t.is_empty() || *t != user.csrf) {
-        return back_to(HOME, Err(text(lang, "form_expired", &[])));
-    }
-    let h = write_headers(&headers, &user);
+    let h = match super::targets::poster(&app, lang, &headers, &f, HOME).await {
+        Ok(h) => h,
+        Err(page) => return page,
+    };
     let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let step_body = Bytes::from(json!({"date": field("date"), "reason": field("reason")}).to_string());
     let (st, rl) = (State(app.clone()), ReqLang(lang));
