@@ -75,6 +75,11 @@ const ITEM: &str = "SELECT id, org_id, offer_id, standard, name, clause, method,
 const BOOKING: &str = "SELECT id, lab_org_id, org_id, samples, desired_on, notes, state, confirmed_on, reason, \
      report_no, report_sha256, report_name, created_at, updated_at, rating, rating_comment FROM test_bookings";
 
+/// How many bookings of an item (`$1`) hold a place in a week (`$2`, its Monday): the count
+/// a confirmation is checked against, and the one the lab's capacity shows.
+const TAKEN: &str = "SELECT COUNT(*) FROM test_booking_items i JOIN test_bookings b ON b.id = i.booking_id \
+     WHERE i.item_id = $1 AND b.week = $2 AND b.state IN ('confirmed', 'received', 'testing', 'reported')";
+
 fn day(v: &str) -> Result<Date> {
     wujin_domain::tie::parse_date(v).ok_or_else(|| StoreError::Corrupt(format!("test booking date {v}")))
 }
@@ -202,6 +207,16 @@ impl Store {
         sql.fetch_all(self.pool()).await?.iter().map(item_of).collect()
     }
 
+    /// The test items with these ids (those that exist), by id.
+    pub async fn test_items_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredItem>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut sql = crate::Sql::new(self.backend(), &format!("{ITEM} WHERE id IN "));
+        sql.bind_list(ids.iter().copied()).push(" ORDER BY id");
+        sql.fetch_all(self.pool()).await?.iter().map(item_of).collect()
+    }
+
     pub async fn test_item(&self, id: i64) -> Result<Option<StoredItem>> {
         let row = sqlx::query(&format!("{ITEM} WHERE id = $1")).bind(id).fetch_optional(self.pool()).await?;
         row.as_ref().map(item_of).transpose()
@@ -262,12 +277,23 @@ impl Store {
             return Ok(vec![]);
         }
         let column = if lab { "lab_org_id" } else { "org_id" };
-        let mut sql = crate::Sql::new(self.backend(), &format!("SELECT id FROM test_bookings WHERE {column} IN "));
+        let mut sql = crate::Sql::new(self.backend(), &format!("{BOOKING} WHERE {column} IN "));
         sql.bind_list(orgs.iter().copied()).push(" ORDER BY id DESC LIMIT ").bind(limit);
-        let ids = sql.fetch_all_as::<(i64,), _>(self.pool()).await?;
-        let mut out = vec![];
-        for (id,) in ids {
-            out.extend(self.test_booking(id).await?);
+        let mut out: Vec<TestBooking> =
+            sql.fetch_all(self.pool()).await?.iter().map(booking_of).collect::<Result<_>>()?;
+        if out.is_empty() {
+            return Ok(out);
+        }
+        // Their items in one read.
+        let mut sql =
+            crate::Sql::new(self.backend(), "SELECT booking_id, item_id FROM test_booking_items WHERE booking_id IN ");
+        sql.bind_list(out.iter().map(|b| b.id)).push(" ORDER BY booking_id, item_id");
+        let mut items: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for (booking, item) in sql.fetch_all_as::<(i64, i64), _>(self.pool()).await? {
+            items.entry(booking).or_default().push(item);
+        }
+        for b in &mut out {
+            b.items = items.remove(&b.id).unwrap_or_default();
         }
         Ok(out)
     }
@@ -332,14 +358,8 @@ impl Store {
                     .bind(*item)
                     .fetch_one(&mut *tx)
                     .await?;
-                let taken: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM test_booking_items i JOIN test_bookings b ON b.id = i.booking_id \
-                     WHERE i.item_id = $1 AND b.week = $2 AND b.state IN ('confirmed', 'received', 'testing', 'reported')",
-                )
-                .bind(*item)
-                .bind(week.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
+                let taken: i64 =
+                    sqlx::query_scalar(TAKEN).bind(*item).bind(week.to_string()).fetch_one(&mut *tx).await?;
                 if taken >= capacity {
                     tx.rollback().await?;
                     return Ok(Stepped::Full { item: *item, week, capacity });
@@ -396,13 +416,6 @@ impl Store {
 
     /// How many bookings of each of these items stand confirmed for the week of `day`.
     pub async fn confirmed_in_week(&self, item: i64, day: Date) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM test_booking_items i JOIN test_bookings b ON b.id = i.booking_id \
-             WHERE i.item_id = $1 AND b.week = $2 AND b.state IN ('confirmed', 'received', 'testing', 'reported')",
-        )
-        .bind(item)
-        .bind(week_of(day).to_string())
-        .fetch_one(self.pool())
-        .await?)
+        Ok(sqlx::query_scalar(TAKEN).bind(item).bind(week_of(day).to_string()).fetch_one(self.pool()).await?)
     }
 }

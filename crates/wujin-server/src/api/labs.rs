@@ -246,9 +246,10 @@ pub async fn book(
     if ids.is_empty() || ids.len() > MAX_ITEMS {
         return Err(ApiError::bad(lang, "out_of_range", "item_ids", msg!("list_too_long", "item_ids", MAX_ITEMS)));
     }
+    let found = app.store.test_items_by_ids(&ids).await.map_err(internal)?;
     let mut lab = None;
     for id in &ids {
-        let item = app.store.test_item(*id).await.map_err(internal)?;
+        let item = found.iter().find(|i| i.id == *id);
         let item =
             item.ok_or_else(|| ApiError::bad(lang, "unknown_item", "item_ids", msg!("test_item_unknown", id)))?;
         if lab.is_some_and(|l| l != item.org_id) {

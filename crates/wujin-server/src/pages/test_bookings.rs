@@ -63,26 +63,22 @@ struct Lookup {
 
 impl Lookup {
     async fn read(app: &AppState, bookings: &[&Json]) -> Lookup {
-        let mut orgs = HashMap::new();
-        let mut items = HashMap::new();
-        for b in bookings {
-            for key in ["lab", "org_id"] {
-                if let Some(id) = b[key].as_i64()
-                    && !orgs.contains_key(&id)
-                    && let Ok(Some(o)) = app.store.org(id).await
-                {
-                    orgs.insert(id, o.record.name.clone());
-                }
-            }
-            for id in b["items"].as_array().into_iter().flatten().filter_map(Json::as_i64) {
-                if !items.contains_key(&id)
-                    && let Ok(Some(i)) = app.store.test_item(id).await
-                {
-                    items.insert(id, i);
-                }
-            }
+        let mut org_ids: Vec<i64> =
+            bookings.iter().flat_map(|b| ["lab", "org_id"].map(|k| b[k].as_i64())).flatten().collect();
+        org_ids.sort_unstable();
+        org_ids.dedup();
+        let mut item_ids: Vec<i64> = bookings
+            .iter()
+            .flat_map(|b| b["items"].as_array().into_iter().flatten().filter_map(Json::as_i64))
+            .collect();
+        item_ids.sort_unstable();
+        item_ids.dedup();
+        let orgs = app.store.orgs_by_ids(&org_ids).await.unwrap_or_default();
+        let items = app.store.test_items_by_ids(&item_ids).await.unwrap_or_default();
+        Lookup {
+            orgs: orgs.into_iter().map(|o| (o.id, o.record.name)).collect(),
+            items: items.into_iter().map(|i| (i.id, i)).collect(),
         }
-        Lookup { orgs, items }
     }
 
     /// The booked items' editions, without repeats.
