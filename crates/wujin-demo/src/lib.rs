@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use wujin_domain::certificate::HeldCertificate;
 use wujin_domain::{Contact, Fen, OfferKind, OfferRecord, OrgKind, OrgRecord, PriceRange, SizeClass, Taxonomy, Uscc};
 
 use words::{ANY_TOWN, LINES, Line, SERVICE_LINES, SERVICE_TOWNS, SYLLABLES, ServiceLine};
@@ -201,7 +202,7 @@ impl Gen {
             founded_year: Some(founded),
             employees: Some(employees),
             revenue_band: Some(band.into()),
-            certificates,
+            certificates: certificates.into_iter().map(HeldCertificate::code).collect(),
             contact,
         };
         let n = match size {
@@ -270,7 +271,8 @@ impl Gen {
         let certs = if org.certificates.is_empty() {
             String::new()
         } else {
-            format!("通过{}认证，", org.certificates.join("、"))
+            let codes: Vec<&str> = org.certificates.iter().map(|c| c.code.as_str()).collect();
+            format!("通过{}认证，", codes.join("、"))
         };
         let description = format!(
             "{}位于永康{town_zh}，专业从事{}。{certs}支持OEM/ODM定制与来样加工，交期稳定。{std_text}",
@@ -347,7 +349,7 @@ impl Gen {
                 .certificates
                 .iter()
                 .filter(|_| self.rng.random_bool(0.7))
-                .map(|c| c.to_string())
+                .map(|c| HeldCertificate::code(*c))
                 .collect(),
             contact,
         };
@@ -456,7 +458,11 @@ impl Gen {
             founded_year: Some(founded),
             employees: Some(self.rng.random_range(10..200)),
             revenue_band: None,
-            certificates: if kind == OrgKind::ResearchInstitute { vec!["CMA".into(), "CNAS".into()] } else { vec![] },
+            certificates: if kind == OrgKind::ResearchInstitute {
+                vec![HeldCertificate::code("CMA"), HeldCertificate::code("CNAS")]
+            } else {
+                vec![]
+            },
             contact,
         };
         let t = Taxonomy::get();

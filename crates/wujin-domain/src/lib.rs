@@ -8,6 +8,7 @@
 pub mod account;
 pub mod accreditation;
 pub mod capacity;
+pub mod certificate;
 pub mod declaration;
 pub mod demand;
 pub mod disclosure;

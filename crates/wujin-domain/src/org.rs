@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::certificate::HeldCertificate;
 use crate::uscc::Uscc;
 
 /// What kind of organisation this is; it decides which offers and roles make sense.
@@ -99,7 +100,8 @@ pub struct OrgRecord {
     pub founded_year: Option<i32>,
     pub employees: Option<i64>,
     pub revenue_band: Option<String>,
-    /// Certificate codes (ISO 9001, CCC …).
-    pub certificates: Vec<String>,
+    /// Certificates held (ISO 9001, CCC …), with their numbers, issuers and last days where
+    /// known; one per code.
+    pub certificates: Vec<HeldCertificate>,
     pub contact: Contact,
 }

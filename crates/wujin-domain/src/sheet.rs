@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::FieldError;
+use crate::certificate::{self, HeldCertificate};
 use crate::messages::{Arg, Msg};
 use crate::money::Fen;
 use crate::msg;
@@ -249,7 +250,11 @@ pub fn org_keeping(new: OrgRecord, old: &OrgRecord, named: &Named) -> OrgRecord 
         founded_year: named.pick("founded_year", new.founded_year, &old.founded_year),
         employees: named.pick("employees", new.employees, &old.employees),
         revenue_band: named.pick("revenue_band", new.revenue_band, &old.revenue_band),
-        certificates: named.pick("certificates", new.certificates, &old.certificates),
+        certificates: if named.has("certificates") {
+            certificates_keeping(new.certificates, &old.certificates)
+        } else {
+            old.certificates.clone()
+        },
         contact: Contact {
             name: named.pick("contact_name", new.contact.name, &old.contact.name),
             phone: named.pick("phone", new.contact.phone, &old.contact.phone),
@@ -257,6 +262,23 @@ pub fn org_keeping(new: OrgRecord, old: &OrgRecord, named: &Named) -> OrgRecord 
             address: named.pick("address", new.contact.address, &old.contact.address),
         },
     }
+}
+
+/// A sheet writes a certificate's code and last day only: one it names keeps the number and
+/// issuer stored for its code.
+fn certificates_keeping(new: Vec<HeldCertificate>, old: &[HeldCertificate]) -> Vec<HeldCertificate> {
+    new.into_iter()
+        .map(|mut c| {
+            if let Some(o) = old.iter().find(|o| o.code == c.code)
+                && c.number.is_none()
+                && c.issuer.is_none()
+            {
+                c.number.clone_from(&o.number);
+                c.issuer.clone_from(&o.issuer);
+            }
+            c
+        })
+        .collect()
 }
 
 /// An offer read from an input that named only `named`, laid over the stored `old` (see
@@ -478,13 +500,26 @@ pub fn org_from_cells(cells: &Cells) -> Result<OrgRecord, Vec<FieldError>> {
         }
         found
     });
-    let mut certificates = vec![];
+    // `ISO9001@2027-05-01`: a certificate with its last day. Named twice, the later wins.
+    let mut certificates: Vec<HeldCertificate> = vec![];
     for s in c.list("certificates", 30) {
-        match t.certificate(&s) {
-            Some(e) if !certificates.contains(&e.code) => certificates.push(e.code.clone()),
-            Some(_) => {}
-            None => c.unknown_near("certificates", &s, Arg::Key("what_certificate"), t.certificates.iter()),
-        }
+        let (written, day) = certificate::split_item(&s);
+        let Some(e) = t.certificate(written) else {
+            c.unknown_near("certificates", written, Arg::Key("what_certificate"), t.certificates.iter());
+            continue;
+        };
+        let valid_until = match day {
+            None => None,
+            Some(d) => match certificate::parse_until(d) {
+                Some(d) => Some(d),
+                None => {
+                    c.fail("certificates", &s, "invalid_date", msg!("certificate_day", e.code.as_str(), d));
+                    continue;
+                }
+            },
+        };
+        certificates.retain(|h| h.code != e.code);
+        certificates.push(HeldCertificate { valid_until, ..HeldCertificate::code(e.code.clone()) });
     }
     let phone = c.optional("phone");
     if let Some(p) = &phone
@@ -711,7 +746,7 @@ pub fn org_to_row(o: &OrgRecord) -> Vec<String> {
         num(o.founded_year.map(i64::from)),
         num(o.employees),
         opt(&o.revenue_band),
-        o.certificates.join("；"),
+        o.certificates.iter().map(HeldCertificate::cell).collect::<Vec<_>>().join("；"),
         opt(&o.contact.name),
         opt(&o.contact.phone),
         opt(&o.contact.email),
@@ -778,13 +813,36 @@ mod tests {
             ("town", "石柱镇"),
             ("sectors", "C3382、金属制厨房用器具制造"),
             ("size_class", "小型"),
-            ("certificates", "ISO9001；LFGB"),
+            ("certificates", "ISO9001@2027-05-01；LFGB"),
             ("phone", "0579-87123456"),
         ]))
         .unwrap();
         assert_eq!(o.town.as_deref(), Some("330784105"));
         assert_eq!(o.sectors, vec!["C3382", "C3381"]);
-        assert_eq!(o.certificates, vec!["ISO 9001", "LFGB"]);
+        let codes: Vec<&str> = o.certificates.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(codes, ["ISO 9001", "LFGB"]);
+        assert_eq!(o.certificates[0].valid_until, time::Date::from_calendar_date(2027, time::Month::May, 1).ok());
+        assert_eq!(o.certificates[1].valid_until, None);
+
+        // A renewal names the new day; the number given through the API stays.
+        let mut stored = o.clone();
+        stored.certificates[0].number = Some("00124Q31234R0M".into());
+        let row = cells(&[
+            ("uscc", code.as_str()),
+            ("name", "永康市恒达杯业有限公司"),
+            ("certificates", "ISO 9001@2030-05-01"),
+        ]);
+        let renewed =
+            org_keeping(org_from_cells(&row).unwrap(), &stored, &Named::new(ORG_COLUMNS, vec!["certificates"]));
+        assert_eq!(renewed.certificates.len(), 1, "LFGB was left off the list");
+        assert_eq!(renewed.certificates[0].number.as_deref(), Some("00124Q31234R0M"));
+        assert_eq!(renewed.certificates[0].cell(), "ISO 9001@2030-05-01");
+
+        let bad =
+            org_from_cells(&cells(&[("uscc", code.as_str()), ("name", "恒达"), ("certificates", "CCC@2027-13-01")]))
+                .unwrap_err();
+        assert_eq!((bad[0].field, bad[0].code), ("certificates", "invalid_date"), "{bad:?}");
+        assert!(bad[0].zh.contains("CCC@YYYY-MM-DD") || bad[0].zh.contains("代码@YYYY-MM-DD"), "{}", bad[0].zh);
         assert_eq!(o.size_class, Some(SizeClass::Small));
     }
 

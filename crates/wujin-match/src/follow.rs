@@ -43,10 +43,15 @@ struct Extras {
     declared: HashMap<i64, Vec<String>>,
     /// A lab's testing offer's items.
     tests: HashMap<i64, Vec<TestedItem>>,
+    /// Certificates the daily sweep lapsed: (organisation, code, last day).
+    lapsed: std::collections::HashSet<(i64, String, String)>,
 }
 
 /// The index's view of stored offers.
 fn docs_of<'a>(offers: &'a [Offer], extras: &'a Extras) -> Vec<OfferDoc<'a>> {
+    // A lapsed certificate leaves the index through the daily sweep's outbox row for its
+    // organisation (`Store::lapse_certificates`).
+    let today = wujin_store::ties::today();
     offers
         .iter()
         .map(|o| OfferDoc {
@@ -54,7 +59,16 @@ fn docs_of<'a>(offers: &'a [Offer], extras: &'a Extras) -> Vec<OfferDoc<'a>> {
             org_id: o.org_id as u64,
             org_name: &o.org_name,
             town: o.town.as_deref(),
-            certificates: &o.org_certificates,
+            certificates: o
+                .org_certificates
+                .iter()
+                .filter(|c| c.in_force(today))
+                .filter(|c| match c.valid_until {
+                    Some(d) => !extras.lapsed.contains(&(o.org_id, c.code.clone(), d.to_string())),
+                    None => true,
+                })
+                .map(|c| c.code.as_str())
+                .collect(),
             sectors: &o.org_sectors,
             standing: extras.standing.get(&o.org_id).map(standing_of).unwrap_or_default(),
             record: &o.record,
@@ -84,6 +98,17 @@ async fn extras_of(store: &Store, offers: &[Offer]) -> Result<Extras, FollowErro
     let mut extras = Extras::default();
     for chunk in orgs.chunks(500) {
         extras.standing.extend(store.reputations(chunk).await?);
+    }
+    // Only organisations with a dated certificate can have a lapsed one.
+    let dated: Vec<i64> = offers
+        .iter()
+        .filter(|o| o.org_certificates.iter().any(|c| c.valid_until.is_some()))
+        .map(|o| o.org_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in dated.chunks(500) {
+        extras.lapsed.extend(store.lapsed_certificates(chunk).await?);
     }
     let capacity: Vec<i64> =
         offers.iter().filter(|o| o.record.kind == wujin_domain::OfferKind::Capacity).map(|o| o.id).collect();

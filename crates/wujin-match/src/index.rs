@@ -27,8 +27,9 @@ pub struct OfferDoc<'a> {
     pub org_id: u64,
     pub org_name: &'a str,
     pub town: Option<&'a str>,
-    /// Certificates the organisation holds.
-    pub certificates: &'a [String],
+    /// Codes of the certificates the organisation holds and that are in force: a lapsed
+    /// one is left out by the caller, who knows the day.
+    pub certificates: Vec<&'a str>,
     /// The organisation's industries (sector codes).
     pub sectors: &'a [String],
     pub standing: Standing,
@@ -293,7 +294,7 @@ impl MatchIndex {
             for i in &items {
                 doc.add_text(f.items, i);
             }
-            for c in d.certificates {
+            for c in &d.certificates {
                 doc.add_text(f.certificate, c);
             }
             doc.add_u64(f.certs, d.certificates.len() as u64);
@@ -429,7 +430,8 @@ pub fn docs_for<'a>(orgs: &'a [wujin_domain::OrgRecord], offers: &'a [OfferRecor
                 org_id: g as u64 + 1,
                 org_name: &org.name,
                 town: org.town.as_deref(),
-                certificates: &org.certificates,
+                // Records outside a store carry no clock: every certificate counts.
+                certificates: org.certificates.iter().map(|c| c.code.as_str()).collect(),
                 sectors: &org.sectors,
                 standing: Standing::default(),
                 record: r,

@@ -43,7 +43,7 @@ fn index() -> MatchIndex {
             org_id: 101 + i as u64,
             org_name: "永康市测试压铸厂",
             town: Some("330784106"),
-            certificates: &[],
+            certificates: vec![],
             sectors: &[],
             standing: Default::default(),
             record: r,

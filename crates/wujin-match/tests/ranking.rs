@@ -92,7 +92,7 @@ fn makers_stay_below_the_service_even_when_indexed_apart() {
             org_id: 100 + id,
             org_name: "永康市测试有限公司",
             town: Some("330784001"),
-            certificates: &certs,
+            certificates: certs.iter().map(String::as_str).collect(),
             sectors: &[],
             standing: Default::default(),
             record: r,

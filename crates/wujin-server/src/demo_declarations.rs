@@ -1,12 +1,12 @@
 //! The demo's declarations of conformance: the cup maker's offers declared against the
 //! editions they cite, each with a report from the demo lab: most good for a year, one
 //! about to lapse (so its owner has been reminded). The report numbers are the demo's own;
-//! the standards are the library's.
+//! the standards are the library's. Its certificates carry last days, one of them near.
 
 use wujin_domain::declaration::{Declared, Lab};
 use wujin_store::Store;
 use wujin_store::files::NewFile;
-use wujin_store::offers::OfferFilter;
+use wujin_store::offers::{OfferFilter, Owner};
 
 use crate::cli::Failure;
 use crate::demo_people::fail;
@@ -46,6 +46,27 @@ pub async fn load(store: &Store, (maker, by): (i64, i64), lab: i64) -> Result<()
         }
     }
     store.remind_declarations(today).await.map_err(fail)?;
+    certificate_days(store, maker, by).await
+}
+
+/// The cup maker's certificates get last days: each good for two years but the first, which
+/// lapses in three weeks (so its owner has had the 30-day reminder). No certificate numbers:
+/// the demo would have to invent them.
+async fn certificate_days(store: &Store, maker: i64, by: i64) -> Result<(), Failure> {
+    let Some(org) = store.org(maker).await.map_err(fail)? else { return Ok(()) };
+    let mut record = org.record.clone();
+    if record.certificates.is_empty() {
+        record.certificates.push(wujin_domain::certificate::HeldCertificate::code("ISO 9001"));
+    }
+    let today = wujin_store::ties::today();
+    for (i, c) in record.certificates.iter_mut().enumerate() {
+        c.valid_until = Some(today + time::Duration::days(if i == 0 { 20 } else { 730 }));
+    }
+    match store.save_org(maker, org.revision, &record, by).await.map_err(fail)? {
+        wujin_store::demands::Write::Done(()) => {}
+        other => return Err(fail(format!("certificate days: {other:?}"))),
+    }
+    store.remind_certificates(today).await.map_err(fail)?;
     Ok(())
 }
 
@@ -124,4 +145,63 @@ pub async fn load_lab(store: &Store, (lab, tester): (i64, i64), (maker, by): (i6
         }
     }
     Ok(())
+}
+
+/// The demo's change of standard, replayed as it happened on a platform: the e-bike safety
+/// standard GB 17761-2024 replaced the 2018 edition (in force from 1 September 2025). The
+/// 2018 edition is first in force, three e-bike makers' offers still cite it, and then the
+/// platform admin records the 2024 edition as replacing it, which tells each of those firms
+/// once. One of them has since moved its offer to the 2024 edition; two are still pending.
+/// The library ends as it starts (2018 replaced by 2024); only the history is added.
+pub async fn load_replacement(store: &Store, admin: i64) -> Result<(), Failure> {
+    const OLD: &str = "GB 17761-2018";
+    const NEW: &str = "GB 17761-2024";
+    let library = store.library().await.map_err(fail)?;
+    let (Some(old), Some(new)) = (library.resolve(OLD).cloned(), library.resolve(NEW).cloned()) else {
+        return Ok(());
+    };
+    let in_force = wujin_domain::standard::Edition {
+        status: wujin_domain::standard::StandardStatus::Current,
+        replaced_by: None,
+        ..old
+    };
+    store.put_standard(&in_force, &[], admin).await.map_err(fail)?;
+    let filter = OfferFilter { standard: Some(NEW.into()), ..Default::default() };
+    let (offers, _) = store.list_offers(&filter, None, 200).await.map_err(fail)?;
+    let mut moved: Vec<&wujin_store::offers::Offer> = vec![];
+    for o in &offers {
+        if moved.len() < 3 && !moved.iter().any(|m| m.org_id == o.org_id) {
+            moved.push(o);
+        }
+    }
+    let cite = |o: &wujin_store::offers::Offer, from: &str, to: &str| {
+        let mut record = o.record.clone();
+        for s in record.standards.iter_mut().filter(|s| *s == from) {
+            *s = to.to_string();
+        }
+        record
+    };
+    for o in &moved {
+        save_offer(store, o, &cite(o, NEW, OLD), admin).await?;
+    }
+    store.put_standard(&new, &[OLD.to_string()], admin).await.map_err(fail)?;
+    if let Some(o) = moved.first() {
+        save_offer(store, o, &o.record, admin).await?;
+    }
+    Ok(())
+}
+
+/// Writes `record` over the stored offer `o` at its current revision.
+async fn save_offer(
+    store: &Store,
+    o: &wujin_store::offers::Offer,
+    record: &wujin_domain::OfferRecord,
+    by: i64,
+) -> Result<(), Failure> {
+    let owner = Owner { org_id: o.org_id, uscc: &record.org_uscc, town: o.town.as_deref() };
+    let current = store.offer(o.id).await.map_err(fail)?.ok_or_else(|| fail(format!("offer {}", o.id)))?;
+    match store.save_offer(&owner, record, Some((o.id, current.revision)), by).await.map_err(fail)? {
+        wujin_store::demands::Write::Done(_) => Ok(()),
+        other => Err(fail(format!("offer {}: {other:?}", o.id))),
+    }
 }

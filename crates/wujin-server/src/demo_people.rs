@@ -241,6 +241,7 @@ pub async fn load(store: &Store) -> Result<(), Failure> {
     // Standards: the cup maker's offers declared with the demo lab's reports.
     Box::pin(crate::demo_declarations::load(store, (flask, buyer), lab)).await?;
     Box::pin(crate::demo_declarations::load_lab(store, (lab, tester), (flask, buyer))).await?;
+    Box::pin(crate::demo_declarations::load_replacement(store, admin)).await?;
 
     Ok(())
 }

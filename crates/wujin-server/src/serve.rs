@@ -205,6 +205,18 @@ async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "lapsing test reports"),
         }
+        // Firms' certificates (ISO 9001, CCC …) likewise: reminders, then a lapse that the
+        // organisation's outbox row carries to the index.
+        match state.store.remind_certificates(today).await {
+            Ok(sent) if sent > 0 => tracing::info!(sent, "certificate expiry reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sending certificate expiry reminders"),
+        }
+        match state.store.lapse_certificates(today).await {
+            Ok(n) if n > 0 => tracing::info!(lapsed = n, "certificates lapsed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "lapsing certificates"),
+        }
         // The search index keeps twelve weeks of free machine windows from the day it read
         // them: each new day, every capacity offer with machines is read again.
         if rolled != Some(today) {

@@ -43,6 +43,22 @@ both_backends! {
         }
         assert!(who[0].org.is_some() && who[4].org.is_none(), "the maker acts for a firm, the officer for none");
 
+        // The demo's change of standard: the firms whose offers cited GB 17761-2018 when
+        // the 2024 edition was recorded were told once each; one has moved to 2024.
+        let officer = sign_in(s, "officer@demo.wujin.cn").await;
+        let impact = send(s, "GET", "/api/v1/standards/GB17761-2018/impact", None, &officer.h()).await;
+        assert_eq!((impact.status, impact.body["replaced_by"].as_str()), (StatusCode::OK, Some("GB 17761-2024")), "{}", impact.body);
+        let pending = impact.body["total"]["firms"].as_i64().unwrap();
+        assert!(pending >= 1, "firms still citing the old edition: {}", impact.body);
+        let (orgs, _) = s.list_orgs(&Default::default(), None, 10_000).await.unwrap();
+        let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+        let told: Vec<_> = s.inbox(&ids, None, 10_000).await.unwrap().into_iter()
+            .filter(|i| i.kind == "standard" && i.detail["standard"] == "GB 17761-2018").collect();
+        let mut firms: Vec<i64> = told.iter().map(|i| i.org_id).collect();
+        firms.sort_unstable();
+        firms.dedup();
+        assert_eq!((told.len() as i64, firms.len() as i64), (pending + 1, pending + 1), "each firm once, the one that moved among them");
+
         let maker = sign_in(s, "flask@demo.wujin.cn").await;
         let mine = send(s, "GET", "/api/v1/demands?limit=100", None, &maker.h()).await.body;
         let mut states = field(&mine, "state");

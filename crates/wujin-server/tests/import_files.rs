@@ -47,7 +47,7 @@ const ORG_HEADER: &str = "统一社会信用代码,企业名称,类型,镇街,�
 both_backends! {
     async fn a_gbk_csv_from_office_software_imports(db) {
         let text = format!(
-            "{ORG_HEADER}{},永康市恒达杯业有限公司,制造企业,石柱镇,C3382,小型,ISO 9001；LFGB,0579-87123456\n{},永康市盾安门业有限公司,制造企业,古山镇,金属门窗制造,中型,CCC,13857912345\n",
+            "{ORG_HEADER}{},永康市恒达杯业有限公司,制造企业,石柱镇,C3382,小型,ISO9001@2027-05-01；LFGB,0579-87123456\n{},永康市盾安门业有限公司,制造企业,古山镇,金属门窗制造,中型,CCC,13857912345\n",
             code(1), code(2)
         );
         let (bytes, _, _) = encoding_rs::GBK.encode(&text);
@@ -60,6 +60,11 @@ both_backends! {
         let (_, orgs) = common::get(&db.store, "/api/v1/orgs?town=古山镇").await;
         assert_eq!(orgs["items"][0]["name"], "永康市盾安门业有限公司");
         assert_eq!(orgs["items"][0]["size_class"]["code"], "medium");
+        // A certificate written with its last day (代码@YYYY-MM-DD) keeps the day.
+        let (_, orgs) = common::get(&db.store, "/api/v1/orgs?town=石柱镇").await;
+        let certs = &orgs["items"][0]["certificates"];
+        assert_eq!((certs[0]["code"].as_str(), certs[0]["valid_until"].as_str()), (Some("ISO 9001"), Some("2027-05-01")));
+        assert_eq!((certs[1]["code"].as_str(), &certs[1]["valid_until"]), (Some("LFGB"), &serde_json::Value::Null));
     }
 
     async fn an_xlsx_with_english_headers_in_another_order_imports(db) {

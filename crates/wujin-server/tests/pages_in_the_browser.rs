@@ -415,14 +415,28 @@ async fn a_new_firm_lists_changes_and_takes_off_its_offer() {
     s.c.execute("document.getElementById('town').value = '330784108';", vec![]).await.unwrap();
     s.c.execute("document.getElementById('chain-products').checked = true;", vec![]).await.unwrap();
     s.fill("phone", "12345").await;
+    // A certificate with its number, issuer and last day, in the first blank row.
+    let until = (wujin_store::ties::today() + time::Duration::days(500)).to_string();
+    let row = format!(
+        "const q = n => document.querySelectorAll('[name=' + n + ']')[0]; q('cert_code').value = 'ISO 9001'; \
+         q('cert_number').value = '00126Q30001R0M'; q('cert_issuer').value = '中国质量认证中心'; q('cert_until').value = '{until}';"
+    );
+    s.c.execute(&row, vec![]).await.unwrap();
     s.click("#save-profile").await;
     assert!(s.text("#phone-error").await.contains("0579"), "the phone's rule on its field");
+    let kept = s.c.execute("return document.querySelectorAll('[name=cert_number]')[0].value;", vec![]).await.unwrap();
+    assert_eq!(kept.as_str(), Some("00126Q30001R0M"), "the certificate typed stays");
     s.c.execute("document.getElementById('chain-products').scrollIntoView();", vec![]).await.unwrap();
     s.shot("profile-refused").await;
     s.fill("phone", "0579-87123456").await;
     s.click("#save-profile").await;
     assert_eq!(s.path().await, org.as_str().unwrap(), "back on the firm's page");
     assert!(s.text("main").await.contains("古山镇"), "the firm's new town shows");
+    let certs = s.text("#org-certificates").await;
+    assert!(
+        certs.contains("00126Q30001R0M") && certs.contains(&until),
+        "the certificate with its number and day: {certs}"
+    );
     s.click("#add-offer").await;
     s.fill("title", "双层真空焖烧罐 1000ml").await;
     s.fill("category", "焖烧杯").await;

@@ -128,6 +128,25 @@ both_backends! {
             ["GB/T 29606-2026", "GB/T 29606-2013", "GB/T 7722"],
             "a bare number is the edition in force now; a year written is kept; an unknown number stays as cited"
         );
+        // The edition the admin added has its title wherever the offer is shown.
+        let id = r.body["id"].as_i64().unwrap();
+        assert_eq!(r.body["standards"][0]["title"], "不锈钢真空杯（新版）", "{}", r.body);
+        let got = send(s, "GET", &format!("/api/v1/offers/{id}"), None, &[("accept-language", "en")]).await;
+        assert_eq!(got.body["standards"][0]["title"], "Stainless steel vacuum cups");
+        assert_eq!(r.body["standards"][1]["title"], "不锈钢真空杯", "the old edition keeps its own title");
+        let listed = send(s, "GET", &format!("/api/v1/offers?org_id={org}"), None, &[]).await;
+        assert_eq!(listed.body["items"][0]["standards"][0]["title"], "不锈钢真空杯（新版）");
+        let feed = send(s, "GET", "/api/v1/changes?limit=1000", None, &[]).await;
+        let change = feed.body["items"].as_array().unwrap().iter().rev().find(|c| c["resource"]["id"] == id && c["type"] == "offer");
+        assert_eq!(change.map(|c| c["resource"]["standards"][0]["title"].clone()), Some(json!("不锈钢真空杯（新版）")), "the feed shows what GET shows");
+
+        // A search for the bare number means the same edition.
+        let app = common::with_index(s).await;
+        let r = common::send_to(&app, "GET", "/api/v1/search?standard=GBT29606&limit=100", None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let item = r.body["items"].as_array().unwrap().iter().find(|i| i["org"]["id"] == org).expect("the firm citing it is found");
+        let filters = item["explanation"]["filters"].as_array().unwrap();
+        assert!(filters.contains(&json!("standard=GB/T 29606-2026")), "{filters:?}");
     }
 
     async fn the_library_pages_show_status_chains_and_the_firms_citing_an_edition(db) {

@@ -55,6 +55,9 @@ pub enum Kind {
     /// A platform admin checked a lab's certificate (detail: accreditation, scheme, number,
     /// state verified/rejected, reason).
     Accreditation,
+    /// A certificate the firm holds (ISO 9001, CCC …) nears its last day or has lapsed
+    /// (detail: org, certificate (its code), valid_until, stage 60/30/7 or lapsed, days_left).
+    Certificate,
 }
 
 impl Kind {
@@ -77,6 +80,7 @@ impl Kind {
             Kind::Declaration => "declaration",
             Kind::TestBooking => "test_booking",
             Kind::Accreditation => "accreditation",
+            Kind::Certificate => "certificate",
         }
     }
 }

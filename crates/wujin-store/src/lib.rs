@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod accreditations;
 pub mod audit;
 pub mod capacity;
+pub mod certificates;
 pub mod declarations;
 pub mod demands;
 pub mod departments;

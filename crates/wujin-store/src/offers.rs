@@ -23,7 +23,7 @@ pub struct Offer {
     pub town: Option<String>,
     /// Certificates the organisation holds (ISO 9001, CCC …): a ranking signal and a filter
     /// for search, so they travel with each offer.
-    pub org_certificates: Vec<String>,
+    pub org_certificates: Vec<wujin_domain::certificate::HeldCertificate>,
     /// The organisation's industries (GB/T 4754 classes or pillars): what it knows, which
     /// the ranking reads as a provider's specialism.
     pub org_sectors: Vec<String>,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use sqlx::Row;
+use wujin_domain::certificate::HeldCertificate;
 use wujin_domain::{Contact, OrgKind, OrgRecord, SizeClass, Uscc};
 
 use crate::packed::Packed;
@@ -69,7 +70,7 @@ struct Columns {
     updated_at: i64,
 }
 
-fn json_list(text: &str, col: &str) -> Result<Vec<String>> {
+fn json_list<T: serde::de::DeserializeOwned>(text: &str, col: &str) -> Result<Vec<T>> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("orgs.{col}: {e}")))
 }
 
@@ -130,7 +131,9 @@ fn push_filter(sql: &mut Sql, f: &OrgFilter) {
         sql.push(" AND id IN (SELECT org_id FROM org_sectors WHERE sector IN ").bind_list(s.iter().cloned()).push(")");
     }
     if let Some(c) = &f.certificate {
-        sql.push(" AND id IN (SELECT org_id FROM org_certificates WHERE certificate = ").bind(c.clone()).push(")");
+        // Held and in force: a lapsed certificate stays on the record but does not count.
+        sql.push(" AND id IN (SELECT org_id FROM org_certificates WHERE certificate = ").bind(c.clone());
+        sql.push(" AND (valid_until IS NULL OR valid_until >= ").bind(crate::ties::today().to_string()).push("))");
     }
     if let Some(g) = &f.group {
         sql.push(" AND id IN (SELECT org_id FROM offers WHERE grp = ").bind(g.clone()).push(")");
@@ -338,18 +341,28 @@ async fn replace_side_rows(tx: &mut Tx, changed: &[(i64, &OrgRecord)]) -> Result
         sql.bind_list(ids.iter().copied());
         sql.execute(&mut **tx).await?;
     }
-    let sectors: Vec<(i64, &String)> =
-        changed.iter().flat_map(|(id, r)| r.sectors.iter().map(move |s| (*id, s))).collect();
-    let certs: Vec<(i64, &String)> =
-        changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |s| (*id, s))).collect();
-    for (table, col, pairs) in [("org_sectors", "sector", sectors), ("org_certificates", "certificate", certs)] {
-        for chunk in pairs.chunks(batch(b) * 4) {
-            let mut sql = Sql::new(b, &format!("INSERT INTO {table} (org_id, {col}) VALUES "));
-            for (i, (id, v)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*v).clone()).push(")");
-            }
-            sql.execute(&mut **tx).await?;
+    for chunk in changed
+        .iter()
+        .flat_map(|(id, r)| r.sectors.iter().map(move |s| (*id, s)))
+        .collect::<Vec<_>>()
+        .chunks(batch(b) * 4)
+    {
+        let mut sql = Sql::new(b, "INSERT INTO org_sectors (org_id, sector) VALUES ");
+        for (i, (id, v)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind((*v).clone()).push(")");
         }
+        sql.execute(&mut **tx).await?;
+    }
+    // Each certificate with its last day, for the daily sweep and the registry's filter.
+    let certs: Vec<(i64, &HeldCertificate)> =
+        changed.iter().flat_map(|(id, r)| r.certificates.iter().map(move |c| (*id, c))).collect();
+    for chunk in certs.chunks(batch(b) * 3) {
+        let mut sql = Sql::new(b, "INSERT INTO org_certificates (org_id, certificate, valid_until) VALUES ");
+        for (i, (id, c)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" }).bind(*id).push(", ").bind(c.code.clone()).push(", ");
+            sql.bind(c.valid_until.map(|d| d.to_string())).push(")");
+        }
+        sql.execute(&mut **tx).await?;
     }
     Ok(())
 }

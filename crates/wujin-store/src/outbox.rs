@@ -115,6 +115,7 @@ pub async fn record(tx: &mut Tx, topic: &str, op: &str, ids: &[i64]) -> Result<(
 pub enum Revised {
     Demands,
     Offers,
+    Orgs,
 }
 
 impl Revised {
@@ -122,6 +123,7 @@ impl Revised {
         match self {
             Revised::Demands => "demands",
             Revised::Offers => "offers",
+            Revised::Orgs => "orgs",
         }
     }
 }

@@ -61,7 +61,7 @@ pub fn index_of(firms: &[Firm]) -> MatchIndex {
             org_id: 101 + i as u64,
             org_name: "永康市测试有限公司",
             town: Some(f.town),
-            certificates: &f.certificates,
+            certificates: f.certificates.iter().map(String::as_str).collect(),
             sectors: &[],
             standing: f.standing,
             record: &f.offer,

@@ -219,8 +219,12 @@ pub(crate) async fn views(
     for o in app.store.orgs_by_ids(&ids("org")).await.map_err(internal)? {
         now.insert(("org", o.id), Resource::Org(OrgView::new(&o, lang)));
     }
-    for o in app.store.offers_by_ids(&ids("offer")).await.map_err(internal)? {
-        now.insert(("offer", o.id), Resource::Offer(OfferView::new(&o, lang)));
+    let offers = app.store.offers_by_ids(&ids("offer")).await.map_err(internal)?;
+    if !offers.is_empty() {
+        let library = app.store.library().await.map_err(internal)?;
+        for o in offers {
+            now.insert(("offer", o.id), Resource::Offer(OfferView::new(&o, lang, &library)));
+        }
     }
     // A demand as the caller's own GET answers it (through the same check); one it does not
     // answer is not shown, and an anonymous caller's GET answers none.

@@ -170,10 +170,14 @@ async fn page(app: &AppState, lang: Lang, kind: Kind, format: Format, after: i64
         }
         Kind::Offers => {
             let offers = app.store.offers_after(after, PAGE).await.ok()?;
+            let library = match format {
+                Format::Jsonl => app.store.library().await.ok()?,
+                Format::Csv => Default::default(),
+            };
             for o in &offers {
                 match format {
                     Format::Jsonl => {
-                        out.extend(serde_json::to_vec(&OfferView::new(o, lang)).ok()?);
+                        out.extend(serde_json::to_vec(&OfferView::new(o, lang, &library)).ok()?);
                         out.push(b'\n');
                     }
                     Format::Csv => out.extend(csv_line(&offer_to_row(&o.record))),

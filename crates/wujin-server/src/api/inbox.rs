@@ -144,6 +144,19 @@ pub fn text(lang: wujin_domain::Lang, i: &wujin_store::inbox::Item) -> String {
                 }
             }
         }
+        "certificate" => {
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            let code = text("certificate");
+            let name =
+                wujin_domain::Taxonomy::get().certificate(&code).map(|e| e.name(lang).to_string()).unwrap_or(code);
+            match d["stage"].as_str() {
+                Some("lapsed") => say("inbox_certificate_lapsed", &[name, text("valid_until")]),
+                _ => {
+                    let left = d["days_left"].as_i64().unwrap_or(0).to_string();
+                    say("inbox_certificate_expiring", &[name, text("valid_until"), left])
+                }
+            }
+        }
         "supervision" if d["task"].is_i64() => say("inbox_supervision_task", &[title]),
         "supervision" => say("inbox_supervision_problem", &[title]),
         kind => say(&format!("inbox_{kind}"), &[other, title]),

@@ -146,7 +146,8 @@ pub async fn suggestions(
         limit: Some(21),
         ..Need::default()
     };
-    let mut page = answer(&app, lang, prepare(lang, &need)?, "suggest").await?;
+    let library = super::search::library_for(&app, lang, !need.standards.is_empty()).await?;
+    let mut page = answer(&app, lang, prepare(lang, &need, &library)?, "suggest").await?;
     page.items.retain(|i| i.org.id != d.org_id);
     page.items.truncate(20);
     page.next_cursor = None;

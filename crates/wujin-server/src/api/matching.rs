@@ -97,7 +97,8 @@ pub async fn match_need(
     body: Bytes,
 ) -> Result<Json<SearchPage>, ApiError> {
     let need: Need = super::body::read_json(lang, &body)?;
-    let mut p = prepare(lang, &need)?;
+    let library = super::search::library_for(&app, lang, !need.standards.is_empty()).await?;
+    let mut p = prepare(lang, &need, &library)?;
     if p.log {
         p.town = super::search::searcher_town(&app, &headers).await;
     }
@@ -105,7 +106,7 @@ pub async fn match_need(
 }
 
 /// The search a need stands for, every value checked.
-pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
+pub fn prepare(lang: Lang, need: &Need, library: &wujin_domain::standard::Library) -> Result<Prepared, ApiError> {
     if need.text.trim().is_empty() {
         return Err(ApiError::bad(lang, "required", "text", msg!("need_text_required")));
     }
@@ -127,7 +128,7 @@ pub fn prepare(lang: Lang, need: &Need) -> Result<Prepared, ApiError> {
         }
     }
     for (i, s) in need.standards.iter().enumerate() {
-        n.standard(&format!("standards/{i}"), s)?;
+        n.standard(&format!("standards/{i}"), s, library)?;
     }
     for (i, c) in need.certificates.iter().enumerate() {
         n.certificate(&format!("certificates/{i}"), c)?;

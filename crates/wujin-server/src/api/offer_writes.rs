@@ -169,7 +169,8 @@ fn changed(lang: Lang) -> ApiError {
 async fn view(app: &AppState, lang: Lang, id: i64) -> Result<OfferView, ApiError> {
     let o =
         app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))?.ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(OfferView::new(&o, lang))
+    let library = app.store.library().await.map_err(|e| ApiError::internal(lang, e))?;
+    Ok(OfferView::new(&o, lang, &library))
 }
 
 /// Add an offer to a firm's catalogue (owners and admins).

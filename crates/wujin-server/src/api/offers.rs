@@ -127,8 +127,9 @@ pub async fn list(State(app): State<AppState>, ReqLang(lang): ReqLang, p: Params
     let (offers, more) = app.store.list_offers(&filter, after, limit).await.map_err(|e| ApiError::internal(lang, e))?;
     let total = app.store.count_offers(&filter, TOTAL_CAP).await.map_err(|e| ApiError::internal(lang, e))?;
     let next_cursor = if more { offers.last().map(|o| encode_cursor(o.id)) } else { None };
+    let library = app.store.library().await.map_err(|e| ApiError::internal(lang, e))?;
     Ok(Json(OfferPage {
-        items: offers.iter().map(|o| OfferView::new(o, lang)).collect(),
+        items: offers.iter().map(|o| OfferView::new(o, lang, &library)).collect(),
         next_cursor,
         total,
         total_at_least: total.is_none().then_some(TOTAL_CAP),
@@ -146,7 +147,10 @@ pub async fn get(
 ) -> Result<Json<OfferView>, ApiError> {
     let id = parse_id(lang, id)?;
     match app.store.offer(id).await.map_err(|e| ApiError::internal(lang, e))? {
-        Some(o) => Ok(Json(OfferView::new(&o, lang))),
+        Some(o) => {
+            let library = app.store.library().await.map_err(|e| ApiError::internal(lang, e))?;
+            Ok(Json(OfferView::new(&o, lang, &library)))
+        }
         None => Err(ApiError::not_found(lang)),
     }
 }

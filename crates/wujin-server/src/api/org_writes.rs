@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use wujin_domain::certificate::attach;
 use wujin_domain::sheet::{Cells, Named, ORG_COLUMNS, org_from_cells, org_keeping};
 use wujin_domain::{Lang, OrgRecord, msg};
 use wujin_store::demands::Write;
@@ -54,9 +55,48 @@ pub struct OrgBody {
     pub founded_year: Option<i64>,
     pub employees: Option<i64>,
     pub revenue_band: Option<String>,
-    pub certificates: Option<Vec<String>>,
+    /// Certificates held: each a code or name, optionally with its last day as a sheet
+    /// writes it (`ISO9001@2027-05-01`), or an object with its number and issuer. The list
+    /// replaces the stored one; a certificate given as text keeps the number and issuer
+    /// stored for its code, one given as an object has exactly what the object says.
+    pub certificates: Option<Vec<CertificateBody>>,
     /// Each of its keys follows the same rule; `null` clears all four.
     pub contact: Option<ContactBody>,
+}
+
+/// One certificate in a profile: as a sheet's cell writes it, or with its details.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CertificateBody {
+    Text(String),
+    Record(CertificateRecord),
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRecord {
+    /// The certificate's code or name (ISO 9001, CCC, 高新技术企业).
+    #[schema(max_length = 100)]
+    pub code: String,
+    #[schema(max_length = 64)]
+    pub number: Option<String>,
+    #[schema(max_length = 100)]
+    pub issuer: Option<String>,
+    /// Its last day, YYYY-MM-DD.
+    pub valid_until: Option<String>,
+}
+
+impl CertificateBody {
+    /// As a sheet's cell writes it: the code, and `@` with the last day.
+    fn cell(&self) -> String {
+        match self {
+            CertificateBody::Text(t) => t.clone(),
+            CertificateBody::Record(r) => match &r.valid_until {
+                Some(d) => format!("{}@{d}", r.code),
+                None => r.code.clone(),
+            },
+        }
+    }
 }
 
 /// The contact's keys as the row's columns name them.
@@ -84,6 +124,8 @@ fn record(lang: Lang, b: &OrgBody, sent: &serde_json::Value, org: &Org) -> Resul
     let named = named(sent);
     let number = |n: Option<i64>| n.map(|n| n.to_string());
     let list = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.join("；"));
+    // A code is checked as the sheet's cell, so a stray separator inside one is refused.
+    let certificates = b.certificates.as_ref().map(|l| l.iter().map(CertificateBody::cell).collect::<Vec<_>>());
     let contact = b.contact.as_ref();
     // The name is required on the record: one the body leaves out is the stored one, so
     // that only a name sent empty (or null) is refused.
@@ -100,7 +142,7 @@ fn record(lang: Lang, b: &OrgBody, sent: &serde_json::Value, org: &Org) -> Resul
         ("founded_year", number(b.founded_year)),
         ("employees", number(b.employees)),
         ("revenue_band", b.revenue_band.clone()),
-        ("certificates", list(&b.certificates)),
+        ("certificates", list(&certificates)),
         ("contact_name", contact.and_then(|c| c.name.clone())),
         ("phone", contact.and_then(|c| c.phone.clone())),
         ("email", contact.and_then(|c| c.email.clone())),
@@ -113,8 +155,16 @@ fn record(lang: Lang, b: &OrgBody, sent: &serde_json::Value, org: &Org) -> Resul
         ("email", "contact/email"),
         ("address", "contact/address"),
     ];
-    let new = org_from_cells(&cells).map_err(|errs| super::accounts::row_refused(lang, errs, &contact))?;
-    Ok(org_keeping(new, &org.record, &named.for_row(&cells)))
+    let refused = |errs| super::accounts::row_refused(lang, errs, &contact);
+    let new = org_from_cells(&cells).map_err(refused)?;
+    let mut kept = org_keeping(new, &org.record, &named.for_row(&cells));
+    for c in b.certificates.iter().flatten() {
+        if let CertificateBody::Record(r) = c {
+            attach(&mut kept.certificates, &r.code, r.number.as_deref(), r.issuer.as_deref())
+                .map_err(|e| refused(vec![e]))?;
+        }
+    }
+    Ok(kept)
 }
 
 /// Change an organisation's profile (its owners and admins; the revision seen, in the body

@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use wujin_domain::messages::Msg;
 use wujin_domain::sheet::normalise_standard;
+use wujin_domain::standard::Library;
 use wujin_domain::{Lang, OfferKind, Taxonomy, msg};
 use wujin_match::{Facets, SearchQuery, Signal};
 
@@ -260,8 +261,10 @@ impl Narrow<'_> {
         self.q.town = Some(town);
         Ok(())
     }
-    pub fn standard(&mut self, field: &str, v: &str) -> Result<(), ApiError> {
-        let s = normalise_standard(v).ok_or_else(|| unknown(self.lang, field, v))?;
+    /// A standard asked for; a number without its year means the edition the stored
+    /// `library` has in force, as for an offer citing it.
+    pub fn standard(&mut self, field: &str, v: &str, library: &Library) -> Result<(), ApiError> {
+        let s = normalise_standard(&library.pin(v)).ok_or_else(|| unknown(self.lang, field, v))?;
         if !self.q.standards.contains(&s) {
             self.filters.push(format!("standard={s}"));
             self.q.standards.push(s);
@@ -377,16 +380,26 @@ pub async fn search(
     headers: axum::http::HeaderMap,
     p: Params,
 ) -> Result<Json<SearchPage>, ApiError> {
-    let mut prepared = prepare(lang, &p)?;
+    let library = library_for(&app, lang, p.get("standard").is_some()).await?;
+    let mut prepared = prepare(lang, &p, &library)?;
     if prepared.log {
         prepared.town = searcher_town(&app, &headers).await;
     }
     answer(&app, lang, prepared, "search").await.map(Json)
 }
 
+/// The stored standards library when a search names a standard (most do not, and are spared
+/// the read); else an empty one, which pins nothing.
+pub async fn library_for(app: &AppState, lang: Lang, wanted: bool) -> Result<Library, ApiError> {
+    if !wanted {
+        return Ok(Library::default());
+    }
+    app.store.library().await.map_err(|e| ApiError::internal(lang, e))
+}
+
 /// The search the query parameters stand for, every value checked (the search page reads
 /// the same parameters).
-pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
+pub fn prepare(lang: Lang, p: &Params, library: &Library) -> Result<Prepared, ApiError> {
     let mut q = SearchQuery { text: text_param(lang, "q", p.get("q").unwrap_or(""))?, ..Default::default() };
     let mut filters = vec![];
     let mut n = Narrow { lang, q: &mut q, filters: &mut filters };
@@ -403,7 +416,7 @@ pub fn prepare(lang: Lang, p: &Params) -> Result<Prepared, ApiError> {
         n.town(v)?;
     }
     if let Some(v) = p.get("standard") {
-        n.standard("standard", v)?;
+        n.standard("standard", v, library)?;
     }
     if let Some(v) = p.get("certificate") {
         n.certificate("certificate", v)?;

@@ -52,10 +52,39 @@ pub struct OrgView {
     pub founded_year: Option<i32>,
     pub employees: Option<i64>,
     pub revenue_band: Option<Named>,
-    pub certificates: Vec<Named>,
+    /// Certificates held, with whether each is in force today.
+    pub certificates: Vec<CertificateView>,
     pub contact: Contact,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A certificate an organisation holds (ISO 9001, CCC …): what the firm gave of it, and
+/// whether it counts today. A lapsed one stays listed until the firm renews or removes it,
+/// and does not count in search or matching.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CertificateView {
+    pub code: String,
+    pub name: String,
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+    /// Its last day (YYYY-MM-DD); none when the firm did not give one.
+    pub valid_until: Option<String>,
+    pub in_force: bool,
+}
+
+impl CertificateView {
+    pub fn new(c: &wujin_domain::certificate::HeldCertificate, lang: Lang, today: time::Date) -> Self {
+        let n = named(&c.code, Taxonomy::get().certificate(&c.code), lang);
+        CertificateView {
+            code: n.code,
+            name: n.name,
+            number: c.number.clone(),
+            issuer: c.issuer.clone(),
+            valid_until: c.valid_until.map(|d| d.to_string()),
+            in_force: c.in_force(today),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -147,7 +176,10 @@ impl OrgView {
             founded_year: r.founded_year,
             employees: r.employees,
             revenue_band: r.revenue_band.as_deref().map(|c| named(c, t.revenue_band(c), lang)),
-            certificates: r.certificates.iter().map(|c| named(c, t.certificate(c), lang)).collect(),
+            certificates: {
+                let today = wujin_store::ties::today();
+                r.certificates.iter().map(|c| CertificateView::new(c, lang, today)).collect()
+            },
             contact: Contact {
                 name: r.contact.name.clone(),
                 phone: r.contact.phone.clone(),
@@ -161,7 +193,9 @@ impl OrgView {
 }
 
 impl OfferView {
-    pub fn new(o: &Offer, lang: Lang) -> OfferView {
+    /// The offer as the API shows it; its standards' titles come from the stored `library`,
+    /// so an edition an admin added has its title without a release.
+    pub fn new(o: &Offer, lang: Lang, library: &wujin_domain::standard::Library) -> OfferView {
         let t = Taxonomy::get();
         let r = &o.record;
         let cat = t.category(&r.category);
@@ -187,9 +221,9 @@ impl OfferView {
                 .iter()
                 .map(|n| StandardRef {
                     number: n.clone(),
-                    title: t.standard(n).map(|s| match lang {
-                        Lang::Zh => s.zh.clone(),
-                        Lang::En => s.en.clone(),
+                    title: library.resolve(n).map(|e| match lang {
+                        Lang::Zh => e.title_zh.clone(),
+                        Lang::En => e.title_en.clone(),
                     }),
                 })
                 .collect(),

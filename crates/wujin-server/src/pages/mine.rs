@@ -102,6 +102,8 @@ pub async fn inbox_page(State(app): State<AppState>, headers: HeaderMap, RawQuer
                 }
                 // A disabled subscription leads to its page, where it is resumed.
                 _ if i["kind"] == "webhook_disabled" => d["webhook_id"].as_i64().map(|id| format!("/webhooks/{id}")),
+                // A certificate nearing its end leads to the profile, where its new day goes.
+                _ if i["kind"] == "certificate" => d["org"].as_i64().map(|id| format!("/orgs/{id}/edit")),
                 // A report nearing its end leads to its offer.
                 _ if i["kind"] == "declaration" => d["offer"].as_i64().map(|id| format!("/offers/{id}")),
                 // A withdrawn standard's news leads to the first offer citing it.

@@ -544,4 +544,6 @@ pub const KEYS: &[&str] = &[
     "inbox_accreditation_verified",
     "inbox_accreditation_rejected",
     "inbox_declaration_expiring",
+    "inbox_certificate_expiring",
+    "inbox_certificate_lapsed",
 ];

@@ -47,7 +47,7 @@ fn choices(lang: Lang) -> Value {
     };
     context! {
         kinds => named(&t.org_kinds), towns => named(&t.towns), sizes => named(&t.size_classes),
-        bands => named(&t.revenue_bands), stages => named(&t.chain),
+        bands => named(&t.revenue_bands), stages => named(&t.chain), certificates => named(&t.certificates),
     }
 }
 
@@ -65,6 +65,26 @@ fn page(
         errors => Value::from(Serde(errors.clone())), user => user.view(),
     };
     render(status, "profile.html", lang, here, ctx)
+}
+
+/// Blank rows the certificate table offers for adding certificates.
+const BLANK_CERT_ROWS: usize = 2;
+
+/// The certificate table's rows (code, number, issuer, last day), then blank ones to add to.
+fn cert_rows(rows: impl Iterator<Item = [String; 4]>) -> Vec<Json> {
+    let mut out: Vec<Json> = rows
+        .filter(|r| !r[0].is_empty())
+        .map(|[code, number, issuer, until]| json!({"code": code, "number": number, "issuer": issuer, "until": until}))
+        .collect();
+    out.extend((0..BLANK_CERT_ROWS).map(|_| json!({})));
+    out
+}
+
+/// The certificate table as posted: one row per position of its four columns.
+fn posted_cert_rows(body: &[u8]) -> Vec<[String; 4]> {
+    let cols = ["cert_code", "cert_number", "cert_issuer", "cert_until"].map(|k| form_all(body, k));
+    let at = |c: usize, i: usize| cols[c].get(i).map(|v| v.trim().to_string()).unwrap_or_default();
+    (0..cols[0].len()).map(|i| [at(0, i), at(1, i), at(2, i), at(3, i)]).collect()
 }
 
 fn split(v: &str) -> Vec<String> {
@@ -105,7 +125,13 @@ pub async fn edit_page(
         ("founded_year".into(), o["founded_year"].clone()),
         ("employees".into(), o["employees"].clone()),
         ("revenue_band".into(), code(&o["revenue_band"])),
-        ("certificates".into(), json!(joined(&o["certificates"]))),
+        (
+            "cert_rows".into(),
+            json!(cert_rows(o["certificates"].as_array().into_iter().flatten().map(|c| {
+                let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                [text("code"), text("number"), text("issuer"), text("valid_until")]
+            }),)),
+        ),
         ("contact_name".into(), o["contact"]["name"].clone()),
         ("phone".into(), o["contact"]["phone"].clone()),
         ("email".into(), o["contact"]["email"].clone()),
@@ -126,6 +152,16 @@ pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Pa
     };
     let Some(org) = path_id(&raw) else { return not_found(lang, &here) };
     let stages = form_all(&body, "chain");
+    // A row without a certificate is a blank one, or one cleared to remove it.
+    let certs = posted_cert_rows(&body);
+    let cert_objects: Vec<Json> = certs
+        .iter()
+        .filter(|r| !r[0].is_empty())
+        .map(|[code, number, issuer, until]| {
+            let opt = |v: &String| if v.is_empty() { Json::Null } else { json!(v) };
+            json!({"code": code, "number": opt(number), "issuer": opt(issuer), "valid_until": opt(until)})
+        })
+        .collect();
     let get = |k: &str| f.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let founded = whole(lang, &f, "founded_year", &mut errors);
     let employees = whole(lang, &f, "employees", &mut errors);
@@ -134,7 +170,7 @@ pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Pa
         "name": get("name").unwrap_or_default(), "name_en": get("name_en"), "kind": get("kind"), "town": get("town"),
         "sectors": split(&get("sectors").unwrap_or_default()), "chain": stages,
         "size_class": get("size_class"), "founded_year": founded, "employees": employees,
-        "revenue_band": get("revenue_band"), "certificates": split(&get("certificates").unwrap_or_default()),
+        "revenue_band": get("revenue_band"), "certificates": cert_objects,
         "contact": {"name": get("contact_name"), "phone": get("phone"), "email": get("email"), "address": get("address")},
     });
     if errors.is_empty() {
@@ -157,8 +193,12 @@ pub async fn edit(State(app): State<AppState>, headers: HeaderMap, Path(raw): Pa
             }
         }
     }
-    let mut values: HashMap<String, Json> =
-        f.into_iter().filter(|(k, _)| k != "csrf" && k != "chain").map(|(k, v)| (k, json!(v))).collect();
+    let mut values: HashMap<String, Json> = f
+        .into_iter()
+        .filter(|(k, _)| k != "csrf" && k != "chain" && !k.starts_with("cert_"))
+        .map(|(k, v)| (k, json!(v)))
+        .collect();
     values.insert("chain".into(), json!(stages));
+    values.insert("cert_rows".into(), json!(cert_rows(certs.into_iter())));
     page(StatusCode::BAD_REQUEST, lang, &here, &user, org, &values, &errors)
 }

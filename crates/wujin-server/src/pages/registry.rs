@@ -98,7 +98,13 @@ pub async fn org(
         chain => names(&r.chain, |c| t.chain_stage(c).map(|s| s.name(lang).to_string())),
         size => r.size_class.and_then(|s| t.size_class(s.code())).map(|e| e.name(lang).to_string()),
         revenue => r.revenue_band.as_deref().and_then(|b| t.revenue_band(b)).map(|e| e.name(lang).to_string()),
-        certificates => names(&r.certificates, |c| t.certificate(c).map(|e| e.name(lang).to_string())),
+        certificates => {
+            let today = wujin_store::ties::today();
+            r.certificates.iter().map(|c| {
+                let v = crate::api::views::CertificateView::new(c, lang, today);
+                context! { name => v.name, number => v.number, issuer => v.issuer, until => v.valid_until, lapsed => !v.in_force }
+            }).collect::<Vec<_>>()
+        },
         founded => r.founded_year, employees => r.employees.map(super::grouped), id,
         contact_name => c.name.clone(), phone => c.phone.clone(), email => c.email.clone(), address => c.address.clone(),
         has_contact => c.name.is_some() || c.phone.is_some() || c.email.is_some() || c.address.is_some(),

@@ -319,7 +319,8 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
         .map(|f| context! { code => f.entry.code.clone(), name => f.entry.name(lang).to_string() })
         .collect();
     let user = super::user_ctx(&super::session::page_user(&app, &headers).await);
-    let shown = match prepare(lang, &p) {
+    let library = crate::api::search::library_for(&app, lang, p.get("standard").is_some()).await.unwrap_or_default();
+    let shown = match prepare(lang, &p, &library) {
         Ok(mut prepared) => {
             if prepared.log {
                 prepared.town = crate::api::search::searcher_town(&app, &headers).await;
