@@ -138,6 +138,13 @@ both_backends! {
         assert_eq!(s.lapse_certificates(last + Duration::days(1)).await.unwrap(), 1);
         assert_eq!(s.lapse_certificates(last + Duration::days(1)).await.unwrap(), 0, "once");
 
+        // 我的标准 lists the certificate with its number and day, and the news of it.
+        let (status, _, html) = common::page(s, "GET", "/standards/mine", Some(&owner), None).await;
+        assert_eq!(status, StatusCode::OK);
+        let table = &html[html.find(&format!("id=\"mine-certs-{org}\"")).expect("the firm's certificates")..];
+        assert!(table.contains("L12345") && table.contains(&last.to_string()), "number and last day shown");
+        assert!(html.contains("还有 7 天"), "the reminders are among the news");
+
         let inbox = send(s, "GET", "/api/v1/inbox?limit=100", None, &owner.h()).await;
         let texts = certificate_notices(&inbox.body);
         assert_eq!(texts.len(), 4, "{texts:?}");

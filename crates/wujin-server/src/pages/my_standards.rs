@@ -1,7 +1,8 @@
 //! `/standards/mine` (我的标准): for the people of a firm, each of its offers with the
 //! standards it cites, what each edition's status is now (in force, coming, replaced,
 //! withdrawn), the declaration and report behind it with their last day, and what to do
-//! next; then the latest standards news of their firms.
+//! next; the firm's certificates with their last days; then the latest standards and
+//! certificate news of their firms.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,6 +25,9 @@ pub const KEYS: &[&str] = &[
     "mine_state_undeclared",
     "mine_state_unverified",
     "mine_state_replaced",
+    "mine_cert_in_force",
+    "mine_cert_expiring",
+    "mine_cert_lapsed",
 ];
 
 /// The offers a firm's page lists, at most.
@@ -39,8 +43,28 @@ pub async fn page(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
         return super::message(StatusCode::SERVICE_UNAVAILABLE, lang, here, "error_title", "");
     };
     let today = wujin_store::ties::today();
+    let ids: Vec<i64> = user.orgs.iter().map(|m| m.org_id).collect();
+    let records = app.store.orgs_by_ids(&ids).await.unwrap_or_default();
     let mut firms = vec![];
     for m in &user.orgs {
+        // The firm's certificates with their last days, nearest first.
+        let mut held: Vec<&wujin_domain::certificate::HeldCertificate> =
+            records.iter().filter(|o| o.id == m.org_id).flat_map(|o| o.record.certificates.iter()).collect();
+        held.sort_by_key(|c| c.valid_until.unwrap_or(time::Date::MAX));
+        let certificates: Vec<Value> = held
+            .into_iter()
+            .map(|c| {
+                let v = crate::api::views::CertificateView::new(c, lang, today);
+                let left = c.valid_until.map(|u| (u - today).whole_days());
+                let (state, alert) = match left {
+                    _ if !v.in_force => ("mine_cert_lapsed", true),
+                    Some(d) if d <= EXPIRING_DAYS => ("mine_cert_expiring", true),
+                    _ => ("mine_cert_in_force", false),
+                };
+                context! { name => v.name, number => v.number, issuer => v.issuer, until => v.valid_until,
+                state => text(lang, state, &[]), alert }
+            })
+            .collect();
         let filter = OfferFilter { org_id: Some(m.org_id), ..Default::default() };
         let (offers, _) = app.store.list_offers(&filter, None, OFFERS).await.unwrap_or_default();
         let declared = app.store.declarations_of_org(m.org_id, 2000).await.unwrap_or_default();
@@ -78,14 +102,16 @@ pub async fn page(State(app): State<AppState>, headers: HeaderMap, RawQuery(quer
             }
             rows.push(context! { id => o.id, title => o.record.title.clone(), lines });
         }
-        firms.push(context! { id => m.org_id, name => m.org_name.clone(), rows, keeps => m.role.may_act() });
+        firms.push(
+            context! { id => m.org_id, name => m.org_name.clone(), rows, certificates, keeps => m.role.may_act() },
+        );
     }
     // The latest standards news of their firms.
     let orgs: Vec<i64> = user.orgs.iter().map(|m| m.org_id).collect();
     let items = app.store.inbox(&orgs, None, 200).await.unwrap_or_default();
     let news: Vec<Value> = items
         .iter()
-        .filter(|i| i.kind == "standard" || i.kind == "declaration")
+        .filter(|i| matches!(i.kind.as_str(), "standard" | "declaration" | "certificate"))
         .take(10)
         .map(|i| {
             let at = crate::api::views::rfc3339(i.at);
