@@ -18,6 +18,7 @@ pub mod money;
 pub mod offer;
 pub mod org;
 pub mod pool;
+pub mod quantity;
 pub mod report;
 pub mod sheet;
 pub mod standard;

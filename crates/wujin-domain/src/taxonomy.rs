@@ -119,6 +119,18 @@ pub struct Category {
     pub stage: Option<String>,
 }
 
+/// A unit of measure in specs and needs (ml, L, 吨, V, W, kW, mm, 寸, 台): what it measures
+/// and its size in that dimension's base unit. Not an order unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measure {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// volume (ml), tonnage (t), voltage (V), power (W), length (mm) or count.
+    pub dimension: String,
+    /// How many base units one of this is.
+    pub factor: f64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Standard {
     pub number: String,
@@ -138,6 +150,7 @@ struct File {
     standards: Vec<Standard>,
     certificates: Vec<Entry>,
     units: Vec<Entry>,
+    measures: Vec<Measure>,
     size_classes: Vec<Entry>,
     org_kinds: Vec<Entry>,
     revenue_bands: Vec<Entry>,
@@ -157,6 +170,7 @@ pub struct Taxonomy {
     pub standards: Vec<Standard>,
     pub certificates: Vec<Entry>,
     pub units: Vec<Entry>,
+    pub measures: Vec<Measure>,
     pub size_classes: Vec<Entry>,
     pub org_kinds: Vec<Entry>,
     pub revenue_bands: Vec<Entry>,
@@ -286,6 +300,7 @@ impl Taxonomy {
             standards: f.standards,
             certificates: f.certificates,
             units: f.units,
+            measures: f.measures,
             size_classes: f.size_classes,
             org_kinds: f.org_kinds,
             revenue_bands: f.revenue_bands,

@@ -114,6 +114,9 @@ pub(crate) struct Fields {
     pub(crate) standard: Field,
     pub(crate) certificate: Field,
     pub(crate) certs: Field,
+    /// The sizes the offer's title and specs state (800T, 500ml, 18V), packed by
+    /// [`wujin_domain::quantity::pack`]: the ranking weighs them against a need's.
+    pub(crate) sizes: Field,
     /// The pillar industries a service or capacity offer's firm works in (its declared
     /// sectors): a provider's specialism, as the ranking reads it.
     pub(crate) trade: Field,
@@ -147,7 +150,7 @@ pub(crate) struct Fields {
 pub(crate) const FREE: &str = "free";
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 10";
+const FORMAT: &str = "wujin-index 11";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -182,6 +185,7 @@ fn schema() -> (Schema, Fields) {
         standard: b.add_text_field("standard", STRING | STORED | FAST),
         certificate: b.add_text_field("certificate", STRING | FAST | STORED),
         certs: b.add_u64_field("certs", FAST),
+        sizes: b.add_u64_field("sizes", FAST),
         trade: b.add_text_field("trade", STRING | FAST),
         about: b.add_text_field("about", STRING | FAST),
         ratings: b.add_u64_field("ratings", FAST),
@@ -298,6 +302,10 @@ impl MatchIndex {
                 doc.add_text(f.certificate, c);
             }
             doc.add_u64(f.certs, d.certificates.len() as u64);
+            let stated = format!("{} {}", r.title, specs.join(" "));
+            for size in wujin_domain::quantity::read(&stated).iter().filter_map(wujin_domain::quantity::pack) {
+                doc.add_u64(f.sizes, size);
+            }
             // A provider's or a workshop's specialism; a maker's trade is its product.
             if r.kind != wujin_domain::OfferKind::Product {
                 let mut trades: Vec<&str> =

@@ -21,6 +21,28 @@ pub struct Need {
     pub want: Vec<String>,
     /// A standard the firm's offer must also meet.
     pub standard: Option<String>,
+    /// A size the firm's offer must also state, in its title or specs.
+    pub size: Option<SizeLabel>,
+}
+
+/// A size a need's right answers state: a dimension (as the taxonomy's measures name it)
+/// and bounds in its base unit (ml, t, V, W, mm).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SizeLabel {
+    pub dimension: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl SizeLabel {
+    fn stated_by(&self, offer: &OfferRecord) -> bool {
+        let specs: Vec<String> = offer.specs.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        wujin_domain::quantity::read(&format!("{} {}", offer.title, specs.join(" "))).iter().any(|q| {
+            q.dimension == self.dimension
+                && self.min.is_none_or(|m| q.value >= m)
+                && self.max.is_none_or(|m| q.value <= m)
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -44,7 +66,9 @@ impl Need {
                 t.group_of(&offer.category) == Some(w.as_str())
             }
         });
-        in_want && self.standard.as_ref().is_none_or(|s| offer.standards.contains(s))
+        in_want
+            && self.standard.as_ref().is_none_or(|s| offer.standards.contains(s))
+            && self.size.as_ref().is_none_or(|s| s.stated_by(offer))
     }
 }
 

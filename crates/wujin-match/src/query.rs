@@ -19,6 +19,7 @@ use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, RangeQuer
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 use wujin_domain::capacity::FreeAsk;
+use wujin_domain::quantity::Quantity;
 use wujin_domain::{OfferKind, Taxonomy};
 
 use crate::facets::{FacetCollector, Facets, sorted};
@@ -68,6 +69,11 @@ const RESPONSE_RATE: f32 = 0.06;
 const MIN_INVITED: u64 = 3;
 /// A verified credit code.
 const VERIFIED: f32 = 1.02;
+/// When a need states a size (400吨以上, 500毫升左右) and an offer states one in the same
+/// dimension, the offer's factor runs from this, for a size far off …
+const SIZE_FAR: f32 = 0.7;
+/// … to this, for one that fits ([`wujin_domain::quantity::Quantity::fit`]).
+const SIZE_FITS: f32 = 1.3;
 
 /// What a user asks: free text plus hard filters. Every field but `text` narrows the result;
 /// `near_town` only orders it.
@@ -156,6 +162,9 @@ pub enum Signal {
     /// The need asks for work on a product, and this offer is that work for a product of
     /// the same industry (`true`), or the firm's declared industries include it (`false`).
     Specialist(bool),
+    /// The need states a size and the offer one in the same dimension: how well the best
+    /// of them fits, in per cent (100 fits, towards 0 far off).
+    Size(u64),
 }
 
 impl Signal {
@@ -174,6 +183,7 @@ impl Signal {
             Signal::Verified => VERIFIED,
             Signal::Specialist(true) => SPECIALIST,
             Signal::Specialist(false) => IN_THE_TRADE,
+            Signal::Size(percent) => SIZE_FAR + (SIZE_FITS - SIZE_FAR) * percent.min(100) as f32 / 100.0,
         }
     }
 }
@@ -279,10 +289,19 @@ struct SignalReader {
     /// capacity); None when it names none. Empty when this segment holds no such offer:
     /// then every offer in it is of another kind.
     work: Option<Vec<u64>>,
+    /// The offer's sizes, and those the need states.
+    sizes: Option<tantivy::columnar::Column<u64>>,
+    wanted_sizes: std::sync::Arc<Vec<Quantity>>,
 }
 
 impl SignalReader {
-    fn new(segment: &SegmentReader, near_town: Option<&str>, intents: &[Intent], trades: &[String]) -> SignalReader {
+    fn new(
+        segment: &SegmentReader,
+        near_town: Option<&str>,
+        intents: &[Intent],
+        trades: &[String],
+        wanted_sizes: std::sync::Arc<Vec<Quantity>>,
+    ) -> SignalReader {
         let fast = segment.fast_fields();
         let certs = fast.u64("certs").ok();
         let standing = ["rating", "ratings", "answered", "invited", "verified"].map(|f| fast.u64(f).ok());
@@ -320,7 +339,23 @@ impl SignalReader {
             about,
             wanted_about,
             work,
+            sizes: if wanted_sizes.is_empty() { None } else { fast.u64("sizes").ok() },
+            wanted_sizes,
         }
+    }
+
+    /// How well the offer's stated sizes fit the need's, in per cent: for each size the
+    /// need states, the best of the offer's in its dimension; the worst of those. None when
+    /// the offer states none in the need's dimensions.
+    fn size_fit(&self, doc: DocId) -> Option<u64> {
+        let col = self.sizes.as_ref()?;
+        let stated: Vec<Quantity> = col.values_for_doc(doc).filter_map(wujin_domain::quantity::unpack).collect();
+        let fits: Vec<f64> = self
+            .wanted_sizes
+            .iter()
+            .filter_map(|w| stated.iter().filter(|s| s.dimension == w.dimension).map(|s| w.fit(s)).reduce(f64::max))
+            .collect();
+        fits.into_iter().reduce(f64::min).map(|f| (f * 100.0).round() as u64)
     }
 
     /// Whether the document is of a category or family the need names.
@@ -355,7 +390,7 @@ impl SignalReader {
         intent * kind * self.signals(doc).0
     }
 
-    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 6]) {
+    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 7]) {
         let certs = self.certs.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let same_town = match (self.near, &self.towns) {
             (Some(ord), Some(col)) => col.term_ords(doc).next() == Some(ord),
@@ -370,6 +405,7 @@ impl SignalReader {
             (invited >= MIN_INVITED).then_some(Signal::ResponseRate { answered, invited }),
             (verified > 0).then_some(Signal::Verified),
             self.specialist(doc).map(Signal::Specialist),
+            self.size_fit(doc).map(Signal::Size),
         ];
         (s.iter().flatten().map(|s| s.factor()).product(), s)
     }
@@ -601,6 +637,7 @@ impl MatchIndex {
         let terms: Vec<String> = self.words.query_terms(&text).into_iter().take(MAX_TERMS).collect();
         let intents = std::sync::Arc::new(intents(&terms));
         let trades = std::sync::Arc::new(trades(&terms));
+        let sizes = std::sync::Arc::new(wujin_domain::quantity::read(&text));
         let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
         for term in &terms {
             let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
@@ -632,9 +669,9 @@ impl MatchIndex {
         }
         let query = BooleanQuery::new(clauses);
         let near = q.near_town.clone();
-        let (for_scoring, trades) = (ran.intents.clone(), ran.trades.clone());
+        let (for_scoring, trades, for_sizes) = (ran.intents.clone(), ran.trades.clone(), sizes.clone());
         let top = TopDocs::with_limit(q.limit.clamp(1, MAX_HITS)).tweak_score(move |segment: &SegmentReader| {
-            let signals = SignalReader::new(segment, near.as_deref(), &for_scoring, &trades);
+            let signals = SignalReader::new(segment, near.as_deref(), &for_scoring, &trades, for_sizes.clone());
             move |doc: DocId, score: Score| score * signals.factor(doc)
         });
         // With facets, the total is their kind counts added up (every offer has one kind):
@@ -656,7 +693,7 @@ impl MatchIndex {
                 SegmentColumns {
                     offer_id: segment.fast_fields().u64("offer_id").ok(),
                     org_id: segment.fast_fields().u64("org_id").ok(),
-                    signals: SignalReader::new(segment, q.near_town.as_deref(), &[], &ran.trades),
+                    signals: SignalReader::new(segment, q.near_town.as_deref(), &[], &ran.trades, sizes.clone()),
                 }
             });
             let id = |c: &Option<tantivy::columnar::Column<u64>>| c.as_ref().and_then(|c| c.first(address.doc_id));

@@ -26,3 +26,20 @@ fn the_labelled_needs_find_the_right_firms() {
     assert!(q.recall_at_10() >= 0.9, "recall@10 {:.3}\n{}", q.recall_at_10(), report.join("\n"));
     assert!(q.first_right() >= 0.7, "right firm first {:.3}\n{}", q.first_right(), report.join("\n"));
 }
+
+#[test]
+fn a_need_stating_a_size_finds_a_firm_stating_a_fitting_one_first() {
+    let cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, 600);
+    let docs = docs_for(&cluster.orgs, &cluster.offers);
+    let index = MatchIndex::in_memory().unwrap();
+    index.upsert(&docs).unwrap();
+    index.commit().unwrap();
+    let offers: Vec<(u64, &wujin_domain::OfferRecord)> = docs.iter().map(|d| (d.org_id, d.record)).collect();
+    let sized: Vec<_> = needs().into_iter().filter(|n| n.size.is_some()).collect();
+    assert!(sized.len() >= 2, "the set has needs with sizes");
+    let q = evaluate(&index, &sized, &offers).unwrap();
+    for r in &q.results {
+        assert!(r.relevant > 0, "{}: the cluster has firms stating a fitting size", r.text);
+        assert!(r.first_right, "{}: a firm stating a fitting size first (recall {:.2})", r.text, r.recall_at_10);
+    }
+}

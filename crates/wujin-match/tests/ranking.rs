@@ -131,3 +131,32 @@ fn a_design_house_that_knows_the_product_comes_before_one_that_does_not() {
     let maker = idx.search(&SearchQuery { limit: 10, ..text("焖烧杯") }).unwrap();
     assert!(maker.hits.iter().all(|h| !h.signals.iter().any(|s| matches!(s, wujin_match::Signal::Specialist(_)))));
 }
+
+#[test]
+fn a_size_in_the_need_puts_the_offer_stating_a_fitting_one_first() {
+    // Equal text but for the size; the fitting one is listed last, so a tie would not pick it.
+    let cup = |ext: &str, size: &str| offer(ext, &format!("双层真空保温杯 {size}"), "保温杯", "", "");
+    let idx = index_of(&[
+        firm(cup("1", "750ml"), "330784105", &[]),
+        firm(cup("2", "400ml"), "330784105", &[]),
+        firm(cup("3", "1L"), "330784105", &[]),
+        firm(cup("4", "520ml"), "330784105", &[]),
+    ]);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("500毫升左右的保温杯") }).unwrap();
+    let order: Vec<u64> = r.hits.iter().map(|h| h.offer_id).collect();
+    assert_eq!(order[0], 4, "520 ml is about 500: {order:?}");
+    assert_eq!(r.hits[0].signals, vec![Signal::Size(100)]);
+    assert_eq!(*order.last().unwrap(), 3, "1 L is the furthest off: {order:?}");
+
+    let machine = |ext: &str, t: &str| offer(ext, &format!("{t}压铸机产能对外承接"), "压铸产能", "", "");
+    let idx = index_of(&[
+        firm(machine("1", "280T"), "330784105", &[]),
+        firm(machine("2", "350T"), "330784105", &[]),
+        firm(machine("3", "800T"), "330784105", &[]),
+    ]);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("有400吨以上压铸机的压铸厂") }).unwrap();
+    assert_eq!(r.hits[0].offer_id, 3, "only the 800 t machine is 400 t or more");
+    // A need that states no size leaves the order to the words.
+    let r = idx.search(&SearchQuery { limit: 10, ..text("压铸机") }).unwrap();
+    assert!(r.hits.iter().all(|h| h.signals.is_empty()));
+}

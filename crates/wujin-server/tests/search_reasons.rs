@@ -76,3 +76,19 @@ async fn reasons_say_each_matched_word_once_in_the_page_language() {
         lines[0]
     );
 }
+
+#[tokio::test]
+async fn a_size_in_the_need_ranks_the_fitting_offer_first_and_says_so() {
+    let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
+    common::with_demo(&db.store).await;
+    let app = common::with_index(&db.store).await;
+    let q: String = form_urlencoded::byte_serialize("500毫升左右的保温杯".as_bytes()).collect();
+    let r = common::send_to(&app, "GET", &format!("/api/v1/search?q={q}&limit=5"), None, &[]).await;
+    let first = &r.body["items"][0];
+    let size = first["explanation"]["signals"].as_array().unwrap().iter().find(|s| s["name"] == "size");
+    assert_eq!(size.map(|s| s["value"].clone()), Some(serde_json::json!(100)), "the first firm's offer fits: {first}");
+    let title = first["offers"][0]["title"].as_str().unwrap_or("");
+    let stated = wujin_domain::quantity::read(title);
+    assert!(stated.iter().any(|s| s.dimension == "volume" && (450.0..=550.0).contains(&s.value)), "{title}");
+    assert!(reasons(&app, "500毫升左右的保温杯", "zh").await[0].contains("规格尺寸符合需求"));
+}

@@ -539,7 +539,8 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
 }
 
 /// The whole taxonomy: towns, sectors, categories, processes, service families, chain
-/// stages, standards, certificates, units — every entry with its code, Chinese and English name.
+/// stages, standards, certificates, order units and units of measure (with their dimension and
+/// size in its base unit) — every entry with its code, Chinese and English name.
 #[utoipa::path(get, path = "/api/v1/taxonomy", tag = "registry", responses((status = 200, description = "The taxonomy", body = Object)))]
 pub async fn taxonomy() -> Json<&'static Taxonomy> {
     Json(Taxonomy::get())

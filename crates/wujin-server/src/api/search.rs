@@ -118,7 +118,9 @@ pub struct SignalEffect {
     /// ratings averaging `detail`), response_rate (`value` per cent of `detail` invitations
     /// answered), verified (its credit code was checked by a platform admin) or specialist
     /// (the need asks for work on a product: `value` 1 when this offer is that work for a
-    /// product of the same industry, 0 when the firm's declared industries include it).
+    /// product of the same industry, 0 when the firm's declared industries include it), or
+    /// size (the need states a size, 400吨以上 or 500毫升左右, and the offer one in the same
+    /// dimension: `value` is how well it fits, in per cent).
     pub name: String,
     pub value: Option<u64>,
     /// The figure behind the signal, as text ("4.5/5", "7/9").
@@ -463,6 +465,7 @@ fn signal_view(s: Signal) -> SignalEffect {
         }
         Signal::Verified => ("verified", None, None),
         Signal::Specialist(done) => ("specialist", Some(done as u64), None),
+        Signal::Size(percent) => ("size", Some(percent), None),
     };
     SignalEffect { name: name.into(), value, detail, effect }
 }

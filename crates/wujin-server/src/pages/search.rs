@@ -37,6 +37,7 @@ pub const KEYS: &[&str] = &[
     "why_rating",
     "why_response_rate",
     "why_verified",
+    "why_size",
     "why_specialist",
     "why_in_the_trade",
     "error_title",
@@ -252,6 +253,8 @@ pub fn why(lang: Lang, item: &serde_json::Value) -> String {
             "verified" => text(lang, "why_verified", &[]),
             "specialist" if v == "1" => text(lang, "why_specialist", &[]),
             "specialist" => text(lang, "why_in_the_trade", &[]),
+            // Only a size that fits is worth saying; one far off already ranks the offer lower.
+            "size" if s["value"].as_i64().unwrap_or(0) >= 80 => text(lang, "why_size", &[]),
             _ => continue,
         };
         parts.push(line);
