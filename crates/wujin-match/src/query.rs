@@ -349,13 +349,20 @@ impl SignalReader {
     /// the offer states none in the need's dimensions.
     fn size_fit(&self, doc: DocId) -> Option<u64> {
         let col = self.sizes.as_ref()?;
-        let stated: Vec<Quantity> = col.values_for_doc(doc).filter_map(wujin_domain::quantity::unpack).collect();
-        let fits: Vec<f64> = self
-            .wanted_sizes
-            .iter()
-            .filter_map(|w| stated.iter().filter(|s| s.dimension == w.dimension).map(|s| w.fit(s)).reduce(f64::max))
-            .collect();
-        fits.into_iter().reduce(f64::min).map(|f| (f * 100.0).round() as u64)
+        // Read in the scoring loop of every match: no allocation per document.
+        let mut worst: Option<f64> = None;
+        for w in self.wanted_sizes.iter() {
+            let best = col
+                .values_for_doc(doc)
+                .filter_map(wujin_domain::quantity::unpack)
+                .filter(|s| s.dimension == w.dimension)
+                .map(|s| w.fit(&s))
+                .reduce(f64::max);
+            if let Some(b) = best {
+                worst = Some(worst.map_or(b, |x| x.min(b)));
+            }
+        }
+        worst.map(|f| (f * 100.0).round() as u64)
     }
 
     /// Whether the document is of a category or family the need names.
