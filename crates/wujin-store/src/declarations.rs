@@ -294,10 +294,18 @@ impl Store {
         let rows = sqlx::query(
             "SELECT d.id, d.org_id, d.offer_id, d.standard, d.valid_until, d.reminded, o.title FROM declarations d \
              JOIN offers o ON o.id = d.offer_id WHERE d.withdrawn_at IS NULL AND d.lapsed_at IS NULL \
-             AND d.valid_until IS NOT NULL AND d.valid_until >= $1 AND d.valid_until <= $2 ORDER BY d.id LIMIT 1000",
+             AND d.valid_until IS NOT NULL AND d.valid_until >= $1 AND d.valid_until <= $2 \
+             AND (d.reminded = 0 OR (d.reminded > $5 AND d.valid_until <= $3) OR (d.reminded > $6 AND d.valid_until <= $4)) \
+             ORDER BY d.id LIMIT 1000",
         )
+        // Only those with a reminder still to send: a batch is never filled by reports
+        // already told.
         .bind(today.to_string())
         .bind(horizon.to_string())
+        .bind((today + time::Duration::days(REMIND_DAYS[1])).to_string())
+        .bind((today + time::Duration::days(REMIND_DAYS[2])).to_string())
+        .bind(REMIND_DAYS[1])
+        .bind(REMIND_DAYS[2])
         .fetch_all(self.pool())
         .await?;
         let mut sent = 0;
