@@ -64,7 +64,7 @@ impl Store {
         let horizon = today + time::Duration::days(REMIND_DAYS[0]);
         // Only those with a reminder still to send, so that a batch is never filled by
         // certificates already told and those behind it wait no longer than a sweep.
-        let day = |n: i64| (today + time::Duration::days(n)).to_string();
+        let ahead = |n: i64| (today + time::Duration::days(n)).to_string();
         let rows = sqlx::query(&format!(
             "{DUE} AND c.valid_until >= $1 AND c.valid_until <= $2 AND (n.stage IS NULL \
              OR (n.stage > {mid} AND c.valid_until <= $3) OR (n.stage > {last} AND c.valid_until <= $4)) \
@@ -74,8 +74,8 @@ impl Store {
         ))
         .bind(today.to_string())
         .bind(horizon.to_string())
-        .bind(day(REMIND_DAYS[1]))
-        .bind(day(REMIND_DAYS[2]))
+        .bind(ahead(REMIND_DAYS[1]))
+        .bind(ahead(REMIND_DAYS[2]))
         .fetch_all(self.pool())
         .await?;
         let mut sent = 0;
