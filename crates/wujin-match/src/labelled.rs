@@ -23,6 +23,13 @@ pub struct Need {
     pub standard: Option<String>,
     /// A size the firm's offer must also state, in its title or specs.
     pub size: Option<SizeLabel>,
+    /// Words of which the offer's title must say one (any case): "BMS".
+    #[serde(default)]
+    pub title: Vec<String>,
+    /// A category the offer's title must name, by a name of it or of one of its
+    /// subcategories: a design service titled for power tools ("电钻结构设计") is about
+    /// `tools`; a generic "结构设计服务" is not.
+    pub about: Option<String>,
 }
 
 /// A size a need's right answers state: a dimension (as the taxonomy's measures name it)
@@ -66,9 +73,19 @@ impl Need {
                 t.group_of(&offer.category) == Some(w.as_str())
             }
         });
+        let title = offer.title.to_lowercase();
+        let says = |word: &str| title.contains(&word.to_lowercase());
+        let about = |code: &str| {
+            t.category_with_descendants(code)
+                .iter()
+                .filter_map(|c| t.category(c))
+                .any(|c| says(&c.entry.zh) || c.entry.aliases.iter().any(|a| !a.is_ascii() && says(a)))
+        };
         in_want
             && self.standard.as_ref().is_none_or(|s| offer.standards.contains(s))
             && self.size.as_ref().is_none_or(|s| s.stated_by(offer))
+            && (self.title.is_empty() || self.title.iter().any(|w| says(w)))
+            && self.about.as_deref().is_none_or(about)
     }
 }
 

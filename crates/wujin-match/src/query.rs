@@ -32,6 +32,16 @@ pub const MAX_TERMS: usize = 32;
 pub const MAX_QUERY_CHARS: usize = 500;
 /// The most hits one search returns.
 pub const MAX_HITS: usize = 1000;
+/// A word found in at least this share of the offers is common: it may add to a score but
+/// does not by itself make an offer match. 永康 and 公司 are in every firm's name; a need
+/// that says "永康有没有做保温杯的公司" is about 保温杯, and should not score and count a
+/// million offers to say so.
+const COMMON_SHARE: f64 = 0.5;
+/// Below this many offers a share says little about the language, and no word is common.
+const COMMON_MIN_DOCS: u64 = 1000;
+
+/// One clause of a boolean query.
+type Clause = (Occur, Box<dyn Query>);
 
 /// The fields searched for text, with their weight.
 const TEXT_FIELDS: [(&str, f32); 2] = [("name", 3.0), ("text", 1.0)];
@@ -635,6 +645,22 @@ impl MatchIndex {
         out.into_iter().map(|q| (Occur::Must, q)).collect()
     }
 
+    /// The need's words that are common in this index (see [`COMMON_SHARE`]), unless all of
+    /// them are: then they are all the need says, and each of them matches.
+    fn common_terms(&self, searcher: &Searcher, terms: &[String]) -> Vec<String> {
+        let docs = searcher.num_docs();
+        if docs < COMMON_MIN_DOCS {
+            return vec![];
+        }
+        let f = self.fields;
+        let share = |term: &str| {
+            let df = |field| searcher.doc_freq(&Term::from_field_text(field, term)).unwrap_or(0);
+            df(f.name).max(df(f.text)) as f64 / docs as f64
+        };
+        let common: Vec<String> = terms.iter().filter(|t| share(t) >= COMMON_SHARE).cloned().collect();
+        if common.len() == terms.len() { vec![] } else { common }
+    }
+
     /// Turns a need into a query and runs it: the best `q.limit` offers (not yet explained),
     /// the number of matches and the facets.
     fn run(&self, q: &SearchQuery) -> Result<Ran, MatchError> {
@@ -645,19 +671,22 @@ impl MatchIndex {
         let intents = std::sync::Arc::new(intents(&terms));
         let trades = std::sync::Arc::new(trades(&terms));
         let sizes = std::sync::Arc::new(wujin_domain::quantity::read(&text));
-        let mut scored: Vec<(Occur, Box<dyn Query>)> = vec![];
+        let searcher = self.reader.searcher();
+        let common = self.common_terms(&searcher, &terms);
+        // Words that decide the match, and common ones that only add to its score.
+        let (mut scored, mut extra): (Vec<Clause>, Vec<Clause>) = (vec![], vec![]);
         for term in &terms {
             let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
-            scored.push((Occur::Should, self.text_query(term, if part { PART_WEIGHT } else { 1.0 })));
+            let into = if common.contains(term) { &mut extra } else { &mut scored };
+            into.push((Occur::Should, self.text_query(term, if part { PART_WEIGHT } else { 1.0 })));
             for syn in self.words.whole_synonyms(term) {
-                scored.push((Occur::Should, self.text_query(syn, 0.8)));
+                into.push((Occur::Should, self.text_query(syn, 0.8)));
             }
         }
         for s in &standards {
             scored.push((Occur::Should, Box::new(BoostQuery::new(term_query(f.standard, s), STANDARD_WEIGHT))));
         }
         let filters = self.filters(q);
-        let searcher = self.reader.searcher();
         let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
         let mut asked = standards.clone();
         asked.extend(q.standards.iter().filter(|s| !standards.contains(s)).cloned());
@@ -674,6 +703,7 @@ impl MatchIndex {
         } else {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(scored))));
         }
+        clauses.extend(extra);
         let query = BooleanQuery::new(clauses);
         let near = q.near_town.clone();
         let (for_scoring, trades, for_sizes) = (ran.intents.clone(), ran.trades.clone(), sizes.clone());

@@ -29,6 +29,10 @@ pub struct Words {
     whole: HashSet<String>,
     /// Words around a need that say nothing about it (想, 找, 的 …), from `data/stopwords.txt`.
     stop: HashSet<String>,
+    /// Units of measure written in Latin letters (v, w, kw, ml, mm …, lower-cased), from the
+    /// taxonomy's measures: a run of digits keeps the unit that follows it when a word of
+    /// letters and digits is cut ("18vbms" -> 18v + bms).
+    units: Vec<String>,
     /// The parts of each word cut so far (see [`Words::parts`]), byte ranges within the
     /// word: a catalogue repeats its words, and the segmentation is the costly step of
     /// indexing, so each word is cut once. Emptied when it grows past [`MAX_CUTS`].
@@ -104,7 +108,18 @@ impl Words {
             .flat_map(str::split_whitespace)
             .map(str::to_string)
             .collect();
-        let mut words = Words { jieba, synonym_of, groups, stop, whole: HashSet::new(), cuts: RwLock::default() };
+        let mut units: Vec<String> = t
+            .measures
+            .iter()
+            .flat_map(|m| std::iter::once(&m.entry.code).chain(&m.entry.aliases))
+            .filter(|u| u.chars().all(|c| c.is_ascii_alphabetic()))
+            .map(|u| u.to_ascii_lowercase())
+            .collect();
+        // Longest first, so kw is taken before w.
+        units.sort_by_key(|u| std::cmp::Reverse(u.len()));
+        units.dedup();
+        let mut words =
+            Words { jieba, synonym_of, groups, stop, units, whole: HashSet::new(), cuts: RwLock::default() };
         words.whole = words.groups.iter().flatten().filter(|t| words.terms(t).len() == 1).cloned().collect();
         words
     }
@@ -114,12 +129,30 @@ impl Words {
     /// punctuation, with their byte offsets.
     pub fn terms_with_offsets(&self, text: &str) -> Vec<(String, usize, usize)> {
         let mut out = vec![];
+        // jieba cuts a decimal at its point (1.5KW -> 1 . 5KW); put it back together, so
+        // that 1.5KW never reads as 5KW.
+        let mut words: Vec<(usize, usize)> = vec![];
         for t in self.jieba.cut(text, false) {
-            if !is_term(t.word) {
+            let joins = |w: &(usize, usize)| {
+                let before = &text[w.0..w.1];
+                w.1 == t.byte_start
+                    && ((before.ends_with('.') && before.len() > 1 && t.word.starts_with(|c: char| c.is_ascii_digit()))
+                        || (t.word == "." && before.ends_with(|c: char| c.is_ascii_digit())))
+                    && before.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            };
+            match words.last_mut() {
+                Some(w) if joins(w) => w.1 = t.byte_end,
+                _ => words.push((t.byte_start, t.byte_end)),
+            }
+        }
+        for (start, end) in words {
+            // A point that joined nothing ("第1.") is no part of the word.
+            let word = text[start..end].trim_end_matches('.');
+            if !is_term(word) {
                 continue;
             }
-            self.parts(t.word, t.byte_start, &mut out);
-            out.push((t.word.to_lowercase(), t.byte_start, t.byte_end));
+            self.parts(word, start, &mut out);
+            out.push((word.to_lowercase(), start, start + word.len()));
         }
         out
     }
@@ -127,6 +160,10 @@ impl Words {
     /// The parts of `word` (at byte `at` of the text) of two characters or more, from its
     /// best segmentation without itself, and theirs in turn.
     fn parts(&self, word: &str, at: usize, out: &mut Vec<(String, usize, usize)>) {
+        if word.is_ascii() {
+            self.letter_digit_parts(word, at, out);
+            return;
+        }
         let known = self.cuts.read().unwrap_or_else(|p| p.into_inner()).get(word).cloned();
         let ranges = match known {
             Some(r) => r,
@@ -143,6 +180,67 @@ impl Words {
             }
         };
         out.extend(ranges.iter().map(|&(s, e)| (word[s..e].to_lowercase(), at + s, at + e)));
+    }
+
+    /// The parts of a word of Latin letters and digits: its runs of letters, and numbers
+    /// with the unit that follows them, each of two characters or more. "18VBMS" cuts into
+    /// 18v + bms, so "BMS" finds a "18VBMS保护板"; "ADC12" gives adc, and stays findable
+    /// whole. A word of one run (304, bms, 18v) has no parts.
+    fn letter_digit_parts(&self, word: &str, at: usize, out: &mut Vec<(String, usize, usize)>) {
+        let bytes = word.as_bytes();
+        // 0 digits (with a decimal point between digits), 1 letters, 2 anything else.
+        let class = |i: usize| match bytes[i] {
+            b if b.is_ascii_digit() => 0,
+            b'.' if i > 0 && i + 1 < bytes.len() && bytes[i - 1].is_ascii_digit() && bytes[i + 1].is_ascii_digit() => 0,
+            b if b.is_ascii_alphabetic() => 1,
+            _ => 2,
+        };
+        // Runs of digits and of letters: (start, end, class).
+        let mut runs: Vec<(usize, usize, u8)> = vec![];
+        let mut start = 0;
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || class(i) != class(i - 1) {
+                let c = class(start);
+                if c != 2 {
+                    runs.push((start, i, c));
+                }
+                start = i;
+            }
+        }
+        let mut pieces: Vec<(usize, usize)> = vec![];
+        let mut i = 0;
+        while i < runs.len() {
+            let (s, e, c) = runs[i];
+            let unit = match runs.get(i + 1) {
+                Some(&(ls, le, 1)) if c == 0 && ls == e => {
+                    let letters = word[ls..le].to_ascii_lowercase();
+                    self.units.iter().find(|u| letters.starts_with(u.as_str())).map(|u| (ls + u.len(), le))
+                }
+                _ => None,
+            };
+            match unit {
+                Some((end, le)) => {
+                    pieces.push((s, end));
+                    if end < le {
+                        pieces.push((end, le));
+                    }
+                    i += 2;
+                }
+                None => {
+                    pieces.push((s, e));
+                    i += 1;
+                }
+            }
+        }
+        if pieces.len() < 2 {
+            return;
+        }
+        // A bare number alone (the 12 of ADC12) would find every "12小时": only pieces with
+        // letters are terms.
+        for (s, e) in pieces.into_iter().filter(|&(s, e)| e - s >= 2 && bytes[s..e].iter().any(u8::is_ascii_alphabetic))
+        {
+            out.push((word[s..e].to_ascii_lowercase(), at + s, at + e));
+        }
     }
 
     /// [`Words::parts`] worked out: byte ranges within the word being cut (`at` is where
@@ -251,6 +349,26 @@ mod tests {
         assert!(has("不锈钢紧固件", "紧固件") && has("不锈钢紧固件", "紧固"));
         assert!(!has("不锈钢紧固件", "固件"), "固件 is not a part of 紧固件: {:?}", w.terms("不锈钢紧固件"));
         assert!(!has("不锈钢门", "钢门"), "{:?}", w.terms("不锈钢门"));
+    }
+
+    #[test]
+    fn letters_and_digits_run_together_are_found_apart_and_whole() {
+        let w = Words::shared();
+        let terms = w.terms("18VBMS保护板");
+        for expected in ["18vbms", "18v", "bms"] {
+            assert!(terms.iter().any(|t| t == expected), "{expected} in {terms:?}");
+        }
+        let terms = w.terms("ADC12铝合金压铸");
+        assert!(terms.contains(&"adc12".to_string()) && terms.contains(&"adc".to_string()), "{terms:?}");
+        let terms = w.terms("2KW电机");
+        assert!(
+            terms.contains(&"2kw".to_string()) && !terms.contains(&"kw".to_string()),
+            "a size stays one: {terms:?}"
+        );
+        assert_eq!(w.terms("304"), vec!["304"]);
+        assert_eq!(w.terms("500ml"), vec!["500ml"]);
+        let terms = w.terms("1.5KW");
+        assert!(!terms.iter().any(|t| t == "5kw"), "a decimal stays whole: {terms:?}");
     }
 
     #[test]

@@ -127,3 +127,34 @@ fn the_demo_cluster_finds_vacuum_flask_makers() {
         );
     }
 }
+
+#[test]
+fn a_word_run_together_with_a_size_is_found_and_a_model_number_stays_whole() {
+    let idx = index_of(&[
+        firm(offer("1", "18VBMS保护板", "控制器", "锂电池组保护", ""), "330784001", &[]),
+        firm(offer("2", "无刷电机控制器 36V", "控制器", "电动工具用", ""), "330784001", &[]),
+    ]);
+    assert_eq!(ids(&idx, text("BMS")).first(), Some(&1), "BMS inside 18VBMS");
+    assert_eq!(ids(&idx, text("18V BMS")).first(), Some(&1));
+    let (idx, _) = index();
+    assert_eq!(ids(&idx, text("ADC12")), vec![2], "a model number is found whole");
+    assert_eq!(ids(&idx, text("ADC")), vec![2], "and by its letters");
+}
+
+#[test]
+fn words_in_every_firms_name_do_not_widen_a_need() {
+    // Enough offers for a share to say something: every firm's name says 永康 and 公司.
+    let cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, 300);
+    let docs = wujin_match::docs_for(&cluster.orgs, &cluster.offers);
+    assert!(docs.len() >= 1000, "{} offers", docs.len());
+    let idx = MatchIndex::in_memory().unwrap();
+    idx.upsert(&docs).unwrap();
+    idx.commit().unwrap();
+    let total = |need: &str| idx.search(&SearchQuery { limit: 10, ..text(need) }).unwrap().total;
+    let plain = total("焖烧杯");
+    assert!(plain > 0 && plain < docs.len() / 10, "{plain} of {}", docs.len());
+    assert_eq!(total("永康有没有做焖烧杯的公司"), plain, "永康 and 公司 match no more offers");
+    assert_eq!(total("永康焖烧杯厂家"), plain);
+    // Alone, a common word is all the need says, and it matches.
+    assert!(total("永康") > docs.len() / 2);
+}

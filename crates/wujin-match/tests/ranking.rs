@@ -160,3 +160,17 @@ fn a_size_in_the_need_puts_the_offer_stating_a_fitting_one_first() {
     let r = idx.search(&SearchQuery { limit: 10, ..text("压铸机") }).unwrap();
     assert!(r.hits.iter().all(|h| h.signals.is_empty()));
 }
+
+#[test]
+fn a_title_for_the_trade_comes_before_a_generic_one() {
+    let idx = index_of(&[
+        firm(
+            offer("1", "结构设计服务", "结构设计", "提供各类产品结构设计、机构设计服务，结构设计团队十年经验", ""),
+            "330784001",
+            &["ISO 9001"],
+        ),
+        firm(offer("2", "电动工具结构设计", "结构设计", "冲击钻、角磨机壳体与传动结构", ""), "330784001", &[]),
+    ]);
+    let r = idx.search(&SearchQuery { limit: 10, ..text("电动工具结构设计 冲击钻") }).unwrap();
+    assert_eq!(r.hits.iter().map(|h| h.offer_id).collect::<Vec<_>>(), vec![2, 1], "{:?}", r.hits);
+}

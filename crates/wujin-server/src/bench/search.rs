@@ -2,7 +2,7 @@
 //! otherwise ship.
 //!
 //! One deterministic corpus of N offers in the demo's words, one fixed mix of queries (short
-//! product words, long needs, text with filters, filters only), run the way the API runs them
+//! product words, long needs, text with filters, filters only, English), run the way the API runs them
 //! (the best 80 offers — ten organisations' worth — and facet counts). The same corpus and
 //! queries then go to SQLite FTS5 with the trigram tokenizer and, when a server is given, to
 //! PostgreSQL pg_trgm ranked by word similarity; each fetches its matches with the filter
@@ -35,7 +35,11 @@ enum Mix {
     Long,
     TextFilters,
     FiltersOnly,
+    English,
 }
+
+/// The groups in the order the table prints them.
+const MIXES: [Mix; 5] = [Mix::Short, Mix::Long, Mix::TextFilters, Mix::FiltersOnly, Mix::English];
 
 impl Mix {
     fn name(self) -> &'static str {
@@ -44,6 +48,7 @@ impl Mix {
             Mix::Long => "long needs",
             Mix::TextFilters => "text + filters",
             Mix::FiltersOnly => "filters only",
+            Mix::English => "English",
         }
     }
 }
@@ -69,13 +74,23 @@ fn query_mix() -> Vec<(Mix, SearchQuery)> {
         let text = match i % 4 {
             0 => format!("想找个做{}{}的工作室", c.entry.zh, s.entry.aliases.first().unwrap_or(&s.entry.zh)),
             1 => format!("急需一批304不锈钢{} 需要{}", c.entry.zh, cap.entry.zh.trim_end_matches("产能")),
-            2 => format!("{} OEM {} supplier", c.entry.en, c.entry.zh),
+            // The boilerplate of a spoken need: words in every firm's name (永康, 公司).
+            2 => format!("永康有没有做{}的公司 最好是厂家直供", c.entry.zh),
             _ => {
                 let std = c.standards.first().map(String::as_str).unwrap_or("GB/T 29606-2013");
                 format!("{} 符合{} 检测报告", c.entry.zh, std.replace(' ', ""))
             }
         };
         out.push((Mix::Long, q(text)));
+    }
+    for (i, c) in products.iter().enumerate() {
+        let en = c.entry.en.to_lowercase();
+        let text = match i % 3 {
+            0 => en,
+            1 => format!("{en} OEM supplier"),
+            _ => format!("looking for a {en} factory with {}", services[i % services.len()].entry.en.to_lowercase()),
+        };
+        out.push((Mix::English, q(text)));
     }
     for (i, c) in products.iter().enumerate() {
         let mut x = q(c.entry.zh.clone());
@@ -517,7 +532,7 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
     // (queries, wujin, FTS5, pg_trgm) latencies, sorted.
     type Latencies = (String, Vec<f64>, Vec<f64>, Vec<f64>);
     let mut rows: Vec<Latencies> = vec![];
-    for m in [Mix::Short, Mix::Long, Mix::TextFilters, Mix::FiltersOnly] {
+    for m in MIXES {
         rows.push((
             m.name().to_string(),
             wujin.mix(m),
@@ -593,8 +608,7 @@ fn query_in_child(dir: &std::path::Path) -> Result<(Timing, f64, f64), Failure> 
                 hwm = h.parse().unwrap_or(f64::NAN);
             }
             [mix, ms] => {
-                let m =
-                    [Mix::Short, Mix::Long, Mix::TextFilters, Mix::FiltersOnly].into_iter().find(|m| m.name() == *mix);
+                let m = MIXES.into_iter().find(|m| m.name() == *mix);
                 if let (Some(m), Ok(ms)) = (m, ms.parse::<f64>()) {
                     timing.by_mix.entry(m).or_default().push(ms);
                 }
