@@ -109,6 +109,10 @@ pub enum Command {
         /// Where --template writes (.csv or .xlsx).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also write every problem to this CSV file as it is found (the report on screen
+        /// lists the first 1,000 and counts the rest).
+        #[arg(long, value_name = "FILE", conflicts_with = "template")]
+        report: Option<PathBuf>,
     },
     /// Export organisations, offers, the supply ties in the graph or the current monthly
     /// reports, in the format import reads.
@@ -519,23 +523,29 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", path.display());
             Ok(())
         }
-        Command::Import { kind, file, skip_invalid, strict_exit, .. } => {
+        Command::Import { kind, file, skip_invalid, strict_exit, report: problems_path, .. } => {
             let (Some(kind), Some(file)) = (kind, file) else { return Err(msg(say(lang, &msg!("import_needs_file")))) };
-            let table = read::read(&file, Format::from_path(&file))
-                .map_err(|e| msg(format!("{}: {}", file.display(), e.message(lang))))?;
+            let in_file = |e: String| msg(format!("{}: {e}", file.display()));
+            let rows = read::open(&file, Format::from_path(&file)).map_err(|e| in_file(e.message(lang)))?;
+            let problems = match &problems_path {
+                Some(p) => Some(import::ProblemsFile::create(p, lang).map_err(|e| msg(e.message(lang)))?),
+                None => None,
+            };
             let store = open(&cli.db).await?;
             let opts = Options { skip_invalid, quiet: false, actor: format!("wujin import {}", file.display()) };
             let started = Instant::now();
-            let report = import::import(&store, kind, &table, &opts).await;
+            let report = import::import_rows(&store, kind, rows, &opts, problems).await;
             store.close().await;
-            let report = report.map_err(|e| msg(format!("{}: {}", file.display(), e.message(lang))))?;
+            let report = report.map_err(|e| in_file(e.message(lang)))?;
             let mut out = std::io::stdout().lock();
-            import::print_report(&report, lang, &mut out).map_err(|e| msg(e.to_string()))?;
+            import::print_report(&report, lang, problems_path.as_deref(), &mut out).map_err(|e| msg(e.to_string()))?;
             if report.written.is_some() {
                 let secs = started.elapsed().as_secs_f64();
                 let rate = format!("{:.0}", report.valid as f64 / secs.max(1e-9));
                 eprintln!("{}", say(lang, &msg!("rows_timed", report.valid, format!("{secs:.2}"), rate)));
             }
+            let (_, peak) = crate::bench::search::memory_mib();
+            eprintln!("{}", say(lang, &msg!("peak_memory", format!("{peak:.0}"))));
             if report.written.is_none() {
                 return Err(Failure { message: String::new(), code: 1 });
             }

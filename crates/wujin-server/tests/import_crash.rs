@@ -82,14 +82,14 @@ both_backends! {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // The importer prints "write: N/M" every thousand rows written inside its one
-        // transaction; kill it after a random one of those lines.
+        // The importer prints "import: N/M" every thousand rows checked and written inside
+        // its one transaction; kill it after a random one of those lines.
         let steps = OFFERS / 1000 - 1;
         let kill_after = random_step(steps);
         eprintln!("killing after write step {kill_after} of {steps}");
         let mut seen = 0;
         for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-            if line.unwrap().starts_with("write: ") {
+            if line.unwrap().starts_with("import: ") {
                 seen += 1;
                 if seen == kill_after {
                     break;

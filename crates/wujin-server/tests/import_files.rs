@@ -202,7 +202,7 @@ both_backends! {
         let p = &report.problems[0];
         assert_eq!((p.row, p.line, p.field), (3, Some(4), "phone"), "row 3 as Excel shows it, starting on line 4");
         let mut out = vec![];
-        wujin_server::transfer::import::print_report(&report, wujin_domain::Lang::Zh, &mut out).unwrap();
+        wujin_server::transfer::import::print_report(&report, wujin_domain::Lang::Zh, None, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains("3（文件第 4 行）"), "{out}");
     }
@@ -212,7 +212,7 @@ both_backends! {
         std::fs::write(&path, format!("{ORG_HEADER}{},永康市甲公司,,,,,,\n{},永,,,,,,\n", code(11), code(12))).unwrap();
         let report = import_file(&db.store, Kind::Orgs, &path, true).await.unwrap();
         let mut out = vec![];
-        wujin_server::transfer::import::print_report(&report, wujin_domain::Lang::En, &mut out).unwrap();
+        wujin_server::transfer::import::print_report(&report, wujin_domain::Lang::En, None, &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         assert_eq!(out.lines().last().unwrap(), "written: 1 new, 0 updated, 0 unchanged; 1 rows with problems skipped");
     }

@@ -137,7 +137,9 @@ pub async fn check(app: &AppState, lang: Lang, firm: &Firm, file: &[u8]) -> Resu
         ImportError::Header(h) => {
             ApiError { message: h.message(lang), ..bad_file(lang, "invalid_file", msg!("file_required")) }
         }
+        ImportError::Read(e) => bad_file(lang, "invalid_file", e.msg()),
         ImportError::Store(e) => ApiError::internal(lang, e),
+        ImportError::ProblemsFile(e) => ApiError::internal(lang, e),
     })
 }
 

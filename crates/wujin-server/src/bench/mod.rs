@@ -131,8 +131,9 @@ async fn measure(
     let r = import::import(&b, Kind::Orgs, &table, &quiet).await.map_err(fail)?;
     let import_orgs_rate = r.valid as f64 / t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let table = read(&offers_csv, Format::Csv).map_err(fail)?;
-    let r = import::import(&b, Kind::Offers, &table, &quiet).await.map_err(fail)?;
+    // As `wujin import` does: the file streamed, checked and written a block at a time.
+    let rows = crate::transfer::read::open(&offers_csv, Format::Csv).map_err(fail)?;
+    let r = import::import_rows(&b, Kind::Offers, rows, &quiet, None).await.map_err(fail)?;
     if r.written.is_none() || !r.problems.is_empty() {
         return Err(msg(format!("{engine}: re-import of the export found {} problems", r.problems.len())));
     }

@@ -1,7 +1,10 @@
-//! Import: every row is checked first; only then is anything written, in one transaction.
+//! Import: every row is checked, and the valid ones written in one transaction that commits
+//! only when no row had a problem.
 //!
 //! With any invalid row nothing is written unless the caller asks to skip invalid rows, in
-//! which case the valid ones are written and the rest still reported. Writing is an upsert
+//! which case the valid ones are written and the rest still reported. A file of offers is
+//! streamed ([`import_rows`]): checked and written a block at a time inside the one
+//! transaction, so that a million rows take the memory of a block, not of the file. Writing is an upsert
 //! on the credit code (organisations), the external id (offers) or the tie's two sides and
 //! input (ties), so running the same import twice leaves the store as once. A process killed mid-write leaves the store as it
 //! was before the import: the transaction never committed.
@@ -21,11 +24,16 @@ use wujin_store::ties::{NewTie, SupplierRef};
 use wujin_store::{Store, StoreError, UpsertStats, offers, orgs};
 
 use super::progress::Progress;
-use super::read::{Place, Table};
+use super::read::{Place, ReadError, Rows, Table};
 use crate::messages;
 
 /// Rows written per upsert call inside the one transaction; also the progress step.
 const CHUNK: usize = 1000;
+/// Rows of a streamed file checked (on every core) and written at a time.
+const BLOCK: usize = 10_000;
+/// The most problems a report keeps in full; the rest are counted, and all of them go to the
+/// problems file when one is asked for (`wujin import --report FILE`).
+pub const KEPT_PROBLEMS: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -83,6 +91,9 @@ pub struct Report {
     pub unknown_columns: Vec<String>,
     /// None when nothing was written.
     pub written: Option<UpsertStats>,
+    /// Problems found beyond the [`KEPT_PROBLEMS`] kept, and rows that had only such.
+    pub more_problems: usize,
+    pub more_bad_rows: usize,
 }
 
 impl Report {
@@ -96,6 +107,8 @@ impl Report {
             problems: vec![],
             unknown_columns: header.unknown.clone(),
             written: None,
+            more_problems: 0,
+            more_bad_rows: 0,
         }
     }
 
@@ -104,7 +117,26 @@ impl Report {
         let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
         rows.sort_unstable();
         rows.dedup();
-        rows.len()
+        rows.len() + self.more_bad_rows
+    }
+
+    /// Every problem found, kept or only counted.
+    pub fn problems_found(&self) -> usize {
+        self.problems.len() + self.more_problems
+    }
+
+    /// Notes a problem (problems come in row order): kept while fewer than
+    /// [`KEPT_PROBLEMS`] are, counted after.
+    fn note(&mut self, p: Problem, last_counted_row: &mut Option<usize>) {
+        if self.problems.len() < KEPT_PROBLEMS {
+            self.problems.push(p);
+            return;
+        }
+        self.more_problems += 1;
+        if self.problems.last().map(|l| l.row) != Some(p.row) && *last_counted_row != Some(p.row) {
+            self.more_bad_rows += 1;
+            *last_counted_row = Some(p.row);
+        }
     }
 }
 
@@ -114,14 +146,51 @@ pub enum ImportError {
     Header(HeaderError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The file stopped being readable part-way (nothing is written then).
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The problems file could not be written.
+    #[error("{0}")]
+    ProblemsFile(String),
 }
 
 impl ImportError {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             ImportError::Header(h) => h.message(lang),
+            ImportError::Read(r) => r.message(lang),
             e => e.to_string(),
         }
+    }
+}
+
+/// Where every problem of an import goes as it is found: a CSV file (UTF-8 with a BOM, so a
+/// spreadsheet opens it) with the row, the file's line, column, field, value, code and
+/// message. Unlike the report, it keeps every problem however many there are.
+pub struct ProblemsFile {
+    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    lang: Lang,
+}
+
+impl ProblemsFile {
+    pub fn create(path: &std::path::Path, lang: Lang) -> Result<ProblemsFile, ImportError> {
+        let fail = |e: &dyn std::fmt::Display| ImportError::ProblemsFile(format!("{}: {e}", path.display()));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| fail(&e))?);
+        std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF").map_err(|e| fail(&e))?;
+        let mut writer = csv::Writer::from_writer(file);
+        writer.write_record(["row", "line", "column", "field", "value", "code", "message"]).map_err(|e| fail(&e))?;
+        Ok(ProblemsFile { writer, lang })
+    }
+
+    fn write(&mut self, p: &Problem) -> Result<(), ImportError> {
+        let line = p.line.unwrap_or(p.row).to_string();
+        self.writer
+            .write_record([&p.row.to_string(), &line, &p.column, p.field, &p.value, p.code, p.message(self.lang)])
+            .map_err(|e| ImportError::ProblemsFile(e.to_string()))
+    }
+
+    fn finish(mut self) -> Result<(), ImportError> {
+        self.writer.flush().map_err(|e| ImportError::ProblemsFile(e.to_string()))
     }
 }
 
@@ -386,17 +455,7 @@ pub async fn check_offers(
             // An offer's kind follows its category, which every offer row names.
             known.push((r, named));
         } else {
-            let (message_zh, message_en) = messages::both(&msg!("import_unknown_org"));
-            report.problems.push(Problem {
-                row: at.row,
-                line: line_of(at),
-                column: key_column("org_uscc"),
-                field: "org_uscc",
-                value: r.org_uscc.to_string(),
-                code: "unknown_org",
-                message_zh,
-                message_en,
-            });
+            report.problems.push(unknown_org(at, key_column("org_uscc"), r.org_uscc.to_string()));
         }
     }
     report.problems.sort_by_key(|p| p.row);
@@ -461,16 +520,7 @@ pub async fn write_offers(
     let mut stats = UpsertStats::default();
     let mut progress = Progress::new("write", records.len() as u64, opts.quiet);
     for chunk in records.chunks(CHUNK) {
-        let ids: Vec<String> = chunk.iter().map(|(r, _)| r.external_id.clone()).collect();
-        let stored = offers::records_by_external_id(&mut tx, &ids).await?;
-        let merged: Vec<OfferRecord> = chunk
-            .iter()
-            .map(|(r, named)| match stored.get(&r.external_id) {
-                Some(old) => offer_keeping(r.clone(), old, named),
-                None => r.clone(),
-            })
-            .collect();
-        stats += offers::upsert(&mut tx, &merged, orgs).await?;
+        stats += write_offer_chunk(&mut tx, chunk, orgs).await?;
         progress.inc(chunk.len() as u64);
     }
     Store::audit(&mut tx, &opts.actor, "import", "offers", None, &serde_json::to_value(stats).unwrap_or_default())
@@ -478,6 +528,177 @@ pub async fn write_offers(
     tx.commit().await?;
     progress.finish();
     Ok(stats)
+}
+
+/// Writes one chunk of offers inside `tx`, each laid over the stored one as its row named it.
+async fn write_offer_chunk(
+    tx: &mut wujin_store::Tx,
+    chunk: &[(OfferRecord, Named)],
+    orgs: &HashMap<String, (i64, Option<String>)>,
+) -> Result<UpsertStats, StoreError> {
+    let ids: Vec<String> = chunk.iter().map(|(r, _)| r.external_id.clone()).collect();
+    let stored = offers::records_by_external_id(tx, &ids).await?;
+    let merged: Vec<OfferRecord> = chunk
+        .iter()
+        .map(|(r, named)| match stored.get(&r.external_id) {
+            Some(old) => offer_keeping(r.clone(), old, named),
+            None => r.clone(),
+        })
+        .collect();
+    offers::upsert(tx, &merged, orgs).await
+}
+
+/// Imports a file's rows as they are read. Offers (the kind a file holds a million of) are
+/// checked and written a block at a time inside one transaction, which commits only if no
+/// row had a problem (or skipping was asked for): memory holds a block, the external ids
+/// seen (a duplicate is found however far apart the rows are) and the first
+/// [`KEPT_PROBLEMS`] problems, whatever the file's size. Other kinds are read whole and
+/// imported by [`import`]. Every problem also goes to `problems`, when given, as it is found.
+pub async fn import_rows(
+    store: &Store,
+    kind: Kind,
+    rows: Rows,
+    opts: &Options,
+    mut problems: Option<ProblemsFile>,
+) -> Result<Report, ImportError> {
+    let report = if kind == Kind::Offers {
+        stream_offers(store, rows, opts, problems.as_mut()).await?
+    } else {
+        let table = rows.into_table()?;
+        let report = import(store, kind, &table, opts).await?;
+        if let Some(file) = problems.as_mut() {
+            for p in &report.problems {
+                file.write(p)?;
+            }
+        }
+        report
+    };
+    if let Some(file) = problems {
+        file.finish()?;
+    }
+    Ok(report)
+}
+
+async fn stream_offers(
+    store: &Store,
+    mut rows: Rows,
+    opts: &Options,
+    mut problems: Option<&mut ProblemsFile>,
+) -> Result<Report, ImportError> {
+    let header = Header::read(OFFER_COLUMNS, &rows.header).map_err(ImportError::Header)?;
+    let named = Named::of_header(OFFER_COLUMNS, &header);
+    // What problem() needs of the file: its column names.
+    let columns = Table { header: rows.header.clone(), rows: vec![], encoding: rows.encoding };
+    let mut report = Report::empty(Kind::Offers, &columns, &header);
+    let library = store.library().await?;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut orgs: HashMap<String, (i64, Option<String>)> = HashMap::new();
+    let mut unknown: std::collections::HashSet<String> = Default::default();
+    let mut last_counted = None;
+    let mut tx = store.begin().await?;
+    let mut stats = UpsertStats::default();
+    let mut progress = Progress::new("import", rows.estimate, opts.quiet);
+    loop {
+        let block: Vec<(Place, Vec<String>)> = rows.by_ref().take(BLOCK).collect::<Result<_, _>>()?;
+        if block.is_empty() {
+            break;
+        }
+        report.rows += block.len();
+        let parsed = parse_rows(
+            &block,
+            |c| {
+                let mut cells = header.cells(c);
+                library.pin_cells(&mut cells);
+                (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
+            },
+            |_| {},
+        );
+        let mut found: Vec<Problem> = vec![];
+        let mut records: Vec<(Place, OfferRecord)> = vec![];
+        for ((at, _), (key, parsed)) in block.iter().zip(parsed) {
+            if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
+                let column = key_column(&columns, &header, "external_id");
+                found.push(duplicate(*at, first, column, "external_id", &key.unwrap_or_default()));
+                continue;
+            }
+            match parsed {
+                Ok(r) => records.push((*at, r)),
+                Err(errs) => found.extend(errs.into_iter().map(|e| problem(*at, &columns, &header, e))),
+            }
+        }
+        // An offer needs its organisation in the registry already.
+        let mut codes: Vec<String> = records
+            .iter()
+            .map(|(_, r)| r.org_uscc.to_string())
+            .filter(|c| !orgs.contains_key(c) && !unknown.contains(c))
+            .collect();
+        codes.sort();
+        codes.dedup();
+        if !codes.is_empty() {
+            let known = store.org_ids_by_uscc(&codes).await?;
+            for c in codes {
+                match known.get(&c) {
+                    Some(v) => {
+                        orgs.insert(c, v.clone());
+                    }
+                    None => {
+                        unknown.insert(c);
+                    }
+                }
+            }
+        }
+        let mut valid: Vec<(OfferRecord, Named)> = Vec::with_capacity(records.len());
+        for (at, r) in records {
+            if orgs.contains_key(r.org_uscc.as_str()) {
+                valid.push((r, named));
+            } else {
+                found.push(unknown_org(at, key_column(&columns, &header, "org_uscc"), r.org_uscc.to_string()));
+            }
+        }
+        found.sort_by_key(|p| p.row);
+        for p in found {
+            if let Some(file) = problems.as_deref_mut() {
+                file.write(&p)?;
+            }
+            report.note(p, &mut last_counted);
+        }
+        report.valid += valid.len();
+        // Once a row has a problem nothing will be kept (unless skipping): checking goes on,
+        // so the report is whole, but writing stops.
+        if report.problems.is_empty() || opts.skip_invalid {
+            let mut left = block.len() as u64;
+            for chunk in valid.chunks(CHUNK) {
+                stats += write_offer_chunk(&mut tx, chunk, &orgs).await?;
+                progress.inc(chunk.len() as u64);
+                left -= chunk.len() as u64;
+            }
+            progress.inc(left);
+        } else {
+            progress.inc(block.len() as u64);
+        }
+    }
+    progress.finish();
+    if report.problems.is_empty() || opts.skip_invalid {
+        Store::audit(&mut tx, &opts.actor, "import", "offers", None, &serde_json::to_value(stats).unwrap_or_default())
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        report.written = Some(stats);
+    }
+    Ok(report)
+}
+
+fn unknown_org(at: Place, column: String, value: String) -> Problem {
+    let (message_zh, message_en) = messages::both(&msg!("import_unknown_org"));
+    Problem {
+        row: at.row,
+        line: line_of(at),
+        column,
+        field: "org_uscc",
+        value,
+        code: "unknown_org",
+        message_zh,
+        message_en,
+    }
 }
 
 /// Checks every row as a supply tie, then looks up the firms the valid rows name by credit
@@ -713,7 +934,13 @@ async fn import_standards(store: &Store, table: &Table, opts: &Options) -> Resul
 }
 
 /// Prints a report as people read it: a summary, then one line per problem.
-pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// `problems_file` is where every problem was written, if anywhere.
+pub fn print_report(
+    r: &Report,
+    lang: Lang,
+    problems_file: Option<&std::path::Path>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let say = |m: Msg| messages::say(lang, &m);
     let kind = Arg::Key(match r.kind {
         Kind::Orgs => "import_kind_orgs",
@@ -738,6 +965,13 @@ pub fn print_report(r: &Report, lang: Lang, out: &mut dyn std::io::Write) -> std
             };
             writeln!(out, "{}\t{}\t{}\t{}", row, p.column, p.value, p.message(lang))?;
         }
+    }
+    if r.more_problems > 0 {
+        let whole = match problems_file {
+            Some(path) => say(msg!("import_problems_file", path.display())),
+            None => say(msg!("import_problems_file_hint")),
+        };
+        writeln!(out, "{}", say(msg!("import_more_problems", r.more_problems, r.problems_found(), whole)))?;
     }
     // The last line says what happened, skipped rows included, for a script that reads it.
     let last = match &r.written {

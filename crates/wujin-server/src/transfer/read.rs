@@ -100,14 +100,244 @@ pub struct Table {
 }
 
 pub fn read(path: &Path, format: Format) -> Result<Table, ReadError> {
-    if std::fs::metadata(path)?.len() > MAX_FILE_BYTES {
+    open(path, format)?.into_table()
+}
+
+/// The largest CSV or JSON Lines file we stream: rows are read one at a time, so the bound is
+/// the disk's and the clock's, not memory's.
+pub const MAX_STREAMED_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+/// The longest line of a JSON Lines file: one record, with room to spare.
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// One row read, or why the file could not be read further.
+pub type RowResult = Result<(Place, Vec<String>), ReadError>;
+
+/// A file's rows read one at a time, so that a file of any size takes little memory: CSV and
+/// JSON Lines are streamed from disk; a workbook is read whole (a sheet holds at most about a
+/// million rows, and its file is bounded by [`MAX_FILE_BYTES`]).
+pub struct Rows {
+    pub header: Vec<String>,
+    /// "UTF-8", "GB18030", "XLSX", "JSON Lines": said in the report.
+    pub encoding: &'static str,
+    /// About how many rows follow, for progress: the file's lines.
+    pub estimate: u64,
+    rows: Box<dyn Iterator<Item = RowResult> + Send>,
+}
+
+impl Iterator for Rows {
+    type Item = RowResult;
+    fn next(&mut self) -> Option<RowResult> {
+        self.rows.next()
+    }
+}
+
+impl Rows {
+    /// All the rows in memory (an upload, a workbook, the kinds whose checks need every row).
+    pub fn into_table(self) -> Result<Table, ReadError> {
+        let (header, encoding) = (self.header.clone(), self.encoding);
+        let rows = self.collect::<Result<Vec<_>, _>>()?;
+        Ok(Table { header, rows, encoding })
+    }
+
+    fn of_table(t: Table) -> Rows {
+        Rows {
+            header: t.header,
+            encoding: t.encoding,
+            estimate: t.rows.len() as u64,
+            rows: Box::new(t.rows.into_iter().map(Ok)),
+        }
+    }
+}
+
+/// Opens `path` to be read a row at a time (see [`Rows`]).
+pub fn open(path: &Path, format: Format) -> Result<Rows, ReadError> {
+    let size = std::fs::metadata(path)?.len();
+    let limit = if format == Format::Xlsx { MAX_FILE_BYTES } else { MAX_STREAMED_BYTES };
+    if size > limit {
         return Err(ReadError::TooLarge);
     }
     match format {
-        Format::Csv => read_csv(&std::fs::read(path)?),
-        Format::Xlsx => read_sheet(path),
-        Format::Jsonl => read_jsonl(&std::fs::read(path)?),
+        Format::Xlsx => Ok(Rows::of_table(read_sheet(path)?)),
+        Format::Csv | Format::Jsonl => {
+            let (encoding, lines) = sniff(std::fs::File::open(path)?)?;
+            let path = path.to_path_buf();
+            let reopen = move || -> Result<Box<dyn std::io::Read + Send>, ReadError> {
+                Ok(decoded(std::fs::File::open(&path)?, encoding))
+            };
+            if format == Format::Csv { csv_rows(reopen()?, encoding, lines) } else { jsonl_rows(reopen, lines) }
+        }
     }
+}
+
+/// The text of a file in `encoding` as UTF-8 bytes.
+fn decoded(file: std::fs::File, encoding: &'static str) -> Box<dyn std::io::Read + Send> {
+    if encoding == "GB18030" {
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(std::io::BufReader::with_capacity(1 << 16, file)),
+        )
+    } else {
+        Box::new(file)
+    }
+}
+
+/// Reads a file through once to tell its encoding (UTF-8, else GB18030, else refused, as
+/// [`decode_text`] does for bytes in memory) and count its lines.
+fn sniff(mut file: impl std::io::Read) -> Result<(&'static str, u64), ReadError> {
+    let mut utf8 = encoding_rs::UTF_8.new_decoder_without_bom_handling();
+    let mut gb = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let (mut is_utf8, mut is_gb) = (true, true);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut out = vec![0u8; 4 * (1 << 16) + 16];
+    let mut lines = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        let last = n == 0;
+        let chunk = &buf[..n];
+        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        for (ok, decoder) in [(&mut is_utf8, &mut utf8), (&mut is_gb, &mut gb)] {
+            if !*ok {
+                continue;
+            }
+            let mut at = 0;
+            loop {
+                let (result, read, _) = decoder.decode_to_utf8_without_replacement(&chunk[at..], &mut out, last);
+                at += read;
+                match result {
+                    encoding_rs::DecoderResult::InputEmpty => break,
+                    encoding_rs::DecoderResult::OutputFull => continue,
+                    encoding_rs::DecoderResult::Malformed(..) => {
+                        *ok = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if !is_utf8 && !is_gb {
+            return Err(ReadError::Encoding);
+        }
+        if last {
+            break;
+        }
+    }
+    Ok((if is_utf8 { "UTF-8" } else { "GB18030" }, lines + 1))
+}
+
+/// Where the line breaks of a stream fell: each run of `\r` and `\n` bytes (start, end,
+/// line breaks before it, line breaks in it). A CSV reader reports where a record starts,
+/// which may be before the blank lines it skipped; these runs turn that into the line the
+/// record's first cell is on. Runs behind the reader are dropped as it goes.
+#[derive(Default)]
+struct Breaks {
+    runs: std::collections::VecDeque<(u64, u64, u64, u64)>,
+    offset: u64,
+    newlines: u64,
+    open: Option<(u64, u64)>,
+}
+
+impl Breaks {
+    fn see(&mut self, bytes: &[u8]) {
+        for (i, &b) in bytes.iter().enumerate() {
+            let at = self.offset + i as u64;
+            if b == b'\n' || b == b'\r' {
+                if self.open.is_none() {
+                    self.open = Some((at, self.newlines));
+                }
+                self.newlines += (b == b'\n') as u64;
+            } else if let Some((start, before)) = self.open.take() {
+                self.runs.push_back((start, at, before, self.newlines - before));
+            }
+        }
+        self.offset += bytes.len() as u64;
+    }
+
+    /// The line (from 1) of the first byte at or after `pos` that is no line break.
+    fn line_at(&mut self, pos: u64) -> usize {
+        // Keep the last run that ends at or before `pos`: the count goes on from it.
+        while self.runs.get(1).is_some_and(|r| r.1 <= pos) {
+            self.runs.pop_front();
+        }
+        let run = self.runs.iter().find(|r| r.0 <= pos && pos < r.1).copied();
+        let open = self.open.filter(|o| o.0 <= pos);
+        let before = match (run, open) {
+            (Some((_, _, before, within)), _) => before + within,
+            (None, Some(_)) => self.newlines,
+            (None, None) => self.runs.iter().rev().find(|r| r.1 <= pos).map(|r| r.2 + r.3).unwrap_or(0),
+        };
+        before as usize + 1
+    }
+}
+
+/// A reader that tells [`Breaks`] every byte it passes on.
+struct Tracked<R> {
+    inner: R,
+    breaks: std::sync::Arc<std::sync::Mutex<Breaks>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.breaks.lock().unwrap_or_else(|p| p.into_inner()).see(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// CSV text (UTF-8 bytes) read a record at a time: a BOM is dropped, the delimiter is a tab
+/// when the first line holds more tabs than commas, blank rows are skipped.
+fn csv_rows(input: Box<dyn std::io::Read + Send>, encoding: &'static str, estimate: u64) -> Result<Rows, ReadError> {
+    use std::io::{BufRead, Read};
+    // The first line decides the delimiter; it is read ahead and put back in front.
+    let mut input = std::io::BufReader::with_capacity(1 << 16, input);
+    let mut head = Vec::new();
+    input.by_ref().take(1 << 16).read_until(b'\n', &mut head)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let count = |c: u8| head.iter().filter(|&&b| b == c).count();
+    let delimiter = if count(b'\t') > count(b',') { b'\t' } else { b',' };
+    let input = std::io::Cursor::new(head).chain(input);
+    let breaks = std::sync::Arc::new(std::sync::Mutex::new(Breaks::default()));
+    let tracked = Tracked { inner: input, breaks: breaks.clone() };
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(tracked);
+    // A record's line is the file's line its first cell is on (blank lines count too). Its
+    // row is what a spreadsheet shows: the same, less the line breaks held inside earlier
+    // cells, which a spreadsheet shows within one row.
+    let mut held = 0usize;
+    let mut index = 0usize;
+    let mut record = csv::StringRecord::new();
+    let mut next = move || -> Option<RowResult> {
+        loop {
+            match reader.read_record(&mut record) {
+                Err(e) => return Some(Err(ReadError::Csv(e.to_string()))),
+                Ok(false) => return None,
+                Ok(true) => {}
+            }
+            let i = index;
+            index += 1;
+            let start = record.position().map(|p| p.byte()).unwrap_or(0);
+            let line_no = breaks.lock().unwrap_or_else(|p| p.into_inner()).line_at(start).max(i + 1);
+            let place = Place { row: (line_no - held).max(i + 1), line: line_no };
+            if record.len() > MAX_COLUMNS {
+                return Some(Err(ReadError::TooWide { row: place.row }));
+            }
+            let cells: Vec<String> = record.iter().map(str::to_string).collect();
+            held += cells.iter().map(|c| c.matches('\n').count()).sum::<usize>();
+            if i == 0 || cells.iter().any(|c| !c.trim().is_empty()) {
+                return Some(Ok((place, cells)));
+            }
+        }
+    };
+    let header = match next() {
+        Some(Ok((_, h))) => h,
+        Some(Err(e)) => return Err(e),
+        None => return Err(ReadError::Empty),
+    };
+    if header.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    Ok(Rows { header, encoding, estimate: estimate.saturating_sub(1), rows: Box::new(std::iter::from_fn(next)) })
 }
 
 /// Decodes CSV bytes: UTF-8 (with or without BOM) first, GB18030 otherwise.
@@ -127,41 +357,8 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
 
 pub fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let (text, encoding) = decode_text(bytes)?;
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() { b'\t' } else { b',' };
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut table = Table { encoding, ..Default::default() };
-    // A record's line is the file's line it starts on: count newlines up to its start (blank
-    // lines count too). Its row is what a spreadsheet shows: the same, less the line breaks
-    // held inside earlier cells, which a spreadsheet shows within one row.
-    let (mut line, mut counted, mut held) = (1usize, 0usize, 0usize);
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| ReadError::Csv(e.to_string()))?;
-        let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted).min(text.len());
-        // The reader's position may sit before the blank lines it skipped.
-        while matches!(text.as_bytes().get(start), Some(b'\n' | b'\r')) {
-            start += 1;
-        }
-        line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
-        counted = start;
-        let line_no = line.max(i + 1);
-        let place = Place { row: (line_no - held).max(i + 1), line: line_no };
-        if rec.len() > MAX_COLUMNS {
-            return Err(ReadError::TooWide { row: place.row });
-        }
-        let cells: Vec<String> = rec.iter().map(str::to_string).collect();
-        held += cells.iter().map(|c| c.matches('\n').count()).sum::<usize>();
-        if i == 0 {
-            table.header = cells;
-        } else if cells.iter().any(|c| !c.trim().is_empty()) {
-            table.rows.push((place, cells));
-        }
-    }
-    if table.header.is_empty() {
-        return Err(ReadError::Empty);
-    }
-    Ok(table)
+    let lines = text.matches('\n').count() as u64 + 1;
+    csv_rows(Box::new(std::io::Cursor::new(text.into_bytes())), encoding, lines)?.into_table()
 }
 
 fn cell_text(d: &Data) -> String {
@@ -225,34 +422,82 @@ fn read_book<RS: std::io::Read + std::io::Seek>(mut book: calamine::Sheets<RS>) 
 /// appearance.
 pub fn read_jsonl(bytes: &[u8]) -> Result<Table, ReadError> {
     let (text, _) = decode_text(bytes)?;
+    let lines = text.matches('\n').count() as u64 + 1;
+    let text: std::sync::Arc<[u8]> = text.into_bytes().into();
+    let reopen = move || -> Result<Box<dyn std::io::Read + Send>, ReadError> {
+        Ok(Box::new(std::io::Cursor::new(text.clone())))
+    };
+    jsonl_rows(reopen, lines)?.into_table()
+}
+
+/// Reads the next line into `line` (cleared first); false at the end. A line longer than
+/// [`MAX_LINE_BYTES`] is refused rather than held.
+fn next_line(r: &mut impl std::io::BufRead, line: &mut String, number: usize) -> Result<bool, ReadError> {
+    use std::io::{BufRead, Read};
+    line.clear();
+    let n = r.by_ref().take(MAX_LINE_BYTES as u64 + 1).read_line(line).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => ReadError::Encoding,
+        _ => ReadError::Io(e),
+    })?;
+    if n > MAX_LINE_BYTES {
+        return Err(ReadError::Json { line: number, message: format!("longer than {MAX_LINE_BYTES} bytes") });
+    }
+    Ok(n > 0)
+}
+
+fn json_error(line: usize, e: serde_json::Error) -> ReadError {
+    let message =
+        if e.classify() == serde_json::error::Category::Data { "expected an object".into() } else { e.to_string() };
+    ReadError::Json { line, message }
+}
+
+/// JSON Lines read twice, a line at a time: once for the header (the keys), once for the
+/// rows. `open` opens the text afresh.
+fn jsonl_rows(
+    open: impl Fn() -> Result<Box<dyn std::io::Read + Send>, ReadError>,
+    estimate: u64,
+) -> Result<Rows, ReadError> {
     let mut header: Vec<String> = vec![];
-    let mut objects = vec![];
-    for (i, line) in text.lines().enumerate() {
+    let mut input = std::io::BufReader::with_capacity(1 << 16, open()?);
+    let mut line = String::new();
+    let mut number = 0;
+    while next_line(&mut input, &mut line, number + 1)? {
+        number += 1;
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| ReadError::Json { line: i + 1, message: e.to_string() })?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(ReadError::Json { line: i + 1, message: "expected an object".into() });
-        };
-        for k in map.keys() {
-            if !header.contains(k) {
+        let keys: std::collections::BTreeMap<String, serde::de::IgnoredAny> =
+            serde_json::from_str(&line).map_err(|e| json_error(number, e))?;
+        for k in keys.into_keys() {
+            if !header.contains(&k) {
                 if header.len() >= MAX_COLUMNS {
-                    return Err(ReadError::TooWide { row: i + 1 });
+                    return Err(ReadError::TooWide { row: number });
                 }
-                header.push(k.clone());
+                header.push(k);
             }
         }
-        objects.push((Place { row: i + 1, line: i + 1 }, map));
     }
     if header.is_empty() {
         return Err(ReadError::Empty);
     }
-    let rows = objects
-        .into_iter()
-        .map(|(line, map)| {
-            let cells = header
+    let mut input = std::io::BufReader::with_capacity(1 << 16, open()?);
+    let keys = header.clone();
+    let mut number = 0;
+    let rows = std::iter::from_fn(move || {
+        loop {
+            match next_line(&mut input, &mut line, number + 1) {
+                Err(e) => return Some(Err(e)),
+                Ok(false) => return None,
+                Ok(true) => number += 1,
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&line) {
+                Ok(m) => m,
+                Err(e) => return Some(Err(json_error(number, e))),
+            };
+            let cells = keys
                 .iter()
                 .map(|k| match map.get(k) {
                     None | Some(serde_json::Value::Null) => String::new(),
@@ -265,10 +510,10 @@ pub fn read_jsonl(bytes: &[u8]) -> Result<Table, ReadError> {
                     Some(other) => other.to_string(),
                 })
                 .collect();
-            (line, cells)
-        })
-        .collect();
-    Ok(Table { header, rows, encoding: "JSON Lines" })
+            return Some(Ok((Place { row: number, line: number }, cells)));
+        }
+    });
+    Ok(Rows { header, encoding: "JSON Lines", estimate, rows: Box::new(rows) })
 }
 
 #[cfg(test)]
@@ -315,5 +560,41 @@ mod tests {
             (cell("uscc"), cell("certificates"), cell("employees")),
             ("X".into(), "CCC；CE".into(), "12".into())
         );
+    }
+
+    #[test]
+    fn a_file_is_streamed_with_the_places_and_encoding_its_bytes_have() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let csv = "\u{feff}名称,地址\r\n甲,\"石柱镇\r\n工业区\"\r\n\r\n乙,古山镇\n\n\n丙,芝英镇";
+        let streamed = open(&file("a.csv", csv.as_bytes()), Format::Csv).unwrap().into_table().unwrap();
+        let places: Vec<(usize, usize)> = streamed.rows.iter().map(|(p, _)| (p.row, p.line)).collect();
+        assert_eq!(places, vec![(2, 2), (4, 5), (7, 8)]);
+        assert_eq!(streamed.rows, read_csv(csv.as_bytes()).unwrap().rows);
+        assert_eq!(streamed.header, vec!["名称", "地址"]);
+
+        let (gbk, _, _) = encoding_rs::GBK.encode("企业名称\t镇街\n永康市恒达杯业有限公司\t石柱镇\n");
+        let t = open(&file("gbk.csv", &gbk), Format::Csv).unwrap().into_table().unwrap();
+        assert_eq!(
+            (t.encoding, t.rows[0].1.clone()),
+            ("GB18030", vec!["永康市恒达杯业有限公司".into(), "石柱镇".into()])
+        );
+
+        let e = open(&file("junk.csv", &[0x81, 0x20, 0xff, 0xfe, 0x80]), Format::Csv).err().unwrap();
+        assert!(matches!(e, ReadError::Encoding));
+
+        let jsonl = "{\"a\":\"1\"}\n\n{\"b\":2,\"a\":\"3\"}\n";
+        let t = open(&file("a.jsonl", jsonl.as_bytes()), Format::Jsonl).unwrap().into_table().unwrap();
+        assert_eq!(t.header, vec!["a", "b"], "the union of keys, known before the first row");
+        assert_eq!(
+            t.rows.iter().map(|(p, c)| (p.row, c.clone())).collect::<Vec<_>>(),
+            vec![(1, vec!["1".to_string(), String::new()]), (3, vec!["3".to_string(), "2".to_string()])]
+        );
+        let e = open(&file("bad.jsonl", b"{\"a\":1}\n[1,2]\n"), Format::Jsonl).err().unwrap();
+        assert!(matches!(e, ReadError::Json { line: 2, .. }), "{e:?}");
     }
 }
