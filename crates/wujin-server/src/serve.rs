@@ -136,104 +136,139 @@ async fn follow_store(
     }
 }
 
-/// Every few seconds: closes the demands whose deadline has passed (so buyers hear of it in
-/// their inbox even if nobody opens the demand), and forgets idle sign-in addresses.
 /// How long the change feed keeps a change (API.md: at least 90 days).
 pub const FEED_RETENTION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 /// How long a finished webhook delivery stays in its subscription's log.
 pub const DELIVERY_LOG_RETENTION_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
+/// Every few seconds: closes the demands whose deadline has passed (so buyers hear of it in
+/// their inbox even if nobody opens the demand), sends what reminders are due, and forgets
+/// idle sign-in addresses.
 async fn sweep(state: api::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut last_prune: Option<std::time::Instant> = None;
     let mut rolled: Option<time::Date> = None;
+    // Deadlines and reminders are the deployment's: one node sweeps, under its lock; the
+    // others take over when it stops (see wujin_store::jobs).
+    let mut lock: Option<wujin_store::jobs::WorkerLock> = None;
     loop {
-        // Once an hour: the outbox keeps the feed's retention, not the platform's history.
-        if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
-            last_prune = Some(std::time::Instant::now());
-            if let Err(e) = state.store.prune_outbox(wujin_store::now_ms() - FEED_RETENTION_MS).await {
-                tracing::warn!(error = %e, "pruning the outbox");
-            }
-            if let Err(e) = state.store.prune_deliveries(wujin_store::now_ms() - DELIVERY_LOG_RETENTION_MS).await {
-                tracing::warn!(error = %e, "pruning the webhook delivery log");
-            }
+        if let Some(l) = &mut lock
+            && !l.alive().await
+        {
+            tracing::warn!("sweep: lost the lock's connection; taking it again");
+            lock = None;
         }
-        match state.store.close_due(wujin_store::now_ms(), 100).await {
-            Ok(closed) if !closed.is_empty() => tracing::info!(demands = ?closed, "closed at their deadline"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "closing demands at their deadline"),
-        }
-        // Monthly-report reminders for today (each firm once per reminder, however often
-        // this runs).
-        match state.store.send_report_reminders(wujin_store::ties::today()).await {
-            Ok(sent) if sent > 0 => tracing::info!(sent, "monthly report reminders"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "sending monthly report reminders"),
-        }
-        // Problem deadline reminders: a week before, the day before, once overdue.
-        match state.store.send_problem_reminders(wujin_store::ties::today()).await {
-            Ok(sent) if sent > 0 => tracing::info!(sent, "problem deadline reminders"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "sending problem deadline reminders"),
-        }
-        // Group purchase: close pools at their deadline, remind 3 days and 1 day ahead, and
-        // make provisional prices final on their settlement day.
-        let (now, today) = (wujin_store::now_ms(), wujin_store::ties::today());
-        match state.store.close_due_pools(now, today, 100).await {
-            Ok(closed) if !closed.is_empty() => tracing::info!(pools = ?closed, "pools closed at their deadline"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "closing pools at their deadline"),
-        }
-        if let Err(e) = state.store.remind_pools(now).await {
-            tracing::warn!(error = %e, "reminding pools' firms of the deadline");
-        }
-        if let Err(e) = state.store.settle_due_pools(today).await {
-            tracing::warn!(error = %e, "settling provisional pool prices");
-        }
-        // Machine bookings: a request unanswered for 48 hours expires and frees its window.
-        if let Err(e) = state.store.expire_bookings(now).await {
-            tracing::warn!(error = %e, "expiring unanswered booking requests");
-        }
-        // Test reports: reminders 60, 30 and 7 days before their last day; a lapsed one stops
-        // counting (its offer's outbox row makes the index drop it).
-        match state.store.remind_declarations(today).await {
-            Ok(sent) if sent > 0 => tracing::info!(sent, "test report expiry reminders"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "sending test report expiry reminders"),
-        }
-        match state.store.lapse_declarations(today).await {
-            Ok(n) if n > 0 => tracing::info!(lapsed = n, "test reports lapsed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "lapsing test reports"),
-        }
-        // Firms' certificates (ISO 9001, CCC …) likewise: reminders, then a lapse that the
-        // organisation's outbox row carries to the index.
-        match state.store.remind_certificates(today).await {
-            Ok(sent) if sent > 0 => tracing::info!(sent, "certificate expiry reminders"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "sending certificate expiry reminders"),
-        }
-        match state.store.lapse_certificates(today).await {
-            Ok(n) if n > 0 => tracing::info!(lapsed = n, "certificates lapsed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "lapsing certificates"),
-        }
-        // The search index keeps twelve weeks of free machine windows from the day it read
-        // them: each new day, every capacity offer with machines is read again.
-        if rolled != Some(today) {
-            match state.store.roll_calendars(&today.to_string()).await {
-                Ok(n) => {
-                    rolled = Some(today);
-                    if n > 0 {
-                        tracing::info!(offers = n, "free machine windows moved on a day");
-                    }
+        if lock.is_none() {
+            match state.store.try_job_lock(wujin_store::jobs::Job::Sweep).await {
+                Ok(Some(l)) => {
+                    tracing::info!("sweeping deadlines and reminders for this deployment");
+                    lock = Some(l);
                 }
-                Err(e) => tracing::warn!(error = %e, "moving free machine windows on a day"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "sweep: taking the lock"),
             }
+        }
+        if lock.is_some() {
+            deployment_sweep(&state, &mut last_prune, &mut rolled).await;
         }
         state.sign_in_limit.tidy();
         tokio::select! {
             _ = stop.changed() => break,
             _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+    if let Some(l) = lock {
+        l.release().await;
+    }
+}
+
+/// One pass of the jobs a deployment runs once, whichever node runs them: pruning, deadlines,
+/// reminders, lapses, the calendars' day.
+async fn deployment_sweep(
+    state: &api::AppState,
+    last_prune: &mut Option<std::time::Instant>,
+    rolled: &mut Option<time::Date>,
+) {
+    // Once an hour: the outbox keeps the feed's retention, not the platform's history.
+    if last_prune.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+        *last_prune = Some(std::time::Instant::now());
+        if let Err(e) = state.store.prune_outbox(wujin_store::now_ms() - FEED_RETENTION_MS).await {
+            tracing::warn!(error = %e, "pruning the outbox");
+        }
+        if let Err(e) = state.store.prune_deliveries(wujin_store::now_ms() - DELIVERY_LOG_RETENTION_MS).await {
+            tracing::warn!(error = %e, "pruning the webhook delivery log");
+        }
+    }
+    match state.store.close_due(wujin_store::now_ms(), 100).await {
+        Ok(closed) if !closed.is_empty() => tracing::info!(demands = ?closed, "closed at their deadline"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "closing demands at their deadline"),
+    }
+    // Monthly-report reminders for today (each firm once per reminder, however often
+    // this runs).
+    match state.store.send_report_reminders(wujin_store::ties::today()).await {
+        Ok(sent) if sent > 0 => tracing::info!(sent, "monthly report reminders"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sending monthly report reminders"),
+    }
+    // Problem deadline reminders: a week before, the day before, once overdue.
+    match state.store.send_problem_reminders(wujin_store::ties::today()).await {
+        Ok(sent) if sent > 0 => tracing::info!(sent, "problem deadline reminders"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sending problem deadline reminders"),
+    }
+    // Group purchase: close pools at their deadline, remind 3 days and 1 day ahead, and
+    // make provisional prices final on their settlement day.
+    let (now, today) = (wujin_store::now_ms(), wujin_store::ties::today());
+    match state.store.close_due_pools(now, today, 100).await {
+        Ok(closed) if !closed.is_empty() => tracing::info!(pools = ?closed, "pools closed at their deadline"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "closing pools at their deadline"),
+    }
+    if let Err(e) = state.store.remind_pools(now).await {
+        tracing::warn!(error = %e, "reminding pools' firms of the deadline");
+    }
+    if let Err(e) = state.store.settle_due_pools(today).await {
+        tracing::warn!(error = %e, "settling provisional pool prices");
+    }
+    // Machine bookings: a request unanswered for 48 hours expires and frees its window.
+    if let Err(e) = state.store.expire_bookings(now).await {
+        tracing::warn!(error = %e, "expiring unanswered booking requests");
+    }
+    // Test reports: reminders 60, 30 and 7 days before their last day; a lapsed one stops
+    // counting (its offer's outbox row makes the index drop it).
+    match state.store.remind_declarations(today).await {
+        Ok(sent) if sent > 0 => tracing::info!(sent, "test report expiry reminders"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sending test report expiry reminders"),
+    }
+    match state.store.lapse_declarations(today).await {
+        Ok(n) if n > 0 => tracing::info!(lapsed = n, "test reports lapsed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "lapsing test reports"),
+    }
+    // Firms' certificates (ISO 9001, CCC …) likewise: reminders, then a lapse that the
+    // organisation's outbox row carries to the index.
+    match state.store.remind_certificates(today).await {
+        Ok(sent) if sent > 0 => tracing::info!(sent, "certificate expiry reminders"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sending certificate expiry reminders"),
+    }
+    match state.store.lapse_certificates(today).await {
+        Ok(n) if n > 0 => tracing::info!(lapsed = n, "certificates lapsed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "lapsing certificates"),
+    }
+    // The search index keeps twelve weeks of free machine windows from the day it read
+    // them: each new day, every capacity offer with machines is read again.
+    if *rolled != Some(today) {
+        match state.store.roll_calendars(&today.to_string()).await {
+            Ok(n) => {
+                *rolled = Some(today);
+                if n > 0 {
+                    tracing::info!(offers = n, "free machine windows moved on a day");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "moving free machine windows on a day"),
         }
     }
 }

@@ -350,14 +350,14 @@ both_backends! {
     }
 
     async fn one_node_of_a_deployment_holds_the_delivery_lock(db) {
-        let first = db.store.try_webhook_lock().await.unwrap();
+        let first = db.store.try_job_lock(wujin_store::jobs::Job::Webhooks).await.unwrap();
         assert!(first.is_some());
         // A second worker on the same database (another node on PostgreSQL, another process
         // on the SQLite file) waits.
-        let second = db.store.try_webhook_lock().await.unwrap();
+        let second = db.store.try_job_lock(wujin_store::jobs::Job::Webhooks).await.unwrap();
         assert!(second.is_none(), "a second worker waits");
         first.unwrap().release().await;
-        assert!(db.store.try_webhook_lock().await.unwrap().is_some(), "the lock passes on when its holder lets go");
+        assert!(db.store.try_job_lock(wujin_store::jobs::Job::Webhooks).await.unwrap().is_some(), "the lock passes on when its holder lets go");
     }
 
     async fn a_subscriptions_pages_are_its_owners_alone(db) {

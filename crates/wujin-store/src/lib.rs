@@ -22,6 +22,7 @@ pub mod files;
 pub mod gaps;
 pub mod inbox;
 pub mod invitations;
+pub mod jobs;
 pub mod labs;
 pub mod memberships;
 pub mod offers;

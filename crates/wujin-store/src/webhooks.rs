@@ -10,7 +10,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Result, Store, StoreError, Tx, now_ms};
+use crate::{Result, Store, Tx, now_ms};
 
 /// Whether a subscription is sent to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -632,69 +632,4 @@ async fn insert_delivery(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?)
-}
-
-/// The right to deliver webhooks for the whole deployment, so that a change is delivered by
-/// one process however many serve the database. On PostgreSQL it is a session advisory lock
-/// held on a connection of its own (taken out of the pool, so it goes when the connection or
-/// the process goes); several nodes on one database then deliver through one of them. On
-/// SQLite it is an exclusive lock on a file beside the database (`<db>.webhooks.lock`), which
-/// the operating system lets go when the process ends: a second `serve` on the same file
-/// waits, and takes over when the first stops.
-pub struct WorkerLock {
-    hold: Hold,
-}
-
-enum Hold {
-    Advisory(sqlx::AnyConnection),
-    File(std::fs::File),
-}
-
-/// The advisory lock's key: "wujin-wh" in ASCII.
-const WORKER_LOCK_KEY: i64 = 0x7775_6a69_6e2d_7768;
-
-impl WorkerLock {
-    /// Whether the lock is still held (its connection still answers).
-    pub async fn alive(&mut self) -> bool {
-        match &mut self.hold {
-            Hold::File(_) => true,
-            Hold::Advisory(c) => sqlx::query("SELECT 1").execute(&mut *c).await.is_ok(),
-        }
-    }
-
-    /// Lets the lock go now (a process that dies lets it go with its connection or file).
-    pub async fn release(self) {
-        match self.hold {
-            Hold::File(f) => drop(f),
-            Hold::Advisory(mut c) => {
-                let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(WORKER_LOCK_KEY).execute(&mut c).await;
-                let _ = sqlx::Connection::close(c).await;
-            }
-        }
-    }
-}
-
-impl Store {
-    /// Takes the webhook worker's lock if nobody holds it.
-    pub async fn try_webhook_lock(&self) -> Result<Option<WorkerLock>> {
-        if let Some(db) = &self.file {
-            let mut path = db.clone().into_os_string();
-            path.push(".webhooks.lock");
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
-                .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
-            return match file.try_lock() {
-                Ok(()) => Ok(Some(WorkerLock { hold: Hold::File(file) })),
-                Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-                Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Open(format!("{}: {e}", path.display()))),
-            };
-        }
-        let mut conn = self.pool().acquire().await?.detach();
-        let got: bool =
-            sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(WORKER_LOCK_KEY).fetch_one(&mut conn).await?;
-        Ok(got.then_some(WorkerLock { hold: Hold::Advisory(conn) }))
-    }
 }

@@ -513,6 +513,11 @@ pub struct Health {
     /// While catching up: how many of the store's changes the index has not applied yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     behind: Option<i64>,
+    /// The change feed's position (`seq`) this node's search index has applied: a write is
+    /// found by this node's search once it reaches the write's `seq`. Several nodes serving
+    /// one database each follow it at their own pace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied: Option<i64>,
     /// `ok` once the supply graph is built, `building` until then (chain questions answer
     /// 503 meanwhile).
     chain: &'static str,
@@ -522,20 +527,22 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(app): State<AppState>) -> Response {
     if !app.store.healthy().await {
-        let h = Health { status: "unavailable".into(), index: None, behind: None, chain: "building" };
+        let h = Health { status: "unavailable".into(), index: None, behind: None, applied: None, chain: "building" };
         return (StatusCode::SERVICE_UNAVAILABLE, Json(h)).into_response();
     }
-    let (index, behind) = match &app.index {
-        None => (None, None),
+    let (index, behind, applied) = match &app.index {
+        None => (None, None, None),
         Some(index) => {
             let head = app.store.outbox_max_seq().await.unwrap_or(0);
-            let behind = (head - index.applied_seq().unwrap_or(0)).max(0);
+            let applied = index.applied_seq().unwrap_or(0);
+            let behind = (head - applied).max(0);
             let ready = app.index_ready.load(std::sync::atomic::Ordering::Acquire);
-            if ready && behind == 0 { (Some("ok"), None) } else { (Some("catching_up"), Some(behind)) }
+            let (state, behind) = if ready && behind == 0 { ("ok", None) } else { ("catching_up", Some(behind)) };
+            (Some(state), behind, Some(applied))
         }
     };
     let chain = if app.chain.ready() { "ok" } else { "building" };
-    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind, chain })).into_response()
+    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind, applied, chain })).into_response()
 }
 
 /// The whole taxonomy: towns, sectors, categories, processes, service families, chain

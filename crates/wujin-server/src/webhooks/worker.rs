@@ -254,7 +254,7 @@ impl Worker {
         let mut rest_until: HashMap<i64, tokio::time::Instant> = HashMap::new();
         loop {
             let Some(l) = &mut lock else {
-                match self.app.store.try_webhook_lock().await {
+                match self.app.store.try_job_lock(wujin_store::jobs::Job::Webhooks).await {
                     Ok(Some(l)) => {
                         tracing::info!("webhook worker: delivering for this deployment");
                         lock = Some(l);

@@ -123,3 +123,35 @@ pub fn stop(mut server: Server) {
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     assert!(server.child.wait().unwrap().success(), "a graceful stop");
 }
+
+/// POST `body` (JSON) to `path` as a signed-in person (session cookie and CSRF token); the
+/// status and the JSON body.
+pub fn post_as(server: &Server, path: &str, body: &Value, cookie: &str, csrf: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    let body = body.to_string();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: wujin\r\nCookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Reads /healthz until this server's search index has applied the change feed up to
+/// `seq`, failing after `secs` seconds: waiting on the follower's position, not on a clock.
+pub fn until_applied(server: &Server, seq: i64, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let h = get(server, "/healthz");
+        if h["applied"].as_i64().is_some_and(|a| a >= seq) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the index did not reach {seq} within {secs} s: {h}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
