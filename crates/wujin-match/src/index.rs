@@ -246,11 +246,24 @@ impl MatchIndex {
 
     /// Adds or replaces offers (by offer id). Call [`MatchIndex::commit`] to make them visible.
     pub fn upsert(&self, docs: &[OfferDoc]) -> Result<(), MatchError> {
+        self.write(docs, true)
+    }
+
+    /// Adds offers the index does not hold (a rebuild after [`MatchIndex::clear`]): no
+    /// delete is queued per offer, and the queue of deletes, kept until a commit, stays
+    /// empty however many offers a rebuild adds.
+    pub fn add_new(&self, docs: &[OfferDoc]) -> Result<(), MatchError> {
+        self.write(docs, false)
+    }
+
+    fn write(&self, docs: &[OfferDoc], replace: bool) -> Result<(), MatchError> {
         let t = Taxonomy::get();
         let f = self.fields;
         let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         for d in docs {
-            writer.delete_term(Term::from_field_u64(f.offer_id, d.offer_id));
+            if replace {
+                writer.delete_term(Term::from_field_u64(f.offer_id, d.offer_id));
+            }
             let r = d.record;
             let cat = t.category(&r.category);
             let mut category_names = String::new();

@@ -23,9 +23,6 @@ pub struct Need {
     pub standard: Option<String>,
     /// A size the firm's offer must also state, in its title or specs.
     pub size: Option<SizeLabel>,
-    /// Words of which the offer's title must say one (any case): "BMS".
-    #[serde(default)]
-    pub title: Vec<String>,
     /// A category the offer's title must name, by a name of it or of one of its
     /// subcategories: a design service titled for power tools ("电钻结构设计") is about
     /// `tools`; a generic "结构设计服务" is not.
@@ -84,7 +81,6 @@ impl Need {
         in_want
             && self.standard.as_ref().is_none_or(|s| offer.standards.contains(s))
             && self.size.as_ref().is_none_or(|s| s.stated_by(offer))
-            && (self.title.is_empty() || self.title.iter().any(|w| says(w)))
             && self.about.as_deref().is_none_or(about)
     }
 }

@@ -94,11 +94,12 @@ both_backends! {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Kill the server once the importer is writing, halfway through its rows.
+        // Kill the server once the importer is writing, halfway through its rows (it prints
+        // "import: N/M" every thousand rows checked and written).
         let mut lines = BufReader::new(import.stderr.take().unwrap()).lines();
         let mut written = 0;
         for line in lines.by_ref() {
-            if line.unwrap().starts_with("write: ") {
+            if line.unwrap().starts_with("import: ") {
                 written += 1;
                 if written == OFFERS / 2000 {
                     break;
