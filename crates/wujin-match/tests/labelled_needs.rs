@@ -2,20 +2,25 @@
 //! should come up do, and the first one is right for most needs. The same figures, over a
 //! cluster of any size, are printed by `wujin bench search`.
 
-use wujin_match::labelled::{evaluate, needs};
+use wujin_match::labelled::{Need, Quality, evaluate, needs};
 use wujin_match::{MatchIndex, docs_for};
 
-#[test]
-fn the_labelled_needs_find_the_right_firms() {
+/// How `needs` fare over the demo cluster of 600 firms.
+fn over_the_demo(needs: &[Need]) -> Quality {
     let cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, 600);
     let docs = docs_for(&cluster.orgs, &cluster.offers);
     let index = MatchIndex::in_memory().unwrap();
     index.upsert(&docs).unwrap();
     index.commit().unwrap();
     let offers: Vec<(u64, &wujin_domain::OfferRecord)> = docs.iter().map(|d| (d.org_id, d.record)).collect();
+    evaluate(&index, needs, &offers).unwrap()
+}
+
+#[test]
+fn the_labelled_needs_find_the_right_firms() {
     let needs = needs();
     assert!(needs.len() >= 60, "the set has {} needs", needs.len());
-    let q = evaluate(&index, &needs, &offers).unwrap();
+    let q = over_the_demo(&needs);
     let report: Vec<String> = q
         .results
         .iter()
@@ -29,16 +34,9 @@ fn the_labelled_needs_find_the_right_firms() {
 
 #[test]
 fn a_need_stating_a_size_finds_a_firm_stating_a_fitting_one_first() {
-    let cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, 600);
-    let docs = docs_for(&cluster.orgs, &cluster.offers);
-    let index = MatchIndex::in_memory().unwrap();
-    index.upsert(&docs).unwrap();
-    index.commit().unwrap();
-    let offers: Vec<(u64, &wujin_domain::OfferRecord)> = docs.iter().map(|d| (d.org_id, d.record)).collect();
     let sized: Vec<_> = needs().into_iter().filter(|n| n.size.is_some()).collect();
     assert!(sized.len() >= 2, "the set has needs with sizes");
-    let q = evaluate(&index, &sized, &offers).unwrap();
-    for r in &q.results {
+    for r in &over_the_demo(&sized).results {
         assert!(r.relevant > 0, "{}: the cluster has firms stating a fitting size", r.text);
         assert!(r.first_right, "{}: a firm stating a fitting size first (recall {:.2})", r.text, r.recall_at_10);
     }
