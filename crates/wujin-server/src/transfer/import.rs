@@ -398,6 +398,42 @@ pub struct CheckedOffers {
     pub orgs: HashMap<String, (i64, Option<String>)>,
 }
 
+/// Checks offer rows (on every core): the records that read well, and the problems of the
+/// rest, a row whose external id an earlier row had (`seen`, kept across calls) among them.
+/// `columns` names the file's columns for the problems.
+fn check_offer_rows(
+    rows: &[(Place, Vec<String>)],
+    columns: &Table,
+    header: &Header,
+    library: &wujin_domain::standard::Library,
+    seen: &mut HashMap<String, usize>,
+    progress: impl FnMut(u64),
+) -> (Vec<(Place, OfferRecord)>, Vec<Problem>) {
+    let parsed = parse_rows(
+        rows,
+        |c| {
+            let mut cells = header.cells(c);
+            // Standards cited without a year read as the edition the library has in force.
+            library.pin_cells(&mut cells);
+            (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
+        },
+        progress,
+    );
+    let (mut records, mut problems) = (vec![], vec![]);
+    for ((at, _), (key, parsed)) in rows.iter().zip(parsed) {
+        if let Some(first) = first_seen(seen, key.as_deref(), at.row) {
+            let column = key_column(columns, header, "external_id");
+            problems.push(duplicate(*at, first, column, "external_id", &key.unwrap_or_default()));
+            continue;
+        }
+        match parsed {
+            Ok(r) => records.push((*at, r)),
+            Err(errs) => problems.extend(errs.into_iter().map(|e| problem(*at, columns, header, e))),
+        }
+    }
+    (records, problems)
+}
+
 /// Checks every row of `table` as an offer, writing nothing. With `firm`, the sheet is that
 /// firm's own catalogue ([`Firm`]).
 pub async fn check_offers(
@@ -419,30 +455,11 @@ pub async fn check_offers(
     let key_column = |field: &str| key_column(table, &header, field);
     let mut check = Progress::new("check", table.rows.len() as u64, quiet);
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut records: Vec<(Place, OfferRecord)> = vec![];
     let named = Named::of_header(OFFER_COLUMNS, &header);
     // Standards cited without a year read as the edition the stored library has in force.
     let library = store.library().await?;
-    let parsed = parse_rows(
-        &table.rows,
-        |c| {
-            let mut cells = header.cells(c);
-            library.pin_cells(&mut cells);
-            (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
-        },
-        |n| check.inc(n),
-    );
-    for ((at, _), (key, parsed)) in table.rows.iter().zip(parsed) {
-        if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
-            let value = key.unwrap_or_default();
-            report.problems.push(duplicate(*at, first, key_column("external_id"), "external_id", &value));
-            continue;
-        }
-        match parsed {
-            Ok(r) => records.push((*at, r)),
-            Err(errs) => report.problems.extend(errs.into_iter().map(|e| problem(*at, table, &header, e))),
-        }
-    }
+    let (records, problems) = check_offer_rows(&table.rows, table, &header, &library, &mut seen, |n| check.inc(n));
+    report.problems.extend(problems);
     check.finish();
     // An offer needs its organisation in the registry already.
     let mut codes: Vec<String> = records.iter().map(|(_, r)| r.org_uscc.to_string()).collect();
@@ -604,28 +621,7 @@ async fn stream_offers(
             break;
         }
         report.rows += block.len();
-        let parsed = parse_rows(
-            &block,
-            |c| {
-                let mut cells = header.cells(c);
-                library.pin_cells(&mut cells);
-                (cells.get("external_id").map(str::to_string), offer_from_cells(&cells))
-            },
-            |_| {},
-        );
-        let mut found: Vec<Problem> = vec![];
-        let mut records: Vec<(Place, OfferRecord)> = vec![];
-        for ((at, _), (key, parsed)) in block.iter().zip(parsed) {
-            if let Some(first) = first_seen(&mut seen, key.as_deref(), at.row) {
-                let column = key_column(&columns, &header, "external_id");
-                found.push(duplicate(*at, first, column, "external_id", &key.unwrap_or_default()));
-                continue;
-            }
-            match parsed {
-                Ok(r) => records.push((*at, r)),
-                Err(errs) => found.extend(errs.into_iter().map(|e| problem(*at, &columns, &header, e))),
-            }
-        }
+        let (records, mut found) = check_offer_rows(&block, &columns, &header, &library, &mut seen, |_| {});
         // An offer needs its organisation in the registry already.
         let mut codes: Vec<String> = records
             .iter()
