@@ -25,6 +25,45 @@ pub enum BuildError {
     SelfTie { index: usize, node: u32 },
     #[error("tie {index}: buffer weeks {weeks} is not a number of weeks ≥ 0")]
     Buffer { index: usize, weeks: f32 },
+    #[error("{ties} ties: a graph holds at most {max}")]
+    TooMany { ties: usize, max: usize },
+}
+
+/// One entry of an adjacency row as reach walks it: the node at the other end and the pair's
+/// word.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Step {
+    pub(crate) node: u32,
+    pub(crate) word: PairWord,
+}
+
+/// What a walk along a pair needs of it (its inputs, whether it is stale), packed in one word
+/// kept beside the adjacency, so that reach reads it in the same sweep as the pair's other
+/// end. Most pairs trade one input: the word holds it and the stale flag. A pair trading
+/// several holds its index, flagged, and the inputs are looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct PairWord(u32);
+
+impl PairWord {
+    const SEVERAL: u32 = 1 << 31;
+    const STALE: u32 = 1 << 16;
+
+    fn new(pair: u32, inputs: &[InputId], stale: bool) -> PairWord {
+        match inputs {
+            [one] => PairWord(u32::from(one.0) | if stale { PairWord::STALE } else { 0 }),
+            _ => PairWord(PairWord::SEVERAL | pair),
+        }
+    }
+
+    /// The pair's one input and whether it is stale, or the index of a pair trading several.
+    #[inline]
+    pub(crate) fn read(self) -> Result<(InputId, bool), usize> {
+        if self.0 & PairWord::SEVERAL == 0 {
+            Ok((InputId(self.0 as u16), self.0 & PairWord::STALE != 0))
+        } else {
+            Err((self.0 & !PairWord::SEVERAL) as usize)
+        }
+    }
 }
 
 /// One (customer, input) slot: what a firm needs of one input category.
@@ -49,10 +88,13 @@ pub struct Graph {
     pub(crate) pair_inputs: Vec<InputId>,
     /// Per pair: every tie of it is stale.
     pub(crate) pair_stale: Vec<bool>,
-    // The same pairs from the customer's side: its suppliers, and each one's pair index.
+    /// `down` and `up` again, each entry with its pair's word beside it: what reach walks, so
+    /// that one read brings both.
+    pub(crate) down_steps: Vec<Step>,
+    pub(crate) up_steps: Vec<Step>,
+    // The same pairs from the customer's side: its suppliers.
     pub(crate) up_start: Vec<u32>,
     pub(crate) up: Vec<u32>,
-    pub(crate) up_pair: Vec<u32>,
     // Slots, sorted by (customer, input), with each one's distinct suppliers.
     pub(crate) slot_start: Vec<u32>,
     pub(crate) slots: Vec<Slot>,
@@ -84,6 +126,11 @@ fn row(start: &[u32], i: usize) -> std::ops::Range<usize> {
 impl Graph {
     /// Builds the graph of `nodes` nodes (ids 0..nodes) from `ties`, in any order.
     pub fn new(nodes: u32, ties: &[Tie]) -> Result<Graph, BuildError> {
+        // Pair indices must fit a pair word; offsets must fit a u32.
+        let max = (PairWord::SEVERAL - 1) as usize;
+        if ties.len() > max {
+            return Err(BuildError::TooMany { ties: ties.len(), max });
+        }
         for (index, t) in ties.iter().enumerate() {
             for node in [t.supplier.0, t.customer.0] {
                 if node >= nodes {
@@ -174,14 +221,18 @@ impl Graph {
         let pair_inputs_start = starts(down.len(), pair_input_of.into_iter());
         let up_start = starts(n, down.iter().copied());
         let mut up = vec![0u32; down.len()];
-        let mut up_pair = vec![0u32; down.len()];
+        let down_word: Vec<PairWord> = (0..down.len())
+            .map(|p| PairWord::new(p as u32, &pair_inputs[row(&pair_inputs_start, p)], pair_stale[p]))
+            .collect();
+        let mut up_steps = vec![Step::default(); down.len()];
         let mut fill = up_start.clone();
         for (p, (&supplier, &customer)) in pair_src.iter().zip(&down).enumerate() {
             let at = fill[customer as usize] as usize;
             up[at] = supplier;
-            up_pair[at] = p as u32;
+            up_steps[at] = Step { node: supplier, word: down_word[p] };
             fill[customer as usize] += 1;
         }
+        let down_steps = down.iter().zip(down_word).map(|(&node, word)| Step { node, word }).collect();
         Ok(Graph {
             nodes,
             down_start,
@@ -189,9 +240,10 @@ impl Graph {
             pair_inputs_start,
             pair_inputs,
             pair_stale,
+            down_steps,
+            up_steps,
             up_start,
             up,
-            up_pair,
             slot_start,
             slots,
             supplier_start,
@@ -253,11 +305,11 @@ impl Graph {
             + self.pair_inputs_start.len()
             + self.up_start.len()
             + self.up.len()
-            + self.up_pair.len()
             + self.slot_start.len()
             + self.supplier_start.len()
             + self.feeds_start.len()
-            + self.feeds.len() * 2)
+            + self.feeds.len() * 2
+            + (self.down_steps.len() + self.up_steps.len()) * 2)
             * u
             + self.pair_inputs.len() * size_of::<InputId>()
             + self.pair_stale.len()

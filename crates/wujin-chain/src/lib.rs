@@ -19,6 +19,7 @@ mod reach;
 pub mod reference;
 mod scratch;
 mod single;
+pub mod synthetic;
 
 pub use graph::{BuildError, Graph, Slot, Tie};
 pub use outage::{Outage, OutageSlot};

@@ -57,7 +57,8 @@ impl Graph {
             for i in 0..out.tiers[t as usize].len() {
                 let u = out.tiers[t as usize][i].0 as usize;
                 for &(slot, full) in &self.feeds[range(&self.feeds_start, u)] {
-                    if scratch.take_from_slot(slot, full) > 0 {
+                    // A slot with one supplier is lost outright: no count to look up.
+                    if full > 1 && scratch.take_from_slot(slot, full) > 0 {
                         continue;
                     }
                     let s = self.slots[slot as usize];

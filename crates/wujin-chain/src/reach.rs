@@ -1,6 +1,6 @@
 //! Who is within some steps of a firm, up or down the chain.
 
-use crate::graph::range;
+use crate::graph::{PairWord, range};
 use crate::{Graph, InputId, MAX_DEPTH, NodeId, Scratch};
 
 /// Which way to walk.
@@ -56,82 +56,148 @@ impl Graph {
         if from.0 >= self.nodes() || depth == 0 {
             return out;
         }
-        scratch.begin(self.nodes() as usize, 0);
-        scratch.set_node(from.0, u32::MAX);
-        // (hit index, pair index) for every pair from one tier into the next.
-        let mut via: Vec<(u32, u32)> = Vec::new();
-        let (starts, targets) = match direction {
-            Direction::Down => (&self.down_start, &self.down),
-            Direction::Up => (&self.up_start, &self.up),
+        scratch.begin_reach(self.nodes() as usize);
+        // Per hit, the word of the pair that found it and the last of its other pairs from
+        // the tier before, if any (an index into `extra`); per such pair, its word and the one
+        // before it. Lists through indices: no pass to sort or group them.
+        let mut found = std::mem::take(&mut scratch.found);
+        found.clear();
+        let mut extra = std::mem::take(&mut scratch.extra);
+        extra.clear();
+        let (starts, steps) = match direction {
+            Direction::Down => (&self.down_start[..], &self.down_steps[..]),
+            Direction::Up => (&self.up_start[..], &self.up_steps[..]),
         };
-        // The tier being expanded, as a range of `out.hits` (the start firm: none).
+        let marks: &mut [u8] = &mut scratch.depth;
+        let hit_of: &mut [u32] = &mut scratch.hit_of;
+        let mut hits = std::mem::take(&mut scratch.hits);
+        hits.clear();
+        let mut row_ranges = std::mem::take(&mut scratch.rows);
+        marks[from.0 as usize] = 1;
+        // The tier being expanded, as a range of `hits` (the start firm: none).
         let mut tier: Option<std::ops::Range<usize>> = None;
         let mut d = 1u8;
         loop {
-            let first = out.hits.len();
-            let expand: Vec<u32> = match &tier {
-                None => vec![from.0],
-                Some(t) => out.hits[t.clone()].iter().map(|h| h.node.0).collect(),
+            let first = hits.len();
+            let rows = match &tier {
+                None => from.0..from.0 + 1,
+                Some(t) => t.start as u32..t.end as u32,
             };
-            for u in expand {
-                for e in range(starts, u as usize) {
-                    let v = targets[e];
-                    let pair = match direction {
-                        Direction::Down => e as u32,
-                        Direction::Up => self.up_pair[e],
-                    };
-                    match scratch.node(v) {
-                        None => {
-                            scratch.set_node(v, out.hits.len() as u32);
-                            via.push((out.hits.len() as u32, pair));
-                            out.hits.push(Reached { node: NodeId(v), depth: d, stale: true, inputs: (0, 0) });
-                        }
-                        Some(i) if i != u32::MAX && i as usize >= first => via.push((i, pair)),
-                        Some(_) => {}
-                    }
+            let row = |i: u32| {
+                let u = if tier.is_none() { i } else { hits[i as usize].node.0 } as usize;
+                starts[u] as usize..starts[u + 1] as usize
+            };
+            // Room for every entry of the tier's rows to be a hit or another pair: the loop
+            // below writes each entry's slot unconditionally and moves the ends by what the
+            // entry turned out to be, so that it does not branch on a node it has just read
+            // (those branches are unpredictable and were most of its time).
+            row_ranges.clear();
+            row_ranges.extend(rows.map(row));
+            let entries: usize = row_ranges.iter().map(|r| r.len()).sum();
+            let dummy = first + entries;
+            hits.resize(dummy, UNWRITTEN);
+            found.resize(dummy + 1, (PairWord::default(), NONE));
+            let more_first = extra.len();
+            extra.resize(more_first + entries, (PairWord::default(), NONE));
+            let (mut n, mut m) = (first, more_first);
+            let tier_mark = d + 1;
+            for r in &row_ranges {
+                for step in &steps[r.clone()] {
+                    let v = step.node as usize;
+                    let mark = marks[v];
+                    let (is_new, is_more) = (mark == 0, mark == tier_mark);
+                    hits[n] = Reached { node: NodeId(step.node), depth: d, stale: true, inputs: (0, 0) };
+                    found[n] = (step.word, NONE);
+                    marks[v] = if is_new { tier_mark } else { mark };
+                    let had = hit_of[v];
+                    hit_of[v] = if is_new { n as u32 } else { had };
+                    n += usize::from(is_new);
+                    let to = if is_more { had as usize } else { dummy };
+                    extra[m] = (step.word, found[to].1);
+                    found[to].1 = m as u32;
+                    m += usize::from(is_more);
                 }
             }
-            if out.hits.len() == first || d == depth {
+            hits.truncate(n);
+            found.truncate(n);
+            extra.truncate(m);
+            if hits.len() == first || d == depth {
                 break;
             }
-            tier = Some(first..out.hits.len());
+            tier = Some(first..hits.len());
             d += 1;
         }
-        // Inputs per hit: the pairs in `via` grouped by hit (a counting sort: hits are
-        // dense), then each group's inputs sorted and folded.
-        let mut start = vec![0u32; out.hits.len() + 1];
-        for &(hit, _) in &via {
-            start[hit as usize + 1] += 1;
+        marks[from.0 as usize] = 0;
+        for h in &hits {
+            marks[h.node.0 as usize] = 0;
         }
-        for i in 0..out.hits.len() {
-            start[i + 1] += start[i];
-        }
-        let mut grouped = vec![0u32; via.len()];
-        let mut fill = start.clone();
-        for &(hit, pair) in &via {
-            grouped[fill[hit as usize] as usize] = pair;
-            fill[hit as usize] += 1;
-        }
-        out.inputs.reserve(via.len());
-        for (hit, h) in out.hits.iter_mut().enumerate() {
-            let begin = out.inputs.len();
-            let mut stale = true;
-            for &pair in &grouped[start[hit] as usize..start[hit + 1] as usize] {
-                let pair = pair as usize;
-                stale &= self.pair_stale[pair];
-                out.inputs.extend_from_slice(&self.pair_inputs[range(&self.pair_inputs_start, pair)]);
-            }
-            let run = &mut out.inputs[begin..];
-            if run.len() > 1 {
-                run.sort_unstable();
-                let kept = dedup_in_place(run);
-                out.inputs.truncate(begin + kept);
-            }
-            h.inputs = (begin as u32, out.inputs.len() as u32);
-            h.stale = stale;
-        }
+        out.hits = hits.clone();
+        self.gather_inputs(&mut out, &found, &extra);
+        scratch.hits = hits;
+        scratch.rows = row_ranges;
+        scratch.found = found;
+        scratch.extra = extra;
         out
     }
+
+    /// Each hit's inputs and staleness from the pairs that reach it from the tier before,
+    /// each hit's inputs sorted and folded.
+    fn gather_inputs(&self, out: &mut Reach, found: &[(PairWord, u32)], extra: &[(PairWord, u32)]) {
+        let mut inputs = Vec::with_capacity(found.len() + extra.len());
+        for (h, &(word, mut more)) in out.hits.iter_mut().zip(found) {
+            let begin = inputs.len();
+            let mut stale = true;
+            let mut take = |word: PairWord, into: &mut Vec<InputId>| match word.read() {
+                Ok((input, pair_stale)) => {
+                    stale &= pair_stale;
+                    into.push(input);
+                }
+                Err(pair) => {
+                    stale &= self.pair_stale[pair];
+                    into.extend_from_slice(&self.pair_inputs[range(&self.pair_inputs_start, pair)]);
+                }
+            };
+            take(word, &mut inputs);
+            while more != NONE {
+                let (word, before) = extra[more as usize];
+                take(word, &mut inputs);
+                more = before;
+            }
+            if inputs.len() - begin > 1 {
+                let kept = sort_and_fold(&mut inputs[begin..]);
+                inputs.truncate(begin + kept);
+            }
+            h.inputs = (begin as u32, inputs.len() as u32);
+            h.stale = stale;
+        }
+        out.inputs = inputs;
+    }
+}
+
+/// What fills room made for hits before the walk writes them.
+const UNWRITTEN: Reached = Reached { node: NodeId(u32::MAX), depth: 0, stale: true, inputs: (0, 0) };
+
+/// The end of a list of pairs.
+const NONE: u32 = u32::MAX;
+
+/// Sorts a slice and folds runs of equal values to one; returns how many are kept. Most
+/// slices here hold one to a few inputs, which an insertion sort handles without a call.
+fn sort_and_fold<T: Ord + Copy>(s: &mut [T]) -> usize {
+    if s.len() < 2 {
+        return s.len();
+    }
+    if s.len() <= 16 {
+        for i in 1..s.len() {
+            let mut j = i;
+            while j > 0 && s[j - 1] > s[j] {
+                s.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    } else {
+        s.sort_unstable();
+    }
+    dedup_in_place(s)
 }
 
 /// Folds runs of equal values in a sorted slice to one; returns how many are kept.

@@ -16,7 +16,9 @@ pub struct SingleSource {
 impl Graph {
     /// Every single-sourced slot of the graph, by customer then input.
     pub fn single_source(&self) -> Vec<SingleSource> {
-        let mut out = Vec::new();
+        // Counted first, so that the answer is allocated once at its size.
+        let count = (0..self.slots.len()).filter(|&i| range(&self.supplier_start, i).len() == 1).count();
+        let mut out = Vec::with_capacity(count);
         for (i, s) in self.slots.iter().enumerate() {
             if let Some(one) = self.single(i, s.customer, s.input) {
                 out.push(one);

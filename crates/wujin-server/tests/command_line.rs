@@ -154,3 +154,33 @@ fn the_search_benchmark_prints_its_table() {
     let quality = format!("quality: {} labelled needs", wujin_match::labelled::needs().len());
     assert!(table.contains(&quality), "every labelled need is judged: {quality} in\n{table}");
 }
+
+#[test]
+fn the_chain_benchmark_prints_its_table_for_a_generated_graph_and_for_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unused.db");
+    let db = db.to_str().unwrap();
+    let out = wujin(db, &["bench", "chain", "--firms", "2000", "--edges", "20000", "--lang", "en"]);
+    let table = text(&out.stdout);
+    assert!(out.status.success(), "{table}{}", text(&out.stderr));
+    for row in ["| reach down, depth 4 | 1000 |", "| single source, whole graph | 5 |", "| outage of 5 firms"] {
+        assert!(table.contains(row), "{row} in\n{table}");
+    }
+    assert!(table.contains("2000 nodes, 20000 ties"), "{table}");
+    assert!(table.contains("build ") && table.contains("MiB resident"), "{table}");
+
+    // A triangle read from files: 1 supplies 2 and 3, 2 supplies 3.
+    let nodes = dir.path().join("nodes.csv");
+    let edges = dir.path().join("edges.csv");
+    std::fs::write(&nodes, "id,tier,sector\n1,0,a\n2,1,a\n3,3,a\n").unwrap();
+    std::fs::write(&edges, "src,dst,input\n1,2,steel\n1,3,steel\n2,3,gears\n").unwrap();
+    let out = wujin(
+        db,
+        &["bench", "chain", "--nodes", nodes.to_str().unwrap(), "--edges", edges.to_str().unwrap(), "--lang", "en"],
+    );
+    let table = text(&out.stdout);
+    assert!(out.status.success(), "{table}{}", text(&out.stderr));
+    assert!(table.contains("3 nodes, 3 ties"), "{table}");
+    // Slots: (2, steel) and (3, steel) and (3, gears), each with one supplier.
+    assert!(table.contains("3 pairs (100.0 % of slots)"), "{table}");
+}
