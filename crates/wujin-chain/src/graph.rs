@@ -29,6 +29,23 @@ pub enum BuildError {
     TooMany { ties: usize, max: usize },
 }
 
+/// A slot as a cascade meets it from one of its suppliers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Feed {
+    pub(crate) slot: u32,
+    /// How many distinct suppliers the slot has.
+    pub(crate) suppliers: u32,
+    pub(crate) customer: u32,
+    pub(crate) input: InputId,
+    pub(crate) buffer_weeks: f32,
+}
+
+impl Default for Feed {
+    fn default() -> Feed {
+        Feed { slot: 0, suppliers: 0, customer: 0, input: InputId(0), buffer_weeks: 0.0 }
+    }
+}
+
 /// One entry of an adjacency row as reach walks it: the node at the other end and the pair's
 /// word.
 #[derive(Clone, Copy, Debug, Default)]
@@ -100,10 +117,12 @@ pub struct Graph {
     pub(crate) slots: Vec<Slot>,
     pub(crate) supplier_start: Vec<u32>,
     pub(crate) suppliers: Vec<(u32, bool)>,
-    // Per supplier: the slots it feeds, each once, with the slot's count of suppliers (read
+    // Per supplier: the slots it feeds, each once, with what a cascade needs of the slot
+    // (its count of suppliers, customer, input and buffer) copied beside it, so that a
+    // cascade reads one row per failed firm instead of looking each slot up.
     // in the same place as the slot, so a cascade does not look it up).
     pub(crate) feeds_start: Vec<u32>,
-    pub(crate) feeds: Vec<(u32, u32)>,
+    pub(crate) feeds: Vec<Feed>,
 }
 
 /// Offsets of a compressed row layout: `counts` per row become start positions, with one
@@ -186,11 +205,18 @@ impl Graph {
 
         // What each supplier feeds: its slots, by supplier (a counting sort keeps slot order).
         let feeds_start = starts(n, suppliers.iter().map(|s| s.0));
-        let mut feeds = vec![(0u32, 0u32); suppliers.len()];
+        let mut feeds = vec![Feed::default(); suppliers.len()];
         let mut fill = feeds_start.clone();
         for (e, &(supplier, _)) in suppliers.iter().enumerate() {
             let slot = slot_of_entry[e] as usize;
-            feeds[fill[supplier as usize] as usize] = (slot as u32, supplier_start[slot + 1] - supplier_start[slot]);
+            let s = &slots[slot];
+            feeds[fill[supplier as usize] as usize] = Feed {
+                slot: slot as u32,
+                suppliers: supplier_start[slot + 1] - supplier_start[slot],
+                customer: s.customer.0,
+                input: s.input,
+                buffer_weeks: s.buffer_weeks,
+            };
             fill[supplier as usize] += 1;
         }
 
@@ -308,13 +334,13 @@ impl Graph {
             + self.slot_start.len()
             + self.supplier_start.len()
             + self.feeds_start.len()
-            + self.feeds.len() * 2
             + (self.down_steps.len() + self.up_steps.len()) * 2)
             * u
             + self.pair_inputs.len() * size_of::<InputId>()
             + self.pair_stale.len()
             + self.slots.len() * size_of::<Slot>()
             + self.suppliers.len() * size_of::<(u32, bool)>()
+            + self.feeds.len() * size_of::<Feed>()
     }
 }
 

@@ -40,42 +40,58 @@ impl Graph {
     pub fn outage(&self, stopped: &[NodeId], weeks: f32, scratch: &mut Scratch) -> Outage {
         let mut out = Outage::default();
         scratch.begin(self.nodes() as usize, self.slots.len());
+        let marks: &mut [u8] = &mut scratch.marks;
+        let failed_suppliers: &mut [u32] = &mut scratch.failed_suppliers;
+        let counted = &mut scratch.counted;
         let mut first = Vec::new();
         for &n in stopped {
-            if n.0 < self.nodes() && scratch.node(n.0).is_none() {
-                scratch.set_node(n.0, 0);
+            if n.0 < self.nodes() && marks[n.0 as usize] == 0 {
+                marks[n.0 as usize] = 1;
                 first.push(n);
             }
         }
-        if first.is_empty() {
-            return out;
+        if !first.is_empty() {
+            out.tiers.push(first);
         }
-        out.tiers.push(first);
-        let mut t = 0u32;
-        loop {
+        let mut t = 0;
+        while t < out.tiers.len() {
             let mut next = Vec::new();
-            for i in 0..out.tiers[t as usize].len() {
-                let u = out.tiers[t as usize][i].0 as usize;
-                for &(slot, full) in &self.feeds[range(&self.feeds_start, u)] {
-                    // A slot with one supplier is lost outright: no count to look up.
-                    if full > 1 && scratch.take_from_slot(slot, full) > 0 {
-                        continue;
+            for i in 0..out.tiers[t].len() {
+                let u = out.tiers[t][i].0 as usize;
+                for f in &self.feeds[range(&self.feeds_start, u)] {
+                    // A slot with one supplier is lost outright: no count to keep.
+                    if f.suppliers > 1 {
+                        let failed = &mut failed_suppliers[f.slot as usize];
+                        if *failed == 0 {
+                            counted.push(f.slot);
+                        }
+                        *failed += 1;
+                        if *failed < f.suppliers {
+                            continue;
+                        }
                     }
-                    let s = self.slots[slot as usize];
-                    let covered = s.buffer_weeks >= weeks;
-                    out.slots.push(OutageSlot { customer: s.customer, input: s.input, tier: t + 1, covered });
-                    if !covered && scratch.node(s.customer.0).is_none() {
-                        scratch.set_node(s.customer.0, t + 1);
-                        next.push(s.customer);
+                    let covered = f.buffer_weeks >= weeks;
+                    let customer = NodeId(f.customer);
+                    out.slots.push(OutageSlot { customer, input: f.input, tier: t as u32 + 1, covered });
+                    if !covered && marks[f.customer as usize] == 0 {
+                        marks[f.customer as usize] = 1;
+                        next.push(customer);
                     }
                 }
             }
-            if next.is_empty() {
-                break;
+            if !next.is_empty() {
+                out.tiers.push(next);
             }
-            out.tiers.push(next);
             t += 1;
         }
+        for n in out.tiers.iter().flatten() {
+            marks[n.0 as usize] = 0;
+        }
+        for &slot in counted.iter() {
+            failed_suppliers[slot as usize] = 0;
+        }
+        counted.clear();
+        scratch.end();
         out
     }
 }

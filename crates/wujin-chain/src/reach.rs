@@ -56,29 +56,29 @@ impl Graph {
         if from.0 >= self.nodes() || depth == 0 {
             return out;
         }
-        scratch.begin_reach(self.nodes() as usize);
+        scratch.begin(self.nodes() as usize, 0);
         // Per hit, the word of the pair that found it and the last of its other pairs from
         // the tier before, if any (an index into `extra`); per such pair, its word and the one
         // before it. Lists through indices: no pass to sort or group them.
         let mut found = std::mem::take(&mut scratch.found);
-        found.clear();
         let mut extra = std::mem::take(&mut scratch.extra);
-        extra.clear();
+        let mut hits = std::mem::take(&mut scratch.hits);
+        let mut row_ranges = std::mem::take(&mut scratch.rows);
         let (starts, steps) = match direction {
             Direction::Down => (&self.down_start[..], &self.down_steps[..]),
             Direction::Up => (&self.up_start[..], &self.up_steps[..]),
         };
-        let marks: &mut [u8] = &mut scratch.depth;
+        let marks: &mut [u8] = &mut scratch.marks;
         let hit_of: &mut [u32] = &mut scratch.hit_of;
-        let mut hits = std::mem::take(&mut scratch.hits);
-        hits.clear();
-        let mut row_ranges = std::mem::take(&mut scratch.rows);
         marks[from.0 as usize] = 1;
+        // How much of `hits` (and `found`) and of `extra` this query has filled. The buffers
+        // themselves only grow, so that room made once is not filled again by the next query.
+        let (mut n, mut m) = (0usize, 0usize);
         // The tier being expanded, as a range of `hits` (the start firm: none).
         let mut tier: Option<std::ops::Range<usize>> = None;
         let mut d = 1u8;
         loop {
-            let first = hits.len();
+            let first = n;
             let rows = match &tier {
                 None => from.0..from.0 + 1,
                 Some(t) => t.start as u32..t.end as u32,
@@ -95,11 +95,15 @@ impl Graph {
             row_ranges.extend(rows.map(row));
             let entries: usize = row_ranges.iter().map(|r| r.len()).sum();
             let dummy = first + entries;
-            hits.resize(dummy, UNWRITTEN);
-            found.resize(dummy + 1, (PairWord::default(), NONE));
-            let more_first = extra.len();
-            extra.resize(more_first + entries, (PairWord::default(), NONE));
-            let (mut n, mut m) = (first, more_first);
+            if hits.len() < dummy {
+                hits.resize(dummy, UNWRITTEN);
+            }
+            if found.len() < dummy + 1 {
+                found.resize(dummy + 1, (PairWord::default(), NONE));
+            }
+            if extra.len() < m + entries {
+                extra.resize(m + entries, (PairWord::default(), NONE));
+            }
             let tier_mark = d + 1;
             for r in &row_ranges {
                 for step in &steps[r.clone()] {
@@ -118,25 +122,23 @@ impl Graph {
                     m += usize::from(is_more);
                 }
             }
-            hits.truncate(n);
-            found.truncate(n);
-            extra.truncate(m);
-            if hits.len() == first || d == depth {
+            if n == first || d == depth {
                 break;
             }
-            tier = Some(first..hits.len());
+            tier = Some(first..n);
             d += 1;
         }
         marks[from.0 as usize] = 0;
-        for h in &hits {
+        for h in &hits[..n] {
             marks[h.node.0 as usize] = 0;
         }
-        out.hits = hits.clone();
-        self.gather_inputs(&mut out, &found, &extra);
+        out.hits = hits[..n].to_vec();
+        self.gather_inputs(&mut out, &found[..n], &extra[..m]);
         scratch.hits = hits;
         scratch.rows = row_ranges;
         scratch.found = found;
         scratch.extra = extra;
+        scratch.end();
         out
     }
 
