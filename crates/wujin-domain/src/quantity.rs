@@ -52,6 +52,37 @@ impl Quantity {
     }
 }
 
+/// A size as the text wrote it ("400 吨", "500 ml"), beside what it reads as: explanations
+/// quote sizes in the writer's own units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stated {
+    pub quantity: Quantity,
+    /// The number and the unit as written, one space between.
+    pub written: String,
+}
+
+impl Stated {
+    /// How a size an offer states stands to this one (a need's), for an explanation:
+    /// "400 T ≥ 400 吨", "750 ml ≠ 500 毫升". None in another dimension.
+    pub fn compare(&self, offered: &Stated) -> Option<String> {
+        let (want, got) = (&self.quantity, &offered.quantity);
+        if want.dimension != got.dimension {
+            return None;
+        }
+        let fits = want.fit(got) >= 1.0;
+        let sign = match want.bound {
+            Bound::AtLeast if fits => "≥",
+            Bound::AtLeast => "<",
+            Bound::AtMost if fits => "≤",
+            Bound::AtMost => ">",
+            Bound::Exact | Bound::About if got.value == want.value => "=",
+            Bound::Exact | Bound::About if fits => "≈",
+            Bound::Exact | Bound::About => "≠",
+        };
+        Some(format!("{} {sign} {}", offered.written, self.written))
+    }
+}
+
 /// The dimensions the taxonomy's measures measure, in the order [`pack`] numbers them.
 pub const DIMENSIONS: [&str; 6] = ["volume", "tonnage", "voltage", "power", "length", "count"];
 
@@ -167,9 +198,18 @@ fn bound_after(rest: &str) -> Option<Bound> {
 
 /// Every size `text` states, in order.
 pub fn read(text: &str) -> Vec<Quantity> {
+    read_stated(text).into_iter().map(|s| s.quantity).collect()
+}
+
+/// Every size `text` states, in order, each with how it was written.
+pub fn read_stated(text: &str) -> Vec<Stated> {
     let text = fold(text);
     let mut out = vec![];
     let mut i = 0;
+    let stated = |value: f64, number: &str, unit: &str, m: &'static Measure, bound| Stated {
+        quantity: Quantity { dimension: dim(m), value: value * m.factor, bound },
+        written: format!("{number} {unit}"),
+    };
     while i < text.len() {
         let rest = &text[i..];
         let glued = text[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/');
@@ -182,7 +222,7 @@ pub fn read(text: &str) -> Vec<Quantity> {
         if let Some((m, ulen)) = measure_at(spaced) {
             let tail = &spaced[ulen..];
             let bound = bound_after(tail).unwrap_or_else(|| bound_before(&text, i));
-            out.push(Quantity { dimension: dim(m), value: value * m.factor, bound });
+            out.push(stated(value, &rest[..len], &spaced[..ulen], m, bound));
             i += len + (after.len() - spaced.len()) + ulen;
             continue;
         }
@@ -190,13 +230,15 @@ pub fn read(text: &str) -> Vec<Quantity> {
         if let Some(sep) = after.chars().next().filter(|c| RANGE.contains(c))
             && let Some((high, hlen)) = number_at(&after[sep.len_utf8()..])
         {
+            let high_text = &after[sep.len_utf8()..sep.len_utf8() + hlen];
             let after_high = &after[sep.len_utf8() + hlen..];
             let spaced_high = after_high.trim_start();
             if let Some((m, ulen)) = measure_at(spaced_high)
                 && high > value
             {
-                out.push(Quantity { dimension: dim(m), value: value * m.factor, bound: Bound::AtLeast });
-                out.push(Quantity { dimension: dim(m), value: high * m.factor, bound: Bound::AtMost });
+                let unit = &spaced_high[..ulen];
+                out.push(stated(value, &rest[..len], unit, m, Bound::AtLeast));
+                out.push(stated(high, high_text, unit, m, Bound::AtMost));
                 i += len + sep.len_utf8() + hlen + (after_high.len() - spaced_high.len()) + ulen;
                 continue;
             }
@@ -231,6 +273,25 @@ mod tests {
         assert_eq!(read("3台 800T 压铸机"), [q("count", 3.0, Bound::Exact), q("tonnage", 800.0, Bound::Exact)]);
         assert_eq!(read("容量 400-600ml"), [q("volume", 400.0, Bound::AtLeast), q("volume", 600.0, Bound::AtMost)]);
         assert_eq!(read("厚度0.5mm以内"), [q("length", 0.5, Bound::AtMost)]);
+    }
+
+    #[test]
+    fn an_explanation_quotes_both_sizes_in_their_writers_units() {
+        let need = |text: &str| read_stated(text).remove(0);
+        let offer = |text: &str| read_stated(text).remove(0);
+        let at_least = need("有400吨以上压铸机的压铸厂");
+        assert_eq!(at_least.written, "400 吨");
+        assert_eq!(at_least.compare(&offer("800T 压铸机")).as_deref(), Some("800 T ≥ 400 吨"));
+        assert_eq!(at_least.compare(&offer("280T 压铸机")).as_deref(), Some("280 T < 400 吨"));
+        let about = need("500毫升左右的保温杯");
+        assert_eq!(about.compare(&offer("保温杯 520ml")).as_deref(), Some("520 ml ≈ 500 毫升"));
+        assert_eq!(about.compare(&offer("保温杯 0.5L")).as_deref(), Some("0.5 L = 500 毫升"));
+        assert_eq!(about.compare(&offer("保温杯 750ml")).as_deref(), Some("750 ml ≠ 500 毫升"));
+        assert_eq!(about.compare(&offer("18V 电池包")), None, "another dimension");
+        let range = read_stated("容量 400-600ml");
+        let written: Vec<&str> = range.iter().map(|s| s.written.as_str()).collect();
+        assert_eq!(written, ["400 ml", "600 ml"]);
+        assert_eq!(need("厚度0.5mm以内").compare(&offer("0.4 mm 钢板")).as_deref(), Some("0.4 mm ≤ 0.5 mm"));
     }
 
     #[test]

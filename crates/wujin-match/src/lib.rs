@@ -19,7 +19,7 @@ pub mod query;
 pub mod tokenizer;
 pub mod words;
 
-pub use facets::Facets;
+pub use facets::{EXACT_FACETS, Facets, SAMPLE_EVERY};
 pub use index::{MatchError, MatchIndex, OfferDoc, Standing, TestedItem, docs_for};
 pub use need::{OrgMatch, by_org};
 pub use query::{Hit, MatchedTerm, OrgPage, SearchQuery, SearchResult, Shown, Signal, standards_in};

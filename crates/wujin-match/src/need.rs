@@ -49,6 +49,7 @@ mod tests {
             tests: vec![],
             signals: vec![],
             shown: None,
+            sizes: None,
             address,
         }
     }

@@ -22,7 +22,7 @@ use wujin_domain::capacity::FreeAsk;
 use wujin_domain::quantity::Quantity;
 use wujin_domain::{OfferKind, Taxonomy};
 
-use crate::facets::{FacetCollector, Facets, sorted};
+use crate::facets::{EXACT_FACETS, FacetCollector, Facets, sorted};
 use crate::index::{FREE, MatchError, MatchIndex, unpack_window};
 use crate::need::{OrgMatch, by_org};
 
@@ -122,6 +122,9 @@ pub struct SearchQuery {
     pub limit: usize,
     /// Count the matching offers per kind, group, town, standard and certificate.
     pub facets: bool,
+    /// Matching offers past which facets other than kind are sampled; None for
+    /// [`crate::facets::EXACT_FACETS`].
+    pub facets_exact_up_to: Option<u64>,
 }
 
 /// What a result page shows of an offer, read from the index: a page of results then needs
@@ -213,6 +216,9 @@ pub struct Hit {
     pub signals: Vec<Signal>,
     /// What a result shows of the offer, as indexed (filled for explained hits).
     pub shown: Option<Shown>,
+    /// For a need stating sizes, how the offer's stand to them in both writers' units
+    /// ("800 T ≥ 400 吨"; several joined by "; "), filled for explained hits that state one.
+    pub sizes: Option<String>,
     /// Where the offer sits in the searcher that found it.
     pub(crate) address: DocAddress,
 }
@@ -231,6 +237,8 @@ struct Ran {
     /// Every edition the need asks for, in its words or as a filter: a lab's items of these
     /// are quoted in the explanation.
     asked: Vec<String>,
+    /// The sizes the need states, as written.
+    sizes: Vec<wujin_domain::quantity::Stated>,
     top: Vec<Hit>,
     total: usize,
     facets: Option<Facets>,
@@ -670,7 +678,8 @@ impl MatchIndex {
         let terms: Vec<String> = self.words.query_terms(&text).into_iter().take(MAX_TERMS).collect();
         let intents = std::sync::Arc::new(intents(&terms));
         let trades = std::sync::Arc::new(trades(&terms));
-        let sizes = std::sync::Arc::new(wujin_domain::quantity::read(&text));
+        let stated = wujin_domain::quantity::read_stated(&text);
+        let sizes = std::sync::Arc::new(stated.iter().map(|s| s.quantity.clone()).collect::<Vec<_>>());
         let searcher = self.reader.searcher();
         let common = self.common_terms(&searcher, &terms);
         // Words that decide the match, and common ones that only add to its score.
@@ -690,8 +699,19 @@ impl MatchIndex {
         let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
         let mut asked = standards.clone();
         asked.extend(q.standards.iter().filter(|s| !standards.contains(s)).cloned());
-        let mut ran =
-            Ran { searcher, columns, terms, intents, trades, standards, asked, top: vec![], total: 0, facets: None };
+        let mut ran = Ran {
+            searcher,
+            columns,
+            terms,
+            intents,
+            trades,
+            standards,
+            asked,
+            sizes: stated,
+            top: vec![],
+            total: 0,
+            facets: None,
+        };
         // Words that leave no term to look for find nothing; no words at all browse.
         if scored.is_empty() && filters.is_empty() && !q.text.trim().is_empty() {
             ran.facets = q.facets.then(Facets::default);
@@ -714,7 +734,9 @@ impl MatchIndex {
         // With facets, the total is their kind counts added up (every offer has one kind):
         // one collector fewer per matching offer.
         let (top, total, facets) = if q.facets {
-            let (top, raw) = collect(&ran.searcher, &query, (top, FacetCollector), q.free)?;
+            let exact = q.facets_exact_up_to.unwrap_or(EXACT_FACETS);
+            let counter = FacetCollector::new(exact, ran.searcher.num_docs());
+            let (top, raw) = collect(&ran.searcher, &query, (top, counter), q.free)?;
             let facets = sorted(raw);
             let total = facets.get("kind").iter().map(|(_, n)| *n as usize).sum();
             (top, total, Some(facets))
@@ -744,6 +766,7 @@ impl MatchIndex {
                 tests: vec![],
                 signals: signals.into_iter().flatten().collect(),
                 shown: None,
+                sizes: None,
                 address,
             });
         }
@@ -751,6 +774,33 @@ impl MatchIndex {
         ran.total = total;
         ran.facets = facets;
         Ok(ran)
+    }
+
+    /// How the offer's sizes stand to the need's: for each size the need states, the offer's
+    /// best fitting one in its dimension. Only sizes the index read for the offer (its title
+    /// and specs, as packed in its column) count, so the words say what the ranking weighed.
+    fn sizes_compared(&self, ran: &Ran, hit: &Hit, title: &str, body: &str) -> Option<String> {
+        use wujin_domain::quantity::{pack, read_stated};
+        if ran.sizes.is_empty() {
+            return None;
+        }
+        let cols = ran.columns[hit.address.segment_ord as usize].as_ref()?;
+        let packed: Vec<u64> = cols.signals.sizes.as_ref()?.values_for_doc(hit.address.doc_id).collect();
+        let mut offered = read_stated(title);
+        offered.extend(read_stated(body));
+        offered.retain(|o| pack(&o.quantity).is_some_and(|p| packed.contains(&p)));
+        let said: Vec<String> = ran
+            .sizes
+            .iter()
+            .filter_map(|want| {
+                let best = offered
+                    .iter()
+                    .filter(|o| o.quantity.dimension == want.quantity.dimension)
+                    .max_by(|a, b| want.quantity.fit(&a.quantity).total_cmp(&want.quantity.fit(&b.quantity)))?;
+                want.compare(best)
+            })
+            .collect();
+        (!said.is_empty()).then(|| said.join("; "))
     }
 
     /// Runs a query and explains every hit.
@@ -859,6 +909,7 @@ impl MatchIndex {
             })
             .collect();
         hit.matched = matched;
+        hit.sizes = self.sizes_compared(ran, hit, &all(f.title).join(" "), &all(f.body).join(" "));
         hit.shown = Some(Shown {
             title: first(f.title).unwrap_or_default(),
             kind: first(f.kind).unwrap_or_default(),

@@ -93,3 +93,37 @@ fn facets_count_the_matching_offers_under_each_value() {
     assert_eq!(narrowed.count("kind", "service"), 0, "facets follow the filters");
     assert!(idx.search(&SearchQuery { limit: 10, ..text("保温") }).unwrap().facets.is_none(), "only when asked");
 }
+
+#[test]
+fn past_a_threshold_of_matches_facets_are_sampled_and_say_so_while_kind_stays_exact() {
+    // 2,000 cups: three in four in one town, one in four in another; every fifth a service.
+    let firms: Vec<Firm> = (1..=2000)
+        .map(|i| {
+            let ext = i.to_string();
+            let o = if i % 5 == 0 {
+                offer(&ext, "保温杯检测", "产品检测", "保温效能检测", "")
+            } else {
+                offer(&ext, "真空保温杯", "真空杯", "双层真空", "")
+            };
+            firm(o, if i % 4 == 0 { "330784106" } else { "330784112" }, &[])
+        })
+        .collect();
+    let idx = index_of(&firms);
+    let ask = |exact| SearchQuery { facets: true, facets_exact_up_to: exact, limit: 10, ..text("保温") };
+
+    let exact = idx.search(&ask(None)).unwrap().facets.unwrap();
+    assert!(!exact.approximate, "2,000 matches are under the default threshold");
+    assert_eq!(exact.count("town", "330784112"), 1500);
+    assert_eq!(exact.count("town", "330784106"), 500);
+
+    let r = idx.search(&ask(Some(200))).unwrap();
+    let sampled = r.facets.unwrap();
+    assert!(sampled.approximate, "past 200 matches the counts are sampled");
+    assert_eq!(r.total, 2000, "the total stays exact");
+    assert_eq!(sampled.count("kind", "product"), 1600, "kind stays exact");
+    assert_eq!(sampled.count("kind", "service"), 400);
+    for (town, want) in [("330784112", 1500.0), ("330784106", 500.0)] {
+        let got = sampled.count("town", town) as f64;
+        assert!((got - want).abs() <= want * 0.25, "{town}: about {want}, got {got}");
+    }
+}

@@ -146,6 +146,9 @@ fn a_size_in_the_need_puts_the_offer_stating_a_fitting_one_first() {
     let order: Vec<u64> = r.hits.iter().map(|h| h.offer_id).collect();
     assert_eq!(order[0], 4, "520 ml is about 500: {order:?}");
     assert_eq!(r.hits[0].signals, vec![Signal::Size(100)]);
+    assert_eq!(r.hits[0].sizes.as_deref(), Some("520 ml ≈ 500 毫升"), "the explanation names the sizes");
+    let far = r.hits.iter().find(|h| h.offer_id == 1).unwrap();
+    assert_eq!(far.sizes.as_deref(), Some("750 ml ≠ 500 毫升"));
     assert_eq!(*order.last().unwrap(), 3, "1 L is the furthest off: {order:?}");
 
     let machine = |ext: &str, t: &str| offer(ext, &format!("{t}压铸机产能对外承接"), "压铸产能", "", "");
@@ -156,9 +159,12 @@ fn a_size_in_the_need_puts_the_offer_stating_a_fitting_one_first() {
     ]);
     let r = idx.search(&SearchQuery { limit: 10, ..text("有400吨以上压铸机的压铸厂") }).unwrap();
     assert_eq!(r.hits[0].offer_id, 3, "only the 800 t machine is 400 t or more");
+    assert_eq!(r.hits[0].sizes.as_deref(), Some("800 T ≥ 400 吨"));
+    let small = r.hits.iter().find(|h| h.offer_id == 1).unwrap();
+    assert_eq!(small.sizes.as_deref(), Some("280 T < 400 吨"));
     // A need that states no size leaves the order to the words.
     let r = idx.search(&SearchQuery { limit: 10, ..text("压铸机") }).unwrap();
-    assert!(r.hits.iter().all(|h| h.signals.is_empty()));
+    assert!(r.hits.iter().all(|h| h.signals.is_empty() && h.sizes.is_none()));
 }
 
 #[test]

@@ -84,6 +84,7 @@ async fn facets_count_what_the_filters_would_leave() {
     let total = body["offers_total"].as_u64().unwrap();
     let kinds: u64 = body["facets"]["kind"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
     assert_eq!(kinds, total, "every matching offer has one kind: {}", body["facets"]);
+    assert_eq!(body["facets_approximate"], false, "a cluster's few thousand matches are counted exactly");
     // Following a facet gives as many offers as it promised.
     let (town, n) = body["facets"]["town"]
         .as_object()

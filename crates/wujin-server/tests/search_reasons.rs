@@ -90,5 +90,11 @@ async fn a_size_in_the_need_ranks_the_fitting_offer_first_and_says_so() {
     let title = first["offers"][0]["title"].as_str().unwrap_or("");
     let stated = wujin_domain::quantity::read(title);
     assert!(stated.iter().any(|s| s.dimension == "volume" && (450.0..=550.0).contains(&s.value)), "{title}");
-    assert!(reasons(&app, "500毫升左右的保温杯", "zh").await[0].contains("规格尺寸符合需求"));
+    // The detail names the sizes in both writers' units: the offer's, then the need's.
+    let detail = size.unwrap()["detail"].as_str().unwrap_or("").to_string();
+    assert!(detail.ends_with("500 毫升") && (detail.contains(" ≈ ") || detail.contains(" = ")), "{detail}");
+    let reason = reasons(&app, "500毫升左右的保温杯", "zh").await.remove(0);
+    assert!(reason.contains(&format!("规格尺寸符合需求（{detail}）")), "{reason}");
+    let reason = reasons(&app, "500毫升左右的保温杯", "en").await.remove(0);
+    assert!(reason.contains(&format!("Its stated size fits the need ({detail})")), "{reason}");
 }

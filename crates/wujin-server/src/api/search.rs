@@ -120,10 +120,11 @@ pub struct SignalEffect {
     /// (the need asks for work on a product: `value` 1 when this offer is that work for a
     /// product of the same industry, 0 when the firm's declared industries include it), or
     /// size (the need states a size, 400吨以上 or 500毫升左右, and the offer one in the same
-    /// dimension: `value` is how well it fits, in per cent).
+    /// dimension: `value` is how well it fits, in per cent, and `detail` says which sizes, in
+    /// both writers' units: "800 T ≥ 400 吨", several joined by "; ").
     pub name: String,
     pub value: Option<u64>,
-    /// The figure behind the signal, as text ("4.5/5", "7/9").
+    /// The figure behind the signal, as text ("4.5/5", "7/9", "520 ml ≈ 500 毫升").
     pub detail: Option<String>,
     /// How much the signal moved the score, to a tenth of a per cent: 0.09 is +9 %, -0.004 is -0.4 %.
     pub effect: f32,
@@ -159,6 +160,10 @@ pub struct SearchPage {
     /// certificate → {value: count}.
     #[schema(value_type = Object)]
     pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    /// The facet counts other than kind's were counted on a sample of the matching offers
+    /// (past the first 20,000, one in eight) and scaled: read them as "about". Kind's counts,
+    /// and `offers_total`, stay exact.
+    pub facets_approximate: bool,
     pub next_cursor: Option<String>,
     /// Organisations found, as `items` counts them, up to the depth pages reach (200); a
     /// lower bound when `total_is_lower_bound` ("200+").
@@ -454,7 +459,9 @@ pub fn prepare(lang: Lang, p: &Params, library: &Library) -> Result<Prepared, Ap
     Ok(prepared)
 }
 
-fn signal_view(s: Signal) -> SignalEffect {
+/// One signal as the API shows it; `sizes` is the hit's comparison of its sizes with the
+/// need's ("800 T ≥ 400 吨"), the size signal's detail.
+fn signal_view(s: Signal, sizes: Option<&str>) -> SignalEffect {
     let effect = ((s.factor() - 1.0) * 1000.0).round() / 1000.0;
     let (name, value, detail) = match s {
         Signal::Certificates(n) => ("certificates", Some(n), None),
@@ -465,7 +472,7 @@ fn signal_view(s: Signal) -> SignalEffect {
         }
         Signal::Verified => ("verified", None, None),
         Signal::Specialist(done) => ("specialist", Some(done as u64), None),
-        Signal::Size(percent) => ("size", Some(percent), None),
+        Signal::Size(percent) => ("size", Some(percent), sizes.map(str::to_string)),
     };
     SignalEffect { name: name.into(), value, detail, effect }
 }
@@ -473,7 +480,7 @@ fn signal_view(s: Signal) -> SignalEffect {
 fn facets_view(f: &Facets) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
     let t = Taxonomy::get();
     let mut out: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
-    for (field, values) in &f.0 {
+    for (field, values) in &f.fields {
         for (value, n) in values {
             let name = match *field {
                 "grp" if t.family(value).is_some() => "family",
@@ -525,6 +532,7 @@ pub async fn answer(app: &AppState, lang: Lang, p: Prepared, source: &'static st
     Ok(SearchPage {
         items,
         facets: result.facets.as_ref().map(facets_view).unwrap_or_default(),
+        facets_approximate: result.facets.as_ref().is_some_and(|f| f.approximate),
         next_cursor: more.then(|| super::page::encode_offset(wanted)),
         total,
         total_is_lower_bound,
@@ -544,8 +552,10 @@ pub fn item(org: wujin_match::OrgMatch, filters: &[String], lang: Lang) -> Optio
         test_items: vec![],
         signals: vec![],
     };
-    for s in org.hits.first().map(|h| h.signals.clone()).unwrap_or_default() {
-        explanation.signals.push(signal_view(s));
+    if let Some(first) = org.hits.first() {
+        for &s in &first.signals {
+            explanation.signals.push(signal_view(s, first.sizes.as_deref()));
+        }
     }
     let mut summaries = vec![];
     for hit in &org.hits {

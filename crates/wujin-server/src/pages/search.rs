@@ -66,7 +66,7 @@ const PER_FACET: usize = 8;
 #[derive(Serialize)]
 struct FacetValue {
     name: String,
-    count: u64,
+    count: String,
     href: String,
     active: bool,
 }
@@ -156,7 +156,8 @@ fn facets(lang: Lang, p: &Params, page: &SearchPage) -> Vec<FacetGroup> {
                 let active = current == Some(code.as_str());
                 FacetValue {
                     name: value_name(lang, facet, code),
-                    count: *n,
+                    // Sampled counts read as "about"; kind's are always exact.
+                    count: if page.facets_approximate && facet != "kind" { format!("≈{n}") } else { n.to_string() },
                     href: href(p, &[(facet, if active { None } else { Some(code.as_str()) })]),
                     active,
                 }
@@ -254,7 +255,10 @@ pub fn why(lang: Lang, item: &serde_json::Value) -> String {
             "specialist" if v == "1" => text(lang, "why_specialist", &[]),
             "specialist" => text(lang, "why_in_the_trade", &[]),
             // Only a size that fits is worth saying; one far off already ranks the offer lower.
-            "size" if s["value"].as_i64().unwrap_or(0) >= 80 => text(lang, "why_size", &[]),
+            "size" if s["value"].as_i64().unwrap_or(0) >= 80 => match s["detail"].as_str() {
+                Some(detail) => text(lang, "why_size_detail", &[detail.to_string()]),
+                None => text(lang, "why_size", &[]),
+            },
             _ => continue,
         };
         parts.push(line);
@@ -365,5 +369,38 @@ pub async fn search(State(app): State<AppState>, headers: HeaderMap, RawQuery(qu
             free_form => Value::from(Serde(free_form(&p))) };
             render(e.status, "search.html", lang, &here, ctx)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn page(approximate: bool) -> SearchPage {
+        let mut facets: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
+        facets.entry("kind").or_default().insert("product".into(), 120_000);
+        facets.entry("town").or_default().insert("330784112".into(), 40_008);
+        SearchPage {
+            items: vec![],
+            facets,
+            facets_approximate: approximate,
+            next_cursor: None,
+            total: 0,
+            total_is_lower_bound: false,
+            offers_total: 120_000,
+        }
+    }
+
+    fn counts(approximate: bool) -> Vec<String> {
+        let groups = facets(Lang::Zh, &Params::default(), &page(approximate));
+        groups.iter().flat_map(|g| g.values.iter().map(|v| v.count.clone())).collect()
+    }
+
+    #[test]
+    fn sampled_counts_read_as_about_and_kind_stays_exact() {
+        assert_eq!(counts(false), ["120000", "40008"]);
+        assert_eq!(counts(true), ["120000", "≈40008"]);
     }
 }
