@@ -125,6 +125,9 @@ pub struct SearchQuery {
     /// Matching offers past which facets other than kind are sampled; None for
     /// [`crate::facets::EXACT_FACETS`].
     pub facets_exact_up_to: Option<u64>,
+    /// Read every matching offer's signals, without skipping those that cannot reach the
+    /// top: the plain ranking that the two-phase one is tested against.
+    pub exhaustive: bool,
 }
 
 /// What a result page shows of an offer, read from the index: a page of results then needs
@@ -188,10 +191,12 @@ impl Signal {
             // Above or below a middling 3, weighed by how many ratings back it.
             Signal::Rating { tenths, count } => {
                 let confidence = count.min(FULL_CONFIDENCE) as f32 / FULL_CONFIDENCE as f32;
-                1.0 + PER_STAR * (tenths as f32 / 10.0 - 3.0) * confidence
+                // Ratings are of 5 stars at most; held to that, the ceiling of the signals
+                // (see `SignalReader::ceiling`) is a true bound whatever a column holds.
+                1.0 + PER_STAR * (tenths.min(50) as f32 / 10.0 - 3.0) * confidence
             }
             Signal::ResponseRate { answered, invited } => {
-                1.0 + RESPONSE_RATE * (answered as f32 / invited.max(1) as f32 - 0.5)
+                1.0 + RESPONSE_RATE * ((answered as f32 / invited.max(1) as f32).min(1.0) - 0.5)
             }
             Signal::Verified => VERIFIED,
             Signal::Specialist(true) => SPECIALIST,
@@ -406,13 +411,36 @@ impl SignalReader {
         }
     }
 
-    fn factor(&self, doc: DocId) -> f32 {
+    /// The need's own factors: whether the offer is of what the need names, and of the
+    /// kind of work it asks for.
+    fn base(&self, doc: DocId) -> f32 {
         let intent = if self.intended(doc) { INTENT } else { 1.0 };
         let kind = match &self.work {
             Some(work) if !first_ord(self.kinds.as_ref(), doc).is_some_and(|k| work.contains(&k)) => NOT_THE_WORK,
             _ => 1.0,
         };
-        intent * kind * self.signals(doc).0
+        intent * kind
+    }
+
+    /// The largest product the signals can give an offer for this need in this segment:
+    /// every signal at its best, the town, specialism and size ones only where they can
+    /// apply. An offer whose score before the signals, times this, stays below the k-th best
+    /// so far cannot reach the top k, and its signals need not be read.
+    fn ceiling(&self) -> f32 {
+        let mut c = Signal::Certificates(MAX_CERTS).factor()
+            * Signal::Rating { tenths: 50, count: FULL_CONFIDENCE }.factor()
+            * Signal::ResponseRate { answered: 1, invited: 1 }.factor()
+            * Signal::Verified.factor();
+        if self.near.is_some() {
+            c *= Signal::SameTown.factor();
+        }
+        if !self.wanted_about.is_empty() || !self.wanted_trades.is_empty() {
+            c *= Signal::Specialist(true).factor().max(Signal::Specialist(false).factor());
+        }
+        if self.sizes.is_some() {
+            c *= Signal::Size(100).factor();
+        }
+        c.max(1.0)
     }
 
     fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 7]) {
@@ -433,6 +461,50 @@ impl SignalReader {
             self.size_fit(doc).map(Signal::Size),
         ];
         (s.iter().flatten().map(|s| s.factor()).product(), s)
+    }
+}
+
+/// The best `limit` scores seen so far in a segment, the lowest on top.
+struct Kept {
+    limit: usize,
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<Ordered>>,
+}
+
+/// A score ordered by `total_cmp`, for the heap.
+#[derive(Clone, Copy, PartialEq)]
+struct Ordered(f32);
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl Kept {
+    fn new(limit: usize) -> Kept {
+        Kept { limit, heap: std::collections::BinaryHeap::with_capacity(limit + 1) }
+    }
+
+    /// The k-th best score so far, once k have been seen.
+    fn floor(&self) -> Option<f32> {
+        if self.heap.len() < self.limit { None } else { self.heap.peek().map(|r| r.0.0) }
+    }
+
+    fn offer(&mut self, score: f32) {
+        if self.heap.len() < self.limit {
+            self.heap.push(std::cmp::Reverse(Ordered(score)));
+        } else if self.floor().is_some_and(|floor| score > floor) {
+            self.heap.pop();
+            self.heap.push(std::cmp::Reverse(Ordered(score)));
+        }
     }
 }
 
@@ -727,9 +799,25 @@ impl MatchIndex {
         let query = BooleanQuery::new(clauses);
         let near = q.near_town.clone();
         let (for_scoring, trades, for_sizes) = (ran.intents.clone(), ran.trades.clone(), sizes.clone());
-        let top = TopDocs::with_limit(q.limit.clamp(1, MAX_HITS)).tweak_score(move |segment: &SegmentReader| {
+        let (limit, exhaustive) = (q.limit.clamp(1, MAX_HITS), q.exhaustive);
+        let top = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
             let signals = SignalReader::new(segment, near.as_deref(), &for_scoring, &trades, for_sizes.clone());
-            move |doc: DocId, score: Score| score * signals.factor(doc)
+            let ceiling = signals.ceiling();
+            // Two phases: the text score times the need's own factors first; the signals
+            // (the costliest reads) only for an offer that can still reach this segment's
+            // top k. One that cannot scores 0 here: it is below k better ones either way,
+            // so the top k and their order are those of scoring every offer in full.
+            let kept = std::cell::RefCell::new(Kept::new(limit));
+            move |doc: DocId, score: Score| {
+                let base = score * signals.base(doc);
+                let mut kept = kept.borrow_mut();
+                if !exhaustive && kept.floor().is_some_and(|floor| base * ceiling < floor) {
+                    return 0.0;
+                }
+                let full = base * signals.signals(doc).0;
+                kept.offer(full);
+                full
+            }
         });
         // With facets, the total is their kind counts added up (every offer has one kind):
         // one collector fewer per matching offer.

@@ -41,3 +41,33 @@ fn a_need_stating_a_size_finds_a_firm_stating_a_fitting_one_first() {
         assert!(r.first_right, "{}: a firm stating a fitting size first (recall {:.2})", r.text, r.recall_at_10);
     }
 }
+
+#[test]
+fn skipping_offers_that_cannot_reach_the_top_changes_no_answer() {
+    let cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, 600);
+    let docs = docs_for(&cluster.orgs, &cluster.offers);
+    let index = MatchIndex::in_memory().unwrap();
+    index.upsert(&docs).unwrap();
+    index.commit().unwrap();
+    let mut asked = 0;
+    for need in needs() {
+        // A small k makes the floor rise early, so that many offers are skipped.
+        for limit in [3, 10, 80] {
+            let q = wujin_match::SearchQuery {
+                text: need.text.clone(),
+                limit,
+                near_town: Some("330784112".into()),
+                ..Default::default()
+            };
+            let fast = index.search(&q).unwrap();
+            let full = index.search(&wujin_match::SearchQuery { exhaustive: true, ..q }).unwrap();
+            let ranked = |r: &wujin_match::SearchResult| -> Vec<(u64, u32)> {
+                r.hits.iter().map(|h| (h.offer_id, h.score.to_bits())).collect()
+            };
+            assert_eq!(ranked(&fast), ranked(&full), "{} (top {limit})", need.text);
+            assert_eq!(fast.total, full.total);
+            asked += 1;
+        }
+    }
+    assert!(asked >= 180, "{asked} searches compared");
+}
