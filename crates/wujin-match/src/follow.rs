@@ -18,12 +18,6 @@ use crate::index::{MatchError, MatchIndex, OfferDoc, Standing, TestedItem};
 
 /// Events read per round.
 const EVENTS: i64 = 2000;
-pub use wujin_store::outbox::GAP_GRACE_MS;
-
-/// The events that may be applied now (see [`wujin_store::outbox::settled`]).
-pub fn applicable(after: i64, events: &[wujin_store::outbox::Event], now_ms: i64) -> usize {
-    wujin_store::outbox::settled(after, events, now_ms)
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
@@ -179,7 +173,7 @@ pub async fn catch_up(store: &Store, index: &MatchIndex) -> Result<usize, Follow
             rebuild(store, index, |_, _| {}).await?;
             continue;
         }
-        events.truncate(applicable(after, &events, wujin_store::now_ms()));
+        events.truncate(store.settled(after, &events).await?);
         let Some(last) = events.last().map(|e| e.seq) else { break };
         // Looked up only when there is something to apply: the server calls this several
         // times a second, mostly to find nothing new.
@@ -250,25 +244,4 @@ pub async fn rebuild(
     }
     index.commit_at(&store_id, seq)?;
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use wujin_store::outbox::Event;
-
-    fn event(seq: i64, at: i64) -> Event {
-        Event { seq, topic: "offer".into(), entity_id: seq, op: "upsert".into(), at, revision: None }
-    }
-
-    #[test]
-    fn a_young_hole_holds_the_follower_back_and_an_old_one_does_not() {
-        let now = 1_000_000;
-        assert_eq!(applicable(0, &[event(1, now), event(2, now)], now), 2);
-        // 3 is missing: a writer may still commit it.
-        assert_eq!(applicable(2, &[event(4, now - 5), event(5, now)], now), 0);
-        assert_eq!(applicable(0, &[event(1, now), event(3, now)], now), 1);
-        // Long enough ago that 3 was rolled back.
-        assert_eq!(applicable(2, &[event(4, now - GAP_GRACE_MS), event(5, now)], now), 2);
-    }
 }

@@ -77,6 +77,8 @@ pub struct Store {
     backend: Backend,
     /// The database file, on SQLite (locks beside it say which process does what).
     file: Option<std::path::PathBuf>,
+    /// Young holes in the outbox sequence this process's readers met (PostgreSQL).
+    holes: std::sync::Arc<std::sync::Mutex<outbox::Holes>>,
 }
 
 /// Milliseconds since the epoch, the one time format in the schema.
@@ -131,7 +133,7 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        let store = Store { pool, backend, file };
+        let store = Store { pool, backend, file, holes: Default::default() };
         store.migrate().await?;
         store.seed_standards(&wujin_domain::standard::Library::seed()).await?;
         Ok(store)
@@ -155,11 +157,13 @@ impl Store {
 
     /// Starts a write transaction. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of failing
-    /// half-way when a read lock cannot be upgraded.
+    /// half-way when a read lock cannot be upgraded. On PostgreSQL it takes its transaction
+    /// id at once, in the same round trip, so that it shows in every snapshot's list of
+    /// running transactions before it takes an outbox number (see [`outbox::Holes`]).
     pub async fn begin(&self) -> Result<Tx> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Postgres => self.pool.begin_with("BEGIN; SELECT pg_current_xact_id()").await?,
         };
         Ok(tx)
     }

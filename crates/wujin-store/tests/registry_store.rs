@@ -151,6 +151,46 @@ both_backends! {
     }
 }
 
+/// On PostgreSQL outbox numbers are taken at insert, so a rolled-back write leaves a hole for
+/// ever and one still running leaves a hole that will fill. Readers must wait at the second
+/// and step over the first as soon as they can tell, not after the 30 s grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolled_back_write_holds_readers_back_only_while_it_runs() {
+    use wujin_store::outbox::GAP_GRACE_MS;
+    let db = wujin_store::testing::fresh(wujin_store::Backend::Postgres).await;
+    let (o, _) = sample();
+    let before = db.store.outbox_max_seq().await.unwrap();
+    // A write in flight takes its numbers; a good one commits after it.
+    let mut failing = db.store.begin().await.unwrap();
+    orgs::upsert(&mut failing, &o[..1]).await.unwrap();
+    let mut good = db.store.begin().await.unwrap();
+    orgs::upsert(&mut good, &o[1..]).await.unwrap();
+    good.commit().await.unwrap();
+
+    let events = db.store.outbox_after(before, 100).await.unwrap();
+    assert_eq!(events.len(), 1, "only the good write is visible");
+    assert!(events[0].seq > before + 1, "the write in flight holds the number before it");
+    assert_eq!(db.store.settled(before, &events).await.unwrap(), 0, "it may still commit: wait");
+    assert_eq!(db.store.settled(before, &events).await.unwrap(), 0, "still running: still wait");
+
+    failing.rollback().await.unwrap();
+    // Each call looks at a new snapshot. Other tests' transactions on this server may have
+    // been running when the hole was first seen; they end within moments, long before the
+    // grace would let the hole go by age.
+    loop {
+        if db.store.settled(before, &events).await.unwrap() == 1 {
+            break;
+        }
+        assert!(
+            wujin_store::now_ms() - events[0].at < GAP_GRACE_MS,
+            "the rolled-back hole was stepped over only once it had aged"
+        );
+        tokio::task::yield_now().await;
+    }
+    // The hole never fills.
+    assert_eq!(db.store.outbox_after(before, 100).await.unwrap(), events);
+}
+
 #[tokio::test]
 async fn backup_of_a_live_sqlite_database_opens() {
     let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;

@@ -32,7 +32,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 use wujin_domain::{Lang, msg};
-use wujin_store::outbox::{Event, settled};
+use wujin_store::outbox::Event;
 
 use super::AppState;
 use super::auth::{Caller, caller};
@@ -176,7 +176,7 @@ async fn read(
     loop {
         let mut events: Vec<Event> = app.store.outbox_after(next, chunk).await.map_err(internal)?;
         let read = events.len();
-        let n = settled(next, &events, wujin_store::now_ms());
+        let n = app.store.settled(next, &events).await.map_err(internal)?;
         events.truncate(n);
         scanned += n as i64;
         let last = events.last().map(|e| e.seq);

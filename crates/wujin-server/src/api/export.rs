@@ -23,7 +23,6 @@ use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use wujin_domain::sheet::{OFFER_COLUMNS, ORG_COLUMNS, offer_to_row, org_to_row};
 use wujin_domain::{Lang, msg};
-use wujin_store::outbox::settled;
 
 use super::AppState;
 use super::error::ApiError;
@@ -122,7 +121,7 @@ pub async fn settled_position(app: &AppState) -> Result<i64, wujin_store::StoreE
     let mut at = floor.max(from_index);
     loop {
         let events = app.store.outbox_after(at, 5000).await?;
-        let n = settled(at, &events, wujin_store::now_ms());
+        let n = app.store.settled(at, &events).await?;
         if n == 0 {
             return Ok(at);
         }

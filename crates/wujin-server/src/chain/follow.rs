@@ -46,7 +46,7 @@ pub async fn step(store: &Store, view: &ChainView, after: Option<i64>) -> Result
     loop {
         let mut events = store.outbox_after(at, 2000).await?;
         let full = events.len() == 2000;
-        events.truncate(wujin_store::outbox::settled(at, &events, wujin_store::now_ms()));
+        events.truncate(store.settled(at, &events).await?);
         let Some(last) = events.last().map(|e| e.seq) else { break };
         changed |= events.iter().any(|e| TOPICS.contains(&e.topic.as_str()));
         at = last;

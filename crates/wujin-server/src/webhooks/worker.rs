@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use wujin_domain::Lang;
 use wujin_store::StoreError;
-use wujin_store::outbox::settled;
 use wujin_store::webhooks::{AfterAttempt, Attempt, Delivery, NewDelivery, Webhook};
 
 use super::sender::{Message, Sender};
@@ -187,7 +186,7 @@ impl Worker {
             return Ok(None);
         }
         let mut events = store.outbox_after(hook.cursor, SCAN).await?;
-        let n = settled(hook.cursor, &events, wujin_store::now_ms());
+        let n = store.settled(hook.cursor, &events).await?;
         events.truncate(n);
         let Some(last) = events.last().map(|e| e.seq) else { return Ok(None) };
         events.retain(|e| hook.types.iter().any(|t| t == &e.topic) && TYPES.contains(&e.topic.as_str()));
