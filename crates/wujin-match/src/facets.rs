@@ -9,7 +9,8 @@
 //! facets other than kind are counted on about one offer in [`SAMPLE_EVERY`], each counting for
 //! that many, and the answer says it is approximate, as Typesense's facet sampling does:
 //! reading the optional and multi-valued columns of every match was a third of a long
-//! need's time at a million offers. Kind stays exact: the total is its counts added up.
+//! need's time at a million offers. The number of matching offers stays exact: it is
+//! counted, not read from a column.
 
 use std::collections::HashMap;
 
@@ -20,7 +21,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 /// The facet fields, in the order they are reported.
 pub const FACET_FIELDS: [&str; 5] = ["kind", "grp", "town", "standard", "certificate"];
 
-/// Matching offers past which the facets other than kind are sampled.
+/// Matching offers past which the facets are sampled.
 pub const EXACT_FACETS: u64 = 20_000;
 
 /// One offer in this many is counted past [`EXACT_FACETS`], standing for this many.
@@ -45,8 +46,9 @@ impl Facets {
     }
 }
 
-/// Raw counts by field and value, and whether any segment sampled.
-pub type RawFacets = (HashMap<&'static str, HashMap<String, u64>>, bool);
+/// Raw counts by field and value, whether any segment sampled, and how many offers matched
+/// (exactly).
+pub type RawFacets = (HashMap<&'static str, HashMap<String, u64>>, bool, u64);
 
 pub struct FacetCollector {
     /// Matching offers counted exactly, over the whole index.
@@ -90,9 +92,11 @@ impl Collector for FacetCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
-        let (mut out, mut sampled): (HashMap<&'static str, HashMap<String, u64>>, bool) = (HashMap::new(), false);
-        for (fruit, fruit_sampled) in fruits {
+        let (mut out, mut sampled, mut matched): (HashMap<&'static str, HashMap<String, u64>>, bool, u64) =
+            (HashMap::new(), false, 0);
+        for (fruit, fruit_sampled, fruit_matched) in fruits {
             sampled |= fruit_sampled;
+            matched += fruit_matched;
             for (field, values) in fruit {
                 let into = out.entry(field).or_default();
                 for (value, n) in values {
@@ -100,7 +104,7 @@ impl Collector for FacetCollector {
                 }
             }
         }
-        Ok((out, sampled))
+        Ok((out, sampled, matched))
     }
 }
 
@@ -116,17 +120,10 @@ impl SegmentCollector for FacetSegment {
         } else {
             0
         };
-        let mut columns = self.columns.iter_mut();
-        // Kind, first, on every match.
-        if let Some(Some((column, counts))) = columns.next() {
-            for ord in column.term_ords(doc) {
-                counts[ord as usize] += 1;
-            }
-        }
         if weight == 0 {
             return;
         }
-        for (column, counts) in columns.flatten() {
+        for (column, counts) in self.columns.iter_mut().flatten() {
             for ord in column.term_ords(doc) {
                 counts[ord as usize] += weight;
             }
@@ -147,7 +144,7 @@ impl SegmentCollector for FacetSegment {
             }
             out.insert(*name, values);
         }
-        (out, sampled)
+        (out, sampled, self.seen)
     }
 }
 
@@ -160,7 +157,7 @@ fn sampled(doc: DocId) -> bool {
 }
 
 /// Sorted for display: most offers first, then by value so the order is stable.
-pub fn sorted((raw, approximate): RawFacets) -> Facets {
+pub fn sorted((raw, approximate, _): RawFacets) -> Facets {
     let mut raw = raw;
     Facets {
         approximate,

@@ -150,7 +150,7 @@ pub(crate) struct Fields {
 pub(crate) const FREE: &str = "free";
 
 /// The index format: bump it when the schema or the way text is cut changes.
-const FORMAT: &str = "wujin-index 11";
+const FORMAT: &str = "wujin-index 12";
 const FORMAT_FILE: &str = "wujin-index-format";
 
 pub struct MatchIndex {
@@ -182,7 +182,16 @@ fn schema() -> (Schema, Fields) {
         town: b.add_text_field("town", STRING | FAST | STORED),
         category: b.add_text_field("category", STRING | FAST | STORED),
         grp: b.add_text_field("grp", STRING | FAST),
-        standard: b.add_text_field("standard", STRING | STORED | FAST),
+        // With frequencies (a standard is listed once, so always 1): a need naming a
+        // standard then ranks with a union of term scorers only, which WAND can prune.
+        standard: b.add_text_field(
+            "standard",
+            TextOptions::from(FAST)
+                .set_indexing_options(
+                    TextFieldIndexing::default().set_tokenizer("raw").set_index_option(IndexRecordOption::WithFreqs),
+                )
+                .set_stored(),
+        ),
         certificate: b.add_text_field("certificate", STRING | FAST | STORED),
         certs: b.add_u64_field("certs", FAST),
         sizes: b.add_u64_field("sizes", FAST),

@@ -16,6 +16,7 @@ pub mod index;
 pub mod labelled;
 pub mod need;
 pub mod query;
+mod rank;
 pub mod tokenizer;
 pub mod words;
 

@@ -13,7 +13,7 @@
 
 use std::ops::Bound;
 
-use tantivy::collector::{Collector, Count, FilterCollector, TopDocs};
+use tantivy::collector::{Collector, Count, FilterCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
@@ -25,6 +25,7 @@ use wujin_domain::{OfferKind, Taxonomy};
 use crate::facets::{EXACT_FACETS, FacetCollector, Facets, sorted};
 use crate::index::{FREE, MatchError, MatchIndex, unpack_window};
 use crate::need::{OrgMatch, by_org};
+use crate::rank::Best;
 
 /// The most query terms we look at; a pasted page of text is cut here.
 pub const MAX_TERMS: usize = 32;
@@ -42,6 +43,8 @@ const COMMON_MIN_DOCS: u64 = 1000;
 
 /// One clause of a boolean query.
 type Clause = (Occur, Box<dyn Query>);
+/// A term searched for, with its boost.
+type Weighted = (Term, Score);
 
 /// The fields searched for text, with their weight.
 const TEXT_FIELDS: [(&str, f32); 2] = [("name", 3.0), ("text", 1.0)];
@@ -125,8 +128,8 @@ pub struct SearchQuery {
     /// Matching offers past which facets other than kind are sampled; None for
     /// [`crate::facets::EXACT_FACETS`].
     pub facets_exact_up_to: Option<u64>,
-    /// Read every matching offer's signals, without skipping those that cannot reach the
-    /// top: the plain ranking that the two-phase one is tested against.
+    /// Score every matching offer in full, without skipping those that cannot reach the
+    /// top (see [`crate::rank`]): the plain ranking the pruned one is tested against.
     pub exhaustive: bool,
 }
 
@@ -293,7 +296,7 @@ fn first_ord(column: Option<&StrColumn>, doc: DocId) -> Option<u64> {
 
 /// The score factors of one document, read from fast fields: the need's intent and the
 /// signals kept in the store.
-struct SignalReader {
+pub(crate) struct SignalReader {
     certs: Option<tantivy::columnar::Column<u64>>,
     standing: [Option<tantivy::columnar::Column<u64>>; 5],
     towns: Option<StrColumn>,
@@ -411,9 +414,14 @@ impl SignalReader {
         }
     }
 
+    /// The largest of the need's own factors ([`SignalReader::base`]) in this segment.
+    pub(crate) fn base_ceiling(&self) -> f32 {
+        if self.intent_categories.is_empty() && self.intent_groups.is_empty() { 1.0 } else { INTENT }
+    }
+
     /// The need's own factors: whether the offer is of what the need names, and of the
     /// kind of work it asks for.
-    fn base(&self, doc: DocId) -> f32 {
+    pub(crate) fn base(&self, doc: DocId) -> f32 {
         let intent = if self.intended(doc) { INTENT } else { 1.0 };
         let kind = match &self.work {
             Some(work) if !first_ord(self.kinds.as_ref(), doc).is_some_and(|k| work.contains(&k)) => NOT_THE_WORK,
@@ -426,7 +434,7 @@ impl SignalReader {
     /// every signal at its best, the town, specialism and size ones only where they can
     /// apply. An offer whose score before the signals, times this, stays below the k-th best
     /// so far cannot reach the top k, and its signals need not be read.
-    fn ceiling(&self) -> f32 {
+    pub(crate) fn ceiling(&self) -> f32 {
         let mut c = Signal::Certificates(MAX_CERTS).factor()
             * Signal::Rating { tenths: 50, count: FULL_CONFIDENCE }.factor()
             * Signal::ResponseRate { answered: 1, invited: 1 }.factor()
@@ -443,7 +451,7 @@ impl SignalReader {
         c.max(1.0)
     }
 
-    fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 7]) {
+    pub(crate) fn signals(&self, doc: DocId) -> (f32, [Option<Signal>; 7]) {
         let certs = self.certs.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let same_town = match (self.near, &self.towns) {
             (Some(ord), Some(col)) => col.term_ords(doc).next() == Some(ord),
@@ -461,50 +469,6 @@ impl SignalReader {
             self.size_fit(doc).map(Signal::Size),
         ];
         (s.iter().flatten().map(|s| s.factor()).product(), s)
-    }
-}
-
-/// The best `limit` scores seen so far in a segment, the lowest on top.
-struct Kept {
-    limit: usize,
-    heap: std::collections::BinaryHeap<std::cmp::Reverse<Ordered>>,
-}
-
-/// A score ordered by `total_cmp`, for the heap.
-#[derive(Clone, Copy, PartialEq)]
-struct Ordered(f32);
-
-impl Eq for Ordered {}
-
-impl PartialOrd for Ordered {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Ordered {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
-
-impl Kept {
-    fn new(limit: usize) -> Kept {
-        Kept { limit, heap: std::collections::BinaryHeap::with_capacity(limit + 1) }
-    }
-
-    /// The k-th best score so far, once k have been seen.
-    fn floor(&self) -> Option<f32> {
-        if self.heap.len() < self.limit { None } else { self.heap.peek().map(|r| r.0.0) }
-    }
-
-    fn offer(&mut self, score: f32) {
-        if self.heap.len() < self.limit {
-            self.heap.push(std::cmp::Reverse(Ordered(score)));
-        } else if self.floor().is_some_and(|floor| score > floor) {
-            self.heap.pop();
-            self.heap.push(std::cmp::Reverse(Ordered(score)));
-        }
     }
 }
 
@@ -661,16 +625,14 @@ impl MatchIndex {
         if name == "name" { self.fields.name } else { self.fields.text }
     }
 
-    fn text_query(&self, term: &str, boost: f32) -> Box<dyn Query> {
-        let clauses: Vec<(Occur, Box<dyn Query>)> = TEXT_FIELDS
+    /// A word of the need as scored alternatives, one per searched field: flat term clauses,
+    /// so that the union of a need's words is one of term scorers, which block-max WAND
+    /// can prune (see [`crate::rank`]).
+    fn text_terms(&self, term: &str, boost: f32) -> impl Iterator<Item = Weighted> + '_ {
+        let term = term.to_string();
+        TEXT_FIELDS
             .iter()
-            .map(|(name, weight)| {
-                let q =
-                    TermQuery::new(Term::from_field_text(self.text_field(name), term), IndexRecordOption::WithFreqs);
-                (Occur::Should, Box::new(BoostQuery::new(Box::new(q), weight * boost)) as Box<dyn Query>)
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
+            .map(move |(name, weight)| (Term::from_field_text(self.text_field(name), &term), weight * boost))
     }
 
     fn filters(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
@@ -755,18 +717,21 @@ impl MatchIndex {
         let searcher = self.reader.searcher();
         let common = self.common_terms(&searcher, &terms);
         // Words that decide the match, and common ones that only add to its score.
-        let (mut scored, mut extra): (Vec<Clause>, Vec<Clause>) = (vec![], vec![]);
+        let (mut scored, mut extra): (Vec<Weighted>, Vec<Weighted>) = (vec![], vec![]);
         for term in &terms {
             let part = terms.iter().any(|u| u.len() > term.len() && u.contains(term.as_str()));
             let into = if common.contains(term) { &mut extra } else { &mut scored };
-            into.push((Occur::Should, self.text_query(term, if part { PART_WEIGHT } else { 1.0 })));
+            into.extend(self.text_terms(term, if part { PART_WEIGHT } else { 1.0 }));
             for syn in self.words.whole_synonyms(term) {
-                into.push((Occur::Should, self.text_query(syn, 0.8)));
+                into.extend(self.text_terms(syn, 0.8));
             }
         }
-        for s in &standards {
-            scored.push((Occur::Should, Box::new(BoostQuery::new(term_query(f.standard, s), STANDARD_WEIGHT))));
-        }
+        // With frequencies (always 1), so that it joins the union of term scorers.
+        scored.extend(standards.iter().map(|s| (Term::from_field_text(f.standard, s), STANDARD_WEIGHT)));
+        let scored_clause = |(term, boost): &Weighted| -> Clause {
+            let q = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(q), *boost)))
+        };
         let filters = self.filters(q);
         let columns = (0..searcher.segment_readers().len()).map(|_| None).collect();
         let mut asked = standards.clone();
@@ -789,48 +754,53 @@ impl MatchIndex {
             ran.facets = q.facets.then(Facets::default);
             return Ok(ran);
         }
+        // What matches: the filters, and the need's words (any of them) or everything; the
+        // common words only add to the score of what the others found.
+        let text_only = filters.is_empty() && !scored.is_empty();
+        let words = BooleanQuery::new(scored.iter().map(scored_clause).collect());
         let mut clauses = filters;
         if scored.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         } else {
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(scored))));
+            clauses.push((Occur::Must, Box::new(words.clone())));
         }
-        clauses.extend(extra);
+        clauses.extend(extra.iter().map(scored_clause));
         let query = BooleanQuery::new(clauses);
         let near = q.near_town.clone();
         let (for_scoring, trades, for_sizes) = (ran.intents.clone(), ran.trades.clone(), sizes.clone());
-        let (limit, exhaustive) = (q.limit.clamp(1, MAX_HITS), q.exhaustive);
-        let top = TopDocs::with_limit(limit).tweak_score(move |segment: &SegmentReader| {
-            let signals = SignalReader::new(segment, near.as_deref(), &for_scoring, &trades, for_sizes.clone());
-            let ceiling = signals.ceiling();
-            // Two phases: the text score times the need's own factors first; the signals
-            // (the costliest reads) only for an offer that can still reach this segment's
-            // top k. One that cannot scores 0 here: it is below k better ones either way,
-            // so the top k and their order are those of scoring every offer in full.
-            let kept = std::cell::RefCell::new(Kept::new(limit));
-            move |doc: DocId, score: Score| {
-                let base = score * signals.base(doc);
-                let mut kept = kept.borrow_mut();
-                if !exhaustive && kept.floor().is_some_and(|floor| base * ceiling < floor) {
-                    return 0.0;
-                }
-                let full = base * signals.signals(doc).0;
-                kept.offer(full);
-                full
-            }
+        let mut best = Best::new(q.limit.clamp(1, MAX_HITS), move |segment: &SegmentReader| {
+            SignalReader::new(segment, near.as_deref(), &for_scoring, &trades, for_sizes.clone())
         });
-        // With facets, the total is their kind counts added up (every offer has one kind):
-        // one collector fewer per matching offer.
-        let (top, total, facets) = if q.facets {
+        best.exhaustive = q.exhaustive;
+        best.free = q.free;
+        // The best offers: with words and no filters, over the union of the words alone
+        // (which WAND prunes) with the common words scored beside it; otherwise over the
+        // query as it matches.
+        let top = if text_only {
+            let scoring = tantivy::query::EnableScoring::enabled_from_searcher(&ran.searcher);
+            for term in &scored {
+                best.terms.push(scored_clause(term).1.weight(scoring)?);
+            }
+            for side in &extra {
+                let max = tantivy::query::Bm25Weight::for_terms(&ran.searcher, std::slice::from_ref(&side.0))?
+                    .boost_by(side.1)
+                    .max_score();
+                best.side.push((scored_clause(side).1.weight(scoring)?, max));
+            }
+            ran.searcher.search(&words, &best)?
+        } else {
+            ran.searcher.search(&query, &best)?
+        };
+        // How many match, and the facets: every match, without scores; the facet counter
+        // counts the matches too (one collector fewer).
+        let (total, facets) = if q.facets {
             let exact = q.facets_exact_up_to.unwrap_or(EXACT_FACETS);
             let counter = FacetCollector::new(exact, ran.searcher.num_docs());
-            let (top, raw) = collect(&ran.searcher, &query, (top, counter), q.free)?;
-            let facets = sorted(raw);
-            let total = facets.get("kind").iter().map(|(_, n)| *n as usize).sum();
-            (top, total, Some(facets))
+            let raw = collect(&ran.searcher, &query, counter, q.free)?;
+            let total = raw.2 as usize;
+            (total, Some(sorted(raw)))
         } else {
-            let (top, total) = collect(&ran.searcher, &query, (top, Count), q.free)?;
-            (top, total, None)
+            (collect(&ran.searcher, &query, Count, q.free)?, None)
         };
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {

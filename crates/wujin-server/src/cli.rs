@@ -249,6 +249,14 @@ pub enum BenchKind {
         #[arg(long, env = "WUJIN_BENCH_PG")]
         pg: Option<String>,
     },
+    /// Write `bench search`'s query mix as `/api/v1/search` paths, one file per group
+    /// (short.txt, long.txt, filters.txt, filters-only.txt, english.txt), for loading a
+    /// server over HTTP (`bench/http-search-1m`).
+    SearchPaths {
+        /// The directory to write them into (made if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The querying half of `bench search`, run in its own process (not for people).
     #[command(hide = true)]
     SearchWorker {
@@ -570,6 +578,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
         }
         Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
+        Command::Bench { what: Some(BenchKind::SearchPaths { out }), .. } => crate::bench::search::write_paths(&out),
         Command::Bench { what: Some(BenchKind::Booking { seconds, pg }), .. } => {
             crate::bench::booking::run(seconds, pg.as_deref()).await
         }

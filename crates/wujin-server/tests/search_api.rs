@@ -232,3 +232,38 @@ async fn a_signed_in_firms_search_is_placed_in_its_town_and_nobody_is_recorded()
         "never the firm"
     );
 }
+
+/// The HTTP benchmark (`bench/http-search-1m`) loads the server with `bench search`'s query
+/// mix written as API paths: every one must be a search the API answers, or the benchmark
+/// would time error pages.
+#[tokio::test]
+async fn the_benchmark_query_paths_are_searches_the_api_answers() {
+    let app = App::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wujin"))
+        .args(["bench", "search-paths", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut loaded = 0;
+    for group in ["short", "long", "filters", "filters-only", "english"] {
+        let paths = std::fs::read_to_string(dir.path().join(format!("{group}.txt"))).unwrap();
+        let paths: Vec<&str> = paths.lines().collect();
+        assert!(paths.len() >= 20, "{group}: {} paths", paths.len());
+        let mut found = 0;
+        for path in &paths {
+            let (s, body) = app.get(path).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {body}");
+            found += usize::from(!body["items"].as_array().unwrap().is_empty());
+        }
+        // The mix is made of the taxonomy's words and towns. Product words alone find firms
+        // on the demo cluster; with a town or a certificate many find none (a small cluster).
+        let share = if matches!(group, "filters" | "filters-only") { 10 } else { 2 };
+        assert!(found * share > paths.len(), "{group}: {found} of {} found firms", paths.len());
+        if group != "filters-only" {
+            loaded += paths.len();
+        }
+    }
+    assert!(loaded >= 200, "the four groups the HTTP load cycles through hold {loaded} queries");
+}

@@ -160,9 +160,8 @@ pub struct SearchPage {
     /// certificate → {value: count}.
     #[schema(value_type = Object)]
     pub facets: BTreeMap<&'static str, BTreeMap<String, u64>>,
-    /// The facet counts other than kind's were counted on a sample of the matching offers
-    /// (past the first 20,000, one in eight) and scaled: read them as "about". Kind's counts,
-    /// and `offers_total`, stay exact.
+    /// The facet counts were counted on a sample of the matching offers (past the first
+    /// 20,000, one in eight) and scaled: read them as "about". `offers_total` stays exact.
     pub facets_approximate: bool,
     pub next_cursor: Option<String>,
     /// Organisations found, as `items` counts them, up to the depth pages reach (200); a

@@ -135,6 +135,62 @@ fn query_mix() -> Vec<(Mix, SearchQuery)> {
     out
 }
 
+impl Mix {
+    /// The file `bench search-paths` writes the group's paths into.
+    fn file(self) -> &'static str {
+        match self {
+            Mix::Short => "short.txt",
+            Mix::Long => "long.txt",
+            Mix::TextFilters => "filters.txt",
+            Mix::FiltersOnly => "filters-only.txt",
+            Mix::English => "english.txt",
+        }
+    }
+}
+
+/// A query in a line: its text and its filters.
+fn describe(q: &SearchQuery) -> String {
+    let path = api_path(q);
+    let query = path.trim_start_matches("/api/v1/search?");
+    let pairs: Vec<String> = form_urlencoded::parse(query.as_bytes()).map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(" ")
+}
+
+/// The API path that asks what `q` asks (its first standard and certificate: the mix names
+/// one at most).
+fn api_path(q: &SearchQuery) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if !q.text.is_empty() {
+        query.append_pair("q", &q.text);
+    }
+    let pairs = [
+        ("kind", q.kind.map(|k| k.code().to_string())),
+        ("category", q.category.clone()),
+        ("family", q.family.clone()),
+        ("town", q.town.clone()),
+        ("standard", q.standards.first().cloned()),
+        ("certificate", q.certificates.first().cloned()),
+    ];
+    for (name, value) in pairs {
+        if let Some(v) = value {
+            query.append_pair(name, &v);
+        }
+    }
+    format!("/api/v1/search?{}", query.finish())
+}
+
+/// `wujin bench search-paths --out DIR`: the query mix as API paths, a file per group.
+pub fn write_paths(dir: &std::path::Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mix = query_mix();
+    for group in MIXES {
+        let paths: Vec<String> = mix.iter().filter(|(m, _)| *m == group).map(|(_, q)| api_path(q)).collect();
+        std::fs::write(dir.join(group.file()), paths.join("\n") + "\n").map_err(fail)?;
+        println!("{:>4}  {}  ({})", paths.len(), dir.join(group.file()).display(), group.name());
+    }
+    Ok(())
+}
+
 /// Resident and peak memory of this process, in MiB (Linux).
 pub(crate) fn memory_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -150,8 +206,11 @@ pub(crate) fn memory_mib() -> (f64, f64) {
     (read("VmRSS:"), read("VmHWM:"))
 }
 
+#[derive(Default)]
 struct Timing {
     by_mix: HashMap<Mix, Vec<f64>>,
+    /// Each query's times, by its place in the mix (wujin's only).
+    by_query: HashMap<usize, Vec<f64>>,
 }
 
 impl Timing {
@@ -287,7 +346,7 @@ async fn fts5(flat: &[FlatOffer], mix: &[(Mix, SearchQuery)], words: &Words) -> 
         sqlx::query(s).execute(&mut conn).await.map_err(fail)?;
     }
     let rate = flat.len() as f64 / started.elapsed().as_secs_f64();
-    let mut timing = Timing { by_mix: HashMap::new() };
+    let mut timing = Timing::default();
     let mut found = 0usize;
     for _ in 0..BASELINE_ROUNDS {
         for (m, q) in mix {
@@ -395,7 +454,7 @@ async fn pg_trgm_in(url: &str, flat: &[FlatOffer], mix: &[(Mix, SearchQuery)]) -
         sqlx::query(s).execute(&mut conn).await.map_err(fail)?;
     }
     let rate = flat.len() as f64 / started.elapsed().as_secs_f64();
-    let mut timing = Timing { by_mix: HashMap::new() };
+    let mut timing = Timing::default();
     for _ in 0..BASELINE_ROUNDS {
         for (m, q) in mix {
             let t0 = Instant::now();
@@ -508,7 +567,7 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
         eprintln!("wujin done; SQLite FTS5 trigram next");
         fts5(&flat, &mix, &words).await?
     } else {
-        (f64::NAN, Timing { by_mix: HashMap::new() }, f64::NAN)
+        (f64::NAN, Timing::default(), f64::NAN)
     };
     let trgm = match pg.filter(|_| baselines) {
         Some(admin) => {
@@ -568,6 +627,21 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
         "memory of the querying process (opens the index, segmenter, searcher; runs the mix): \
          {rss_serving:.0} MiB resident at the end, {peak_serving:.0} MiB at its peak"
     );
+    // Where the tail is: the slowest queries by their median time.
+    let mut slowest: Vec<(f64, usize)> = wujin
+        .by_query
+        .iter()
+        .map(|(at, times)| {
+            let mut t = times.clone();
+            t.sort_by(f64::total_cmp);
+            (t[t.len() / 2], *at)
+        })
+        .collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, at) in slowest.iter().take(5) {
+        let (m, q) = &mix[*at];
+        println!("  slow: {ms:.2} ms ({}) {}", m.name(), describe(q));
+    }
     println!(
         "quality: {} labelled needs ({} with firms to find): recall@10 {:.3}, right firm first {:.3}",
         quality.results.len(),
@@ -598,7 +672,7 @@ fn query_in_child(dir: &std::path::Path) -> Result<(Timing, f64, f64), Failure> 
     if !out.status.success() {
         return Err(msg("the querying process failed"));
     }
-    let mut timing = Timing { by_mix: HashMap::new() };
+    let mut timing = Timing::default();
     let (mut rss, mut hwm) = (f64::NAN, f64::NAN);
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let parts: Vec<&str> = line.split('\t').collect();
@@ -607,10 +681,11 @@ fn query_in_child(dir: &std::path::Path) -> Result<(Timing, f64, f64), Failure> 
                 rss = r.parse().unwrap_or(f64::NAN);
                 hwm = h.parse().unwrap_or(f64::NAN);
             }
-            [mix, ms] => {
+            [mix, at, ms] => {
                 let m = MIXES.into_iter().find(|m| m.name() == *mix);
-                if let (Some(m), Ok(ms)) = (m, ms.parse::<f64>()) {
+                if let (Some(m), Ok(at), Ok(ms)) = (m, at.parse::<usize>(), ms.parse::<f64>()) {
                     timing.by_mix.entry(m).or_default().push(ms);
+                    timing.by_query.entry(at).or_default().push(ms);
                 }
             }
             _ => {}
@@ -628,11 +703,11 @@ pub fn worker(dir: &std::path::Path) -> Result<(), Failure> {
     let mut total = 0usize;
     let mut out = String::new();
     for round in 0..=ROUNDS {
-        for (m, q) in &mix {
+        for (at, (m, q)) in mix.iter().enumerate() {
             let t0 = Instant::now();
             total += index.search_orgs(q, 0, 10, 3).map_err(fail)?.total;
             if round > 0 {
-                out.push_str(&format!("{}\t{}\n", m.name(), t0.elapsed().as_secs_f64() * 1000.0));
+                out.push_str(&format!("{}\t{at}\t{}\n", m.name(), t0.elapsed().as_secs_f64() * 1000.0));
             }
         }
     }

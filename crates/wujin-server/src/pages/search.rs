@@ -157,7 +157,7 @@ fn facets(lang: Lang, p: &Params, page: &SearchPage) -> Vec<FacetGroup> {
                 FacetValue {
                     name: value_name(lang, facet, code),
                     // Sampled counts read as "about"; kind's are always exact.
-                    count: if page.facets_approximate && facet != "kind" { format!("≈{n}") } else { n.to_string() },
+                    count: if page.facets_approximate { format!("≈{n}") } else { n.to_string() },
                     href: href(p, &[(facet, if active { None } else { Some(code.as_str()) })]),
                     active,
                 }
@@ -399,8 +399,8 @@ mod tests {
     }
 
     #[test]
-    fn sampled_counts_read_as_about_and_kind_stays_exact() {
+    fn sampled_counts_read_as_about() {
         assert_eq!(counts(false), ["120000", "40008"]);
-        assert_eq!(counts(true), ["120000", "≈40008"]);
+        assert_eq!(counts(true), ["≈120000", "≈40008"]);
     }
 }
