@@ -97,21 +97,20 @@ pub struct Slot {
 #[derive(Debug, Clone)]
 pub struct Graph {
     nodes: u32,
-    // Pairs, supplier → customer, sorted by (supplier, customer).
+    // Pairs, supplier → customer, sorted by (supplier, customer): rows of `down_steps`.
     pub(crate) down_start: Vec<u32>,
-    pub(crate) down: Vec<u32>,
     /// Per pair: its inputs (sorted), as ranges into `pair_inputs`.
     pub(crate) pair_inputs_start: Vec<u32>,
     pub(crate) pair_inputs: Vec<InputId>,
     /// Per pair: every tie of it is stale.
     pub(crate) pair_stale: Vec<bool>,
-    /// `down` and `up` again, each entry with its pair's word beside it: what reach walks, so
-    /// that one read brings both.
+    /// Each pair as its customer (`down_steps`, by supplier) and as its supplier
+    /// (`up_steps`, by customer), with the pair's word beside it: what reach walks, so that
+    /// one read brings both.
     pub(crate) down_steps: Vec<Step>,
     pub(crate) up_steps: Vec<Step>,
-    // The same pairs from the customer's side: its suppliers.
+    // The rows of `up_steps`: the same pairs from the customer's side.
     pub(crate) up_start: Vec<u32>,
-    pub(crate) up: Vec<u32>,
     // Slots, sorted by (customer, input), with each one's distinct suppliers.
     pub(crate) slot_start: Vec<u32>,
     pub(crate) slots: Vec<Slot>,
@@ -120,7 +119,6 @@ pub struct Graph {
     // Per supplier: the slots it feeds, each once, with what a cascade needs of the slot
     // (its count of suppliers, customer, input and buffer) copied beside it, so that a
     // cascade reads one row per failed firm instead of looking each slot up.
-    // in the same place as the slot, so a cascade does not look it up).
     pub(crate) feeds_start: Vec<u32>,
     pub(crate) feeds: Vec<Feed>,
 }
@@ -246,7 +244,6 @@ impl Graph {
         let down_start = starts(n, pair_src.iter().copied());
         let pair_inputs_start = starts(down.len(), pair_input_of.into_iter());
         let up_start = starts(n, down.iter().copied());
-        let mut up = vec![0u32; down.len()];
         let down_word: Vec<PairWord> = (0..down.len())
             .map(|p| PairWord::new(p as u32, &pair_inputs[row(&pair_inputs_start, p)], pair_stale[p]))
             .collect();
@@ -254,7 +251,6 @@ impl Graph {
         let mut fill = up_start.clone();
         for (p, (&supplier, &customer)) in pair_src.iter().zip(&down).enumerate() {
             let at = fill[customer as usize] as usize;
-            up[at] = supplier;
             up_steps[at] = Step { node: supplier, word: down_word[p] };
             fill[customer as usize] += 1;
         }
@@ -262,14 +258,12 @@ impl Graph {
         Ok(Graph {
             nodes,
             down_start,
-            down,
             pair_inputs_start,
             pair_inputs,
             pair_stale,
             down_steps,
             up_steps,
             up_start,
-            up,
             slot_start,
             slots,
             supplier_start,
@@ -286,17 +280,17 @@ impl Graph {
 
     /// How many (supplier, customer) pairs.
     pub fn pairs(&self) -> usize {
-        self.down.len()
+        self.down_steps.len()
     }
 
     /// The node's customers (each once).
     pub fn customers(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        self.down[row(&self.down_start, node.0 as usize)].iter().map(|&c| NodeId(c))
+        self.down_steps[row(&self.down_start, node.0 as usize)].iter().map(|s| NodeId(s.node))
     }
 
     /// The node's suppliers (each once).
     pub fn suppliers_of(&self, node: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        self.up[row(&self.up_start, node.0 as usize)].iter().map(|&s| NodeId(s))
+        self.up_steps[row(&self.up_start, node.0 as usize)].iter().map(|s| NodeId(s.node))
     }
 
     /// The node's slots: the inputs it takes, in input order.
@@ -327,10 +321,8 @@ impl Graph {
         use std::mem::size_of;
         let u = size_of::<u32>();
         (self.down_start.len()
-            + self.down.len()
             + self.pair_inputs_start.len()
             + self.up_start.len()
-            + self.up.len()
             + self.slot_start.len()
             + self.supplier_start.len()
             + self.feeds_start.len()
