@@ -36,8 +36,12 @@ pub const MAX_HITS: usize = 1000;
 /// A word found in at least this share of the offers is common: it may add to a score but
 /// does not by itself make an offer match. 永康 and 公司 are in every firm's name; a need
 /// that says "永康有没有做保温杯的公司" is about 保温杯, and should not score and count a
-/// million offers to say so.
-const COMMON_SHARE: f64 = 0.5;
+/// million offers to say so. A quarter, not only "nearly every offer": a word that a
+/// quarter of a cluster's offers carry says little on its own about which offer a need
+/// wants. At a million offers of the bench corpus this halved the median time of long needs
+/// (6.8 to 3.7 ms), with the labelled needs unchanged; 不锈钢 (20 % of those offers) and
+/// 电动 (23 %) still widen the match.
+const COMMON_SHARE: f64 = 0.25;
 /// Below this many offers a share says little about the language, and no word is common.
 const COMMON_MIN_DOCS: u64 = 1000;
 

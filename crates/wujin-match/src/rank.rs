@@ -9,7 +9,7 @@
 //! postings whose best score is below that bound, and the offers it does hand over have
 //! their columns read only when they can still reach the top.
 //!
-//! Common words (in half the offers or more) must not widen the match, so they are not in
+//! Common words (in a quarter of the offers or more) must not widen the match, so they are not in
 //! the union: they are scored beside it, by seeking their postings to each offer the union
 //! hands over, and counted in the bound at their largest score.
 //!

@@ -206,6 +206,10 @@ pub enum BenchKind {
         /// Measure wujin only (the baselines take minutes at a million offers).
         #[arg(long)]
         no_baseline: bool,
+        /// Offers ranked per query: 80 is a page of ten organisations' worth; the API ranks
+        /// 1000, so that organisations keep one order however pages are cut.
+        #[arg(long, default_value_t = crate::bench::search::TOP)]
+        top: usize,
     },
     /// Write N offers, then read the whole change feed from the start in pages of 1,000 and
     /// stream the JSON Lines export, over HTTP on loopback; then time webhooks to 10
@@ -262,6 +266,8 @@ pub enum BenchKind {
     SearchWorker {
         #[arg(long)]
         index: PathBuf,
+        #[arg(long)]
+        top: usize,
     },
 }
 
@@ -574,10 +580,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Bench { what: None, offers, pg } => crate::bench::run(offers, pg.as_deref()).await,
-        Command::Bench { what: Some(BenchKind::Search { offers, pg, no_baseline }), .. } => {
-            crate::bench::search::run(offers, pg.as_deref(), !no_baseline).await
+        Command::Bench { what: Some(BenchKind::Search { offers, pg, no_baseline, top }), .. } => {
+            crate::bench::search::run(offers, top, pg.as_deref(), !no_baseline).await
         }
-        Command::Bench { what: Some(BenchKind::SearchWorker { index }), .. } => crate::bench::search::worker(&index),
+        Command::Bench { what: Some(BenchKind::SearchWorker { index, top }), .. } => {
+            crate::bench::search::worker(&index, top)
+        }
         Command::Bench { what: Some(BenchKind::SearchPaths { out }), .. } => crate::bench::search::write_paths(&out),
         Command::Bench { what: Some(BenchKind::Booking { seconds, pg }), .. } => {
             crate::bench::booking::run(seconds, pg.as_deref()).await

@@ -153,6 +153,16 @@ fn the_search_benchmark_prints_its_table() {
     assert!(table.contains("memory of the querying process"), "{table}");
     let quality = format!("quality: {} labelled needs", wujin_match::labelled::needs().len());
     assert!(table.contains(&quality), "every labelled need is judged: {quality} in\n{table}");
+    assert!(table.contains("(top 80 offers"), "{table}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("  slow: ")).count(), 5, "the five slowest named:\n{table}");
+
+    // As deep as the API ranks; and a depth it never asks is refused.
+    let out = wujin(db.to_str().unwrap(), &["bench", "search", "--offers", "1500", "--no-baseline", "--top", "1000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("(top 1000 offers"), "{}", text(&out.stdout));
+    let out = wujin(db.to_str().unwrap(), &["bench", "search", "--offers", "1500", "--top", "0"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--top"), "{}", text(&out.stderr));
 }
 
 #[test]

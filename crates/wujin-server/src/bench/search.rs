@@ -3,7 +3,7 @@
 //!
 //! One deterministic corpus of N offers in the demo's words, one fixed mix of queries (short
 //! product words, long needs, text with filters, filters only, English), run the way the API runs them
-//! (the best 80 offers — ten organisations' worth — and facet counts). The same corpus and
+//! (the best 80 offers — ten organisations' worth, or `--top N` — and facet counts). The same corpus and
 //! queries then go to SQLite FTS5 with the trigram tokenizer and, when a server is given, to
 //! PostgreSQL pg_trgm ranked by word similarity; each fetches its matches with the filter
 //! columns so facets are counted the same way. The labelled needs are scored on the same
@@ -20,9 +20,10 @@ use wujin_match::{MatchIndex, SearchQuery, Words, docs_for};
 use super::{fail, percentile, pg_database};
 use crate::cli::{Failure, msg};
 
-/// Offers per query, as the API asks for a page of ten organisations (eight offers looked at
-/// per organisation shown).
-const TOP: usize = 80;
+/// Offers ranked per query by default: a page of ten organisations' worth (eight offers
+/// looked at per organisation shown). The API ranks [`wujin_match::query::MAX_HITS`] so
+/// that organisations keep one order however the pages are cut: `--top 1000` times that.
+pub const TOP: usize = 80;
 /// Times the whole mix runs on wujin (after one warm-up round).
 const ROUNDS: usize = 3;
 /// Times it runs on a baseline: once, without a warm-up round (at a million offers one
@@ -54,7 +55,7 @@ impl Mix {
 }
 
 /// The fixed query mix, from the taxonomy (same every run).
-fn query_mix() -> Vec<(Mix, SearchQuery)> {
+fn query_mix(top: usize) -> Vec<(Mix, SearchQuery)> {
     let t = Taxonomy::get();
     let towns: Vec<&str> = t.towns.iter().map(|e| e.code.as_str()).collect();
     let products: Vec<_> = t.categories.iter().filter(|c| c.kind == OfferKind::Product && c.parent.is_some()).collect();
@@ -129,7 +130,7 @@ fn query_mix() -> Vec<(Mix, SearchQuery)> {
         ));
     }
     for (_, x) in &mut out {
-        x.limit = TOP;
+        x.limit = top;
         x.facets = true;
     }
     out
@@ -182,7 +183,7 @@ fn api_path(q: &SearchQuery) -> String {
 /// `wujin bench search-paths --out DIR`: the query mix as API paths, a file per group.
 pub fn write_paths(dir: &std::path::Path) -> Result<(), Failure> {
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let mix = query_mix();
+    let mix = query_mix(TOP);
     for group in MIXES {
         let paths: Vec<String> = mix.iter().filter(|(m, _)| *m == group).map(|(_, q)| api_path(q)).collect();
         std::fs::write(dir.join(group.file()), paths.join("\n") + "\n").map_err(fail)?;
@@ -244,7 +245,7 @@ struct FlatOffer {
 
 /// Top offers and facet counts from a baseline's rows (id, score, kind, grp, town):
 /// lower score is better for bm25, higher for similarity.
-fn top_and_facets(mut rows: Vec<(i64, f64, String, String, String)>, higher_is_better: bool) -> usize {
+fn top_and_facets(mut rows: Vec<(i64, f64, String, String, String)>, higher_is_better: bool, top: usize) -> usize {
     let mut facets: HashMap<(u8, String), u64> = HashMap::new();
     for (_, _, k, g, t) in &rows {
         *facets.entry((0, k.clone())).or_default() += 1;
@@ -253,9 +254,9 @@ fn top_and_facets(mut rows: Vec<(i64, f64, String, String, String)>, higher_is_b
     }
     let n = rows.len();
     let key = |r: &(i64, f64, String, String, String)| if higher_is_better { -r.1 } else { r.1 };
-    if rows.len() > TOP {
-        rows.select_nth_unstable_by(TOP, |a, b| key(a).total_cmp(&key(b)));
-        rows.truncate(TOP);
+    if rows.len() > top {
+        rows.select_nth_unstable_by(top, |a, b| key(a).total_cmp(&key(b)));
+        rows.truncate(top);
     }
     rows.sort_by(|a, b| key(a).total_cmp(&key(b)));
     std::hint::black_box((&rows, &facets));
@@ -393,7 +394,7 @@ async fn fts5(flat: &[FlatOffer], mix: &[(Mix, SearchQuery)], words: &Words) -> 
             }
             let rows: Vec<(i64, f64, String, String, String)> =
                 merged.into_iter().map(|(id, (r, k, g, t))| (id, r, k, g, t)).collect();
-            found += top_and_facets(rows, false);
+            found += top_and_facets(rows, false, q.limit);
             timing.by_mix.entry(*m).or_default().push(t0.elapsed().as_secs_f64() * 1000.0);
         }
     }
@@ -482,7 +483,7 @@ async fn pg_trgm_in(url: &str, flat: &[FlatOffer], mix: &[(Mix, SearchQuery)]) -
             let rows = query.fetch_all(&mut conn).await.map_err(fail)?;
             let rows: Vec<(i64, f64, String, String, String)> =
                 rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect();
-            std::hint::black_box(top_and_facets(rows, true));
+            std::hint::black_box(top_and_facets(rows, true, q.limit));
             timing.by_mix.entry(*m).or_default().push(t0.elapsed().as_secs_f64() * 1000.0);
         }
     }
@@ -500,16 +501,19 @@ fn dir_size(dir: &std::path::Path) -> f64 {
     total as f64 / (1024.0 * 1024.0)
 }
 
-pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(), Failure> {
+pub async fn run(offers: usize, top: usize, pg: Option<&str>, baselines: bool) -> Result<(), Failure> {
     if offers == 0 {
         return Err(msg("--offers must be at least 1"));
+    }
+    if top == 0 || top > wujin_match::query::MAX_HITS {
+        return Err(msg(format!("--top must be from 1 to {}", wujin_match::query::MAX_HITS)));
     }
     let firms = (offers as f64 / 9.6).ceil() as usize;
     let mut cluster = wujin_demo::generate(wujin_demo::DEFAULT_SEED, firms.max(20));
     cluster.offers.truncate(offers);
     let n = cluster.offers.len();
     eprintln!("corpus: {n} offers of {} organisations", cluster.orgs.len());
-    let mix = query_mix();
+    let mix = query_mix(top);
 
     // wujin: build, score the labelled needs, then drop the corpus before timing queries so
     // the memory figure is the index's and the searcher's.
@@ -561,7 +565,7 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
     // The queries run in a fresh process that only opens the index, as a server does, so
     // its memory is the index's and the searcher's, not the corpus's this process built.
     drop(index);
-    let (wujin, rss_serving, peak_serving) = query_in_child(dir.path())?;
+    let (wujin, rss_serving, peak_serving) = query_in_child(dir.path(), top)?;
     let words = Words::shared();
     let (fts_rate, fts, fts_mib) = if baselines {
         eprintln!("wujin done; SQLite FTS5 trigram next");
@@ -581,7 +585,7 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
     let ratio =
         |a: f64, b: f64| if a.is_nan() || b.is_nan() || a == 0.0 { "-".to_string() } else { format!("{:.0}×", b / a) };
     println!(
-        "\nwujin bench search — {n} offers, {} queries (top {TOP} offers + facet counts each); wujin {ROUNDS} rounds after a warm-up, baselines {BASELINE_ROUNDS}\n",
+        "\nwujin bench search — {n} offers, {} queries (top {top} offers + facet counts each); wujin {ROUNDS} rounds after a warm-up, baselines {BASELINE_ROUNDS}\n",
         mix.len()
     );
     println!(
@@ -661,10 +665,10 @@ pub async fn run(offers: usize, pg: Option<&str>, baselines: bool) -> Result<(),
 }
 
 /// Runs `wujin bench search-worker` on the index in `dir` and reads its timings and memory.
-fn query_in_child(dir: &std::path::Path) -> Result<(Timing, f64, f64), Failure> {
+fn query_in_child(dir: &std::path::Path, top: usize) -> Result<(Timing, f64, f64), Failure> {
     let exe = std::env::current_exe().map_err(fail)?;
     let out = std::process::Command::new(exe)
-        .args(["bench", "search-worker", "--index"])
+        .args(["bench", "search-worker", "--top", &top.to_string(), "--index"])
         .arg(dir)
         .stderr(std::process::Stdio::inherit())
         .output()
@@ -697,9 +701,9 @@ fn query_in_child(dir: &std::path::Path) -> Result<(Timing, f64, f64), Failure> 
 /// The querying side of `wujin bench search`: opens the index in `dir`, runs the mix as the
 /// API does (a page of ten organisations, three offers each explained), prints one line per
 /// timed query and its memory.
-pub fn worker(dir: &std::path::Path) -> Result<(), Failure> {
+pub fn worker(dir: &std::path::Path, top: usize) -> Result<(), Failure> {
     let index = MatchIndex::open(dir).map_err(fail)?;
-    let mix = query_mix();
+    let mix = query_mix(top);
     let mut total = 0usize;
     let mut out = String::new();
     for round in 0..=ROUNDS {
