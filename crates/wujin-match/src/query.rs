@@ -129,7 +129,7 @@ pub struct SearchQuery {
     pub limit: usize,
     /// Count the matching offers per kind, group, town, standard and certificate.
     pub facets: bool,
-    /// Matching offers past which facets other than kind are sampled; None for
+    /// Matching offers past which facets are sampled; None for
     /// [`crate::facets::EXACT_FACETS`].
     pub facets_exact_up_to: Option<u64>,
     /// Score every matching offer in full, without skipping those that cannot reach the

@@ -22,13 +22,8 @@ use crate::{Backend, Result, Store, Tx, now_ms};
 pub const GAP_GRACE_MS: i64 = 30_000;
 
 /// How many of `events` (read after `after`, in sequence order) may be read as final now:
-/// all of them up to the first hole in the sequence younger than [`GAP_GRACE_MS`].
-pub fn settled(after: i64, events: &[Event], now_ms: i64) -> usize {
-    settled_past(after, events, now_ms, |_| false)
-}
-
-/// As [`settled`], stepping over the young holes `closed` says (by their first missing
-/// number) will never fill.
+/// all of them up to the first hole in the sequence younger than [`GAP_GRACE_MS`] that
+/// `closed` does not say (by its first missing number) will never fill.
 fn settled_past(after: i64, events: &[Event], now_ms: i64, closed: impl Fn(i64) -> bool) -> usize {
     let mut expected = after.saturating_add(1);
     for (i, e) in events.iter().enumerate() {
@@ -54,7 +49,8 @@ impl Running {
         Some(Running(xids))
     }
 
-    pub fn of(xids: impl IntoIterator<Item = u64>) -> Running {
+    #[cfg(test)]
+    fn of(xids: impl IntoIterator<Item = u64>) -> Running {
         Running(xids.into_iter().collect())
     }
 
@@ -248,9 +244,9 @@ impl Store {
     }
 
     /// How many of `events` (read by [`Store::outbox_after`] after `after`) may be read as
-    /// final now: as [`settled`], and on PostgreSQL past young holes left by transactions
-    /// that rolled back ([`Holes`]), so that a failed write does not hold readers back for
-    /// the whole grace.
+    /// final now: all of them up to the first hole younger than [`GAP_GRACE_MS`], and on
+    /// PostgreSQL past young holes left by transactions that rolled back ([`Holes`]), so that
+    /// a failed write does not hold readers back for the whole grace.
     pub async fn settled(&self, after: i64, events: &[Event]) -> Result<usize> {
         loop {
             let now = now_ms();
@@ -345,6 +341,11 @@ mod tests {
 
     fn event(seq: i64, at: i64) -> Event {
         Event { seq, topic: "offer".into(), entity_id: seq, op: "upsert".into(), at, revision: None }
+    }
+
+    /// With no hole known to be closed.
+    fn settled(after: i64, events: &[Event], now_ms: i64) -> usize {
+        settled_past(after, events, now_ms, |_| false)
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! The graph is small next to the store and a build reads it whole, so there is nothing to
 //! resume after a crash: the next start builds from what the store committed. The follower
-//! moves its position only over settled outbox rows (see [`wujin_store::outbox::settled`]),
+//! moves its position only over settled outbox rows (see [`wujin_store::Store::settled`]),
 //! so a PostgreSQL transaction that commits out of order still triggers its rebuild.
 
 use std::sync::Arc;
