@@ -182,11 +182,15 @@ fn api_path(q: &SearchQuery) -> String {
 
 /// `wujin bench search-paths --out DIR`: the query mix as API paths, a file per group.
 pub fn write_paths(dir: &std::path::Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir).map_err(fail)?;
+    fn named(path: &std::path::Path) -> impl Fn(std::io::Error) -> Failure + '_ {
+        move |e| msg(format!("{}: {e}", path.display()))
+    }
+    std::fs::create_dir_all(dir).map_err(named(dir))?;
     let mix = query_mix(TOP);
     for group in MIXES {
         let paths: Vec<String> = mix.iter().filter(|(m, _)| *m == group).map(|(_, q)| api_path(q)).collect();
-        std::fs::write(dir.join(group.file()), paths.join("\n") + "\n").map_err(fail)?;
+        let file = dir.join(group.file());
+        std::fs::write(&file, paths.join("\n") + "\n").map_err(named(&file))?;
         println!("{:>4}  {}  ({})", paths.len(), dir.join(group.file()).display(), group.name());
     }
     Ok(())
