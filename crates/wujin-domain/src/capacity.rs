@@ -192,7 +192,7 @@ pub fn free_windows(cal: &Calendar, blocks: &[(i64, i64)], from: i64, to: i64) -
 pub const HORIZON_MS: i64 = 12 * 7 * DAY;
 
 /// A capacity search's "free between these dates for at least this long in one window".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FreeAsk {
     /// Epoch ms, `[from, to)`.
     pub from: i64,

@@ -159,6 +159,8 @@ pub struct MatchIndex {
     writer: Mutex<IndexWriter>,
     pub(crate) fields: Fields,
     pub(crate) words: Arc<Words>,
+    /// Pages answered for the searcher's current generation; None: every search runs.
+    pub(crate) pages: Option<crate::pages::PageCache>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -250,7 +252,19 @@ impl MatchIndex {
         index.tokenizers().register(NAME, WordsTokenizer::new(words.clone()));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer(64 * 1024 * 1024)?;
-        Ok(MatchIndex { index, reader, writer: Mutex::new(writer), fields, words })
+        Ok(MatchIndex { index, reader, writer: Mutex::new(writer), fields, words, pages: None })
+    }
+
+    /// Keeps up to `pages` pages of organisations answered (see [`crate::pages`]); 0 keeps
+    /// none, as without this call.
+    pub fn with_page_cache(mut self, pages: usize) -> MatchIndex {
+        self.pages = std::num::NonZeroUsize::new(pages).map(crate::pages::PageCache::new);
+        self
+    }
+
+    /// How the page cache has served; None when there is none.
+    pub fn page_cache_stats(&self) -> Option<crate::pages::PageCacheStats> {
+        self.pages.as_ref().map(|c| c.stats())
     }
 
     /// Adds or replaces offers (by offer id). Call [`MatchIndex::commit`] to make them visible.

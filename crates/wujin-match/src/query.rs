@@ -25,6 +25,7 @@ use wujin_domain::{OfferKind, Taxonomy};
 use crate::facets::{EXACT_FACETS, FacetCollector, Facets, sorted};
 use crate::index::{FREE, MatchError, MatchIndex, unpack_window};
 use crate::need::{OrgMatch, by_org};
+use crate::pages::PageKey;
 use crate::rank::Best;
 
 /// The most query terms we look at; a pasted page of text is cut here.
@@ -94,7 +95,7 @@ const SIZE_FITS: f32 = 1.3;
 
 /// What a user asks: free text plus hard filters. Every field but `text` narrows the result;
 /// `near_town` only orders it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct SearchQuery {
     pub text: String,
     pub kind: Option<OfferKind>,
@@ -709,7 +710,7 @@ impl MatchIndex {
 
     /// Turns a need into a query and runs it: the best `q.limit` offers (not yet explained),
     /// the number of matches and the facets.
-    fn run(&self, q: &SearchQuery) -> Result<Ran, MatchError> {
+    fn run(&self, q: &SearchQuery, searcher: Searcher) -> Result<Ran, MatchError> {
         let f = self.fields;
         let text: String = q.text.chars().take(MAX_QUERY_CHARS).collect();
         let standards = standards_in(&text);
@@ -718,7 +719,6 @@ impl MatchIndex {
         let trades = std::sync::Arc::new(trades(&terms));
         let stated = wujin_domain::quantity::read_stated(&text);
         let sizes = std::sync::Arc::new(stated.iter().map(|s| s.quantity.clone()).collect::<Vec<_>>());
-        let searcher = self.reader.searcher();
         let common = self.common_terms(&searcher, &terms);
         // Words that decide the match, and common ones that only add to its score.
         let (mut scored, mut extra): (Vec<Weighted>, Vec<Weighted>) = (vec![], vec![]);
@@ -867,7 +867,7 @@ impl MatchIndex {
 
     /// Runs a query and explains every hit.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, MatchError> {
-        let mut ran = self.run(q)?;
+        let mut ran = self.run(q, self.reader.searcher())?;
         let mut hits = std::mem::take(&mut ran.top);
         for hit in &mut hits {
             self.explain(&ran, hit)?;
@@ -886,7 +886,30 @@ impl MatchIndex {
         limit: usize,
         per_org: usize,
     ) -> Result<OrgPage, MatchError> {
-        let mut ran = self.run(q)?;
+        let searcher = self.reader.searcher();
+        let Some(cache) = &self.pages else {
+            return self.search_orgs_in(q, searcher, offset, limit, per_org);
+        };
+        let generation = searcher.generation().generation_id();
+        let key = PageKey { query: q.clone(), offset, limit, per_org };
+        if let Some(page) = cache.get(generation, &key) {
+            return Ok(OrgPage::clone(&page));
+        }
+        let page = self.search_orgs_in(q, searcher, offset, limit, per_org)?;
+        cache.put(generation, key, std::sync::Arc::new(page.clone()));
+        Ok(page)
+    }
+
+    /// [`MatchIndex::search_orgs`] on this searcher, without the page cache.
+    fn search_orgs_in(
+        &self,
+        q: &SearchQuery,
+        searcher: Searcher,
+        offset: usize,
+        limit: usize,
+        per_org: usize,
+    ) -> Result<OrgPage, MatchError> {
+        let mut ran = self.run(q, searcher)?;
         let ranked = ran.top.len();
         let mut orgs = by_org(std::mem::take(&mut ran.top), per_org);
         if q.text.trim().is_empty() {

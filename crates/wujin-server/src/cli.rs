@@ -58,6 +58,11 @@ pub enum Command {
         /// server call what only it can reach.
         #[arg(long, env = "WUJIN_WEBHOOK_ALLOW_PRIVATE")]
         webhook_allow_private: bool,
+        /// Pages of search results kept between two changes of the index, and answered
+        /// again without searching when asked again (0 keeps none). Any change to the index
+        /// empties it, so nothing stale is served.
+        #[arg(long, env = "WUJIN_SEARCH_CACHE", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+        search_cache: u32,
     },
     /// Rebuild the search index from the database (safe at any time: the index is derived).
     Reindex {
@@ -472,10 +477,16 @@ async fn load_demo_chain(
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let lang = Lang::from_tag(&cli.lang);
     match cli.command {
-        Command::Serve { addr, demo, index_dir, trusted_proxies, webhook_allow_private } => {
+        Command::Serve { addr, demo, index_dir, trusted_proxies, webhook_allow_private, search_cache } => {
             let dir = index_dir.unwrap_or_else(|| default_index_dir(&cli.db));
             let limit = crate::api::limits::SignInLimit::behind(trusted_proxies);
-            let options = crate::serve::Options { demo, lang, sign_in_limit: limit, webhook_allow_private };
+            let options = crate::serve::Options {
+                demo,
+                lang,
+                sign_in_limit: limit,
+                webhook_allow_private,
+                search_cache: search_cache as usize,
+            };
             crate::serve::serve(&cli.db, addr, &dir, options).await
         }
         Command::Reindex { index_dir } => {

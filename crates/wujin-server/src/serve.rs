@@ -24,10 +24,12 @@ pub struct Options {
     pub sign_in_limit: api::limits::SignInLimit,
     /// Let webhooks go to internal addresses.
     pub webhook_allow_private: bool,
+    /// Pages of search results kept for the index as it stands (0: none).
+    pub search_cache: usize,
 }
 
 pub async fn serve(db: &str, addr: SocketAddr, index_dir: &Path, options: Options) -> Result<(), Failure> {
-    let Options { demo, lang, sign_in_limit, webhook_allow_private } = options;
+    let Options { demo, lang, sign_in_limit, webhook_allow_private, search_cache } = options;
     let store = open(db).await?;
     if demo {
         let empty = store.count_all(Table::Orgs).await.map_err(|e| msg(e.to_string()))? == 0;
@@ -38,7 +40,8 @@ pub async fn serve(db: &str, addr: SocketAddr, index_dir: &Path, options: Option
             crate::demo_people::load(&store).await?;
         }
     }
-    let index = Arc::new(MatchIndex::open(index_dir).map_err(|e| msg(format!("{}: {e}", index_dir.display())))?);
+    let index = MatchIndex::open(index_dir).map_err(|e| msg(format!("{}: {e}", index_dir.display())))?;
+    let index = Arc::new(index.with_page_cache(search_cache));
     // The server listens at once; building or catching up the index happens behind it, and
     // /healthz says how far behind the index is until it has caught up. Search answers from
     // the index as it stands meanwhile.

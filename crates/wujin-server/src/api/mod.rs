@@ -502,6 +502,14 @@ pub fn parse_id(lang: Lang, raw: RawId) -> Result<i64, ApiError> {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct SearchCache {
+    pages: usize,
+    capacity: usize,
+    hits: u64,
+    misses: u64,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct Health {
     /// `ok` when the store answers, `unavailable` when not.
     status: String,
@@ -521,13 +529,24 @@ pub struct Health {
     /// `ok` once the supply graph is built, `building` until then (chain questions answer
     /// 503 meanwhile).
     chain: &'static str,
+    /// The search page cache of this node, when it keeps one: pages kept, and how many
+    /// searches were answered from it or ran since the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search_cache: Option<SearchCache>,
 }
 
 /// Health: 200 when the store answers, 503 when not; and how far behind the search index is.
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(app): State<AppState>) -> Response {
     if !app.store.healthy().await {
-        let h = Health { status: "unavailable".into(), index: None, behind: None, applied: None, chain: "building" };
+        let h = Health {
+            status: "unavailable".into(),
+            index: None,
+            behind: None,
+            applied: None,
+            chain: "building",
+            search_cache: None,
+        };
         return (StatusCode::SERVICE_UNAVAILABLE, Json(h)).into_response();
     }
     let (index, behind, applied) = match &app.index {
@@ -542,7 +561,13 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
         }
     };
     let chain = if app.chain.ready() { "ok" } else { "building" };
-    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind, applied, chain })).into_response()
+    let search_cache = app.index.as_ref().and_then(|i| i.page_cache_stats()).map(|s| SearchCache {
+        pages: s.pages,
+        capacity: s.capacity,
+        hits: s.hits,
+        misses: s.misses,
+    });
+    (StatusCode::OK, Json(Health { status: "ok".into(), index, behind, applied, chain, search_cache })).into_response()
 }
 
 /// The whole taxonomy: towns, sectors, categories, processes, service families, chain
