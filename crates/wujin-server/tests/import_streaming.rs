@@ -111,3 +111,51 @@ both_backends! {
         assert!(said.contains(&format!("{bad} with problems")), "{said}");
     }
 }
+
+/// The offer tables' indexes, as SQLite's schema holds them.
+async fn offer_indexes(store: &Store) -> Vec<(String, String)> {
+    use sqlx::Row;
+    sqlx::query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('offers', 'offer_standards') ORDER BY name",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_big_load_leaves_every_filter_index_as_it_was_whether_it_lands_or_fails() {
+    let db = wujin_store::testing::fresh(wujin_store::Backend::Sqlite).await;
+    register_firm(&db.store).await;
+    let indexes = offer_indexes(&db.store).await;
+    assert!(indexes.len() >= 8, "the schema's filter indexes: {indexes:?}");
+
+    // A file bigger than the table, with a bad last row: nothing lands, the indexes stay.
+    let rows = 3_000;
+    let path = offers_file(db.dir.path(), rows, |row| {
+        (row == rows).then(|| serde_json::json!({"external_id": "HD-BAD", "org_uscc": code(1), "title": "保温杯", "category": "no.such"}))
+    });
+    let r =
+        import_rows(&db.store, Kind::Offers, open(&path, Format::Jsonl).unwrap(), &opts(false), None).await.unwrap();
+    assert!(r.written.is_none());
+    assert_eq!(offer_indexes(&db.store).await, indexes, "a failed load rolls back with its indexes");
+
+    // The same file with its last row mended lands, with the indexes built again.
+    let path = offers_file(db.dir.path(), rows, |_| None);
+    let r =
+        import_rows(&db.store, Kind::Offers, open(&path, Format::Jsonl).unwrap(), &opts(false), None).await.unwrap();
+    assert_eq!(r.written.unwrap().inserted, rows as u64);
+    assert_eq!(offer_indexes(&db.store).await, indexes);
+    // And a filtered list reads through them: every offer of the category, by id.
+    let filter =
+        wujin_store::offers::OfferFilter { categories: Some(vec!["cups.vacuum_cup".into()]), ..Default::default() };
+    let (page, more) = db.store.list_offers(&filter, None, 50).await.unwrap();
+    assert_eq!(page.len(), 50);
+    assert!(more);
+    assert!(page.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(db.store.count_offers(&filter, 10_000).await.unwrap(), Some(rows as i64));
+}

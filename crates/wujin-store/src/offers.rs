@@ -570,3 +570,66 @@ impl Store {
         Ok(Write::Done(()))
     }
 }
+
+/// The secondary indexes of the offer tables, set aside while a load larger than the table
+/// is written, and built again (each one sort of the whole table) before it commits.
+///
+/// On SQLite a row written into a table with eight filter indexes is nine B-tree inserts in
+/// random order, and at a million rows they are most of an import's time; building an index
+/// afresh sorts once. The drop and the rebuild are statements of the caller's transaction,
+/// so a load that fails, or a process that dies, rolls them back with the rows: readers
+/// never see the tables without their indexes, and a failed import leaves them as they were.
+/// PostgreSQL is left alone (its bulk path is `json_to_recordset`).
+#[must_use = "the indexes must be built again before the transaction commits"]
+pub struct SetAside {
+    /// The `CREATE INDEX` statements of the indexes dropped, as the schema holds them.
+    statements: Vec<String>,
+}
+
+/// Kept through a load: what the load itself reads by (a revised offer's old standards rows
+/// are deleted by offer id). The unique and primary keys are never dropped.
+const KEPT_THROUGH_A_LOAD: [&str; 1] = ["offer_standards_offer"];
+
+/// Drops the filter indexes of `offers` and `offer_standards` inside `tx` (SQLite only; on
+/// PostgreSQL nothing is dropped). Call [`SetAside::restore`] before committing.
+pub async fn set_indexes_aside(tx: &mut Tx) -> Result<SetAside> {
+    if backend_of(tx) != Backend::Sqlite {
+        return Ok(SetAside { statements: vec![] });
+    }
+    let rows = sqlx::query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('offers', 'offer_standards') ORDER BY name",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut statements = vec![];
+    for row in rows {
+        let (name, sql): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        if KEPT_THROUGH_A_LOAD.contains(&name.as_str()) {
+            continue;
+        }
+        // Names come from the schema itself, which our migrations wrote.
+        sqlx::query(&format!("DROP INDEX \"{name}\"")).execute(&mut **tx).await?;
+        statements.push(sql);
+    }
+    Ok(SetAside { statements })
+}
+
+impl SetAside {
+    /// Builds the indexes set aside again, in the same transaction.
+    pub async fn restore(self, tx: &mut Tx) -> Result<()> {
+        for sql in self.statements {
+            sqlx::query(&sql).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// How many indexes were set aside.
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
