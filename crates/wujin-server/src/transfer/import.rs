@@ -596,6 +596,13 @@ pub async fn import_rows(
     Ok(report)
 }
 
+/// A block of a file's rows, read and checked.
+struct Checked {
+    rows: usize,
+    records: Vec<(Place, OfferRecord)>,
+    found: Vec<Problem>,
+}
+
 /// A file of at least this many offers, and at least as many as are stored, is loaded with
 /// the offer tables' filter indexes set aside (see `offers::SetAside`).
 pub const BULK_MIN_ROWS: u64 = 1_000;
@@ -612,7 +619,6 @@ async fn stream_offers(
     let columns = Table { header: rows.header.clone(), rows: vec![], encoding: rows.encoding };
     let mut report = Report::empty(Kind::Offers, &columns, &header);
     let library = store.library().await?;
-    let mut seen: HashMap<String, usize> = HashMap::new();
     let mut orgs: HashMap<String, (i64, Option<String>)> = HashMap::new();
     let mut unknown: std::collections::HashSet<String> = Default::default();
     let mut last_counted = None;
@@ -624,13 +630,36 @@ async fn stream_offers(
     let aside = if bulk { Some(offers::set_indexes_aside(&mut tx).await?) } else { None };
     let mut stats = UpsertStats::default();
     let mut progress = Progress::new("import", rows.estimate, opts.quiet);
-    loop {
-        let block: Vec<(Place, Vec<String>)> = rows.by_ref().take(BLOCK).collect::<Result<_, _>>()?;
-        if block.is_empty() {
-            break;
+    // Reading and checking the next block (on its own thread, parsing on every core) goes on
+    // while the database writes this one: one block waits between them, so memory still
+    // holds a few blocks whatever the file's size.
+    let (sender, mut checked) = tokio::sync::mpsc::channel::<Result<Checked, ImportError>>(1);
+    let check_columns = Table { header: columns.header.clone(), rows: vec![], encoding: columns.encoding };
+    let check_header = header.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        loop {
+            let block: Vec<(Place, Vec<String>)> = match rows.by_ref().take(BLOCK).collect::<Result<_, _>>() {
+                Ok(block) => block,
+                Err(e) => {
+                    let _ = sender.blocking_send(Err(ImportError::from(e)));
+                    return;
+                }
+            };
+            if block.is_empty() {
+                return;
+            }
+            let rows = block.len();
+            let (records, found) = check_offer_rows(&block, &check_columns, &check_header, &library, &mut seen, |_| {});
+            // The writer is gone (it failed): stop reading.
+            if sender.blocking_send(Ok(Checked { rows, records, found })).is_err() {
+                return;
+            }
         }
-        report.rows += block.len();
-        let (records, mut found) = check_offer_rows(&block, &columns, &header, &library, &mut seen, |_| {});
+    });
+    while let Some(next) = checked.recv().await {
+        let Checked { rows: block_rows, records, mut found } = next?;
+        report.rows += block_rows;
         // An offer needs its organisation in the registry already.
         let mut codes: Vec<String> = records
             .iter()
@@ -671,7 +700,7 @@ async fn stream_offers(
         // Once a row has a problem nothing will be kept (unless skipping): checking goes on,
         // so the report is whole, but writing stops.
         if report.problems.is_empty() || opts.skip_invalid {
-            let mut left = block.len() as u64;
+            let mut left = block_rows as u64;
             for chunk in valid.chunks(CHUNK) {
                 stats += write_offer_chunk(&mut tx, chunk, &orgs).await?;
                 progress.inc(chunk.len() as u64);
@@ -679,7 +708,7 @@ async fn stream_offers(
             }
             progress.inc(left);
         } else {
-            progress.inc(block.len() as u64);
+            progress.inc(block_rows as u64);
         }
     }
     progress.finish();
