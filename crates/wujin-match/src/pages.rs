@@ -39,6 +39,19 @@ struct Kept {
     misses: u64,
 }
 
+impl Kept {
+    /// Whether the cache is of this generation, once a newer one has emptied it. A search
+    /// that took its searcher just before a commit is older: it neither reads nor empties
+    /// the pages of the newer one.
+    fn holds(&mut self, generation: u64) -> bool {
+        if generation > self.generation {
+            self.pages.clear();
+            self.generation = generation;
+        }
+        generation == self.generation
+    }
+}
+
 /// How the cache has served since the server started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageCacheStats {
@@ -61,11 +74,7 @@ impl PageCache {
     /// The page kept for this generation, if any. A newer generation empties the cache.
     pub fn get(&self, generation: u64, key: &PageKey) -> Option<Arc<OrgPage>> {
         let mut kept = self.lock();
-        if kept.generation != generation {
-            kept.pages.clear();
-            kept.generation = generation;
-        }
-        let page = kept.pages.get(key).cloned();
+        let page = if kept.holds(generation) { kept.pages.get(key).cloned() } else { None };
         if page.is_some() {
             kept.hits += 1;
         } else {
@@ -78,14 +87,9 @@ impl PageCache {
     /// than the cache holds is not kept.
     pub fn put(&self, generation: u64, key: PageKey, page: Arc<OrgPage>) {
         let mut kept = self.lock();
-        if generation < kept.generation {
-            return;
+        if kept.holds(generation) {
+            kept.pages.put(key, page);
         }
-        if generation > kept.generation {
-            kept.pages.clear();
-            kept.generation = generation;
-        }
-        kept.pages.put(key, page);
     }
 
     pub fn stats(&self) -> PageCacheStats {

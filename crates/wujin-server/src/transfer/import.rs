@@ -634,8 +634,8 @@ async fn stream_offers(
     // while the database writes this one: one block waits between them, so memory still
     // holds a few blocks whatever the file's size.
     let (sender, mut checked) = tokio::sync::mpsc::channel::<Result<Checked, ImportError>>(1);
-    let check_columns = Table { header: columns.header.clone(), rows: vec![], encoding: columns.encoding };
-    let check_header = header.clone();
+    // The rest of the import needs only the name of the credit code's column.
+    let org_column = key_column(&columns, &header, "org_uscc");
     tokio::task::spawn_blocking(move || {
         let mut seen: HashMap<String, usize> = HashMap::new();
         loop {
@@ -650,7 +650,7 @@ async fn stream_offers(
                 return;
             }
             let rows = block.len();
-            let (records, found) = check_offer_rows(&block, &check_columns, &check_header, &library, &mut seen, |_| {});
+            let (records, found) = check_offer_rows(&block, &columns, &header, &library, &mut seen, |_| {});
             // The writer is gone (it failed): stop reading.
             if sender.blocking_send(Ok(Checked { rows, records, found })).is_err() {
                 return;
@@ -686,7 +686,7 @@ async fn stream_offers(
             if orgs.contains_key(r.org_uscc.as_str()) {
                 valid.push((r, named));
             } else {
-                found.push(unknown_org(at, key_column(&columns, &header, "org_uscc"), r.org_uscc.to_string()));
+                found.push(unknown_org(at, org_column.clone(), r.org_uscc.to_string()));
             }
         }
         found.sort_by_key(|p| p.row);
